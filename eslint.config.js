@@ -1,0 +1,34 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const socketModules = ['node:net', 'node:dgram', 'net', 'dgram', 'serialport', 'node:http', 'ws'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'eslint.config.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    // STYLE.md rule 9: codecs and device models never touch sockets.
+    files: ['protocols/codecs/**/*.ts', 'devices/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: socketModules.map((name) => ({ name, message: 'Codecs and device models are pure: no sockets here.' })) },
+      ],
+    },
+  },
+  {
+    files: ['tests/**/*.ts', 'cli/**/*.ts'],
+    rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+);

@@ -1,0 +1,208 @@
+/**
+ * The embedded MQTT broker: aedes on TCP and on WebSocket, with every client's connect,
+ * subscribe, publish and disconnect recorded as evidence. Device publishes go through
+ * `publish()` and are recorded with the device id, so the evidence tells a device's telemetry
+ * from a candidate's messages.
+ */
+import { Aedes } from 'aedes';
+import type { Client, AedesPublishPacket } from 'aedes';
+import type { IncomingMessage } from 'node:http';
+import { createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import { LabError } from '../../simulator/errors.js';
+import type { RecordFn } from '../../simulator/evidence.js';
+import { payloadView } from '../../simulator/evidence.js';
+import type { Logger } from '../../simulator/logger.js';
+import { listen, closeServer } from '../listen.js';
+
+export interface MqttBrokerOptions {
+  host: string;
+  port: number;
+  /** WebSocket port; undefined = no WebSocket listener. */
+  wsPort?: number;
+  record: RecordFn;
+  logger: Logger;
+  /** When set, clients must log in with these. */
+  credentials?: { username: string; password: string };
+}
+
+export interface InboundMessage {
+  topic: string;
+  payload: Buffer;
+  qos: number;
+  retain: boolean;
+  clientId: string;
+}
+
+export interface MqttBroker {
+  host: string;
+  port: number;
+  wsPort: number | undefined;
+  /** Publishes as a device; recorded as `mqtt.publish` with origin "device". */
+  publish(topic: string, payload: string | Buffer, opts: { qos: 0 | 1 | 2; retain: boolean; device: string }): Promise<void>;
+  /** Called for every message a client publishes (after the broker accepted it). */
+  onClientMessage(handler: (msg: InboundMessage) => void): void;
+  connectedClients(): number;
+  close(): Promise<void>;
+}
+
+export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBroker> {
+  const { record, logger } = opts;
+  const connectPackets = new WeakMap<Client, Record<string, unknown>>();
+  const handlers: ((msg: InboundMessage) => void)[] = [];
+  const creds = opts.credentials;
+
+  const broker = await Aedes.createBroker({
+    heartbeatInterval: 60_000,
+    preConnect: (client, packet, done) => {
+      connectPackets.set(client, {
+        clientId: packet.clientId,
+        protocolVersion: packet.protocolVersion,
+        clean: packet.clean,
+        keepalive: packet.keepalive,
+        username: packet.username,
+        will: packet.will
+          ? { topic: packet.will.topic, qos: packet.will.qos, retain: packet.will.retain, payload: payloadView(toBuffer(packet.will.payload)) }
+          : undefined,
+      });
+      done(null, true);
+    },
+    authenticate: (client, username, password, done) => {
+      if (!creds) return done(null, true);
+      const ok = username === creds.username && password !== undefined && password.toString() === creds.password;
+      if (!ok) {
+        record('mqtt.connect', { peer: peerOf(client), ...connectPackets.get(client), accepted: false, returnCode: 4 });
+        const err = Object.assign(new Error('bad username or password'), { returnCode: 4 as const });
+        return done(err, false);
+      }
+      done(null, true);
+    },
+  });
+
+  broker.on('clientReady', (client) => {
+    record('mqtt.connect', { peer: peerOf(client), ...connectPackets.get(client), clientId: client.id, accepted: true });
+  });
+  broker.on('clientDisconnect', (client) => {
+    record('mqtt.disconnect', { peer: peerOf(client), clientId: client.id, reason: 'client' });
+  });
+  broker.on('clientError', (client, err) => {
+    logger.debug('mqtt client error', { clientId: client.id, err: err.message });
+    record('mqtt.disconnect', { peer: peerOf(client), clientId: client.id, reason: 'error', error: err.message });
+  });
+  broker.on('connectionError', (client, err) => {
+    logger.debug('mqtt connection error', { err: err.message });
+    record('mqtt.disconnect', { peer: peerOf(client), clientId: client.id ?? null, reason: 'protocol-error', error: err.message });
+  });
+  broker.on('keepaliveTimeout', (client) => {
+    record('mqtt.disconnect', { peer: peerOf(client), clientId: client.id, reason: 'keepalive-timeout' });
+  });
+  broker.on('subscribe', (subs, client) => {
+    record('mqtt.subscribe', {
+      peer: peerOf(client),
+      clientId: client.id,
+      action: 'subscribe',
+      subscriptions: subs.map((s) => ({ topic: s.topic, qos: s.qos })),
+    });
+  });
+  broker.on('unsubscribe', (topics, client) => {
+    record('mqtt.subscribe', { peer: peerOf(client), clientId: client.id, action: 'unsubscribe', topics });
+  });
+  broker.on('publish', (packet: AedesPublishPacket, client: Client | null) => {
+    if (!client) return; // device publishes are recorded by publish(); $SYS is not evidence
+    const payload = toBuffer(packet.payload);
+    record('mqtt.publish', {
+      peer: peerOf(client),
+      origin: 'client',
+      clientId: client.id,
+      topic: packet.topic,
+      qos: packet.qos,
+      retain: packet.retain,
+      payload: payloadView(payload),
+    });
+    for (const h of handlers) {
+      try {
+        h({ topic: packet.topic, payload, qos: packet.qos, retain: packet.retain, clientId: client.id });
+      } catch (err) {
+        logger.error('mqtt message handler failed', { topic: packet.topic, err: String(err) });
+      }
+    }
+  });
+
+  const sockets = new Set<Socket>();
+  const tcp: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', (err) => logger.debug('mqtt socket error', { err: err.message }));
+    broker.handle(socket);
+  });
+  let port: number;
+  try {
+    port = await listen(tcp, opts.port, opts.host);
+  } catch (err) {
+    broker.close();
+    throw new LabError('PROTOCOL_LISTEN', `MQTT cannot listen on ${opts.host}:${opts.port}: ${String(err)}`);
+  }
+
+  let wsPort: number | undefined;
+  const http = createHttpServer((_req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket: connect with the mqtt subprotocol\n');
+  });
+  const wss = new WebSocketServer({ server: http, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+  wss.on('connection', (ws, req: IncomingMessage) => {
+    const stream = createWebSocketStream(ws);
+    stream.on('error', (err) => logger.debug('mqtt ws stream error', { err: err.message }));
+    broker.handle(stream, req);
+  });
+  if (opts.wsPort !== undefined) {
+    try {
+      wsPort = await listen(http, opts.wsPort, opts.host);
+    } catch (err) {
+      await closeServer(tcp);
+      broker.close();
+      throw new LabError('PROTOCOL_LISTEN', `MQTT WebSocket cannot listen on ${opts.host}:${opts.wsPort}: ${String(err)}`);
+    }
+  }
+
+  return {
+    host: opts.host,
+    port,
+    wsPort,
+    publish(topic, payload, o) {
+      const buf = typeof payload === 'string' ? Buffer.from(payload) : payload;
+      record('mqtt.publish', { origin: 'device', device: o.device, topic, qos: o.qos, retain: o.retain, payload: payloadView(buf) });
+      return new Promise<void>((resolve) => {
+        broker.publish({ cmd: 'publish', topic, payload: buf, qos: o.qos, retain: o.retain, dup: false }, (err) => {
+          if (err) logger.warn('mqtt publish failed', { topic, err: err.message });
+          resolve();
+        });
+      });
+    },
+    onClientMessage(handler) {
+      handlers.push(handler);
+    },
+    connectedClients: () => broker.connectedClients,
+    async close() {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      for (const s of sockets) s.destroy();
+      await Promise.all([closeServer(tcp), wsPort !== undefined ? closeServer(http) : Promise.resolve()]);
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+    },
+  };
+}
+
+function toBuffer(p: unknown): Buffer {
+  if (Buffer.isBuffer(p)) return p;
+  if (typeof p === 'string') return Buffer.from(p);
+  return Buffer.alloc(0);
+}
+
+/** `ip:port` of a client, over TCP or WebSocket. */
+function peerOf(client: Client | null | undefined): string | undefined {
+  if (!client) return undefined;
+  const sock = (client.req?.socket ?? client.conn) as Partial<Socket> | undefined;
+  if (!sock || sock.remoteAddress === undefined) return undefined;
+  return `${sock.remoteAddress}:${sock.remotePort}`;
+}

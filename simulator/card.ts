@@ -1,0 +1,90 @@
+/**
+ * The lab card (DESIGN.md, "Lab card"): what a candidate or their program needs to reach the lab.
+ * Built from the plan plus the addresses the servers listen on, so that two labs with the same
+ * seed have the same card but for ports and start time.
+ */
+import type { DevicePlan, LabPlan, RegisterEntry } from './plan.js';
+
+export interface Endpoints {
+  host: string;
+  mqttPort: number;
+  wsPort: number | undefined;
+  coapPort: number;
+  modbusPort: number;
+}
+
+export interface CardDevice {
+  id: string;
+  name: string;
+  kind: string;
+  /** analog: signal; switch: switchType; actuator: actuatorType; digital: "digital". */
+  type: string;
+  title?: { zh: string; en: string };
+  channels?: { quantity: string; unit: string; range: [number, number]; resolution: number }[];
+  mqtt?: { telemetryTopic: string; statusTopic: string; commandTopic?: string; stateTopic?: string; period: number; qos: number; retain: boolean };
+  coap?: { path: string; observable: boolean; observePeriod: number };
+  modbus?: { unit: number; registers: RegisterEntry[] };
+}
+
+export interface LabCard {
+  lab: { scenario: string; title: { zh: string; en: string }; seed: number; labId: string; startedAt?: string };
+  mqtt: { url: string; wsUrl?: string; topicPrefix: string; username?: string; password?: string };
+  coap: { url: string };
+  modbus: { host: string; port: number };
+  evidence?: { path: string };
+  devices: CardDevice[];
+}
+
+export function buildCard(plan: LabPlan, ep: Endpoints, extra: { startedAt?: string; evidencePath?: string } = {}): LabCard {
+  const s = plan.scenario;
+  const host = ep.host.includes(':') ? `[${ep.host}]` : ep.host;
+  return {
+    lab: { scenario: s.name, title: s.title, seed: plan.seed, labId: plan.labId, ...(extra.startedAt ? { startedAt: extra.startedAt } : {}) },
+    mqtt: {
+      url: `mqtt://${host}:${ep.mqttPort}`,
+      ...(ep.wsPort !== undefined ? { wsUrl: `ws://${host}:${ep.wsPort}` } : {}),
+      topicPrefix: plan.topicPrefix,
+      ...(s.mqtt ? { username: s.mqtt.username, password: s.mqtt.password } : {}),
+    },
+    coap: { url: `coap://${host}:${ep.coapPort}` },
+    modbus: { host: ep.host, port: ep.modbusPort },
+    ...(extra.evidencePath ? { evidence: { path: extra.evidencePath } } : {}),
+    devices: plan.devices.map(cardDevice),
+  };
+}
+
+function cardDevice(d: DevicePlan): CardDevice {
+  const spec = d.spec;
+  const type = spec.kind === 'analog' ? spec.signal : spec.kind === 'switch' ? spec.switchType : spec.kind === 'actuator' ? spec.actuatorType : 'digital';
+  const out: CardDevice = { id: d.id, name: d.name, kind: spec.kind, type };
+  if (spec.title) out.title = spec.title;
+  if (d.channels.length > 0)
+    out.channels = d.channels.map((c) => ({ quantity: c.channel.quantity, unit: c.channel.unit, range: c.channel.range, resolution: c.channel.resolution }));
+  if (d.mqtt) out.mqtt = { ...d.mqtt };
+  if (d.coap) out.coap = { path: d.coap.path, observable: true, observePeriod: d.coap.observePeriod };
+  if (d.modbus) out.modbus = { unit: d.modbus.unit, registers: d.modbus.registers };
+  return out;
+}
+
+/** The card without what changes from run to run (ports, start time, evidence path). */
+export function stableCard(card: LabCard): unknown {
+  const { lab, mqtt, devices } = card;
+  const { startedAt: _s, ...labRest } = lab;
+  return { lab: labRest, topicPrefix: mqtt.topicPrefix, devices };
+}
+
+/** Environment variables a submission gets (DESIGN.md). */
+export function cardEnv(card: LabCard, cardPath?: string): Record<string, string> {
+  const env: Record<string, string> = {
+    IOTLAB_MQTT_URL: card.mqtt.url,
+    IOTLAB_TOPIC_PREFIX: card.mqtt.topicPrefix,
+    IOTLAB_COAP_URL: card.coap.url,
+    IOTLAB_MODBUS_HOST: card.modbus.host,
+    IOTLAB_MODBUS_PORT: String(card.modbus.port),
+  };
+  if (cardPath) env.IOTLAB_CARD = cardPath;
+  if (card.mqtt.wsUrl) env.IOTLAB_MQTT_WS_URL = card.mqtt.wsUrl;
+  if (card.mqtt.username) env.IOTLAB_MQTT_USERNAME = card.mqtt.username;
+  if (card.mqtt.password) env.IOTLAB_MQTT_PASSWORD = card.mqtt.password;
+  return env;
+}

@@ -1,0 +1,91 @@
+/**
+ * One error type for iotlab (STYLE.md rule 5). Codes live in bands so that a code alone tells
+ * which layer failed; `exitCodeOf` and `httpStatusOf` are the one place that maps them out.
+ *
+ *   1xxx scenario and input files   2xxx protocol   3xxx device   4xxx grader   5xxx api
+ *   9xxx usage (bad command line)
+ */
+export const ErrorCodes = {
+  SCENARIO_NOT_FOUND: 1001,
+  SCENARIO_PARSE: 1002,
+  SCENARIO_INVALID: 1003,
+  PROTOCOL_MALFORMED: 2001,
+  PROTOCOL_LISTEN: 2002,
+  DEVICE_UNKNOWN: 3001,
+  DEVICE_BAD_COMMAND: 3002,
+  FAULT_UNKNOWN: 3003,
+  LAB_STATE: 3004,
+  EVIDENCE_IO: 3005,
+  USAGE: 9001,
+} as const;
+
+export type ErrorCodeName = keyof typeof ErrorCodes;
+
+/** Where a problem is: a file and a path inside it (e.g. `devices[2].mqtt.qos`). */
+export interface ProblemLocation {
+  file?: string;
+  path?: string;
+}
+
+export interface Problem extends ProblemLocation {
+  message: string;
+}
+
+export class LabError extends Error {
+  readonly code: number;
+  readonly codeName: ErrorCodeName;
+  readonly context: Record<string, unknown>;
+  /** Individual problems, when one error gathers several (e.g. a scenario with many mistakes). */
+  readonly problems: readonly Problem[];
+
+  constructor(
+    codeName: ErrorCodeName,
+    message: string,
+    context: Record<string, unknown> = {},
+    problems: readonly Problem[] = [],
+  ) {
+    super(message);
+    this.name = 'LabError';
+    this.codeName = codeName;
+    this.code = ErrorCodes[codeName];
+    this.context = context;
+    this.problems = problems;
+  }
+
+  /** Every problem on its own line, as `file:path: message`. */
+  describe(): string {
+    if (this.problems.length === 0) return `${this.message} [E${this.code}]`;
+    return [
+      `${this.message} [E${this.code}]`,
+      ...this.problems.map((p) => `  ${formatLocation(p)}${p.message}`),
+    ].join('\n');
+  }
+}
+
+export function formatLocation(loc: ProblemLocation): string {
+  const parts = [loc.file, loc.path].filter((p): p is string => p !== undefined && p !== '');
+  return parts.length > 0 ? `${parts.join(': ')}: ` : '';
+}
+
+/** CLI exit code: 2 for anything the user can fix in their input, 1 for runtime failures. */
+export function exitCodeOf(err: unknown): number {
+  if (err instanceof LabError) {
+    const band = Math.floor(err.code / 1000);
+    return band === 1 || band === 9 ? 2 : 1;
+  }
+  return 1;
+}
+
+/** HTTP status for the API (server/, a later issue). */
+export function httpStatusOf(err: unknown): number {
+  if (!(err instanceof LabError)) return 500;
+  switch (Math.floor(err.code / 1000)) {
+    case 1:
+    case 9:
+      return 400;
+    case 3:
+      return err.codeName === 'DEVICE_UNKNOWN' || err.codeName === 'FAULT_UNKNOWN' ? 404 : 409;
+    default:
+      return 500;
+  }
+}

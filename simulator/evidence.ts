@@ -1,0 +1,225 @@
+/**
+ * The evidence recorder: an append-only JSONL log of everything that crossed the wire and every
+ * change of simulated state (DESIGN.md, "Evidence event"). Each line is
+ * `{ seq, t, wall, kind, candidate?, peer?, ...fields, prev }` where `prev` is the SHA-256 (hex)
+ * of the previous line's text, so a removed, reordered or edited line breaks the chain. The first
+ * line's `prev` is GENESIS.
+ *
+ * Lines are buffered and written with a synchronous append at least every `flushMs` (default
+ * 250 ms) and on close, so a crash loses at most the last quarter second. The flush timer is a
+ * real timer on purpose: flushing is I/O, not simulated behaviour, and must happen even when the
+ * lab runs on a manual clock.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Clock } from './clock.js';
+import { LabError } from './errors.js';
+import type { Logger } from './logger.js';
+import { silentLogger } from './logger.js';
+
+export const EVIDENCE_KINDS = [
+  'mqtt.connect',
+  'mqtt.disconnect',
+  'mqtt.subscribe',
+  'mqtt.publish',
+  'coap.request',
+  'coap.response',
+  'modbus.request',
+  'modbus.response',
+  'serial.rx',
+  'serial.tx',
+  'bus.transfer',
+  'device.state',
+  'fault',
+  'answer',
+  'lab.start',
+  'lab.stop',
+] as const;
+
+export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
+
+export const GENESIS = '0'.repeat(64);
+
+/** Fields a producer supplies; the recorder adds seq, t, wall and prev. */
+export interface EvidenceFields {
+  peer?: string;
+  [field: string]: unknown;
+}
+
+export interface EvidenceEvent extends EvidenceFields {
+  seq: number;
+  t: number;
+  wall: string;
+  kind: EvidenceKind;
+  candidate?: string;
+  prev: string;
+}
+
+/** What protocol servers get: a function to record with, nothing more. */
+export type RecordFn = (kind: EvidenceKind, fields: EvidenceFields) => void;
+
+export interface RecorderOptions {
+  clock: Clock;
+  /** JSONL file to append to; without one, events are kept only for subscribers. */
+  path?: string;
+  candidate?: string;
+  flushMs?: number;
+  logger?: Logger;
+}
+
+export class EvidenceRecorder {
+  readonly path: string | undefined;
+  private readonly clock: Clock;
+  private readonly candidate: string | undefined;
+  private readonly logger: Logger;
+  private seq = 0;
+  private prev = GENESIS;
+  private buffer: string[] = [];
+  private fd: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly listeners = new Set<(e: EvidenceEvent) => void>();
+  private closed = false;
+
+  constructor(options: RecorderOptions) {
+    this.clock = options.clock;
+    this.path = options.path;
+    this.candidate = options.candidate;
+    this.logger = options.logger ?? silentLogger;
+    if (this.path) {
+      try {
+        mkdirSync(dirname(this.path), { recursive: true });
+        this.fd = openSync(this.path, 'a');
+      } catch (err) {
+        throw new LabError('EVIDENCE_IO', `cannot open evidence file ${this.path}`, {
+          cause: String(err),
+        });
+      }
+      this.timer = setInterval(() => this.flush(), options.flushMs ?? 250);
+      this.timer.unref();
+    }
+  }
+
+  /** Number of events recorded so far. */
+  get count(): number {
+    return this.seq;
+  }
+
+  /** Hash of the last recorded line (the head of the chain). */
+  get head(): string {
+    return this.prev;
+  }
+
+  record: RecordFn = (kind, fields) => {
+    if (this.closed) return;
+    const t = Math.round(this.clock.now() * 1000) / 1000;
+    const { peer, ...rest } = fields;
+    const event: EvidenceEvent = {
+      seq: this.seq,
+      t,
+      wall: new Date(this.clock.wall()).toISOString(),
+      kind,
+      ...(this.candidate !== undefined ? { candidate: this.candidate } : {}),
+      ...(peer !== undefined ? { peer } : {}),
+      ...rest,
+      prev: this.prev,
+    };
+    const line = JSON.stringify(event);
+    this.seq += 1;
+    this.prev = sha256(line);
+    if (this.fd !== undefined) this.buffer.push(line);
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.logger.error('evidence listener failed', { err: String(err) });
+      }
+    }
+  };
+
+  subscribe(listener: (e: EvidenceEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Writes buffered lines to disk now (synchronously). */
+  flush(): void {
+    if (this.fd === undefined || this.buffer.length === 0) return;
+    const text = this.buffer.join('\n') + '\n';
+    this.buffer = [];
+    try {
+      writeSync(this.fd, text);
+    } catch (err) {
+      this.logger.error('evidence write failed', { path: this.path, err: String(err) });
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Raw bytes as base64 beside a decoded view: text when valid UTF-8, JSON when it parses. */
+export function payloadView(buf: Uint8Array): { raw: string; text?: string; json?: unknown } {
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const view: { raw: string; text?: string; json?: unknown } = { raw: b.toString('base64') };
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(b);
+  if (!text.includes('\uFFFD')) {
+    view.text = text;
+    try {
+      view.json = JSON.parse(text) as unknown;
+    } catch {
+      // not JSON: the text view is enough
+    }
+  }
+  return view;
+}
+
+export interface ChainProblem {
+  line: number;
+  message: string;
+}
+
+/** Reads a JSONL evidence file, checking JSON, sequence and hash chain line by line. */
+export function readEvidence(path: string): { events: EvidenceEvent[]; problems: ChainProblem[] } {
+  return parseEvidence(readFileSync(path, 'utf8'));
+}
+
+export function parseEvidence(text: string): { events: EvidenceEvent[]; problems: ChainProblem[] } {
+  const events: EvidenceEvent[] = [];
+  const problems: ChainProblem[] = [];
+  let prev = GENESIS;
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  lines.forEach((line, i) => {
+    const lineNo = i + 1;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      problems.push({ line: lineNo, message: 'not valid JSON (truncated or corrupted line)' });
+      prev = sha256(line);
+      return;
+    }
+    const e = parsed as EvidenceEvent;
+    if (typeof e !== 'object' || e === null || typeof e.seq !== 'number') {
+      problems.push({ line: lineNo, message: 'not an evidence event (no seq)' });
+    } else {
+      if (e.prev !== prev) problems.push({ line: lineNo, message: 'hash chain broken: prev does not match the line before' });
+      if (events.length > 0 && e.seq !== (events.at(-1)?.seq ?? -1) + 1)
+        problems.push({ line: lineNo, message: `sequence gap: expected ${(events.at(-1)?.seq ?? -1) + 1}, found ${e.seq}` });
+      events.push(e);
+    }
+    prev = sha256(line);
+  });
+  return { events, problems };
+}
