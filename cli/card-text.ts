@@ -7,9 +7,12 @@ export function renderCardText(card: LabCard): string {
   lines.push(`iotlab — ${l.title.zh} / ${l.title.en}`);
   lines.push(`实验 Lab: ${l.scenario}  种子 seed: ${l.seed}  编号 id: ${l.labId}`);
   lines.push('');
-  lines.push(`MQTT       ${card.mqtt.url}${card.mqtt.wsUrl ? `   WebSocket ${card.mqtt.wsUrl}` : ''}`);
+  lines.push(
+    `MQTT       ${card.mqtt.url}${card.mqtt.wsUrl ? `   WebSocket ${card.mqtt.wsUrl}` : ''}`,
+  );
   lines.push(`主题前缀 topic prefix  ${card.mqtt.topicPrefix}/`);
-  if (card.mqtt.username) lines.push(`用户名/密码 user/pass   ${card.mqtt.username} / ${card.mqtt.password ?? ''}`);
+  if (card.mqtt.username)
+    lines.push(`用户名/密码 user/pass   ${card.mqtt.username} / ${card.mqtt.password ?? ''}`);
   lines.push(`CoAP       ${card.coap.url}   (GET /.well-known/core)`);
   lines.push(`Modbus TCP ${card.modbus.host}:${card.modbus.port}`);
   if (card.evidence) lines.push(`证据 evidence  ${card.evidence.path}`);
@@ -17,18 +20,33 @@ export function renderCardText(card: LabCard): string {
   lines.push('设备 Devices');
   for (const d of card.devices) {
     const title = d.title ? `  ${d.title.zh} / ${d.title.en}` : '';
-    lines.push(`- ${d.id}  [${d.kind} ${d.type}]${title}`);
-    if (d.channels) lines.push(`    ${d.channels.map((c) => `${c.quantity} (${c.unit}, ${c.range[0]}…${c.range[1]}, step ${c.resolution})`).join('; ')}`);
+    lines.push(`- ${d.id}  [${d.kind === d.type ? d.kind : `${d.kind} ${d.type}`}]${title}`);
+    if (d.channels)
+      lines.push(
+        `    ${d.channels.map((c) => `${c.quantity} (${c.unit}, ${c.range[0]}…${c.range[1]}, step ${c.resolution})`).join('; ')}`,
+      );
     if (d.mqtt) {
-      lines.push(`    mqtt  ${d.mqtt.telemetryTopic}  every ${d.mqtt.period}s qos ${d.mqtt.qos}${d.mqtt.retain ? ' retained' : ''}`);
-      if (d.mqtt.commandTopic) lines.push(`    mqtt  command → ${d.mqtt.commandTopic}  ({"on":true} | ON/OFF)   state ← ${d.mqtt.stateTopic ?? ''}`);
+      lines.push(
+        `    mqtt  ${d.mqtt.telemetryTopic}  every ${d.mqtt.period}s qos ${d.mqtt.qos}${d.mqtt.retain ? ' retained' : ''}`,
+      );
+      if (d.mqtt.commandTopic)
+        lines.push(
+          `    mqtt  command → ${d.mqtt.commandTopic}  ({"on":true} | ON/OFF)   state ← ${d.mqtt.stateTopic ?? ''}`,
+        );
     }
-    if (d.coap) lines.push(`    coap  ${d.coap.path}${d.kind === 'actuator' ? '  (PUT {"on":true} | on/off)' : ''}  observable`);
+    if (d.coap)
+      lines.push(
+        `    coap  ${d.coap.path}${d.kind === 'actuator' ? '  (PUT {"on":true} | on/off)' : ''}  observable`,
+      );
     if (d.modbus) {
       for (const r of d.modbus.registers) {
         const scaling =
-          r.type === 'bool' ? '' : `  value = raw × ${fmt(r.scale)} + ${fmt(r.offset)} ${r.unit}${r.signal ? `  (${r.signal}, raw in ${r.rawUnit})` : ''}`;
-        lines.push(`    modbus unit ${d.modbus.unit}  ${r.table} ${r.address}${r.count > 1 ? `+${r.count}` : ''} ${r.type} ${r.quantity}${r.access === 'rw' ? ' (read/write)' : ''}${scaling}`);
+          r.type === 'bool'
+            ? ''
+            : `  value = raw × ${fmt(r.scale)}${r.offset < 0 ? ` − ${fmt(-r.offset)}` : ` + ${fmt(r.offset)}`} ${r.unit}${r.signal ? `  (${r.signal}, raw in ${r.rawUnit})` : ''}`;
+        lines.push(
+          `    modbus unit ${d.modbus.unit}  ${r.table} ${r.address}${r.count > 1 ? `+${r.count}` : ''} ${r.type} ${r.quantity}${r.access === 'rw' ? ' (read/write)' : ''}${scaling}`,
+        );
       }
     }
   }

@@ -5,6 +5,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { LabCard } from '../simulator/card.js';
 import { stableCard } from '../simulator/card.js';
 import { RealClock } from '../simulator/clock.js';
 import { LabError, exitCodeOf } from '../simulator/errors.js';
@@ -12,6 +13,7 @@ import { createLab } from '../simulator/lab.js';
 import type { LogLevel } from '../simulator/logger.js';
 import { createLogger } from '../simulator/logger.js';
 import { planLab } from '../simulator/plan.js';
+import type { Scenario } from '../simulator/scenario.js';
 import { listBuiltinScenarios, loadScenario, loadScenarioFile } from '../simulator/scenario.js';
 import { renderCardText } from './card-text.js';
 
@@ -21,7 +23,7 @@ export interface CliIo {
   /** Aborting stops a running lab (the process wires SIGINT/SIGTERM to it). */
   signal?: AbortSignal;
   /** Called once a lab is listening (tests use it to reach the card). */
-  onStarted?(card: import('../simulator/card.js').LabCard): void;
+  onStarted?(card: LabCard): void;
 }
 
 const VERSION = '0.1.0';
@@ -29,7 +31,8 @@ const VERSION = '0.1.0';
 function intOption(name: string, min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}`);
     return n;
   };
 }
@@ -37,7 +40,8 @@ function intOption(name: string, min: number, max: number) {
 function positiveNumber(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number > 0`);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new InvalidArgumentError(`${name} must be a number > 0`);
     return n;
   };
 }
@@ -61,7 +65,9 @@ interface StartOptions {
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode = 0;
   const program = new Command('iotlab')
-    .description('Hands-on IoT lab simulator: virtual devices on real MQTT, CoAP and Modbus TCP, with recorded evidence.\n物联网实训仿真平台：虚拟设备通过真实的 MQTT、CoAP、Modbus 协议通信，并记录全部证据。')
+    .description(
+      'Hands-on IoT lab simulator: virtual devices on real MQTT, CoAP and Modbus TCP, with recorded evidence.\n物联网实训仿真平台：虚拟设备通过真实的 MQTT、CoAP、Modbus 协议通信，并记录全部证据。',
+    )
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError('(run with --help for usage / 使用 --help 查看用法)')
@@ -69,20 +75,54 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   program
     .command('start')
-    .description('start a lab and print its card; runs until Ctrl-C or --duration / 启动实验并打印实验卡')
+    .description(
+      'start a lab and print its card; runs until Ctrl-C or --duration / 启动实验并打印实验卡',
+    )
     .option('-s, --scenario <name|file>', 'built-in scenario name or a YAML file', 'greenhouse')
     .option('--seed <n>', 'seed: same seed, same lab', intOption('--seed', 0, 2 ** 31 - 1), 1)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--mqtt-port <port>', 'MQTT TCP port (0 = any free port)', intOption('--mqtt-port', 0, 65535), 1883)
-    .option('--ws-port <port>', 'MQTT over WebSocket port (0 = any free port)', intOption('--ws-port', 0, 65535), 8083)
-    .option('--coap-port <port>', 'CoAP UDP port (0 = any free port)', intOption('--coap-port', 0, 65535), 5683)
-    .option('--modbus-port <port>', 'Modbus TCP port (502 needs root; 0 = any free port)', intOption('--modbus-port', 0, 65535), 5020)
+    .option(
+      '--mqtt-port <port>',
+      'MQTT TCP port (0 = any free port)',
+      intOption('--mqtt-port', 0, 65535),
+      1883,
+    )
+    .option(
+      '--ws-port <port>',
+      'MQTT over WebSocket port (0 = any free port)',
+      intOption('--ws-port', 0, 65535),
+      8083,
+    )
+    .option(
+      '--coap-port <port>',
+      'CoAP UDP port (0 = any free port)',
+      intOption('--coap-port', 0, 65535),
+      5683,
+    )
+    .option(
+      '--modbus-port <port>',
+      'Modbus TCP port (502 needs root; 0 = any free port)',
+      intOption('--modbus-port', 0, 65535),
+      5020,
+    )
     .option('--card <file>', 'also write the lab card as JSON to this file')
-    .option('--evidence <file>', 'evidence JSONL file (default: iotlab-evidence/<scenario>-seed<N>-<time>.jsonl)')
+    .option(
+      '--evidence <file>',
+      'evidence JSONL file (default: iotlab-evidence/<scenario>-seed<N>-<time>.jsonl)',
+    )
     .option('--duration <seconds>', 'stop after this many seconds', positiveNumber('--duration'))
-    .option('--speed <factor>', 'run lab time this many times faster than real time', positiveNumber('--speed'), 1)
+    .option(
+      '--speed <factor>',
+      'run lab time this many times faster than real time',
+      positiveNumber('--speed'),
+      1,
+    )
     .option('--json', 'print the card as JSON instead of a table')
-    .addOption(new Option('--log-level <level>', 'log detail on stderr').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
+    .addOption(
+      new Option('--log-level <level>', 'log detail on stderr')
+        .choices(['debug', 'info', 'warn', 'error', 'silent'])
+        .default('info'),
+    )
     .action(async (opts: StartOptions) => {
       exitCode = await startCommand(opts, io);
     });
@@ -98,7 +138,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         devices: scenario.devices.length,
       }));
       if (opts.json) io.stdout(JSON.stringify(list, null, 2) + '\n');
-      else for (const s of list) io.stdout(`${s.name.padEnd(16)} ${s.devices} devices  ${s.title.zh} / ${s.title.en}\n`);
+      else
+        for (const s of list)
+          io.stdout(`${s.name.padEnd(16)} ${s.devices} devices  ${s.title.zh} / ${s.title.en}\n`);
     });
 
   program
@@ -108,8 +150,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--seed <n>', 'also show the plan for this seed', intOption('--seed', 0, 2 ** 31 - 1))
     .action((file: string, opts: { seed?: number }) => {
       const scenario = loadScenarioFile(resolve(file));
-      io.stdout(`${file}: OK — ${scenario.devices.length} devices, ${scenario.faults.length} scheduled faults\n`);
-      if (opts.seed !== undefined) io.stdout(JSON.stringify(stableCard(buildPlanCard(scenario, opts.seed)), null, 2) + '\n');
+      io.stdout(
+        `${file}: OK — ${scenario.devices.length} devices, ${scenario.faults.length} scheduled faults\n`,
+      );
+      if (opts.seed !== undefined)
+        io.stdout(JSON.stringify(stableCard(buildPlanCard(scenario, opts.seed)), null, 2) + '\n');
     });
 
   try {
@@ -129,7 +174,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   return exitCode;
 }
 
-function buildPlanCard(scenario: import('../simulator/scenario.js').Scenario, seed: number) {
+function buildPlanCard(scenario: Scenario, seed: number) {
   const plan = planLab(scenario, seed);
   return {
     lab: { scenario: scenario.name, title: scenario.title, seed, labId: plan.labId },
@@ -144,7 +189,9 @@ async function startCommand(opts: StartOptions, io: CliIo): Promise<number> {
   const logger = createLogger(opts.logLevel, (line) => io.stderr(line + '\n'));
   const { scenario } = loadScenario(opts.scenario);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
-  const evidencePath = resolve(opts.evidence ?? join('iotlab-evidence', `${scenario.name}-seed${opts.seed}-${stamp}.jsonl`));
+  const evidencePath = resolve(
+    opts.evidence ?? join('iotlab-evidence', `${scenario.name}-seed${opts.seed}-${stamp}.jsonl`),
+  );
   const lab = createLab(scenario, {
     seed: opts.seed,
     clock: new RealClock({ speed: opts.speed }),
@@ -161,10 +208,14 @@ async function startCommand(opts: StartOptions, io: CliIo): Promise<number> {
   }
   io.stdout((opts.json ? JSON.stringify(card, null, 2) : renderCardText(card)) + '\n');
   io.onStarted?.(card);
-  logger.info(`lab running; evidence → ${evidencePath}${opts.duration ? `; stopping in ${opts.duration}s` : '; Ctrl-C to stop'}`);
+  logger.info(
+    `lab running; evidence → ${evidencePath}${opts.duration ? `; stopping in ${opts.duration}s` : '; Ctrl-C to stop'}`,
+  );
 
   const reason = await new Promise<string>((done) => {
-    const timer = opts.duration ? setTimeout(() => done('duration elapsed'), opts.duration * 1000) : undefined;
+    const timer = opts.duration
+      ? setTimeout(() => done('duration elapsed'), opts.duration * 1000)
+      : undefined;
     const onAbort = (): void => {
       if (timer) clearTimeout(timer);
       done(String(io.signal?.reason ?? 'signal'));

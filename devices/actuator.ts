@@ -32,7 +32,13 @@ export class ActuatorModel implements DeviceModel {
   truth(t: number): Truth {
     const active = this.faults.activeAt(this.plan.id, t);
     const on = this.stateAt(t);
-    return { values: { on }, physical: { on }, units: { on: '' }, online: isOnline(active), faults: active.map((f) => f.type) };
+    return {
+      values: { on },
+      physical: { on },
+      units: { on: '' },
+      online: isOnline(active),
+      faults: active.map((f) => f.type),
+    };
   }
 
   readRegister(_entry: unknown, t: number): boolean {

@@ -27,8 +27,7 @@ export interface Command {
 
 /** What a model answers to a command: the runtime records and publishes it. */
 export type CommandOutcome =
-  | { ok: true; changed: boolean; state: Record<string, Value> }
-  | { ok: false; message: string };
+  { ok: true; changed: boolean; state: Record<string, Value> } | { ok: false; message: string };
 
 export interface DeviceModel {
   readonly plan: DevicePlan;
@@ -49,7 +48,8 @@ export interface ModelContext {
 /** Parses a command from JSON (`{"on":true}`, `{"state":"ON"}`, `true`, `1`) or text (`on`, `OFF`, `1`, `true`). */
 export function parseCommand(input: unknown): Command | undefined {
   if (typeof input === 'boolean') return { on: input };
-  if (typeof input === 'number') return input === 1 ? { on: true } : input === 0 ? { on: false } : undefined;
+  if (typeof input === 'number')
+    return input === 1 ? { on: true } : input === 0 ? { on: false } : undefined;
   if (typeof input === 'string') {
     const s = input.trim().toLowerCase();
     if (['on', '1', 'true'].includes(s)) return { on: true };

@@ -27,7 +27,10 @@ export class SensorModel implements DeviceModel {
     const units: Record<string, string> = {};
     for (const cp of this.plan.channels) {
       const q = cp.channel.quantity;
-      values[q] = quantize(faultedValue(cp, this.seed, this.plan.id, t, active), cp.channel.resolution);
+      values[q] = quantize(
+        faultedValue(cp, this.seed, this.plan.id, t, active),
+        cp.channel.resolution,
+      );
       physical[q] = physicalValue(cp, t);
       units[q] = cp.channel.unit;
     }

@@ -11,18 +11,30 @@ import { normalAt } from '../simulator/rng.js';
 /** The physical value: seeded base, cycle, trend; no noise, no faults. */
 export function physicalValue(cp: ChannelPlan, t: number): number {
   const p = cp.channel.profile;
-  return cp.base + p.amplitude * Math.sin((2 * Math.PI * t) / (p.periodS * 1000) + cp.phase) + (p.trend * t) / 3_600_000;
+  return (
+    cp.base +
+    p.amplitude * Math.sin((2 * Math.PI * t) / (p.periodS * 1000) + cp.phase) +
+    (p.trend * t) / 3_600_000
+  );
 }
 
 /** The measured value: physical plus measurement noise, a new draw each lab second. */
 export function measuredValue(cp: ChannelPlan, seed: number, deviceId: string, t: number): number {
   const noise = cp.channel.profile.noise;
   const v = physicalValue(cp, t);
-  return noise === 0 ? v : v + noise * normalAt(seed, deviceId, cp.channel.quantity, 'noise', Math.floor(t / 1000));
+  return noise === 0
+    ? v
+    : v + noise * normalAt(seed, deviceId, cp.channel.quantity, 'noise', Math.floor(t / 1000));
 }
 
 /** Applies value faults (stuck, drift, noise, spike) in the order they started. */
-export function faultedValue(cp: ChannelPlan, seed: number, deviceId: string, t: number, faults: readonly Fault[]): number {
+export function faultedValue(
+  cp: ChannelPlan,
+  seed: number,
+  deviceId: string,
+  t: number,
+  faults: readonly Fault[],
+): number {
   let v = measuredValue(cp, seed, deviceId, t);
   const [min, max] = cp.channel.range;
   for (const f of faults) {
@@ -34,7 +46,9 @@ export function faultedValue(cp: ChannelPlan, seed: number, deviceId: string, t:
         v += ((f.rate ?? 0) * (t - f.start)) / 60_000;
         break;
       case 'noise':
-        v += (f.amplitude ?? 0) * normalAt(seed, deviceId, cp.channel.quantity, 'fault', f.id, Math.floor(t / 1000));
+        v +=
+          (f.amplitude ?? 0) *
+          normalAt(seed, deviceId, cp.channel.quantity, 'fault', f.id, Math.floor(t / 1000));
         break;
       case 'spike':
         v = f.value ?? max + 0.1 * (max - min);

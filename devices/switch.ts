@@ -88,7 +88,8 @@ export class SwitchModel implements DeviceModel {
     let best: number | undefined;
     for (let ww = Math.max(0, w - 1); ww < w + 145; ww++) {
       for (const e of this.eventsInWindow(ww)) {
-        for (const edge of [e.start, e.end]) if (edge > t && (best === undefined || edge < best)) best = edge;
+        for (const edge of [e.start, e.end])
+          if (edge > t && (best === undefined || edge < best)) best = edge;
       }
       if (best !== undefined && best < (ww + 1) * WINDOW_MS) break;
     }

@@ -19,7 +19,9 @@ export function modbusUnitFor(
 ): ModbusUnit {
   const registers = model.plan.modbus?.registers ?? [];
   const entryAt = (table: RegisterTable, address: number): RegisterEntry | undefined =>
-    registers.find((r) => r.table === table && address >= r.address && address < r.address + r.count);
+    registers.find(
+      (r) => r.table === table && address >= r.address && address < r.address + r.count,
+    );
   return {
     read(table, address, count) {
       const t = now();
@@ -33,7 +35,8 @@ export function modbusUnitFor(
       return out;
     },
     write(table, address, values) {
-      for (let i = 0; i < values.length; i++) if (!entryAt(table, address + i)) return ILLEGAL_DATA_ADDRESS;
+      for (let i = 0; i < values.length; i++)
+        if (!entryAt(table, address + i)) return ILLEGAL_DATA_ADDRESS;
       for (const v of values) apply({ on: Boolean(v) }, 'modbus');
       return undefined;
     },
@@ -60,7 +63,11 @@ export function coapResourceFor(
     const truth = model.truth(now());
     const entries = Object.entries(truth.values);
     const text =
-      entries.length === 1 ? String(entries[0]?.[1] === true ? 'on' : entries[0]?.[1] === false ? 'off' : entries[0]?.[1]) : entries.map(([k, v]) => `${k}=${String(v)}`).join(' ');
+      entries.length === 1
+        ? String(
+            entries[0]?.[1] === true ? 'on' : entries[0]?.[1] === false ? 'off' : entries[0]?.[1],
+          )
+        : entries.map(([k, v]) => `${k}=${String(v)}`).join(' ');
     return { json: { id: plan.id, ts: wall(), ...truth.values }, text };
   };
   const resource: CoapResource = {

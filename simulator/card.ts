@@ -21,13 +21,27 @@ export interface CardDevice {
   type: string;
   title?: { zh: string; en: string };
   channels?: { quantity: string; unit: string; range: [number, number]; resolution: number }[];
-  mqtt?: { telemetryTopic: string; statusTopic: string; commandTopic?: string; stateTopic?: string; period: number; qos: number; retain: boolean };
+  mqtt?: {
+    telemetryTopic: string;
+    statusTopic: string;
+    commandTopic?: string;
+    stateTopic?: string;
+    period: number;
+    qos: number;
+    retain: boolean;
+  };
   coap?: { path: string; observable: boolean; observePeriod: number };
   modbus?: { unit: number; registers: RegisterEntry[] };
 }
 
 export interface LabCard {
-  lab: { scenario: string; title: { zh: string; en: string }; seed: number; labId: string; startedAt?: string };
+  lab: {
+    scenario: string;
+    title: { zh: string; en: string };
+    seed: number;
+    labId: string;
+    startedAt?: string;
+  };
   mqtt: { url: string; wsUrl?: string; topicPrefix: string; username?: string; password?: string };
   coap: { url: string };
   modbus: { host: string; port: number };
@@ -35,11 +49,21 @@ export interface LabCard {
   devices: CardDevice[];
 }
 
-export function buildCard(plan: LabPlan, ep: Endpoints, extra: { startedAt?: string; evidencePath?: string } = {}): LabCard {
+export function buildCard(
+  plan: LabPlan,
+  ep: Endpoints,
+  extra: { startedAt?: string; evidencePath?: string } = {},
+): LabCard {
   const s = plan.scenario;
   const host = ep.host.includes(':') ? `[${ep.host}]` : ep.host;
   return {
-    lab: { scenario: s.name, title: s.title, seed: plan.seed, labId: plan.labId, ...(extra.startedAt ? { startedAt: extra.startedAt } : {}) },
+    lab: {
+      scenario: s.name,
+      title: s.title,
+      seed: plan.seed,
+      labId: plan.labId,
+      ...(extra.startedAt ? { startedAt: extra.startedAt } : {}),
+    },
     mqtt: {
       url: `mqtt://${host}:${ep.mqttPort}`,
       ...(ep.wsPort !== undefined ? { wsUrl: `ws://${host}:${ep.wsPort}` } : {}),
@@ -55,13 +79,26 @@ export function buildCard(plan: LabPlan, ep: Endpoints, extra: { startedAt?: str
 
 function cardDevice(d: DevicePlan): CardDevice {
   const spec = d.spec;
-  const type = spec.kind === 'analog' ? spec.signal : spec.kind === 'switch' ? spec.switchType : spec.kind === 'actuator' ? spec.actuatorType : 'digital';
+  const type =
+    spec.kind === 'analog'
+      ? spec.signal
+      : spec.kind === 'switch'
+        ? spec.switchType
+        : spec.kind === 'actuator'
+          ? spec.actuatorType
+          : 'digital';
   const out: CardDevice = { id: d.id, name: d.name, kind: spec.kind, type };
   if (spec.title) out.title = spec.title;
   if (d.channels.length > 0)
-    out.channels = d.channels.map((c) => ({ quantity: c.channel.quantity, unit: c.channel.unit, range: c.channel.range, resolution: c.channel.resolution }));
+    out.channels = d.channels.map((c) => ({
+      quantity: c.channel.quantity,
+      unit: c.channel.unit,
+      range: c.channel.range,
+      resolution: c.channel.resolution,
+    }));
   if (d.mqtt) out.mqtt = { ...d.mqtt };
-  if (d.coap) out.coap = { path: d.coap.path, observable: true, observePeriod: d.coap.observePeriod };
+  if (d.coap)
+    out.coap = { path: d.coap.path, observable: true, observePeriod: d.coap.observePeriod };
   if (d.modbus) out.modbus = { unit: d.modbus.unit, registers: d.modbus.registers };
   return out;
 }

@@ -214,9 +214,16 @@ export function parseEvidence(text: string): { events: EvidenceEvent[]; problems
     if (typeof e !== 'object' || e === null || typeof e.seq !== 'number') {
       problems.push({ line: lineNo, message: 'not an evidence event (no seq)' });
     } else {
-      if (e.prev !== prev) problems.push({ line: lineNo, message: 'hash chain broken: prev does not match the line before' });
+      if (e.prev !== prev)
+        problems.push({
+          line: lineNo,
+          message: 'hash chain broken: prev does not match the line before',
+        });
       if (events.length > 0 && e.seq !== (events.at(-1)?.seq ?? -1) + 1)
-        problems.push({ line: lineNo, message: `sequence gap: expected ${(events.at(-1)?.seq ?? -1) + 1}, found ${e.seq}` });
+        problems.push({
+          line: lineNo,
+          message: `sequence gap: expected ${(events.at(-1)?.seq ?? -1) + 1}, found ${e.seq}`,
+        });
       events.push(e);
     }
     prev = sha256(line);

@@ -46,7 +46,9 @@ export class FaultBook {
 
   /** Faults of a device active at t, in the order they started. */
   activeAt(deviceId: string, t: number): Fault[] {
-    return this.faults.filter((f) => f.deviceId === deviceId && f.start <= t && (f.end === undefined || t < f.end));
+    return this.faults.filter(
+      (f) => f.deviceId === deviceId && f.start <= t && (f.end === undefined || t < f.end),
+    );
   }
 }
 

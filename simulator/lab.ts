@@ -83,7 +83,12 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
   const host = deps.host ?? '127.0.0.1';
   const plan = planLab(scenario, seed);
   const faults = new FaultBook();
-  const recorder = new EvidenceRecorder({ clock, path: deps.evidencePath, candidate: deps.candidate, logger });
+  const recorder = new EvidenceRecorder({
+    clock,
+    path: deps.evidencePath,
+    candidate: deps.candidate,
+    logger,
+  });
   const record = recorder.record;
   const models = new Map<string, DeviceModel>();
   const byName = new Map<string, DeviceModel>();
@@ -102,11 +107,19 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
 
   const find = (idOrName: string): DeviceModel => {
     const m = models.get(idOrName) ?? byName.get(idOrName);
-    if (!m) throw new LabError('DEVICE_UNKNOWN', `no device "${idOrName}" in this lab`, { known: [...models.keys()] });
+    if (!m)
+      throw new LabError('DEVICE_UNKNOWN', `no device "${idOrName}" in this lab`, {
+        known: [...models.keys()],
+      });
     return m;
   };
 
-  const publishJson = (p: DevicePlan, topic: string, body: Record<string, unknown>, retain: boolean): void => {
+  const publishJson = (
+    p: DevicePlan,
+    topic: string,
+    body: Record<string, unknown>,
+    retain: boolean,
+  ): void => {
     if (!broker || !p.mqtt) return;
     void broker.publish(topic, JSON.stringify(body), { qos: p.mqtt.qos, retain, device: p.id });
   };
@@ -116,14 +129,23 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
     if (!p.mqtt) return;
     const truth = m.truth(clock.now());
     if (!truth.online) return;
-    publishJson(p, p.mqtt.telemetryTopic, { id: p.id, ts: clock.wall(), seq: seq.n++, ...truth.values }, p.mqtt.retain);
+    publishJson(
+      p,
+      p.mqtt.telemetryTopic,
+      { id: p.id, ts: clock.wall(), seq: seq.n++, ...truth.values },
+      p.mqtt.retain,
+    );
   };
 
   const publishStatus = (m: DeviceModel): void => {
     const p = m.plan;
     if (!broker || !p.mqtt) return;
     const online = isOnline(faults.activeAt(p.id, clock.now()));
-    void broker.publish(p.mqtt.statusTopic, online ? 'online' : 'offline', { qos: 1, retain: true, device: p.id });
+    void broker.publish(p.mqtt.statusTopic, online ? 'online' : 'offline', {
+      qos: 1,
+      retain: true,
+      device: p.id,
+    });
   };
 
   const applyCommand = (m: DeviceModel, cmd: Command, source: string): CommandOutcome => {
@@ -132,7 +154,8 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
     if (outcome.ok && outcome.changed) {
       record('device.state', { device: m.plan.id, values: outcome.state, source });
       const p = m.plan;
-      if (p.mqtt?.stateTopic) publishJson(p, p.mqtt.stateTopic, { id: p.id, ts: clock.wall(), ...outcome.state }, true);
+      if (p.mqtt?.stateTopic)
+        publishJson(p, p.mqtt.stateTopic, { id: p.id, ts: clock.wall(), ...outcome.state }, true);
       coapBridges.get(p.id)?.notify();
     }
     return outcome;
@@ -162,7 +185,10 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
     const startIn = f.start - now;
     if (startIn <= 0) faultEvidence(f, 'start', origin);
     else timers.push(clock.setTimeout(() => faultEvidence(f, 'start', origin), startIn));
-    if (f.end !== undefined) timers.push(clock.setTimeout(() => faultEvidence(f, 'end', origin), Math.max(0, f.end - now)));
+    if (f.end !== undefined)
+      timers.push(
+        clock.setTimeout(() => faultEvidence(f, 'end', origin), Math.max(0, f.end - now)),
+      );
   };
 
   const startDevices = (): void => {
@@ -171,7 +197,13 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
       if (p.mqtt) {
         const seq = { n: 0 };
         publishStatus(m);
-        if (p.mqtt.stateTopic) publishJson(p, p.mqtt.stateTopic, { id: p.id, ts: clock.wall(), ...m.truth(0).values }, true);
+        if (p.mqtt.stateTopic)
+          publishJson(
+            p,
+            p.mqtt.stateTopic,
+            { id: p.id, ts: clock.wall(), ...m.truth(0).values },
+            true,
+          );
         const period = p.mqtt.period * 1000;
         // Stagger first publishes across the period so a lab's devices do not fire in one burst.
         const offset = Math.round((period * i) / plan.devices.length);
@@ -184,7 +216,8 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
         if (p.spec.kind === 'switch') watchSwitch(m, () => publishTelemetry(m, seq));
       } else if (p.spec.kind === 'switch') watchSwitch(m, () => undefined);
       const bridge = coapBridges.get(p.id);
-      if (bridge && p.coap) timers.push(clock.setInterval(() => bridge.notify(), p.coap.observePeriod * 1000));
+      if (bridge && p.coap)
+        timers.push(clock.setInterval(() => bridge.notify(), p.coap.observePeriod * 1000));
     });
   };
 
@@ -236,7 +269,8 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
         });
         closers.push(() => broker!.close());
         const commandTopics = new Map<string, DeviceModel>();
-        for (const m of models.values()) if (m.plan.mqtt?.commandTopic) commandTopics.set(m.plan.mqtt.commandTopic, m);
+        for (const m of models.values())
+          if (m.plan.mqtt?.commandTopic) commandTopics.set(m.plan.mqtt.commandTopic, m);
         broker.onClientMessage((msg) => {
           const m = commandTopics.get(msg.topic);
           if (m) onMqttCommand(m, msg.payload);
@@ -278,17 +312,38 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
             const m = units.get(unitId);
             if (!m) return undefined;
             const r = responsiveness(faults.activeAt(m.plan.id, clock.now()));
-            return { unit: modbusUnitFor(m, () => clock.now(), (cmd, src) => applyCommand(m, cmd, src)), ...r };
+            return {
+              unit: modbusUnitFor(
+                m,
+                () => clock.now(),
+                (cmd, src) => applyCommand(m, cmd, src),
+              ),
+              ...r,
+            };
           },
         });
         closers.push(() => modbus.close());
 
         card = buildCard(
           plan,
-          { host, mqttPort: broker.port, wsPort: broker.wsPort, coapPort: coap.port, modbusPort: modbus.port },
-          { startedAt: new Date(clock.wall()).toISOString(), ...(recorder.path ? { evidencePath: recorder.path } : {}) },
+          {
+            host,
+            mqttPort: broker.port,
+            wsPort: broker.wsPort,
+            coapPort: coap.port,
+            modbusPort: modbus.port,
+          },
+          {
+            startedAt: new Date(clock.wall()).toISOString(),
+            ...(recorder.path ? { evidencePath: recorder.path } : {}),
+          },
         );
-        record('lab.start', { scenario: scenario.name, seed, labId: plan.labId, card: { mqtt: card.mqtt, coap: card.coap, modbus: card.modbus } });
+        record('lab.start', {
+          scenario: scenario.name,
+          seed,
+          labId: plan.labId,
+          card: { mqtt: card.mqtt, coap: card.coap, modbus: card.modbus },
+        });
         scenario.faults.forEach((f, i) => {
           const fault: Fault = {
             id: `s${i}`,
@@ -316,9 +371,12 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
       state = 'stopping';
       for (const t of timers) clock.clear(t);
       timers.length = 0;
-      record('lab.stop', { reason });
       const results = await Promise.allSettled(closers.reverse().map((c) => c()));
-      for (const r of results) if (r.status === 'rejected') logger.warn('closing a server failed', { err: String(r.reason) });
+      for (const r of results)
+        if (r.status === 'rejected')
+          logger.warn('closing a server failed', { err: String(r.reason) });
+      // Last, so the disconnects that closing the servers causes are in the log before it.
+      record('lab.stop', { reason });
       recorder.close();
       state = 'stopped';
     },
@@ -345,7 +403,10 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
 
     clearFault(id) {
       const f = faults.end(id, clock.now());
-      if (!f) throw new LabError('FAULT_UNKNOWN', `no active fault "${id}"`, { known: faults.all().map((x) => x.id) });
+      if (!f)
+        throw new LabError('FAULT_UNKNOWN', `no active fault "${id}"`, {
+          known: faults.all().map((x) => x.id),
+        });
       faultEvidence(f, 'end', 'api');
       return f;
     },
@@ -353,7 +414,12 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
   return lab;
 }
 
-function faultParams(f: { rate?: number | undefined; amplitude?: number | undefined; value?: number | undefined; delayMs?: number | undefined }): Partial<Fault> {
+function faultParams(f: {
+  rate?: number | undefined;
+  amplitude?: number | undefined;
+  value?: number | undefined;
+  delayMs?: number | undefined;
+}): Partial<Fault> {
   const out: Partial<Fault> = {};
   if (f.rate !== undefined) out.rate = f.rate;
   if (f.amplitude !== undefined) out.amplitude = f.amplitude;

@@ -65,7 +65,9 @@ export function planLab(scenario: Scenario, seed: number): LabPlan {
   const labId = rng.hex(6);
   const topicPrefix = scenario.topicPrefix.replaceAll('{lab}', labId);
   const unitRng = new Rng(seed, scenario.name, 'modbus-units');
-  const usedUnits = new Set(scenario.devices.flatMap((d) => (d.modbus?.unit !== undefined ? [d.modbus.unit] : [])));
+  const usedUnits = new Set(
+    scenario.devices.flatMap((d) => (d.modbus?.unit !== undefined ? [d.modbus.unit] : [])),
+  );
   const usedIds = new Set<string>();
 
   const devices = scenario.devices.map((spec): DevicePlan => {
@@ -84,18 +86,24 @@ export function planLab(scenario: Scenario, seed: number): LabPlan {
       plan.mqtt = {
         telemetryTopic: `${base}/telemetry`,
         statusTopic: `${base}/status`,
-        ...(spec.kind === 'actuator' ? { commandTopic: `${base}/set`, stateTopic: `${base}/state` } : {}),
+        ...(spec.kind === 'actuator'
+          ? { commandTopic: `${base}/set`, stateTopic: `${base}/state` }
+          : {}),
         period: spec.mqtt.period,
         qos: spec.mqtt.qos,
         retain: spec.mqtt.retain,
       };
     }
     if (spec.coap) {
-      plan.coap = { path: `/${spec.kind === 'actuator' ? 'actuators' : 'sensors'}/${id}`, observePeriod: spec.coap.observePeriod };
+      plan.coap = {
+        path: `/${spec.kind === 'actuator' ? 'actuators' : 'sensors'}/${id}`,
+        observePeriod: spec.coap.observePeriod,
+      };
     }
     if (spec.modbus) {
       let unit = spec.modbus.unit;
-      while (unit === undefined || (spec.modbus.unit === undefined && usedUnits.has(unit))) unit = unitRng.int(1, 247);
+      while (unit === undefined || (spec.modbus.unit === undefined && usedUnits.has(unit)))
+        unit = unitRng.int(1, 247);
       usedUnits.add(unit);
       const address = spec.modbus.address ?? 10 * drng.int(0, 99);
       plan.modbus = { unit, registers: registerMap(spec, channels, address) };
@@ -112,11 +120,12 @@ export function channelsOf(spec: DeviceSpec): Channel[] {
 }
 
 /** Raw representation of an analog signal: span of raw values and their unit. */
-export const SIGNAL_RAW: Record<string, { lo: number; hi: number; rawUnit: string; max: number }> = {
-  adc12: { lo: 0, hi: 4095, rawUnit: 'counts', max: 4095 },
-  '4-20mA': { lo: 4000, hi: 20000, rawUnit: 'µA', max: 22000 },
-  '0-10V': { lo: 0, hi: 10000, rawUnit: 'mV', max: 11000 },
-};
+export const SIGNAL_RAW: Record<string, { lo: number; hi: number; rawUnit: string; max: number }> =
+  {
+    adc12: { lo: 0, hi: 4095, rawUnit: 'counts', max: 4095 },
+    '4-20mA': { lo: 4000, hi: 20000, rawUnit: 'µA', max: 22000 },
+    '0-10V': { lo: 0, hi: 10000, rawUnit: 'mV', max: 11000 },
+  };
 
 function registerMap(spec: DeviceSpec, channels: ChannelPlan[], address: number): RegisterEntry[] {
   switch (spec.kind) {
@@ -153,9 +162,33 @@ function registerMap(spec: DeviceSpec, channels: ChannelPlan[], address: number)
         access: 'r' as const,
       }));
     case 'switch':
-      return [{ table: 'discrete', address, count: 1, type: 'bool', scale: 1, offset: 0, quantity: switchQuantity(spec.switchType), unit: '', access: 'r' }];
+      return [
+        {
+          table: 'discrete',
+          address,
+          count: 1,
+          type: 'bool',
+          scale: 1,
+          offset: 0,
+          quantity: switchQuantity(spec.switchType),
+          unit: '',
+          access: 'r',
+        },
+      ];
     case 'actuator':
-      return [{ table: 'coil', address, count: 1, type: 'bool', scale: 1, offset: 0, quantity: 'on', unit: '', access: 'rw' }];
+      return [
+        {
+          table: 'coil',
+          address,
+          count: 1,
+          type: 'bool',
+          scale: 1,
+          offset: 0,
+          quantity: 'on',
+          unit: '',
+          access: 'rw',
+        },
+      ];
   }
 }
 

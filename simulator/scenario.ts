@@ -13,7 +13,10 @@ import { LabError } from './errors.js';
 
 const name = z
   .string()
-  .regex(/^[a-z][a-z0-9_]{0,31}$/, 'a name of lowercase letters, digits and _ (max 32), starting with a letter');
+  .regex(
+    /^[a-z][a-z0-9_]{0,31}$/,
+    'a name of lowercase letters, digits and _ (max 32), starting with a letter',
+  );
 const i18n = z.object({ zh: z.string().min(1), en: z.string().min(1) }).strict();
 const seconds = z.number().positive();
 
@@ -42,7 +45,10 @@ export const Channel = z
     profile: Profile,
   })
   .strict()
-  .refine((c) => c.range[0] < c.range[1], { message: 'range must be [min, max] with min < max', path: ['range'] });
+  .refine((c) => c.range[0] < c.range[1], {
+    message: 'range must be [min, max] with min < max',
+    path: ['range'],
+  });
 
 const MqttBinding = z
   .object({
@@ -106,7 +112,15 @@ const SwitchDevice = z
   })
   .strict();
 
-export const ACTUATOR_TYPES = ['relay', 'fan', 'pump', 'valve', 'led', 'buzzer', 'alarm_light'] as const;
+export const ACTUATOR_TYPES = [
+  'relay',
+  'fan',
+  'pump',
+  'valve',
+  'led',
+  'buzzer',
+  'alarm_light',
+] as const;
 const ActuatorDevice = z
   .object({
     ...deviceBase,
@@ -116,9 +130,22 @@ const ActuatorDevice = z
   })
   .strict();
 
-export const DeviceSpec = z.discriminatedUnion('kind', [AnalogDevice, DigitalDevice, SwitchDevice, ActuatorDevice]);
+export const DeviceSpec = z.discriminatedUnion('kind', [
+  AnalogDevice,
+  DigitalDevice,
+  SwitchDevice,
+  ActuatorDevice,
+]);
 
-export const FAULT_TYPES = ['offline', 'stuck', 'drift', 'noise', 'spike', 'slow', 'no-response'] as const;
+export const FAULT_TYPES = [
+  'offline',
+  'stuck',
+  'drift',
+  'noise',
+  'spike',
+  'slow',
+  'no-response',
+] as const;
 export type FaultType = (typeof FAULT_TYPES)[number];
 
 export const FaultSpec = z
@@ -150,7 +177,10 @@ export const Scenario = z
       .string()
       .regex(/^[A-Za-z0-9_{}\-/]+$/, 'topic characters (letters, digits, _ - /) and {lab}')
       .default('iotlab/{lab}'),
-    mqtt: z.object({ username: z.string().min(1), password: z.string().min(1) }).strict().optional(),
+    mqtt: z
+      .object({ username: z.string().min(1), password: z.string().min(1) })
+      .strict()
+      .optional(),
     devices: z.array(DeviceSpec).min(1).max(200),
     faults: z.array(FaultSpec).default([]),
   })
@@ -159,35 +189,68 @@ export const Scenario = z
     const names = new Map<string, number>();
     s.devices.forEach((d, i) => {
       if (names.has(d.name))
-        ctx.addIssue({ code: 'custom', path: ['devices', i, 'name'], message: `duplicate device name "${d.name}" (first at devices[${names.get(d.name)}])` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['devices', i, 'name'],
+          message: `duplicate device name "${d.name}" (first at devices[${names.get(d.name)}])`,
+        });
       names.set(d.name, i);
       if (!d.mqtt && !d.coap && !d.modbus)
-        ctx.addIssue({ code: 'custom', path: ['devices', i], message: 'a device needs at least one binding: mqtt, coap or modbus' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['devices', i],
+          message: 'a device needs at least one binding: mqtt, coap or modbus',
+        });
     });
     const units = new Map<number, number>();
     s.devices.forEach((d, i) => {
       const u = d.modbus?.unit;
       if (u === undefined) return;
       if (units.has(u))
-        ctx.addIssue({ code: 'custom', path: ['devices', i, 'modbus', 'unit'], message: `modbus unit ${u} already used by devices[${units.get(u)}]` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['devices', i, 'modbus', 'unit'],
+          message: `modbus unit ${u} already used by devices[${units.get(u)}]`,
+        });
       units.set(u, i);
     });
     s.faults.forEach((f, i) => {
       const di = names.get(f.device);
       if (di === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['faults', i, 'device'], message: `no device named "${f.device}" (known: ${[...names.keys()].join(', ')})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['faults', i, 'device'],
+          message: `no device named "${f.device}" (known: ${[...names.keys()].join(', ')})`,
+        });
         return;
       }
       const d = s.devices[di];
-      const valueFault = f.type === 'stuck' || f.type === 'drift' || f.type === 'noise' || f.type === 'spike';
+      const valueFault =
+        f.type === 'stuck' || f.type === 'drift' || f.type === 'noise' || f.type === 'spike';
       if (valueFault && (d?.kind === 'actuator' || d?.kind === 'switch'))
-        ctx.addIssue({ code: 'custom', path: ['faults', i, 'type'], message: `"${f.type}" applies to analog and digital sensors, not to a ${d.kind}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['faults', i, 'type'],
+          message: `"${f.type}" applies to analog and digital sensors, not to a ${d.kind}`,
+        });
       if (f.type === 'drift' && f.rate === undefined)
-        ctx.addIssue({ code: 'custom', path: ['faults', i, 'rate'], message: 'a drift fault needs rate (units per minute)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['faults', i, 'rate'],
+          message: 'a drift fault needs rate (units per minute)',
+        });
       if (f.type === 'noise' && f.amplitude === undefined)
-        ctx.addIssue({ code: 'custom', path: ['faults', i, 'amplitude'], message: 'a noise fault needs amplitude (extra standard deviation)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['faults', i, 'amplitude'],
+          message: 'a noise fault needs amplitude (extra standard deviation)',
+        });
       if (f.type === 'slow' && f.delayMs === undefined)
-        ctx.addIssue({ code: 'custom', path: ['faults', i, 'delayMs'], message: 'a slow fault needs delayMs' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['faults', i, 'delayMs'],
+          message: 'a slow fault needs delayMs',
+        });
     });
   });
 
@@ -202,8 +265,17 @@ export type ScenarioInput = z.input<typeof Scenario>;
 export function validateScenario(input: unknown, file = '<scenario>'): Scenario {
   const result = Scenario.safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => ({ file, path: formatPath(issue.path), message: issue.message }));
-  throw new LabError('SCENARIO_INVALID', `${file}: ${problems.length} problem(s) in the scenario`, { file }, problems);
+  const problems = result.error.issues.map((issue) => ({
+    file,
+    path: formatPath(issue.path),
+    message: issue.message,
+  }));
+  throw new LabError(
+    'SCENARIO_INVALID',
+    `${file}: ${problems.length} problem(s) in the scenario`,
+    { file },
+    problems,
+  );
 }
 
 /** Parses YAML text; problems carry the line number beside the path. */
@@ -227,12 +299,18 @@ export function parseScenario(text: string, file = '<scenario>'): Scenario {
     if (isNode(node) && node.range) where += ` (line ${lineCounter.linePos(node.range[0]).line})`;
     return { file, path: where, message: issue.message };
   });
-  throw new LabError('SCENARIO_INVALID', `${file}: ${problems.length} problem(s) in the scenario`, { file }, problems);
+  throw new LabError(
+    'SCENARIO_INVALID',
+    `${file}: ${problems.length} problem(s) in the scenario`,
+    { file },
+    problems,
+  );
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
+  for (const p of path)
+    out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
   return out === '' ? '(top level)' : out;
 }
 
@@ -240,7 +318,8 @@ function formatPath(path: readonly PropertyKey[]): string {
 export function builtinScenarioDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'scenarios'))) return join(dir, 'scenarios');
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'scenarios')))
+      return join(dir, 'scenarios');
     dir = dirname(dir);
   }
   throw new LabError('SCENARIO_NOT_FOUND', 'cannot find the built-in scenarios folder');
@@ -259,10 +338,17 @@ export function listBuiltinScenarios(): { name: string; file: string; scenario: 
 
 /** Loads a scenario by built-in name (`greenhouse`) or by file path. */
 export function loadScenario(nameOrFile: string): { scenario: Scenario; file: string } {
-  const looksLikePath = nameOrFile.includes('/') || nameOrFile.endsWith('.yaml') || nameOrFile.endsWith('.yml');
-  const file = looksLikePath ? resolve(nameOrFile) : join(builtinScenarioDir(), `${nameOrFile}.yaml`);
+  const looksLikePath =
+    nameOrFile.includes('/') || nameOrFile.endsWith('.yaml') || nameOrFile.endsWith('.yml');
+  const file = looksLikePath
+    ? resolve(nameOrFile)
+    : join(builtinScenarioDir(), `${nameOrFile}.yaml`);
   if (!existsSync(file)) {
-    const known = looksLikePath ? '' : ` (built-in: ${readdirSync(builtinScenarioDir()).map((f) => f.replace(/\.yaml$/, '')).join(', ')})`;
+    const known = looksLikePath
+      ? ''
+      : ` (built-in: ${readdirSync(builtinScenarioDir())
+          .map((f) => f.replace(/\.yaml$/, ''))
+          .join(', ')})`;
     throw new LabError('SCENARIO_NOT_FOUND', `no scenario "${nameOrFile}"${known}`, { file });
   }
   return { scenario: loadScenarioFile(file), file };
@@ -273,7 +359,9 @@ export function loadScenarioFile(file: string): Scenario {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new LabError('SCENARIO_NOT_FOUND', `cannot read scenario file ${file}`, { cause: String(err) });
+    throw new LabError('SCENARIO_NOT_FOUND', `cannot read scenario file ${file}`, {
+      cause: String(err),
+    });
   }
   return parseScenario(text, file);
 }

@@ -96,7 +96,10 @@ export function decodeMbap(buf: Uint8Array): MbapHeader | undefined {
 /** A whole ADU: MBAP header (protocol id 0) followed by `pdu`. */
 export function encodeAdu(transactionId: number, unitId: number, pdu: Uint8Array): Buffer {
   if (pdu.length < 1 || pdu.length > MAX_PDU_LENGTH) {
-    throw new LabError('PROTOCOL_MALFORMED', `a Modbus PDU must be 1..253 bytes, got ${pdu.length}`);
+    throw new LabError(
+      'PROTOCOL_MALFORMED',
+      `a Modbus PDU must be 1..253 bytes, got ${pdu.length}`,
+    );
   }
   const header = encodeMbap({ transactionId, protocolId: 0, length: pdu.length + 1, unitId });
   return Buffer.concat([header, pdu]);

@@ -43,6 +43,6 @@ export interface UnitBinding {
  * them: a timeout. The request is still recorded as evidence (`dropped: 'unknown-unit'`).
  *
  * Unit ids 0 (broadcast on serial lines) and 255 ("not significant" on TCP, Implementation Guide
- * v1.0b §4.4.2.1) get no special treatment here: the resolver decides what they mean.
+ * v1.0b) get no special treatment here: the resolver decides what they mean.
  */
 export type ResolveUnit = (unitId: number) => UnitBinding | undefined;

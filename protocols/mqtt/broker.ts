@@ -41,7 +41,11 @@ export interface MqttBroker {
   port: number;
   wsPort: number | undefined;
   /** Publishes as a device; recorded as `mqtt.publish` with origin "device". */
-  publish(topic: string, payload: string | Buffer, opts: { qos: 0 | 1 | 2; retain: boolean; device: string }): Promise<void>;
+  publish(
+    topic: string,
+    payload: string | Buffer,
+    opts: { qos: 0 | 1 | 2; retain: boolean; device: string },
+  ): Promise<void>;
   /** Called for every message a client publishes (after the broker accepted it). */
   onClientMessage(handler: (msg: InboundMessage) => void): void;
   connectedClients(): number;
@@ -64,17 +68,32 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
         keepalive: packet.keepalive,
         username: packet.username,
         will: packet.will
-          ? { topic: packet.will.topic, qos: packet.will.qos, retain: packet.will.retain, payload: payloadView(toBuffer(packet.will.payload)) }
+          ? {
+              topic: packet.will.topic,
+              qos: packet.will.qos,
+              retain: packet.will.retain,
+              payload: payloadView(toBuffer(packet.will.payload)),
+            }
           : undefined,
       });
       done(null, true);
     },
     authenticate: (client, username, password, done) => {
       if (!creds) return done(null, true);
-      const ok = username === creds.username && password !== undefined && password.toString() === creds.password;
+      const ok =
+        username === creds.username &&
+        password !== undefined &&
+        password.toString() === creds.password;
       if (!ok) {
-        record('mqtt.connect', { peer: peerOf(client), ...connectPackets.get(client), accepted: false, returnCode: 4 });
-        const err = Object.assign(new Error('bad username or password'), { returnCode: 4 as const });
+        record('mqtt.connect', {
+          peer: peerOf(client),
+          ...connectPackets.get(client),
+          accepted: false,
+          returnCode: 4,
+        });
+        const err = Object.assign(new Error('bad username or password'), {
+          returnCode: 4 as const,
+        });
         return done(err, false);
       }
       done(null, true);
@@ -82,21 +101,45 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
   });
 
   broker.on('clientReady', (client) => {
-    record('mqtt.connect', { peer: peerOf(client), ...connectPackets.get(client), clientId: client.id, accepted: true });
+    record('mqtt.connect', {
+      peer: peerOf(client),
+      ...connectPackets.get(client),
+      clientId: client.id,
+      accepted: true,
+    });
   });
+  // aedes drops a clean session's subscriptions after the client is gone and emits
+  // 'unsubscribe' for it; that is housekeeping, not something the client sent.
+  const gone = new WeakSet<Client>();
   broker.on('clientDisconnect', (client) => {
+    gone.add(client);
     record('mqtt.disconnect', { peer: peerOf(client), clientId: client.id, reason: 'client' });
   });
   broker.on('clientError', (client, err) => {
+    gone.add(client);
     logger.debug('mqtt client error', { clientId: client.id, err: err.message });
-    record('mqtt.disconnect', { peer: peerOf(client), clientId: client.id, reason: 'error', error: err.message });
+    record('mqtt.disconnect', {
+      peer: peerOf(client),
+      clientId: client.id,
+      reason: 'error',
+      error: err.message,
+    });
   });
   broker.on('connectionError', (client, err) => {
     logger.debug('mqtt connection error', { err: err.message });
-    record('mqtt.disconnect', { peer: peerOf(client), clientId: client.id ?? null, reason: 'protocol-error', error: err.message });
+    record('mqtt.disconnect', {
+      peer: peerOf(client),
+      clientId: client.id ?? null,
+      reason: 'protocol-error',
+      error: err.message,
+    });
   });
   broker.on('keepaliveTimeout', (client) => {
-    record('mqtt.disconnect', { peer: peerOf(client), clientId: client.id, reason: 'keepalive-timeout' });
+    record('mqtt.disconnect', {
+      peer: peerOf(client),
+      clientId: client.id,
+      reason: 'keepalive-timeout',
+    });
   });
   broker.on('subscribe', (subs, client) => {
     record('mqtt.subscribe', {
@@ -107,7 +150,13 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
     });
   });
   broker.on('unsubscribe', (topics, client) => {
-    record('mqtt.subscribe', { peer: peerOf(client), clientId: client.id, action: 'unsubscribe', topics });
+    if (gone.has(client)) return;
+    record('mqtt.subscribe', {
+      peer: peerOf(client),
+      clientId: client.id,
+      action: 'unsubscribe',
+      topics,
+    });
   });
   broker.on('publish', (packet: AedesPublishPacket, client: Client | null) => {
     if (!client) return; // device publishes are recorded by publish(); $SYS is not evidence
@@ -123,7 +172,13 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
     });
     for (const h of handlers) {
       try {
-        h({ topic: packet.topic, payload, qos: packet.qos, retain: packet.retain, clientId: client.id });
+        h({
+          topic: packet.topic,
+          payload,
+          qos: packet.qos,
+          retain: packet.retain,
+          clientId: client.id,
+        });
       } catch (err) {
         logger.error('mqtt message handler failed', { topic: packet.topic, err: String(err) });
       }
@@ -142,14 +197,22 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
     port = await listen(tcp, opts.port, opts.host);
   } catch (err) {
     broker.close();
-    throw new LabError('PROTOCOL_LISTEN', `MQTT cannot listen on ${opts.host}:${opts.port}: ${String(err)}`);
+    throw new LabError(
+      'PROTOCOL_LISTEN',
+      `MQTT cannot listen on ${opts.host}:${opts.port}: ${String(err)}`,
+    );
   }
 
   let wsPort: number | undefined;
   const http = createHttpServer((_req, res) => {
-    res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket: connect with the mqtt subprotocol\n');
+    res
+      .writeHead(426, { 'content-type': 'text/plain' })
+      .end('MQTT over WebSocket: connect with the mqtt subprotocol\n');
   });
-  const wss = new WebSocketServer({ server: http, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+  const wss = new WebSocketServer({
+    server: http,
+    handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
+  });
   wss.on('connection', (ws, req: IncomingMessage) => {
     const stream = createWebSocketStream(ws);
     stream.on('error', (err) => logger.debug('mqtt ws stream error', { err: err.message }));
@@ -161,7 +224,10 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
     } catch (err) {
       await closeServer(tcp);
       broker.close();
-      throw new LabError('PROTOCOL_LISTEN', `MQTT WebSocket cannot listen on ${opts.host}:${opts.wsPort}: ${String(err)}`);
+      throw new LabError(
+        'PROTOCOL_LISTEN',
+        `MQTT WebSocket cannot listen on ${opts.host}:${opts.wsPort}: ${String(err)}`,
+      );
     }
   }
 
@@ -171,12 +237,22 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
     wsPort,
     publish(topic, payload, o) {
       const buf = typeof payload === 'string' ? Buffer.from(payload) : payload;
-      record('mqtt.publish', { origin: 'device', device: o.device, topic, qos: o.qos, retain: o.retain, payload: payloadView(buf) });
+      record('mqtt.publish', {
+        origin: 'device',
+        device: o.device,
+        topic,
+        qos: o.qos,
+        retain: o.retain,
+        payload: payloadView(buf),
+      });
       return new Promise<void>((resolve) => {
-        broker.publish({ cmd: 'publish', topic, payload: buf, qos: o.qos, retain: o.retain, dup: false }, (err) => {
-          if (err) logger.warn('mqtt publish failed', { topic, err: err.message });
-          resolve();
-        });
+        broker.publish(
+          { cmd: 'publish', topic, payload: buf, qos: o.qos, retain: o.retain, dup: false },
+          (err) => {
+            if (err) logger.warn('mqtt publish failed', { topic, err: err.message });
+            resolve();
+          },
+        );
       });
     },
     onClientMessage(handler) {
@@ -187,7 +263,10 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
       for (const client of wss.clients) client.terminate();
       wss.close();
       for (const s of sockets) s.destroy();
-      await Promise.all([closeServer(tcp), wsPort !== undefined ? closeServer(http) : Promise.resolve()]);
+      await Promise.all([
+        closeServer(tcp),
+        wsPort !== undefined ? closeServer(http) : Promise.resolve(),
+      ]);
       await new Promise<void>((resolve) => broker.close(() => resolve()));
     },
   };

@@ -38,7 +38,9 @@ describe('ManualClock', () => {
 describe('RealClock', () => {
   it('runs lab time faster when accelerated', async () => {
     const clock = new RealClock({ speed: 50 });
-    const fired = await new Promise<number>((resolve) => clock.setTimeout(() => resolve(clock.now()), 500));
+    const fired = await new Promise<number>((resolve) =>
+      clock.setTimeout(() => resolve(clock.now()), 500),
+    );
     // 500 ms of lab time at 50× is about 10 ms of wall time.
     expect(fired).toBeGreaterThanOrEqual(450);
   });

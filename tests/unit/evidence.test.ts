@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../simulator/clock.js';
-import { EvidenceRecorder, GENESIS, parseEvidence, payloadView, readEvidence, sha256 } from '../../simulator/evidence.js';
+import {
+  EvidenceRecorder,
+  GENESIS,
+  parseEvidence,
+  payloadView,
+  readEvidence,
+  sha256,
+} from '../../simulator/evidence.js';
 
 function tmpFile(name: string): string {
   return join(mkdtempSync(join(tmpdir(), 'iotlab-ev-')), name);
@@ -16,15 +23,36 @@ describe('evidence recorder', () => {
     const rec = new EvidenceRecorder({ clock, path, candidate: 'c1' });
     rec.record('lab.start', { scenario: 's' });
     clock.advance(1234);
-    rec.record('mqtt.publish', { peer: '127.0.0.1:5000', topic: 'a/b', payload: payloadView(Buffer.from('{"x":1}')) });
+    rec.record('mqtt.publish', {
+      peer: '127.0.0.1:5000',
+      topic: 'a/b',
+      payload: payloadView(Buffer.from('{"x":1}')),
+    });
     rec.close();
     const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     const [a, b] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(Object.keys(a!)).toEqual(['seq', 't', 'wall', 'kind', 'candidate', 'scenario', 'prev']);
-    expect(a).toMatchObject({ seq: 0, t: 0, wall: '2026-01-01T00:00:00.000Z', kind: 'lab.start', candidate: 'c1', prev: GENESIS });
-    expect(b).toMatchObject({ seq: 1, t: 1234, kind: 'mqtt.publish', peer: '127.0.0.1:5000', prev: sha256(lines[0]!) });
-    expect(b!.payload).toEqual({ raw: Buffer.from('{"x":1}').toString('base64'), text: '{"x":1}', json: { x: 1 } });
+    expect(a).toMatchObject({
+      seq: 0,
+      t: 0,
+      wall: '2026-01-01T00:00:00.000Z',
+      kind: 'lab.start',
+      candidate: 'c1',
+      prev: GENESIS,
+    });
+    expect(b).toMatchObject({
+      seq: 1,
+      t: 1234,
+      kind: 'mqtt.publish',
+      peer: '127.0.0.1:5000',
+      prev: sha256(lines[0]!),
+    });
+    expect(b!.payload).toEqual({
+      raw: Buffer.from('{"x":1}').toString('base64'),
+      text: '{"x":1}',
+      json: { x: 1 },
+    });
     expect(readEvidence(path).problems).toEqual([]);
   });
 
@@ -42,18 +70,24 @@ describe('evidence recorder', () => {
     const clock = new ManualClock();
     const path = tmpFile('g.jsonl');
     const rec = new EvidenceRecorder({ clock, path });
-    for (let i = 0; i < 5; i++) rec.record('device.state', { device: 'd', values: { on: i % 2 === 0 } });
+    for (let i = 0; i < 5; i++)
+      rec.record('device.state', { device: 'd', values: { on: i % 2 === 0 } });
     rec.close();
     const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
     const edited = [...lines];
     edited[2] = edited[2]!.replace('"on":true', '"on":false');
-    expect(parseEvidence(edited.join('\n')).problems).toEqual([{ line: 4, message: expect.stringMatching(/hash chain broken/) }]);
+    expect(parseEvidence(edited.join('\n')).problems).toEqual([
+      { line: 4, message: expect.stringMatching(/hash chain broken/) as string },
+    ]);
     const removed = lines.filter((_, i) => i !== 1);
     const problems = parseEvidence(removed.join('\n')).problems.map((p) => p.message);
     expect(problems.join()).toMatch(/hash chain broken/);
     expect(problems.join()).toMatch(/sequence gap/);
     writeFileSync(path, lines.join('\n').slice(0, -10));
-    expect(readEvidence(path).problems.at(-1)).toEqual({ line: 5, message: expect.stringMatching(/not valid JSON/) });
+    expect(readEvidence(path).problems.at(-1)).toEqual({
+      line: 5,
+      message: expect.stringMatching(/not valid JSON/) as string,
+    });
   });
 
   it('shows binary payloads as base64 only', () => {

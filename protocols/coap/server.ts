@@ -1,0 +1,589 @@
+/**
+ * The lab's CoAP server (RFC 7252 over UDP). node-coap runs the message layer — piggybacked vs
+ * separate responses (§5.2), CON retransmission (§4.2), duplicate detection (§4.5) and Observe
+ * sequence numbers (RFC 7641 §4.4) — but the socket is ours, for three reasons:
+ *  - node-coap answers an unparsable datagram with 5.00 sent to 127.0.0.1 (it omits the address),
+ *    where RFC 7252 §4.2/§4.3 say reject a CON with RST and ignore anything else;
+ *  - its parser (coap-packet) accepts reserved token lengths, truncated options and a payload
+ *    marker with no payload, which §3 calls message format errors;
+ *  - it sends an empty ACK to every CON after 50 ms, but an offline device must stay silent.
+ * So every datagram is checked and recorded here first; node-coap gets the socket through
+ * `listen(socket)`, loses its 'message' listener, and is handed valid requests via `_handle`
+ * (declared in its typings). Every datagram leaving the socket passes `tapSend`, so the evidence
+ * holds exactly what went on the wire: piggybacked and separate responses, empty ACKs,
+ * retransmissions, notifications and RSTs.
+ */
+import { createSocket } from 'node:dgram';
+import type { RemoteInfo, Socket } from 'node:dgram';
+import { Server as CoapLibServer } from 'coap';
+import { generate as generatePacket, parse as parsePacket } from 'coap-packet';
+import type { ParsedPacket } from 'coap-packet';
+import type { TimerHandle } from '../../simulator/clock.js';
+import { LabError } from '../../simulator/errors.js';
+import { payloadView } from '../../simulator/evidence.js';
+import type { CoapResource, CoapServerHandle, CoapServerOptions } from './types.js';
+
+/** Content-Format codes, RFC 7252 §12.3. */
+const TEXT = 0;
+const LINK_FORMAT = 40;
+const JSON_FORMAT = 50;
+const WELL_KNOWN_CORE = '/.well-known/core';
+/** Request method codes 0.01-0.07 (RFC 7252 §12.1.1, RFC 8132 §6). */
+const METHODS = ['', 'GET', 'POST', 'PUT', 'DELETE', 'FETCH', 'PATCH', 'iPATCH'];
+const USE_TEXT_OR_JSON = 'use 0 (text/plain) or 50 (application/json)';
+const ALWAYS_AVAILABLE = { respond: true, delayMs: 0 } as const;
+/** Bound on remembered exchanges (token/MID → path), so a flood cannot grow memory. */
+const MAX_REMEMBERED = 4096;
+
+type MessageType = 'CON' | 'NON' | 'ACK' | 'RST';
+
+/** One decoded CoAP message, as evidence and routing see it. */
+export interface CoapMessageView {
+  peer: string;
+  type: MessageType;
+  code: string;
+  /** GET/POST/... for request codes, otherwise the code itself ('0.00' for an empty message). */
+  method: string;
+  mid: number;
+  token: string;
+  path: string;
+  query?: string;
+  accept?: number;
+  contentFormat?: number;
+  observe?: number;
+  payload: Buffer;
+}
+
+export interface CoapReply {
+  code: string;
+  format?: number;
+  body: Buffer;
+}
+
+/** The parts of node-coap's OutgoingMessage / ObserveWriteStream this server uses. */
+interface LibResponse {
+  statusCode: string;
+  setOption(name: string, value: Buffer): unknown;
+  write(body: Buffer): unknown;
+  end(body?: Buffer): unknown;
+  on(event: 'error' | 'finish', listener: (err?: Error) => void): unknown;
+}
+
+interface Exchange {
+  req: CoapMessageView;
+  resource: CoapResource | undefined;
+  delayMs: number;
+  observe: boolean;
+}
+
+interface Observation {
+  key: string;
+  res: LibResponse;
+  unsubscribe: () => void;
+  done: boolean;
+}
+
+/**
+ * RFC 7252 §3 message format: why `buf` is malformed, or undefined when it is well formed.
+ * Runs before coap-packet's parser, which is more lenient than the RFC.
+ */
+export function checkMessageFormat(buf: Uint8Array): string | undefined {
+  if (buf.length < 4) return `datagram of ${buf.length} bytes is shorter than the 4-byte header`;
+  const first = buf[0] ?? 0;
+  if (first >> 6 !== 1) return `unknown CoAP version ${first >> 6} (expected 1)`;
+  const tkl = first & 0x0f;
+  if (tkl > 8) return `token length ${tkl} is reserved (0-8 allowed)`;
+  if (buf.length < 4 + tkl) return `token of ${tkl} bytes is truncated`;
+  // §4.1: an Empty message is exactly the 4-byte header.
+  if (buf[1] === 0 && buf.length !== 4)
+    return 'empty message (code 0.00) carries bytes after the header';
+  let i = 4 + tkl;
+  while (i < buf.length) {
+    const byte = buf[i++] ?? 0;
+    if (byte === 0xff)
+      return i === buf.length ? 'payload marker followed by an empty payload' : undefined;
+    let delta = byte >> 4;
+    let length = byte & 0x0f;
+    if (delta === 15 || length === 15) return 'option delta or length nibble 15 is reserved';
+    for (const which of ['delta', 'length'] as const) {
+      const nibble = which === 'delta' ? delta : length;
+      const extra = nibble === 13 ? 1 : nibble === 14 ? 2 : 0;
+      if (i + extra > buf.length) return `option ${which} extension is truncated`;
+      const ext =
+        extra === 1
+          ? (buf[i] ?? 0) + 13
+          : extra === 2
+            ? ((buf[i] ?? 0) << 8) + (buf[i + 1] ?? 0) + 269
+            : nibble;
+      if (which === 'delta') delta = ext;
+      else length = ext;
+      i += extra;
+    }
+    if (i + length > buf.length) return `option value of ${length} bytes runs past the end`;
+    i += length;
+  }
+  return undefined;
+}
+
+/** RFC 7252 §3.2 uint option values, shortest encoding (0 is zero bytes). */
+function uintOf(value: Buffer): number {
+  return value.reduce((n, byte) => n * 256 + byte, 0);
+}
+function uintBytes(n: number): Buffer {
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v % 256);
+  return Buffer.from(bytes);
+}
+
+function viewOf(packet: ParsedPacket, peer: string): CoapMessageView {
+  const values = (name: string): Buffer[] =>
+    packet.options.filter((o) => o.name === name).map((o) => o.value);
+  const uint = (name: string): number | undefined => {
+    const v = values(name)[0];
+    return v === undefined ? undefined : uintOf(v);
+  };
+  const strings = (name: string): string[] => values(name).map((b) => b.toString('utf8'));
+  const query = strings('Uri-Query').join('&');
+  const type = packet.ack ? 'ACK' : packet.reset ? 'RST' : packet.confirmable ? 'CON' : 'NON';
+  return {
+    peer,
+    type,
+    code: packet.code,
+    method: (packet.code.startsWith('0.') && METHODS[Number(packet.code.slice(2))]) || packet.code,
+    mid: packet.messageId,
+    token: packet.token.toString('hex'),
+    path: '/' + strings('Uri-Path').join('/'),
+    ...(query !== '' ? { query } : {}),
+    accept: uint('Accept'),
+    contentFormat: uint('Content-Format'),
+    observe: uint('Observe'),
+    payload: packet.payload,
+  };
+}
+
+function diagnostic(code: string, message: string): CoapReply {
+  // RFC 7252 §5.5.2: a diagnostic payload is UTF-8 text without a Content-Format.
+  return { code, body: Buffer.from(message, 'utf8') };
+}
+
+function represent(code: string, resource: CoapResource, format: number): CoapReply {
+  const { json, text } = resource.read();
+  const body = format === JSON_FORMAT ? JSON.stringify(json) : text;
+  return { code, format, body: Buffer.from(body, 'utf8') };
+}
+
+const acceptable = (accept: number | undefined): boolean =>
+  accept === undefined || accept === TEXT || accept === JSON_FORMAT;
+
+/** RFC 6690 §4.1 query filter: `name=value`, `name=prefix*`, or a bare `name` (e.g. `obs`). */
+function linkMatches(r: CoapResource, filter: string): boolean {
+  const eq = filter.indexOf('=');
+  const name = eq < 0 ? filter : filter.slice(0, eq);
+  const attrs: Record<string, string[]> = { href: [r.path], rt: r.rt.split(' '), if: [r.if] };
+  attrs['ct'] = ['0', '50'];
+  if (r.observable) attrs['obs'] = [''];
+  const have = attrs[name];
+  if (have === undefined) return false;
+  if (eq < 0) return true;
+  const want = filter.slice(eq + 1);
+  return have.some((v) => (want.endsWith('*') ? v.startsWith(want.slice(0, -1)) : v === want));
+}
+
+/** RFC 6690 §5 CoRE Link Format; `ct` lists both representations (RFC 7252 §7.2.1). */
+export function linkFormat(resources: readonly CoapResource[], query?: string): string {
+  const filters = query === undefined ? [] : query.split('&').filter((q) => q !== '');
+  return resources
+    .filter((r) => filters.every((f) => linkMatches(r, f)))
+    .map((r) => `<${r.path}>;rt="${r.rt}";if="${r.if}";ct="0 50"${r.observable ? ';obs' : ''}`)
+    .join(',');
+}
+
+function decodeWrite(req: CoapMessageView): { json?: unknown; text?: string } | CoapReply {
+  // The brief's rule, in the spirit of RFC 7252 §5.10.3: no Content-Format means text/plain.
+  const format = req.contentFormat ?? TEXT;
+  if (format !== TEXT && format !== JSON_FORMAT)
+    return diagnostic('4.15', `Content-Format ${format} is not supported; ${USE_TEXT_OR_JSON}`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(req.payload);
+  } catch {
+    return diagnostic('4.00', 'payload is not valid UTF-8');
+  }
+  if (format === TEXT) return { text };
+  try {
+    return { json: JSON.parse(text) as unknown };
+  } catch {
+    return diagnostic('4.00', `payload is not valid JSON: ${JSON.stringify(text.slice(0, 60))}`);
+  }
+}
+
+/** What to answer a request, given the resource at its path. Pure but for read()/write(). */
+export function decide(
+  req: CoapMessageView,
+  resource: CoapResource | undefined,
+  resources: readonly CoapResource[],
+): CoapReply {
+  if (req.path === WELL_KNOWN_CORE) {
+    if (req.method !== 'GET')
+      return diagnostic('4.05', `${req.method} is not allowed on ${WELL_KNOWN_CORE}; use GET`);
+    if (req.accept !== undefined && req.accept !== LINK_FORMAT)
+      return diagnostic('4.06', `${WELL_KNOWN_CORE} is only application/link-format (40)`);
+    const body = Buffer.from(linkFormat(resources, req.query), 'utf8');
+    return { code: '2.05', format: LINK_FORMAT, body };
+  }
+  if (resource === undefined)
+    return diagnostic('4.04', `no resource at ${req.path}; GET ${WELL_KNOWN_CORE} lists them`);
+  const isWrite = req.method === 'PUT' || req.method === 'POST';
+  const writable = resource.if === 'actuator' && resource.write !== undefined;
+  if (req.method !== 'GET' && !(isWrite && writable)) {
+    const allowed = writable ? 'GET, PUT, POST' : 'GET';
+    return diagnostic('4.05', `${req.method} not allowed on ${req.path}; allowed: ${allowed}`);
+  }
+  // Checked before any write, so a 4.06 never follows a state change.
+  if (!acceptable(req.accept))
+    return diagnostic('4.06', `Accept ${req.accept} is not available; ${USE_TEXT_OR_JSON}`);
+  const format = req.accept ?? JSON_FORMAT;
+  if (!isWrite || resource.write === undefined) return represent('2.05', resource, format);
+  const input = decodeWrite(req);
+  if ('code' in input && 'body' in input) return input;
+  const result = resource.write(input);
+  if (!result.ok) return diagnostic('4.00', result.message);
+  return represent('2.04', resource, format); // RFC 7252 §5.9.1.4 2.04 Changed
+}
+
+type SendFn = (msg: Buffer, port: number, address: string, cb: (err: Error | null) => void) => void;
+
+/**
+ * Routes every datagram node-coap sends through `onSend` (for evidence) and supplies the peer
+ * address node-coap's `_sendError` forgets to pass.
+ */
+function tapSend(
+  sock: Socket,
+  onSend: (buf: Buffer, port: number, address: string) => boolean,
+  fallbackAddress: () => string | undefined,
+  onError: (err: Error) => void,
+): void {
+  const send = sock.send.bind(sock) as unknown as SendFn;
+  const tapped = (...args: unknown[]): void => {
+    const [msg, a1, a2, a3, a4] = args;
+    if (!Buffer.isBuffer(msg)) return;
+    const ranged = typeof a1 === 'number' && typeof a2 === 'number' && typeof a3 === 'number';
+    const buf = ranged ? msg.subarray(a1, a1 + a2) : msg;
+    const port = ranged ? a3 : a1;
+    const address =
+      typeof (ranged ? a4 : a2) === 'string' ? ((ranged ? a4 : a2) as string) : fallbackAddress();
+    const cb = args.find((a): a is (err: Error | null) => void => typeof a === 'function');
+    if (typeof port !== 'number' || address === undefined || !onSend(buf, port, address)) return;
+    try {
+      send(buf, port, address, (err) => {
+        if (err) onError(err);
+        cb?.(err);
+      });
+    } catch (err) {
+      onError(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
+  sock.send = tapped;
+}
+
+function bindSocket(sock: Socket, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void =>
+      reject(
+        new LabError('PROTOCOL_LISTEN', `cannot listen for CoAP on udp://${host}:${port}`, {
+          host,
+          port,
+          cause: err.message,
+        }),
+      );
+    sock.once('error', onError);
+    sock.bind(port, host, () => {
+      sock.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+export async function createCoapServer(opts: CoapServerOptions): Promise<CoapServerHandle> {
+  const { record, clock, logger, resources } = opts;
+  const byPath = new Map(resources.map((r) => [r.path, r]));
+  const observations = new Map<string, Observation>(); // `${peer}#${token}` (RFC 7641 §3.1)
+  const notificationMids = new Map<string, Observation>(); // `${peer}@${mid}` of notifications sent
+  const paths = new Map<string, string>(); // `${peer}#${token}` / `${peer}@${mid}` → path
+  const pending = new Set<TimerHandle>();
+  let current: Exchange | undefined; // the exchange node-coap is handling right now (it is synchronous)
+  let currentAddress: string | undefined;
+  let closed = false;
+
+  const sock = createSocket({ type: 'udp4' });
+  await bindSocket(sock, opts.host, opts.port);
+  sock.on('error', (err) => logger.warn('coap: socket error', { err: String(err) }));
+  const lib = new CoapLibServer({
+    type: 'udp4',
+    piggybackReplyMs: 50,
+    sendAcksForNonConfirmablePackets: true,
+  });
+  lib.on('error', (err: unknown) => logger.warn('coap: node-coap error', { err: String(err) }));
+  lib.listen(sock);
+  sock.removeAllListeners('message'); // node-coap's own parser must not see raw datagrams
+
+  const remember = <V>(map: Map<string, V>, key: string, value: V): void => {
+    map.delete(key);
+    map.set(key, value);
+    const oldest = map.keys().next();
+    if (map.size > MAX_REMEMBERED && oldest.done !== true) map.delete(oldest.value);
+  };
+
+  const later = (delayMs: number, fn: () => void): void => {
+    if (delayMs <= 0) return fn();
+    const handle = clock.setTimeout(() => {
+      pending.delete(handle);
+      if (!closed) fn();
+    }, delayMs);
+    pending.add(handle);
+  };
+
+  const cancel = (obs: Observation, reason: string): void => {
+    if (obs.done) return;
+    obs.done = true;
+    obs.unsubscribe();
+    if (observations.get(obs.key) === obs) observations.delete(obs.key);
+    for (const [k, o] of notificationMids) if (o === obs) notificationMids.delete(k);
+    obs.res.end(); // no wire traffic: node-coap sends on end() only if nothing was written
+    logger.debug('coap: observation removed', { key: obs.key, reason });
+  };
+
+  /** Evidence fields shared by coap.request and coap.response (DESIGN.md, "Evidence event"). */
+  const messageFields = (v: CoapMessageView): Record<string, unknown> => ({
+    type: v.type,
+    mid: v.mid,
+    token: v.token,
+    contentFormat: v.contentFormat,
+    observe: v.observe,
+    payload: payloadView(v.payload),
+  });
+  const recordRequest = (v: CoapMessageView, path: string | undefined): void =>
+    record('coap.request', {
+      peer: v.peer,
+      method: v.method,
+      path,
+      ...(v.query !== undefined ? { query: v.query } : {}),
+      accept: v.accept,
+      ...messageFields(v),
+    });
+
+  const onSend = (buf: Buffer, port: number, address: string): boolean => {
+    if (closed) return false; // a late node-coap retransmission timer: the socket is gone
+    const peer = `${address}:${port}`;
+    try {
+      const v = viewOf(parsePacket(buf), peer);
+      const obs = observations.get(`${peer}#${v.token}`);
+      if (obs && v.observe !== undefined) remember(notificationMids, `${peer}@${v.mid}`, obs);
+      const path =
+        v.code === '0.00'
+          ? paths.get(`${peer}@${v.mid}`)
+          : (paths.get(`${peer}#${v.token}`) ?? paths.get(`${peer}@${v.mid}`));
+      if (path !== undefined && v.type === 'CON') remember(paths, `${peer}@${v.mid}`, path);
+      record('coap.response', { peer, path, code: v.code, ...messageFields(v) });
+    } catch (err) {
+      record('coap.response', { peer, error: String(err), raw: buf.toString('base64') });
+    }
+    return true;
+  };
+
+  tapSend(
+    sock,
+    onSend,
+    () => currentAddress,
+    (err) => logger.warn('coap: send failed', { err: String(err) }),
+  );
+
+  const sendReset = (mid: number, rinfo: RemoteInfo): void => {
+    const rst = generatePacket({
+      code: '0.00',
+      reset: true,
+      confirmable: false,
+      ack: false,
+      messageId: mid,
+    });
+    sock.send(rst, rinfo.port, rinfo.address);
+  };
+
+  const dispatch = (
+    packet: ParsedPacket,
+    rinfo: RemoteInfo,
+    exchange: Exchange | undefined,
+  ): void => {
+    current = exchange;
+    currentAddress = rinfo.address;
+    try {
+      lib._handle(packet, rinfo);
+    } catch (err) {
+      logger.warn('coap: node-coap failed on a request', {
+        peer: `${rinfo.address}:${rinfo.port}`,
+        err: String(err),
+      });
+    } finally {
+      current = undefined;
+      currentAddress = undefined;
+    }
+  };
+
+  const notify = (obs: Observation, resource: CoapResource, format: number): void => {
+    if (closed || obs.done) return;
+    const availability = resource.availability();
+    if (!availability.respond) return; // offline: the notification is lost, as on a real network
+    const { body } = represent('2.05', resource, format);
+    later(availability.delayMs, () => {
+      if (!obs.done) obs.res.write(body); // node-coap sets Observe to its next sequence number
+    });
+  };
+
+  const observe = (
+    ex: Exchange,
+    res: LibResponse,
+    reply: CoapReply,
+    resource: CoapResource,
+  ): void => {
+    const key = `${ex.req.peer}#${ex.req.token}`;
+    const obs: Observation = { key, res, unsubscribe: () => undefined, done: false };
+    observations.set(key, obs);
+    // node-coap ends the stream on RST to a CON notification, or when one is never acknowledged
+    // (RFC 7641 §3.6, §4.5): the client has gone away.
+    res.on('finish', () => cancel(obs, 'stream ended'));
+    const format = reply.format ?? JSON_FORMAT;
+    res.setOption('Content-Format', uintBytes(format));
+    res.write(reply.body); // RFC 7641 §4.1: the registration's response carries Observe
+    obs.unsubscribe = resource.onNotify(() => {
+      try {
+        notify(obs, resource, format);
+      } catch (err) {
+        logger.warn('coap: notification failed', { key, err: String(err) });
+      }
+    });
+  };
+
+  const serve = (ex: Exchange, payload: Buffer | undefined, res: LibResponse): void => {
+    // node-coap reports a separate CON response that is never acknowledged as an 'error' event;
+    // unhandled, that would crash the process.
+    res.on('error', (err) =>
+      logger.debug('coap: response not delivered', { peer: ex.req.peer, err: String(err) }),
+    );
+    const req = payload !== undefined ? { ...ex.req, payload } : ex.req; // Block1-reassembled body
+    const reply = decide(req, ex.resource, resources);
+    later(ex.delayMs, () => {
+      if (ex.observe && ex.resource && reply.code === '2.05')
+        return observe(ex, res, reply, ex.resource);
+      res.statusCode = reply.code;
+      if (reply.format !== undefined) res.setOption('Content-Format', uintBytes(reply.format));
+      res.end(reply.body);
+    });
+  };
+
+  lib.on('request', (req: { payload?: unknown }, res: LibResponse) => {
+    const ex = current;
+    current = undefined;
+    try {
+      if (ex === undefined) throw new Error('request arrived outside a dispatch');
+      serve(ex, Buffer.isBuffer(req.payload) ? req.payload : undefined, res);
+    } catch (err) {
+      logger.error('coap: request handler failed', { err: String(err) });
+      res.statusCode = '5.00';
+      res.end(Buffer.from('internal error in the lab'));
+    }
+  });
+
+  const onDatagram = (msg: Buffer, rinfo: RemoteInfo): void => {
+    const peer = `${rinfo.address}:${rinfo.port}`;
+    let packet: ParsedPacket | undefined;
+    let error = checkMessageFormat(msg);
+    if (error === undefined) {
+      try {
+        packet = parsePacket(msg);
+      } catch (err) {
+        error = String(err);
+      }
+    }
+    if (packet === undefined) {
+      record('coap.request', { peer, error, raw: msg.toString('base64'), size: msg.length });
+      // RFC 7252 §4.2: reject a malformed CON with RST; §4.3: ignore anything else; §3: ignore
+      // unknown versions.
+      if (msg.length >= 4 && msg[0] !== undefined && msg[0] >> 4 === 0b0100)
+        sendReset(msg.readUInt16BE(2), rinfo);
+      return;
+    }
+    const v = viewOf(packet, peer);
+    if (packet.code === '0.00') {
+      recordRequest(v, paths.get(`${peer}@${v.mid}`));
+      if (v.type === 'CON') return sendReset(v.mid, rinfo); // §4.3 "CoAP ping"
+      if (v.type === 'RST') {
+        const obs = notificationMids.get(`${peer}@${v.mid}`);
+        if (obs) cancel(obs, 'RST to a notification'); // RFC 7641 §3.6
+      }
+      if (v.type !== 'NON') dispatch(packet, rinfo, undefined); // lets node-coap stop retransmitting
+      return;
+    }
+    recordRequest(v, v.path);
+    if (!v.code.startsWith('0.') || v.type === 'ACK' || v.type === 'RST') {
+      // A response (or reserved class) sent to a server has no context: §4.2 rejects a CON with
+      // RST; an ACK/RST carrying a code is silently ignored.
+      if (v.type === 'CON') sendReset(v.mid, rinfo);
+      return;
+    }
+    const resource = byPath.get(v.path);
+    const availability = resource ? resource.availability() : ALWAYS_AVAILABLE;
+    if (!availability.respond) {
+      logger.debug('coap: resource unavailable, request dropped', { peer, path: v.path });
+      return;
+    }
+    remember(paths, `${peer}#${v.token}`, v.path);
+    remember(paths, `${peer}@${v.mid}`, v.path);
+    const key = `${peer}#${v.token}`;
+    const existing = observations.get(key);
+    // RFC 7641 §3.6 (Observe=1 deregisters) and §4.1 (a new registration replaces the old one).
+    if (existing && v.method === 'GET' && v.observe !== undefined)
+      cancel(existing, `GET with Observe=${v.observe}`);
+    const observing =
+      v.method === 'GET' &&
+      v.observe === 0 &&
+      resource?.observable === true &&
+      acceptable(v.accept);
+    // Otherwise answer as a plain request, without Observe (RFC 7641 §4.1); node-coap would
+    // otherwise build an observe stream or reject a non-GET with 5.00.
+    if (!observing) packet.options = packet.options.filter((o) => o.name !== 'Observe');
+    dispatch(packet, rinfo, {
+      req: v,
+      resource,
+      delayMs: availability.delayMs,
+      observe: observing,
+    });
+  };
+
+  sock.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
+    if (closed) return;
+    try {
+      onDatagram(msg, rinfo);
+    } catch (err) {
+      logger.error('coap: datagram handling failed', {
+        peer: `${rinfo.address}:${rinfo.port}`,
+        err: String(err),
+      });
+    }
+  });
+
+  const address = sock.address();
+  logger.info('coap: listening', { host: address.address, port: address.port });
+  return {
+    host: address.address,
+    port: address.port,
+    close: async () => {
+      if (closed) return;
+      for (const obs of [...observations.values()]) cancel(obs, 'server closing');
+      closed = true;
+      for (const handle of pending) clock.clear(handle);
+      pending.clear();
+      lib.close(); // clears node-coap's cache, which stops its retransmission timers
+      await new Promise<void>((resolve) => sock.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,135 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../cli/program.js';
+import type { LabCard } from '../../simulator/card.js';
+import { readEvidence } from '../../simulator/evidence.js';
+
+async function run(
+  argv: string[],
+  extra: { signal?: AbortSignal; onStarted?: (card: LabCard) => void } = {},
+) {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, {
+    stdout: (s) => (out += s),
+    stderr: (s) => (err += s),
+    ...extra,
+  });
+  return { code, out, err };
+}
+
+describe('iotlab CLI', () => {
+  it('prints help for every command', async () => {
+    for (const argv of [
+      ['--help'],
+      ['start', '--help'],
+      ['scenarios', '--help'],
+      ['validate', '--help'],
+    ]) {
+      const r = await run(argv);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/Usage: iotlab/);
+    }
+  });
+
+  it('rejects bad arguments with exit 2', async () => {
+    expect((await run(['start', '--seed', 'abc'])).code).toBe(2);
+    expect((await run(['start', '--mqtt-port', '70000'])).err).toMatch(
+      /--mqtt-port must be a whole number from 0 to 65535/,
+    );
+    expect((await run(['nosuch'])).code).toBe(2);
+  });
+
+  it('lists built-in scenarios', async () => {
+    const r = await run(['scenarios', '--json']);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.out) as { name: string }[]).map((s) => s.name)).toContain('greenhouse');
+  });
+
+  it('validates a good scenario and reports every problem of a bad one with exit 2', async () => {
+    const ok = await run(['validate', 'scenarios/greenhouse.yaml']);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/OK — 12 devices/);
+    const bad = await run(['validate', 'tests/fixtures/bad-scenario.yaml']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/bad-scenario\.yaml: devices\[0\]\.mqtt\.period \(line 8\): /);
+    expect(bad.err).toMatch(/devices\[1\] \(line 9\): a device needs at least one binding/);
+    expect(bad.err).toMatch(/faults\[0\]\.device \(line 13\): no device named "ghost"/);
+    expect((await run(['start', '--scenario', 'tests/fixtures/bad-scenario.yaml'])).code).toBe(2);
+    expect((await run(['start', '--scenario', 'nosuch'])).err).toMatch(/no scenario "nosuch"/);
+  });
+
+  it('starts a lab, writes the card and evidence, and stops on abort', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iotlab-cli-'));
+    const controller = new AbortController();
+    const cardFile = join(dir, 'card.json');
+    const evidence = join(dir, 'ev.jsonl');
+    let card: LabCard | undefined;
+    const r = await run(
+      [
+        'start',
+        '--seed',
+        '9',
+        '--mqtt-port',
+        '0',
+        '--ws-port',
+        '0',
+        '--coap-port',
+        '0',
+        '--modbus-port',
+        '0',
+        '--card',
+        cardFile,
+        '--evidence',
+        evidence,
+        '--log-level',
+        'warn',
+      ],
+      {
+        signal: controller.signal,
+        onStarted: (c) => {
+          card = c;
+          controller.abort('test');
+        },
+      },
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Modbus TCP 127\.0\.0\.1:\d+/);
+    expect(r.out).toMatch(/value = raw × /);
+    const written = JSON.parse(readFileSync(cardFile, 'utf8')) as LabCard;
+    expect(written).toEqual(card);
+    expect(written.lab).toMatchObject({ scenario: 'greenhouse', seed: 9 });
+    expect(written.mqtt.url).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
+    expect(written.mqtt.wsUrl).toMatch(/^ws:\/\//);
+    expect(written.coap.url).toMatch(/^coap:\/\//);
+    const { events, problems } = readEvidence(evidence);
+    expect(problems).toEqual([]);
+    expect(events.at(-1)).toMatchObject({ kind: 'lab.stop', reason: 'test' });
+  });
+
+  it('stops by itself after --duration', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iotlab-cli-'));
+    const r = await run([
+      'start',
+      '--duration',
+      '0.3',
+      '--mqtt-port',
+      '0',
+      '--ws-port',
+      '0',
+      '--coap-port',
+      '0',
+      '--modbus-port',
+      '0',
+      '--evidence',
+      join(dir, 'e.jsonl'),
+      '--json',
+      '--log-level',
+      'silent',
+    ]);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.out) as LabCard).devices).toHaveLength(12);
+  });
+});
