@@ -67,6 +67,8 @@ interface LibResponse {
   write(body: Buffer): unknown;
   end(body?: Buffer): unknown;
   on(event: 'error' | 'finish', listener: (err?: Error) => void): unknown;
+  /** The next outgoing message (declared in node-coap's typings); see `notify`. */
+  _packet?: { ack?: boolean };
 }
 
 interface Exchange {
@@ -78,6 +80,7 @@ interface Exchange {
 
 interface Observation {
   key: string;
+  path: string;
   res: LibResponse;
   unsubscribe: () => void;
   done: boolean;
@@ -311,6 +314,7 @@ export async function createCoapServer(opts: CoapServerOptions): Promise<CoapSer
   const notificationMids = new Map<string, Observation>(); // `${peer}@${mid}` of notifications sent
   const paths = new Map<string, string>(); // `${peer}#${token}` / `${peer}@${mid}` → path
   const pending = new Set<TimerHandle>();
+  const unanswered = new Set<LibResponse>(); // delayed answers not yet sent
   let current: Exchange | undefined; // the exchange node-coap is handling right now (it is synchronous)
   let currentAddress: string | undefined;
   let closed = false;
@@ -334,11 +338,19 @@ export async function createCoapServer(opts: CoapServerOptions): Promise<CoapSer
     if (map.size > MAX_REMEMBERED && oldest.done !== true) map.delete(oldest.value);
   };
 
+  /** Runs `fn` now or after `delayMs` of lab time; a throw (from device code) is logged, never escapes. */
   const later = (delayMs: number, fn: () => void): void => {
-    if (delayMs <= 0) return fn();
+    const run = (): void => {
+      try {
+        fn();
+      } catch (err) {
+        logger.error('coap: answering failed', { err: String(err) });
+      }
+    };
+    if (delayMs <= 0) return run();
     const handle = clock.setTimeout(() => {
       pending.delete(handle);
-      if (!closed) fn();
+      if (!closed) run();
     }, delayMs);
     pending.add(handle);
   };
@@ -379,10 +391,9 @@ export async function createCoapServer(opts: CoapServerOptions): Promise<CoapSer
       const v = viewOf(parsePacket(buf), peer);
       const obs = observations.get(`${peer}#${v.token}`);
       if (obs && v.observe !== undefined) remember(notificationMids, `${peer}@${v.mid}`, obs);
+      const byMid = paths.get(`${peer}@${v.mid}`);
       const path =
-        v.code === '0.00'
-          ? paths.get(`${peer}@${v.mid}`)
-          : (paths.get(`${peer}#${v.token}`) ?? paths.get(`${peer}@${v.mid}`));
+        v.code === '0.00' ? byMid : (obs?.path ?? paths.get(`${peer}#${v.token}`) ?? byMid);
       if (path !== undefined && v.type === 'CON') remember(paths, `${peer}@${v.mid}`, path);
       record('coap.response', { peer, path, code: v.code, ...messageFields(v) });
     } catch (err) {
@@ -435,7 +446,12 @@ export async function createCoapServer(opts: CoapServerOptions): Promise<CoapSer
     if (!availability.respond) return; // offline: the notification is lost, as on a real network
     const { body } = represent('2.05', resource, format);
     later(availability.delayMs, () => {
-      if (!obs.done) obs.res.write(body); // node-coap sets Observe to its next sequence number
+      if (obs.done) return;
+      // node-coap 1.5 flags every message after the first as an ACK when the registration was
+      // NON, so notifications would go out as type-2 ACKs with fresh MIDs; RFC 7641 §4.5 wants
+      // them NON (or CON, for a CON registration, which node-coap gets right).
+      if (obs.res._packet) obs.res._packet.ack = false;
+      obs.res.write(body); // node-coap sets Observe to its next sequence number
     });
   };
 
@@ -446,7 +462,13 @@ export async function createCoapServer(opts: CoapServerOptions): Promise<CoapSer
     resource: CoapResource,
   ): void => {
     const key = `${ex.req.peer}#${ex.req.token}`;
-    const obs: Observation = { key, res, unsubscribe: () => undefined, done: false };
+    const obs: Observation = {
+      key,
+      path: ex.req.path,
+      res,
+      unsubscribe: () => undefined,
+      done: false,
+    };
     observations.set(key, obs);
     // node-coap ends the stream on RST to a CON notification, or when one is never acknowledged
     // (RFC 7641 §3.6, §4.5): the client has gone away.
@@ -471,7 +493,9 @@ export async function createCoapServer(opts: CoapServerOptions): Promise<CoapSer
     );
     const req = payload !== undefined ? { ...ex.req, payload } : ex.req; // Block1-reassembled body
     const reply = decide(req, ex.resource, resources);
+    if (!ex.observe) unanswered.add(res);
     later(ex.delayMs, () => {
+      unanswered.delete(res);
       if (ex.observe && ex.resource && reply.code === '2.05')
         return observe(ex, res, reply, ex.resource);
       res.statusCode = reply.code;
@@ -582,6 +606,10 @@ export async function createCoapServer(opts: CoapServerOptions): Promise<CoapSer
       closed = true;
       for (const handle of pending) clock.clear(handle);
       pending.clear();
+      // Ending a delayed answer cancels node-coap's piggyback timer (its send is dropped by the
+      // tap); otherwise that timer would fire after close and arm a 202 s retransmission timer.
+      for (const res of unanswered) res.end();
+      unanswered.clear();
       lib.close(); // clears node-coap's cache, which stops its retransmission timers
       await new Promise<void>((resolve) => sock.close(() => resolve()));
     },

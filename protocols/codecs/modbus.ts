@@ -55,7 +55,7 @@ export interface MbapHeader {
   unitId: number;
 }
 
-/** One complete Modbus TCP frame. `pdu` and `raw` are views into the buffer given to `splitAdus`. */
+/** One complete Modbus TCP frame; `pdu` and `raw` are views into the buffer `splitAdus` got. */
 export interface Adu {
   transactionId: number;
   unitId: number;
@@ -233,7 +233,11 @@ export function decodeRequest(pdu: Uint8Array): RequestDecodeResult {
       const byteCount = b.readUInt8(5);
       const expected = fc === 15 ? Math.ceil(quantity / 8) : quantity * 2;
       if (byteCount !== expected) {
-        return reject(fc, 3, `FC${fc} byte count ${byteCount} ≠ ${expected} for ${quantity} items`);
+        return reject(
+          fc,
+          3,
+          `FC${fc} byte count ${byteCount} ≠ ${expected} (quantity ${quantity})`,
+        );
       }
       if (b.length !== 6 + byteCount) return badLength(fc, 6 + byteCount, b.length);
       const address = b.readUInt16BE(1);

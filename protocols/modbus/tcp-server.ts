@@ -97,6 +97,8 @@ class Connection {
     // Answers are small and latency is what a Modbus master measures: no Nagle batching.
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // Node's default (no half-open) closes our side when the peer sends FIN, as most embedded
+    // Modbus stacks do: answers already sent stand, delayed ones still pending are dropped.
     socket.on('end', () => this.recordLeftover());
     socket.on('error', (err) => opts.logger.debug('modbus tcp socket error', this.ctx(err)));
     socket.on('close', () => {

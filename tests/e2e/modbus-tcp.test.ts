@@ -277,7 +277,8 @@ describe('Modbus TCP server: every function code through modbus-serial', () => {
 describe('Modbus TCP server: exceptions', () => {
   it('02 for addresses the unit does not have, reads and writes', async () => {
     await expect(client.readHoldingRegisters(300, 1)).rejects.toMatchObject({ modbusCode: 2 });
-    await expect(client.readInputRegisters(102, 3)).rejects.toMatchObject({ modbusCode: 2 }); // runs off the end
+    // 102..104 runs off the end of the input registers.
+    await expect(client.readInputRegisters(102, 3)).rejects.toMatchObject({ modbusCode: 2 });
     await expect(client.writeRegister(99, 1)).rejects.toMatchObject({ modbusCode: 2 });
     await expect(client.writeCoils(16, [true, true, true])).rejects.toMatchObject({
       modbusCode: 2,
@@ -292,12 +293,14 @@ describe('Modbus TCP server: exceptions', () => {
 
   it('01 and 03 for PDUs only a raw socket sends', async () => {
     const raw = await RawPeer.open(server.port);
-    expect(await raw.ask(1, 7, hex('07'))).toEqual(hex('87 01')); // FC7: serial-line only
-    expect(await raw.ask(2, 7, hex('2B 0E 01 00'))).toEqual(hex('AB 01')); // FC43 not offered
-    expect(await raw.ask(3, 7, hex('05 00 0A 12 34'))).toEqual(hex('85 03')); // FC5 value ≠ FF00/0000
-    expect(await raw.ask(4, 7, hex('03 00 C8 00'))).toEqual(hex('83 03')); // truncated
-    expect(await raw.ask(5, 7, hex('10 00 C8 00 02 03 00 01 00'))).toEqual(hex('90 03')); // byte count
-    expect(await raw.ask(6, 7, hex('01 00 0A 00 00'))).toEqual(hex('81 03')); // quantity 0
+    // FC7 is serial-line only and FC43 is not offered: 01.
+    expect(await raw.ask(1, 7, hex('07'))).toEqual(hex('87 01'));
+    expect(await raw.ask(2, 7, hex('2B 0E 01 00'))).toEqual(hex('AB 01'));
+    // FC5 value not FF00/0000, a truncated FC3, an FC16 byte count off by one, quantity 0: 03.
+    expect(await raw.ask(3, 7, hex('05 00 0A 12 34'))).toEqual(hex('85 03'));
+    expect(await raw.ask(4, 7, hex('03 00 C8 00'))).toEqual(hex('83 03'));
+    expect(await raw.ask(5, 7, hex('10 00 C8 00 02 03 00 01 00'))).toEqual(hex('90 03'));
+    expect(await raw.ask(6, 7, hex('01 00 0A 00 00'))).toEqual(hex('81 03'));
     expect(requestsFrom(raw.peer).map((e) => [e.tid, e.request, typeof e.error])).toEqual([
       [1, null, 'string'],
       [2, null, 'string'],
