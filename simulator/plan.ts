@@ -5,7 +5,8 @@
  * the grader (a later issue) rebuilds the same plan to recompute truth.
  */
 import { Rng } from './rng.js';
-import type { Channel, DeviceSpec, Scenario } from './scenario.js';
+import type { Channel, DeviceSpec, Scenario, SerialDeviceSpec } from './scenario.js';
+import type { LineSettings } from './scenario-serial.js';
 
 export type RegisterTable = 'coil' | 'discrete' | 'input' | 'holding';
 
@@ -49,7 +50,15 @@ export interface DevicePlan {
     retain: boolean;
   };
   coap?: { path: string; observePeriod: number };
-  modbus?: { unit: number; registers: RegisterEntry[] };
+  modbus?: { unit: number; transport: 'tcp' | 'rtu'; registers: RegisterEntry[] };
+}
+
+/** A byte-level device: one serial line, reached as raw TCP, a PTY or a real port. */
+export interface SerialDevicePlan {
+  name: string;
+  id: string;
+  spec: SerialDeviceSpec;
+  settings: LineSettings;
 }
 
 export interface LabPlan {
@@ -58,6 +67,7 @@ export interface LabPlan {
   labId: string;
   topicPrefix: string;
   devices: DevicePlan[];
+  serial: SerialDevicePlan[];
 }
 
 export function planLab(scenario: Scenario, seed: number): LabPlan {
@@ -106,11 +116,22 @@ export function planLab(scenario: Scenario, seed: number): LabPlan {
         unit = unitRng.int(1, 247);
       usedUnits.add(unit);
       const address = spec.modbus.address ?? 10 * drng.int(0, 99);
-      plan.modbus = { unit, registers: registerMap(spec, channels, address) };
+      plan.modbus = {
+        unit,
+        transport: spec.modbus.transport,
+        registers: registerMap(spec, channels, address),
+      };
     }
     return plan;
   });
-  return { scenario, seed, labId, topicPrefix, devices };
+  const serial = scenario.serial.map((spec): SerialDevicePlan => {
+    const drng = new Rng(seed, scenario.name, 'device', spec.name);
+    let id = `${spec.name.replaceAll('_', '-')}-${drng.hex(4)}`;
+    while (usedIds.has(id)) id = `${spec.name.replaceAll('_', '-')}-${drng.hex(4)}`;
+    usedIds.add(id);
+    return { name: spec.name, id, spec, settings: spec.serial };
+  });
+  return { scenario, seed, labId, topicPrefix, devices, serial };
 }
 
 export function channelsOf(spec: DeviceSpec): Channel[] {

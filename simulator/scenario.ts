@@ -10,6 +10,8 @@ import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
 import type { Problem } from './errors.js';
 import { LabError } from './errors.js';
+import { checkScenario } from './scenario-checks.js';
+import { serialDeviceSchemas } from './scenario-serial.js';
 
 const name = z
   .string()
@@ -72,6 +74,8 @@ const ModbusBinding = z
     unit: z.number().int().min(1).max(247).optional(),
     /** First register/coil address; drawn from the seed when absent. */
     address: z.number().int().min(0).max(65000).optional(),
+    /** tcp: served by the lab's Modbus TCP server; rtu: only on a `modbus_rtu` serial line. */
+    transport: z.enum(['tcp', 'rtu']).default('tcp'),
   })
   .strict();
 
@@ -137,6 +141,9 @@ export const DeviceSpec = z.discriminatedUnion('kind', [
   ActuatorDevice,
 ]);
 
+/** Byte-level devices reached over a serial line (raw TCP, PTY or a real port). */
+export const SerialDeviceSpec = z.discriminatedUnion('kind', serialDeviceSchemas);
+
 export const FAULT_TYPES = [
   'offline',
   'stuck',
@@ -181,81 +188,16 @@ export const Scenario = z
       .object({ username: z.string().min(1), password: z.string().min(1) })
       .strict()
       .optional(),
-    devices: z.array(DeviceSpec).min(1).max(200),
+    devices: z.array(DeviceSpec).max(200),
+    serial: z.array(SerialDeviceSpec).max(64).default([]),
     faults: z.array(FaultSpec).default([]),
   })
   .strict()
-  .superRefine((s, ctx) => {
-    const names = new Map<string, number>();
-    s.devices.forEach((d, i) => {
-      if (names.has(d.name))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['devices', i, 'name'],
-          message: `duplicate device name "${d.name}" (first at devices[${names.get(d.name)}])`,
-        });
-      names.set(d.name, i);
-      if (!d.mqtt && !d.coap && !d.modbus)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['devices', i],
-          message: 'a device needs at least one binding: mqtt, coap or modbus',
-        });
-    });
-    const units = new Map<number, number>();
-    s.devices.forEach((d, i) => {
-      const u = d.modbus?.unit;
-      if (u === undefined) return;
-      if (units.has(u))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['devices', i, 'modbus', 'unit'],
-          message: `modbus unit ${u} already used by devices[${units.get(u)}]`,
-        });
-      units.set(u, i);
-    });
-    s.faults.forEach((f, i) => {
-      const di = names.get(f.device);
-      if (di === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['faults', i, 'device'],
-          message: `no device named "${f.device}" (known: ${[...names.keys()].join(', ')})`,
-        });
-        return;
-      }
-      const d = s.devices[di];
-      const valueFault =
-        f.type === 'stuck' || f.type === 'drift' || f.type === 'noise' || f.type === 'spike';
-      if (valueFault && (d?.kind === 'actuator' || d?.kind === 'switch'))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['faults', i, 'type'],
-          message: `"${f.type}" applies to analog and digital sensors, not to a ${d.kind}`,
-        });
-      if (f.type === 'drift' && f.rate === undefined)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['faults', i, 'rate'],
-          message: 'a drift fault needs rate (units per minute)',
-        });
-      if (f.type === 'noise' && f.amplitude === undefined)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['faults', i, 'amplitude'],
-          message: 'a noise fault needs amplitude (extra standard deviation)',
-        });
-      if (f.type === 'slow' && f.delayMs === undefined)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['faults', i, 'delayMs'],
-          message: 'a slow fault needs delayMs',
-        });
-    });
-  });
+  .superRefine(checkScenario);
 
 export type Scenario = z.infer<typeof Scenario>;
 export type DeviceSpec = z.infer<typeof DeviceSpec>;
+export type SerialDeviceSpec = z.infer<typeof SerialDeviceSpec>;
 export type FaultSpec = z.infer<typeof FaultSpec>;
 export type Channel = z.infer<typeof Channel>;
 export type Profile = z.infer<typeof Profile>;

@@ -12,53 +12,30 @@
  * (declared in its typings). Every datagram leaving the socket passes `tapSend`, so the evidence
  * holds exactly what went on the wire: piggybacked and separate responses, empty ACKs,
  * retransmissions, notifications and RSTs.
+ *
+ * This file is the transport: socket, observe registrations and evidence. Datagram checking and
+ * option decoding are in message.ts, what to answer in reply.ts, socket plumbing in udp.ts.
  */
 import { createSocket } from 'node:dgram';
-import type { RemoteInfo, Socket } from 'node:dgram';
+import type { RemoteInfo } from 'node:dgram';
 import { Server as CoapLibServer } from 'coap';
-import { generate as generatePacket, parse as parsePacket } from 'coap-packet';
+import { parse as parsePacket } from 'coap-packet';
 import type { ParsedPacket } from 'coap-packet';
 import type { TimerHandle } from '../../simulator/clock.js';
-import { LabError } from '../../simulator/errors.js';
 import { payloadView } from '../../simulator/evidence.js';
+import { parseDatagram, resetMessage, uintBytes, viewOf } from './message.js';
+import type { CoapMessageView } from './message.js';
+import { JSON_FORMAT, acceptable, decide, represent } from './reply.js';
+import type { CoapReply } from './reply.js';
 import type { CoapResource, CoapServerHandle, CoapServerOptions } from './types.js';
+import { bindSocket, tapSend } from './udp.js';
 
-/** Content-Format codes, RFC 7252 §12.3. */
-const TEXT = 0;
-const LINK_FORMAT = 40;
-const JSON_FORMAT = 50;
-const WELL_KNOWN_CORE = '/.well-known/core';
-/** Request method codes 0.01-0.07 (RFC 7252 §12.1.1, RFC 8132 §6). */
-const METHODS = ['', 'GET', 'POST', 'PUT', 'DELETE', 'FETCH', 'PATCH', 'iPATCH'];
-const USE_TEXT_OR_JSON = 'use 0 (text/plain) or 50 (application/json)';
+// Imported from here before the split into message.ts and reply.ts.
+export { checkMessageFormat } from './message.js';
+
 const ALWAYS_AVAILABLE = { respond: true, delayMs: 0 } as const;
 /** Bound on remembered exchanges (token/MID → path), so a flood cannot grow memory. */
 const MAX_REMEMBERED = 4096;
-
-type MessageType = 'CON' | 'NON' | 'ACK' | 'RST';
-
-/** One decoded CoAP message, as evidence and routing see it. */
-export interface CoapMessageView {
-  peer: string;
-  type: MessageType;
-  code: string;
-  /** GET/POST/... for request codes, otherwise the code itself ('0.00' for an empty message). */
-  method: string;
-  mid: number;
-  token: string;
-  path: string;
-  query?: string;
-  accept?: number;
-  contentFormat?: number;
-  observe?: number;
-  payload: Buffer;
-}
-
-export interface CoapReply {
-  code: string;
-  format?: number;
-  body: Buffer;
-}
 
 /** The parts of node-coap's OutgoingMessage / ObserveWriteStream this server uses. */
 interface LibResponse {
@@ -84,227 +61,6 @@ interface Observation {
   res: LibResponse;
   unsubscribe: () => void;
   done: boolean;
-}
-
-/**
- * RFC 7252 §3 message format: why `buf` is malformed, or undefined when it is well formed.
- * Runs before coap-packet's parser, which is more lenient than the RFC.
- */
-export function checkMessageFormat(buf: Uint8Array): string | undefined {
-  if (buf.length < 4) return `datagram of ${buf.length} bytes is shorter than the 4-byte header`;
-  const first = buf[0] ?? 0;
-  if (first >> 6 !== 1) return `unknown CoAP version ${first >> 6} (expected 1)`;
-  const tkl = first & 0x0f;
-  if (tkl > 8) return `token length ${tkl} is reserved (0-8 allowed)`;
-  if (buf.length < 4 + tkl) return `token of ${tkl} bytes is truncated`;
-  // §4.1: an Empty message is exactly the 4-byte header.
-  if (buf[1] === 0 && buf.length !== 4)
-    return 'empty message (code 0.00) carries bytes after the header';
-  let i = 4 + tkl;
-  while (i < buf.length) {
-    const byte = buf[i++] ?? 0;
-    if (byte === 0xff)
-      return i === buf.length ? 'payload marker followed by an empty payload' : undefined;
-    let delta = byte >> 4;
-    let length = byte & 0x0f;
-    if (delta === 15 || length === 15) return 'option delta or length nibble 15 is reserved';
-    for (const which of ['delta', 'length'] as const) {
-      const nibble = which === 'delta' ? delta : length;
-      const extra = nibble === 13 ? 1 : nibble === 14 ? 2 : 0;
-      if (i + extra > buf.length) return `option ${which} extension is truncated`;
-      const ext =
-        extra === 1
-          ? (buf[i] ?? 0) + 13
-          : extra === 2
-            ? ((buf[i] ?? 0) << 8) + (buf[i + 1] ?? 0) + 269
-            : nibble;
-      if (which === 'delta') delta = ext;
-      else length = ext;
-      i += extra;
-    }
-    if (i + length > buf.length) return `option value of ${length} bytes runs past the end`;
-    i += length;
-  }
-  return undefined;
-}
-
-/** RFC 7252 §3.2 uint option values, shortest encoding (0 is zero bytes). */
-function uintOf(value: Buffer): number {
-  return value.reduce((n, byte) => n * 256 + byte, 0);
-}
-function uintBytes(n: number): Buffer {
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v % 256);
-  return Buffer.from(bytes);
-}
-
-function viewOf(packet: ParsedPacket, peer: string): CoapMessageView {
-  const values = (name: string): Buffer[] =>
-    packet.options.filter((o) => o.name === name).map((o) => o.value);
-  const uint = (name: string): number | undefined => {
-    const v = values(name)[0];
-    return v === undefined ? undefined : uintOf(v);
-  };
-  const strings = (name: string): string[] => values(name).map((b) => b.toString('utf8'));
-  const query = strings('Uri-Query').join('&');
-  const type = packet.ack ? 'ACK' : packet.reset ? 'RST' : packet.confirmable ? 'CON' : 'NON';
-  return {
-    peer,
-    type,
-    code: packet.code,
-    method: (packet.code.startsWith('0.') && METHODS[Number(packet.code.slice(2))]) || packet.code,
-    mid: packet.messageId,
-    token: packet.token.toString('hex'),
-    path: '/' + strings('Uri-Path').join('/'),
-    ...(query !== '' ? { query } : {}),
-    accept: uint('Accept'),
-    contentFormat: uint('Content-Format'),
-    observe: uint('Observe'),
-    payload: packet.payload,
-  };
-}
-
-function diagnostic(code: string, message: string): CoapReply {
-  // RFC 7252 §5.5.2: a diagnostic payload is UTF-8 text without a Content-Format.
-  return { code, body: Buffer.from(message, 'utf8') };
-}
-
-function represent(code: string, resource: CoapResource, format: number): CoapReply {
-  const { json, text } = resource.read();
-  const body = format === JSON_FORMAT ? JSON.stringify(json) : text;
-  return { code, format, body: Buffer.from(body, 'utf8') };
-}
-
-const acceptable = (accept: number | undefined): boolean =>
-  accept === undefined || accept === TEXT || accept === JSON_FORMAT;
-
-/** RFC 6690 §4.1 query filter: `name=value`, `name=prefix*`, or a bare `name` (e.g. `obs`). */
-function linkMatches(r: CoapResource, filter: string): boolean {
-  const eq = filter.indexOf('=');
-  const name = eq < 0 ? filter : filter.slice(0, eq);
-  const attrs: Record<string, string[]> = { href: [r.path], rt: r.rt.split(' '), if: [r.if] };
-  attrs['ct'] = ['0', '50'];
-  if (r.observable) attrs['obs'] = [''];
-  const have = attrs[name];
-  if (have === undefined) return false;
-  if (eq < 0) return true;
-  const want = filter.slice(eq + 1);
-  return have.some((v) => (want.endsWith('*') ? v.startsWith(want.slice(0, -1)) : v === want));
-}
-
-/** RFC 6690 §5 CoRE Link Format; `ct` lists both representations (RFC 7252 §7.2.1). */
-export function linkFormat(resources: readonly CoapResource[], query?: string): string {
-  const filters = query === undefined ? [] : query.split('&').filter((q) => q !== '');
-  return resources
-    .filter((r) => filters.every((f) => linkMatches(r, f)))
-    .map((r) => `<${r.path}>;rt="${r.rt}";if="${r.if}";ct="0 50"${r.observable ? ';obs' : ''}`)
-    .join(',');
-}
-
-function decodeWrite(req: CoapMessageView): { json?: unknown; text?: string } | CoapReply {
-  // The brief's rule, in the spirit of RFC 7252 §5.10.3: no Content-Format means text/plain.
-  const format = req.contentFormat ?? TEXT;
-  if (format !== TEXT && format !== JSON_FORMAT)
-    return diagnostic('4.15', `Content-Format ${format} is not supported; ${USE_TEXT_OR_JSON}`);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(req.payload);
-  } catch {
-    return diagnostic('4.00', 'payload is not valid UTF-8');
-  }
-  if (format === TEXT) return { text };
-  try {
-    return { json: JSON.parse(text) as unknown };
-  } catch {
-    return diagnostic('4.00', `payload is not valid JSON: ${JSON.stringify(text.slice(0, 60))}`);
-  }
-}
-
-/** What to answer a request, given the resource at its path. Pure but for read()/write(). */
-export function decide(
-  req: CoapMessageView,
-  resource: CoapResource | undefined,
-  resources: readonly CoapResource[],
-): CoapReply {
-  if (req.path === WELL_KNOWN_CORE) {
-    if (req.method !== 'GET')
-      return diagnostic('4.05', `${req.method} is not allowed on ${WELL_KNOWN_CORE}; use GET`);
-    if (req.accept !== undefined && req.accept !== LINK_FORMAT)
-      return diagnostic('4.06', `${WELL_KNOWN_CORE} is only application/link-format (40)`);
-    const body = Buffer.from(linkFormat(resources, req.query), 'utf8');
-    return { code: '2.05', format: LINK_FORMAT, body };
-  }
-  if (resource === undefined)
-    return diagnostic('4.04', `no resource at ${req.path}; GET ${WELL_KNOWN_CORE} lists them`);
-  const isWrite = req.method === 'PUT' || req.method === 'POST';
-  const writable = resource.if === 'actuator' && resource.write !== undefined;
-  if (req.method !== 'GET' && !(isWrite && writable)) {
-    const allowed = writable ? 'GET, PUT, POST' : 'GET';
-    return diagnostic('4.05', `${req.method} not allowed on ${req.path}; allowed: ${allowed}`);
-  }
-  // Checked before any write, so a 4.06 never follows a state change.
-  if (!acceptable(req.accept))
-    return diagnostic('4.06', `Accept ${req.accept} is not available; ${USE_TEXT_OR_JSON}`);
-  const format = req.accept ?? JSON_FORMAT;
-  if (!isWrite || resource.write === undefined) return represent('2.05', resource, format);
-  const input = decodeWrite(req);
-  if ('code' in input && 'body' in input) return input;
-  const result = resource.write(input);
-  if (!result.ok) return diagnostic('4.00', result.message);
-  return represent('2.04', resource, format); // RFC 7252 §5.9.1.4 2.04 Changed
-}
-
-type SendFn = (msg: Buffer, port: number, address: string, cb: (err: Error | null) => void) => void;
-
-/**
- * Routes every datagram node-coap sends through `onSend` (for evidence) and supplies the peer
- * address node-coap's `_sendError` forgets to pass.
- */
-function tapSend(
-  sock: Socket,
-  onSend: (buf: Buffer, port: number, address: string) => boolean,
-  fallbackAddress: () => string | undefined,
-  onError: (err: Error) => void,
-): void {
-  const send = sock.send.bind(sock) as unknown as SendFn;
-  const tapped = (...args: unknown[]): void => {
-    const [msg, a1, a2, a3, a4] = args;
-    if (!Buffer.isBuffer(msg)) return;
-    const ranged = typeof a1 === 'number' && typeof a2 === 'number' && typeof a3 === 'number';
-    const buf = ranged ? msg.subarray(a1, a1 + a2) : msg;
-    const port = ranged ? a3 : a1;
-    const address =
-      typeof (ranged ? a4 : a2) === 'string' ? ((ranged ? a4 : a2) as string) : fallbackAddress();
-    const cb = args.find((a): a is (err: Error | null) => void => typeof a === 'function');
-    if (typeof port !== 'number' || address === undefined || !onSend(buf, port, address)) return;
-    try {
-      send(buf, port, address, (err) => {
-        if (err) onError(err);
-        cb?.(err);
-      });
-    } catch (err) {
-      onError(err instanceof Error ? err : new Error(String(err)));
-    }
-  };
-  sock.send = tapped;
-}
-
-function bindSocket(sock: Socket, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void =>
-      reject(
-        new LabError('PROTOCOL_LISTEN', `cannot listen for CoAP on udp://${host}:${port}`, {
-          host,
-          port,
-          cause: err.message,
-        }),
-      );
-    sock.once('error', onError);
-    sock.bind(port, host, () => {
-      sock.off('error', onError);
-      resolve();
-    });
-  });
 }
 
 export async function createCoapServer(opts: CoapServerOptions): Promise<CoapServerHandle> {
@@ -410,14 +166,7 @@ export async function createCoapServer(opts: CoapServerOptions): Promise<CoapSer
   );
 
   const sendReset = (mid: number, rinfo: RemoteInfo): void => {
-    const rst = generatePacket({
-      code: '0.00',
-      reset: true,
-      confirmable: false,
-      ack: false,
-      messageId: mid,
-    });
-    sock.send(rst, rinfo.port, rinfo.address);
+    sock.send(resetMessage(mid), rinfo.port, rinfo.address);
   };
 
   const dispatch = (
@@ -519,16 +268,9 @@ export async function createCoapServer(opts: CoapServerOptions): Promise<CoapSer
 
   const onDatagram = (msg: Buffer, rinfo: RemoteInfo): void => {
     const peer = `${rinfo.address}:${rinfo.port}`;
-    let packet: ParsedPacket | undefined;
-    let error = checkMessageFormat(msg);
-    if (error === undefined) {
-      try {
-        packet = parsePacket(msg);
-      } catch (err) {
-        error = String(err);
-      }
-    }
-    if (packet === undefined) {
+    const parsed = parseDatagram(msg);
+    if ('error' in parsed) {
+      const { error } = parsed;
       record('coap.request', { peer, error, raw: msg.toString('base64'), size: msg.length });
       // RFC 7252 §4.2: reject a malformed CON with RST; §4.3: ignore anything else; §3: ignore
       // unknown versions.
@@ -536,6 +278,7 @@ export async function createCoapServer(opts: CoapServerOptions): Promise<CoapSer
         sendReset(msg.readUInt16BE(2), rinfo);
       return;
     }
+    const { packet } = parsed;
     const v = viewOf(packet, peer);
     if (packet.code === '0.00') {
       recordRequest(v, paths.get(`${peer}@${v.mid}`));

@@ -1,6 +1,7 @@
 /**
  * End to end: the lab's CoAP server on a real UDP socket, exercised with node-coap's client and
- * with raw datagrams from node:dgram (for what a well-behaved client never sends).
+ * with raw datagrams from node:dgram (for what a well-behaved client never sends). The format
+ * check on its own is in tests/unit/coap-message.test.ts.
  */
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
@@ -11,8 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RealClock } from '../../simulator/clock.js';
 import type { EvidenceFields, EvidenceKind } from '../../simulator/evidence.js';
 import { silentLogger } from '../../simulator/logger.js';
-import { checkMessageFormat, createCoapServer } from '../../protocols/coap/server.js';
+import { createCoapServer } from '../../protocols/coap/server.js';
 import type { CoapResource, CoapServerHandle } from '../../protocols/coap/types.js';
+import { malformed } from '../fixtures/coap-malformed.js';
 
 interface Recorded extends EvidenceFields {
   kind: EvidenceKind;
@@ -462,81 +464,6 @@ describe('CoAP server: Observe (RFC 7641)', () => {
 });
 
 describe('CoAP server: bad input', () => {
-  // RFC 7252 §3 format errors; `rst` = the MID a CON must be rejected with (§4.2), else ignored.
-  const malformed: { name: string; bytes: number[]; error: string; rst?: number }[] = [
-    {
-      name: 'empty datagram',
-      bytes: [],
-      error: 'datagram of 0 bytes is shorter than the 4-byte header',
-    },
-    {
-      name: '1 byte',
-      bytes: [0x40],
-      error: 'datagram of 1 bytes is shorter than the 4-byte header',
-    },
-    {
-      name: '3-byte header',
-      bytes: [0x40, 0x01, 0x00],
-      error: 'datagram of 3 bytes is shorter than the 4-byte header',
-    },
-    {
-      name: 'version 2',
-      bytes: [0x80, 0x01, 0x00, 0x01],
-      error: 'unknown CoAP version 2 (expected 1)',
-    },
-    {
-      name: 'TKL 9',
-      bytes: [0x49, 0x01, 0x00, 0x02, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-      error: 'token length 9 is reserved (0-8 allowed)',
-      rst: 2,
-    },
-    {
-      name: 'short token',
-      bytes: [0x44, 0x01, 0x00, 0x03, 0xaa],
-      error: 'token of 4 bytes is truncated',
-      rst: 3,
-    },
-    {
-      name: 'marker, no payload',
-      bytes: [0x40, 0x01, 0x00, 0x04, 0xff],
-      error: 'payload marker followed by an empty payload',
-      rst: 4,
-    },
-    {
-      name: 'delta 15',
-      bytes: [0x40, 0x01, 0x00, 0x05, 0xf1],
-      error: 'option delta or length nibble 15 is reserved',
-      rst: 5,
-    },
-    {
-      name: 'value too long',
-      bytes: [0x40, 0x01, 0x00, 0x06, 0xb5, 0x61],
-      error: 'option value of 5 bytes runs past the end',
-      rst: 6,
-    },
-    {
-      name: 'delta ext cut',
-      bytes: [0x40, 0x01, 0x00, 0x07, 0xd0],
-      error: 'option delta extension is truncated',
-      rst: 7,
-    },
-    {
-      name: 'NON, bad marker',
-      bytes: [0x50, 0x01, 0x00, 0x08, 0xff],
-      error: 'payload marker followed by an empty payload',
-    },
-    {
-      name: 'empty with token',
-      bytes: [0x41, 0x00, 0x00, 0x09, 0xaa],
-      error: 'empty message (code 0.00) carries bytes after the header',
-      rst: 9,
-    },
-  ];
-
-  it.each(malformed)('checkMessageFormat: $name', ({ bytes, error }) => {
-    expect(checkMessageFormat(Uint8Array.from(bytes))).toBe(error);
-  });
-
   it('records malformed datagrams, RSTs malformed CONs, answers a CoAP ping with RST, keeps serving', async () => {
     const raw = await rawSocket();
     for (const { bytes } of malformed)
