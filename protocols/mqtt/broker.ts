@@ -55,6 +55,11 @@ export interface MqttBroker {
 export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBroker> {
   const { record, logger } = opts;
   const connectPackets = new WeakMap<Client, Record<string, unknown>>();
+  // The peer is taken when the connection is accepted: aedes may destroy the socket before an
+  // error event, and a destroyed socket no longer knows its remote address.
+  const peers = new WeakMap<Client, string>();
+  const peerOf = (client: Client | null | undefined): string | undefined =>
+    client ? (peers.get(client) ?? socketPeer(client)) : undefined;
   const handlers: ((msg: InboundMessage) => void)[] = [];
   const creds = opts.credentials;
 
@@ -111,34 +116,41 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
   // aedes drops a clean session's subscriptions after the client is gone and emits
   // 'unsubscribe' for it; that is housekeeping, not something the client sent.
   const gone = new WeakSet<Client>();
+  // aedes 1.x emits clientError (and keepaliveTimeout) *and then* clientDisconnect for the same
+  // connection: keep the cause and record one mqtt.disconnect when the client is gone.
+  const causes = new WeakMap<Client, { reason: string; error?: string }>();
+  broker.on('clientError', (client, err) => {
+    logger.debug('mqtt client error', { clientId: client.id, err: err.message });
+    if (!causes.has(client)) causes.set(client, { reason: 'error', error: err.message });
+  });
+  broker.on('keepaliveTimeout', (client) => {
+    causes.set(client, { reason: 'keepalive-timeout' });
+  });
   broker.on('clientDisconnect', (client) => {
     gone.add(client);
-    record('mqtt.disconnect', { peer: peerOf(client), clientId: client.id, reason: 'client' });
-  });
-  broker.on('clientError', (client, err) => {
-    gone.add(client);
-    logger.debug('mqtt client error', { clientId: client.id, err: err.message });
-    record('mqtt.disconnect', {
-      peer: peerOf(client),
-      clientId: client.id,
-      reason: 'error',
-      error: err.message,
-    });
+    // _disconnected is set by aedes only when a DISCONNECT packet arrived (MQTT-3.14.4-3).
+    const clean = (client as Client & { _disconnected?: boolean })._disconnected === true;
+    const cause = causes.get(client) ?? { reason: clean ? 'client' : 'closed' };
+    record('mqtt.disconnect', { peer: peerOf(client), clientId: client.id, ...cause });
   });
   broker.on('connectionError', (client, err) => {
+    // A connection that never completed CONNECT: a rejected CONNECT is a refused mqtt.connect
+    // (with what the client sent), anything else a protocol error.
     logger.debug('mqtt connection error', { err: err.message });
+    const returnCode = (err as Error & { errorCode?: number }).errorCode;
+    if (returnCode !== undefined)
+      record('mqtt.connect', {
+        peer: peerOf(client),
+        ...connectPackets.get(client),
+        accepted: false,
+        returnCode,
+        error: err.message,
+      });
     record('mqtt.disconnect', {
       peer: peerOf(client),
       clientId: client.id ?? null,
       reason: 'protocol-error',
       error: err.message,
-    });
-  });
-  broker.on('keepaliveTimeout', (client) => {
-    record('mqtt.disconnect', {
-      peer: peerOf(client),
-      clientId: client.id,
-      reason: 'keepalive-timeout',
     });
   });
   broker.on('subscribe', (subs, client) => {
@@ -190,7 +202,7 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', (err) => logger.debug('mqtt socket error', { err: err.message }));
-    broker.handle(socket);
+    peers.set(broker.handle(socket), `${socket.remoteAddress}:${socket.remotePort}`);
   });
   let port: number;
   try {
@@ -216,7 +228,7 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
   wss.on('connection', (ws, req: IncomingMessage) => {
     const stream = createWebSocketStream(ws);
     stream.on('error', (err) => logger.debug('mqtt ws stream error', { err: err.message }));
-    broker.handle(stream, req);
+    peers.set(broker.handle(stream, req), `${req.socket.remoteAddress}:${req.socket.remotePort}`);
   });
   if (opts.wsPort !== undefined) {
     try {
@@ -279,8 +291,7 @@ function toBuffer(p: unknown): Buffer {
 }
 
 /** `ip:port` of a client, over TCP or WebSocket. */
-function peerOf(client: Client | null | undefined): string | undefined {
-  if (!client) return undefined;
+function socketPeer(client: Client): string | undefined {
   const sock = (client.req?.socket ?? client.conn) as Partial<Socket> | undefined;
   if (!sock || sock.remoteAddress === undefined) return undefined;
   return `${sock.remoteAddress}:${sock.remotePort}`;

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -139,5 +140,39 @@ describe('embedded MQTT broker', () => {
     await other.publishAsync('t', 'still-alive');
     expect(await got).toBe('still-alive');
     expect(events.some((e) => e.kind === 'mqtt.disconnect' && e.reason !== 'client')).toBe(true);
+  });
+
+  it('records one disconnect per connection, with its cause', async () => {
+    const { events, broker: b } = await setup();
+    const clean = await client(`mqtt://127.0.0.1:${b.port}`, { clientId: 'clean' });
+    await clean.endAsync();
+    const abrupt = await client(`mqtt://127.0.0.1:${b.port}`, { clientId: 'abrupt' });
+    (abrupt.stream as Socket).destroy();
+    await waitFor(
+      () => events.filter((e) => e.kind === 'mqtt.disconnect').length >= 2 || undefined,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    const byClient = (id: string) =>
+      events.filter((e) => e.kind === 'mqtt.disconnect' && e.clientId === id);
+    expect(byClient('clean')).toEqual([expect.objectContaining({ reason: 'client' })]);
+    expect(byClient('abrupt')).toHaveLength(1);
+    expect(byClient('abrupt')[0]!.reason).not.toBe('client');
+  });
+
+  it('records a refused CONNECT (MQTT 5 is not spoken) with the peer and what was sent', async () => {
+    const { events, broker: b } = await setup();
+    // CONNECT, protocol level 5, clean start, keepalive 60, empty properties, client id "v5"
+    const v5 = Buffer.from([
+      0x10, 0x0f, 0, 4, 0x4d, 0x51, 0x54, 0x54, 5, 0x02, 0, 60, 0, 0, 2, 0x76, 0x35,
+    ]);
+    await sendRaw(b.port, v5, 2000);
+    const refused = await waitFor(() => events.find((e) => e.kind === 'mqtt.connect'));
+    expect(refused).toMatchObject({
+      accepted: false,
+      returnCode: 1,
+      protocolVersion: 5,
+      clientId: 'v5',
+    });
+    expect(refused.peer).toMatch(/^127\.0\.0\.1:\d+$/);
   });
 });
