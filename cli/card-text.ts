@@ -50,6 +50,18 @@ export function renderCardText(card: LabCard): string {
       }
     }
   }
+  if (card.serial && card.serial.length > 0) {
+    lines.push('');
+    lines.push('串口设备 Serial devices (raw TCP, like ser2net)');
+    for (const d of card.serial) {
+      const st = d.settings;
+      const title = d.title ? `  ${d.title.zh} / ${d.title.en}` : '';
+      lines.push(`- ${d.id}  [${d.kind}]${title}`);
+      lines.push(
+        `    tcp ${d.tcp.host}:${d.tcp.port}  ${st.baudRate} ${st.dataBits}${st.parity[0]!.toUpperCase()}${st.stopBits}${d.pty ? `  pty ${d.pty}` : ''}${d.port ? `  port ${d.port}` : ''}`,
+      );
+    }
+  }
   return lines.join('\n');
 }
 

@@ -3,6 +3,7 @@
  * resolves to the exit code. Exit codes: 0 ok, 1 runtime failure, 2 bad input (usage, scenario).
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { LabCard } from '../simulator/card.js';
@@ -60,6 +61,15 @@ interface StartOptions {
   speed: number;
   logLevel: LogLevel;
   json?: boolean;
+  serialPort: number;
+  pty?: string | boolean;
+  serial: Record<string, string>;
+}
+
+function collectSerial(value: string, previous: Record<string, string>): Record<string, string> {
+  const m = /^([a-z][a-z0-9_-]*)=(.+)$/.exec(value);
+  if (!m) throw new InvalidArgumentError('--serial takes DEVICE=PATH, e.g. rtu_line=/dev/ttyUSB0');
+  return { ...previous, [m[1]!]: m[2]! };
 }
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -104,6 +114,19 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       'Modbus TCP port (502 needs root; 0 = any free port)',
       intOption('--modbus-port', 0, 65535),
       5020,
+    )
+    .option(
+      '--serial-port <port>',
+      'first raw TCP port of serial devices (device i on port+i; 0 = any free ports)',
+      intOption('--serial-port', 0, 65535),
+      4001,
+    )
+    .option('--pty [dir]', 'also give every serial device a PTY (needs socat) in this directory')
+    .option(
+      '--serial <device=path>',
+      'attach a real serial port to a serial device (repeatable)',
+      collectSerial,
+      {},
     )
     .option('--card <file>', 'also write the lab card as JSON to this file')
     .option(
@@ -197,6 +220,18 @@ async function startCommand(opts: StartOptions, io: CliIo): Promise<number> {
     clock: new RealClock({ speed: opts.speed }),
     logger,
     host: opts.host,
+    serial: {
+      basePort: opts.serialPort,
+      ports: opts.serial,
+      ...(opts.pty
+        ? {
+            ptyDir:
+              typeof opts.pty === 'string'
+                ? resolve(opts.pty)
+                : join(tmpdir(), 'iotlab-pty', `${scenario.name}-seed${opts.seed}`),
+          }
+        : {}),
+    },
     ports: { mqtt: opts.mqttPort, ws: opts.wsPort, coap: opts.coapPort, modbus: opts.modbusPort },
     evidencePath,
   });

@@ -4,6 +4,7 @@
  * seed have the same card but for ports and start time.
  */
 import type { DevicePlan, LabPlan, RegisterEntry } from './plan.js';
+import type { LineSettings } from './scenario-serial.js';
 
 export interface Endpoints {
   host: string;
@@ -34,6 +35,18 @@ export interface CardDevice {
   modbus?: { unit: number; registers: RegisterEntry[] };
 }
 
+export interface SerialCardEntry {
+  id: string;
+  name: string;
+  kind: string;
+  title?: { zh: string; en: string };
+  tcp: { host: string; port: number };
+  pty?: string;
+  port?: string;
+  settings: LineSettings;
+  info: Record<string, unknown>;
+}
+
 export interface LabCard {
   lab: {
     scenario: string;
@@ -47,12 +60,14 @@ export interface LabCard {
   modbus: { host: string; port: number };
   evidence?: { path: string };
   devices: CardDevice[];
+  /** Byte-level devices: TCP address, PTY path, real port, line settings, device facts. */
+  serial?: SerialCardEntry[];
 }
 
 export function buildCard(
   plan: LabPlan,
   ep: Endpoints,
-  extra: { startedAt?: string; evidencePath?: string } = {},
+  extra: { startedAt?: string; evidencePath?: string; serial?: SerialCardEntry[] } = {},
 ): LabCard {
   const s = plan.scenario;
   const host = ep.host.includes(':') ? `[${ep.host}]` : ep.host;
@@ -74,6 +89,7 @@ export function buildCard(
     modbus: { host: ep.host, port: ep.modbusPort },
     ...(extra.evidencePath ? { evidence: { path: extra.evidencePath } } : {}),
     devices: plan.devices.map(cardDevice),
+    ...(extra.serial && extra.serial.length > 0 ? { serial: extra.serial } : {}),
   };
 }
 
@@ -107,7 +123,8 @@ function cardDevice(d: DevicePlan): CardDevice {
 export function stableCard(card: LabCard): unknown {
   const { lab, mqtt, devices } = card;
   const { startedAt: _s, ...labRest } = lab;
-  return { lab: labRest, topicPrefix: mqtt.topicPrefix, devices };
+  const serial = card.serial?.map(({ tcp: _t, pty: _p, port: _r, ...rest }) => rest);
+  return { lab: labRest, topicPrefix: mqtt.topicPrefix, devices, ...(serial ? { serial } : {}) };
 }
 
 /** Environment variables a submission gets (DESIGN.md). */
@@ -123,5 +140,14 @@ export function cardEnv(card: LabCard, cardPath?: string): Record<string, string
   if (card.mqtt.wsUrl) env.IOTLAB_MQTT_WS_URL = card.mqtt.wsUrl;
   if (card.mqtt.username) env.IOTLAB_MQTT_USERNAME = card.mqtt.username;
   if (card.mqtt.password) env.IOTLAB_MQTT_PASSWORD = card.mqtt.password;
+  return card.serial ? { ...env, ...serialEnv(card.serial) } : env;
+}
+
+/** `IOTLAB_SERIAL_<DEVICE_ID>` = host:port for every serial device (DESIGN.md). */
+export function serialEnv(entries: readonly SerialCardEntry[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const e of entries)
+    env[`IOTLAB_SERIAL_${e.id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] =
+      `${e.tcp.host}:${e.tcp.port}`;
   return env;
 }

@@ -25,6 +25,10 @@ import { silentLogger } from './logger.js';
 import type { DevicePlan, LabPlan } from './plan.js';
 import { planLab } from './plan.js';
 import type { FaultType, Scenario } from './scenario.js';
+import type { ByteDevice, ByteDeviceFactory } from '../devices/serial/model.js';
+import { serialFactories } from '../devices/serial/index.js';
+import type { SerialOptions, SerialRuntime } from './serial-runtime.js';
+import { createByteDevices, startSerialDevices } from './serial-runtime.js';
 
 export interface LabPorts {
   mqtt?: number;
@@ -45,6 +49,10 @@ export interface LabDeps {
   /** JSONL evidence file; without it evidence is kept for subscribers only. */
   evidencePath?: string;
   candidate?: string;
+  /** Transports of serial devices: TCP base port, PTY directory, real ports. */
+  serial?: SerialOptions;
+  /** Models of serial device kinds (default: every built-in kind). */
+  serialFactories?: Partial<Record<string, ByteDeviceFactory>>;
 }
 
 export interface FaultRequest {
@@ -70,6 +78,8 @@ export interface Lab {
   start(): Promise<LabCard>;
   stop(reason?: string): Promise<void>;
   device(idOrName: string): DeviceModel;
+  /** A byte-level (serial) device's model. */
+  byteDevice(idOrName: string): ByteDevice;
   truth(idOrName: string, t?: number): Truth;
   command(idOrName: string, cmd: Command, source?: string): CommandOutcome;
   injectFault(req: FaultRequest): Fault;
@@ -104,6 +114,50 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
   let state: LabState = 'new';
   let card: LabCard | undefined;
   let injected = 0;
+
+  const modbusUnitOf = (name: string) => {
+    const m = find(name);
+    if (!m.plan.modbus)
+      throw new LabError('DEVICE_UNKNOWN', `device "${name}" has no Modbus binding`);
+    return {
+      unitId: m.plan.modbus.unit,
+      unit: modbusUnitFor(
+        m,
+        () => clock.now(),
+        (cmd, src) => applyCommand(m, cmd, src),
+      ),
+    };
+  };
+  // Byte devices exist from the start (truth needs no sockets); their lines open in start().
+  const serialDeps = {
+    plans: plan.serial,
+    factories: deps.serialFactories ?? serialFactories,
+    context: { truthOf: (name: string, t: number) => find(name).truth(t), modbusUnitOf },
+    seed,
+    faults,
+  };
+  const byteDevices =
+    plan.serial.length > 0 ? createByteDevices(serialDeps) : new Map<string, ByteDevice>();
+  let serialRuntime: SerialRuntime | undefined;
+  const findByte = (idOrName: string): ByteDevice => {
+    const d =
+      byteDevices.get(idOrName) ?? [...byteDevices.values()].find((x) => x.plan.name === idOrName);
+    if (!d)
+      throw new LabError('DEVICE_UNKNOWN', `no serial device "${idOrName}" in this lab`, {
+        known: [...byteDevices.keys()],
+      });
+    return d;
+  };
+  /** Device id of any device, socket or serial, by id or scenario name. */
+  const deviceIdOf = (idOrName: string): string => {
+    if (models.has(idOrName) || byteDevices.has(idOrName)) return idOrName;
+    const id = byName.get(idOrName)?.plan.id ?? plan.serial.find((p) => p.name === idOrName)?.id;
+    if (!id)
+      throw new LabError('DEVICE_UNKNOWN', `no device "${idOrName}" in this lab`, {
+        known: [...models.keys(), ...byteDevices.keys()],
+      });
+    return id;
+  };
 
   const find = (idOrName: string): DeviceModel => {
     const m = models.get(idOrName) ?? byName.get(idOrName);
@@ -301,7 +355,8 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
         closers.push(() => coap.close());
 
         const units = new Map<number, DeviceModel>();
-        for (const m of models.values()) if (m.plan.modbus) units.set(m.plan.modbus.unit, m);
+        for (const m of models.values())
+          if (m.plan.modbus?.transport === 'tcp') units.set(m.plan.modbus.unit, m);
         const modbus = await createModbusTcpServer({
           host,
           port: ports.modbus ?? 0,
@@ -324,6 +379,20 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
         });
         closers.push(() => modbus.close());
 
+        if (plan.serial.length > 0) {
+          serialRuntime = await startSerialDevices({
+            ...serialDeps,
+            clock,
+            record,
+            logger,
+            host,
+            options: deps.serial ?? {},
+            applyCommand: (name, cmd, source) => applyCommand(find(name), cmd, source),
+          });
+          const sr = serialRuntime;
+          closers.push(() => sr.close());
+        }
+
         card = buildCard(
           plan,
           {
@@ -336,6 +405,7 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
           {
             startedAt: new Date(clock.wall()).toISOString(),
             ...(recorder.path ? { evidencePath: recorder.path } : {}),
+            ...(serialRuntime ? { serial: serialRuntime.card } : {}),
           },
         );
         record('lab.start', {
@@ -347,7 +417,7 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
         scenario.faults.forEach((f, i) => {
           const fault: Fault = {
             id: `s${i}`,
-            deviceId: byName.get(f.device)!.plan.id,
+            deviceId: deviceIdOf(f.device),
             type: f.type,
             start: f.at * 1000,
             ...(f.duration !== undefined ? { end: (f.at + f.duration) * 1000 } : {}),
@@ -382,15 +452,16 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
     },
 
     device: find,
+    byteDevice: findByte,
     truth: (idOrName, t) => find(idOrName).truth(t ?? clock.now()),
     command: (idOrName, cmd, source = 'api') => applyCommand(find(idOrName), cmd, source),
 
     injectFault(req) {
-      const m = find(req.device);
+      const deviceId = deviceIdOf(req.device);
       const now = clock.now();
       const fault: Fault = {
         id: `f${++injected}`,
-        deviceId: m.plan.id,
+        deviceId,
         type: req.type,
         start: now,
         ...(req.duration !== undefined ? { end: now + req.duration * 1000 } : {}),

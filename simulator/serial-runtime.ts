@@ -1,0 +1,208 @@
+/**
+ * Runs the lab's byte-level devices: one SerialLine per device, reachable as raw TCP (always), a
+ * PTY (with --pty) and a real serial port (--serial NAME=PATH). Device answers and unsolicited
+ * output are intents; this module paces them onto the line, applies offline/slow faults to the line
+ * as a whole, and hands commands to the lab.
+ */
+import { join } from 'node:path';
+import type {
+  ByteDevice,
+  ByteDeviceContext,
+  ByteDeviceFactory,
+  ByteIntent,
+} from '../devices/serial/model.js';
+import type { Command, CommandOutcome } from '../devices/index.js';
+import { SerialLine } from '../protocols/serial/line.js';
+import { createPtyBridge } from '../protocols/serial/pty.js';
+import { openRealPort } from '../protocols/serial/port.js';
+import { createSerialTcpServer } from '../protocols/serial/tcp.js';
+import type { Clock, TimerHandle } from './clock.js';
+import { LabError } from './errors.js';
+import type { RecordFn } from './evidence.js';
+import type { FaultBook } from './faults.js';
+import { responsiveness } from './faults.js';
+import type { Logger } from './logger.js';
+import type { SerialDevicePlan } from './plan.js';
+import type { SerialCardEntry } from './card.js';
+
+export interface SerialOptions {
+  /** First TCP port; device i listens on base + i. 0 = an ephemeral port each. */
+  basePort?: number;
+  /** Directory for PTY links; undefined = no PTYs. */
+  ptyDir?: string;
+  /** Real serial ports by device name or id. */
+  ports?: Record<string, string>;
+}
+
+export interface SerialRuntimeDeps {
+  plans: readonly SerialDevicePlan[];
+  factories: Partial<Record<string, ByteDeviceFactory>>;
+  context: Omit<ByteDeviceContext, 'seed' | 'faults'>;
+  seed: number;
+  faults: FaultBook;
+  clock: Clock;
+  record: RecordFn;
+  logger: Logger;
+  host: string;
+  options: SerialOptions;
+  applyCommand(name: string, cmd: Command, source: string): CommandOutcome;
+}
+
+export interface SerialRuntime {
+  devices: Map<string, ByteDevice>;
+  card: SerialCardEntry[];
+  close(): Promise<void>;
+}
+
+/** Creates the models without opening anything (truth for graders and tests). */
+export function createByteDevices(
+  deps: Pick<SerialRuntimeDeps, 'plans' | 'factories' | 'context' | 'seed' | 'faults'>,
+): Map<string, ByteDevice> {
+  const devices = new Map<string, ByteDevice>();
+  for (const plan of deps.plans) {
+    const factory = deps.factories[plan.spec.kind];
+    if (!factory)
+      throw new LabError(
+        'DEVICE_UNKNOWN',
+        `no model for serial device kind "${plan.spec.kind}" (${plan.name})`,
+      );
+    devices.set(plan.id, factory(plan, { ...deps.context, seed: deps.seed, faults: deps.faults }));
+  }
+  return devices;
+}
+
+export async function startSerialDevices(deps: SerialRuntimeDeps): Promise<SerialRuntime> {
+  const { clock, record, logger } = deps;
+  const devices = createByteDevices(deps);
+  const closers: (() => Promise<void>)[] = [];
+  const timers = new Set<TimerHandle>();
+  const lines: SerialLine[] = [];
+  const card: SerialCardEntry[] = [];
+  const later = (fn: () => void, ms: number): void => {
+    const h = clock.setTimeout(() => {
+      timers.delete(h);
+      fn();
+    }, ms);
+    timers.add(h);
+  };
+
+  try {
+    let index = 0;
+    for (const plan of deps.plans) {
+      const device = devices.get(plan.id)!;
+      const line = new SerialLine({ deviceId: plan.id, settings: plan.settings, clock, record });
+      lines.push(line);
+      const apply = (intents: ByteIntent[]): void => {
+        const { delayMs: faultDelay } = responsiveness(deps.faults.activeAt(plan.id, clock.now()));
+        for (const intent of intents) {
+          if ('send' in intent) {
+            const delay = (intent.delayMs ?? 0) + faultDelay;
+            if (delay > 0) later(() => line.send(intent.send), delay);
+            else line.send(intent.send);
+          } else if ('state' in intent)
+            record('device.state', { device: plan.id, values: intent.state, source: 'serial' });
+          else if ('command' in intent)
+            deps.applyCommand(intent.command.device, intent.command.cmd, `serial:${plan.id}`);
+          else record(intent.record.kind, { device: plan.id, ...intent.record.fields });
+        }
+      };
+      line.onReceive((bytes, t) => {
+        // An offline or unresponsive device hears nothing (the bytes are still evidence: serial.rx).
+        if (!responsiveness(deps.faults.activeAt(plan.id, t)).respond) return;
+        try {
+          apply(device.receive(bytes, t));
+        } catch (err) {
+          logger.error('serial device failed on input', { device: plan.id, err: String(err) });
+        }
+      });
+      const arm = (): void => {
+        const now = clock.now();
+        const next = device.nextEmission(now);
+        if (next === undefined) return;
+        later(
+          () => {
+            const t = clock.now();
+            try {
+              if (responsiveness(deps.faults.activeAt(plan.id, t)).respond)
+                apply(device.emit(next));
+            } catch (err) {
+              logger.error('serial device failed to emit', { device: plan.id, err: String(err) });
+            }
+            arm();
+          },
+          Math.max(0, next - now),
+        );
+      };
+
+      const base = deps.options.basePort ?? 0;
+      const tcp = await createSerialTcpServer({
+        host: deps.host,
+        port: base === 0 ? 0 : base + index,
+        line,
+        logger,
+      });
+      closers.push(() => tcp.close());
+      const entry: SerialCardEntry = {
+        id: plan.id,
+        name: plan.name,
+        kind: plan.spec.kind,
+        ...(plan.spec.title ? { title: plan.spec.title } : {}),
+        tcp: { host: deps.host, port: tcp.port },
+        settings: plan.settings,
+        info: device.cardInfo(),
+      };
+      if (deps.options.ptyDir !== undefined) {
+        const bridgeEnd = await createSerialTcpServer({
+          host: '127.0.0.1',
+          port: 0,
+          line,
+          logger,
+          transport: 'pty',
+        });
+        closers.push(() => bridgeEnd.close());
+        const pty = await createPtyBridge({
+          path: join(deps.options.ptyDir, plan.id),
+          tcpPort: bridgeEnd.port,
+          logger,
+          deviceId: plan.id,
+        });
+        closers.push(() => pty.close());
+        entry.pty = pty.path;
+      }
+      const realPath = deps.options.ports?.[plan.name] ?? deps.options.ports?.[plan.id];
+      if (realPath) {
+        const port = await openRealPort(realPath, line, logger);
+        closers.push(() => port.close());
+        entry.port = realPath;
+      }
+      card.push(entry);
+      arm();
+      index += 1;
+    }
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+
+  async function closeAll(): Promise<void> {
+    for (const h of timers) clock.clear(h);
+    timers.clear();
+    for (const l of lines) l.close();
+    const results = await Promise.allSettled(closers.reverse().map((c) => c()));
+    for (const r of results)
+      if (r.status === 'rejected')
+        logger.warn('closing a serial transport failed', { err: String(r.reason) });
+  }
+
+  const unknownPorts = Object.keys(deps.options.ports ?? {}).filter(
+    (k) => !deps.plans.some((p) => p.name === k || p.id === k),
+  );
+  if (unknownPorts.length > 0) {
+    await closeAll();
+    throw new LabError(
+      'USAGE',
+      `--serial names no serial device of this lab: ${unknownPorts.join(', ')} (serial devices: ${deps.plans.map((p) => p.name).join(', ') || 'none'})`,
+    );
+  }
+  return { devices, card, close: closeAll };
+}
