@@ -8,7 +8,7 @@ export function renderCardText(card: LabCard): string {
   lines.push(`实验 Lab: ${l.scenario}  种子 seed: ${l.seed}  编号 id: ${l.labId}`);
   lines.push('');
   lines.push(
-    `MQTT       ${card.mqtt.url}${card.mqtt.wsUrl ? `   WebSocket ${card.mqtt.wsUrl}` : ''}`,
+    `MQTT 3.1.1 ${card.mqtt.url}${card.mqtt.wsUrl ? `   WebSocket ${card.mqtt.wsUrl}` : ''}`,
   );
   lines.push(`主题前缀 topic prefix  ${card.mqtt.topicPrefix}/`);
   if (card.mqtt.username)
