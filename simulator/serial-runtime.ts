@@ -106,24 +106,25 @@ export async function startSerialDevices(deps: SerialRuntimeDeps): Promise<Seria
           else record(intent.record.kind, { device: plan.id, ...intent.record.fields });
         }
       };
-      line.onReceive((bytes, t) => {
-        // An offline or unresponsive device hears nothing (the bytes are still evidence: serial.rx).
-        if (!responsiveness(deps.faults.activeAt(plan.id, t)).respond) return;
-        try {
-          apply(device.receive(bytes, t));
-        } catch (err) {
-          logger.error('serial device failed on input', { device: plan.id, err: String(err) });
-        }
-      });
+      // One pending emission timer per device: input can move the device's next emission
+      // earlier (e.g. an RTU line closes a partial frame after 3.5 character times of silence).
+      let emission: { at: number; handle: TimerHandle } | undefined;
       const arm = (): void => {
         const now = clock.now();
         const next = device.nextEmission(now);
+        if (emission && emission.at === next) return;
+        if (emission) {
+          clock.clear(emission.handle);
+          timers.delete(emission.handle);
+          emission = undefined;
+        }
         if (next === undefined) return;
-        later(
+        const handle = clock.setTimeout(
           () => {
-            const t = clock.now();
+            timers.delete(handle);
+            emission = undefined;
             try {
-              if (responsiveness(deps.faults.activeAt(plan.id, t)).respond)
+              if (responsiveness(deps.faults.activeAt(plan.id, clock.now())).respond)
                 apply(device.emit(next));
             } catch (err) {
               logger.error('serial device failed to emit', { device: plan.id, err: String(err) });
@@ -132,7 +133,19 @@ export async function startSerialDevices(deps: SerialRuntimeDeps): Promise<Seria
           },
           Math.max(0, next - now),
         );
+        timers.add(handle);
+        emission = { at: next, handle };
       };
+      line.onReceive((bytes, t) => {
+        // An offline or unresponsive device hears nothing (the bytes are still evidence: serial.rx).
+        if (!responsiveness(deps.faults.activeAt(plan.id, t)).respond) return;
+        try {
+          apply(device.receive(bytes, t));
+        } catch (err) {
+          logger.error('serial device failed on input', { device: plan.id, err: String(err) });
+        }
+        arm();
+      });
 
       const base = deps.options.basePort ?? 0;
       const tcp = await createSerialTcpServer({
