@@ -2,7 +2,7 @@
  * The `iotlab` command, built by a factory so tests run it without a process: `runCli(argv, io)`
  * resolves to the exit code. Exit codes: 0 ok, 1 runtime failure, 2 bad input (usage, scenario).
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -239,7 +239,9 @@ async function startCommand(opts: StartOptions, io: CliIo): Promise<number> {
   if (opts.card) {
     const cardPath = resolve(opts.card);
     mkdirSync(dirname(cardPath), { recursive: true });
-    writeFileSync(cardPath, JSON.stringify(card, null, 2) + '\n');
+    // Write then rename, so a program polling for the card never reads half of it.
+    writeFileSync(`${cardPath}.tmp`, JSON.stringify(card, null, 2) + '\n');
+    renameSync(`${cardPath}.tmp`, cardPath);
   }
   io.stdout((opts.json ? JSON.stringify(card, null, 2) : renderCardText(card)) + '\n');
   io.onStarted?.(card);

@@ -168,19 +168,26 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** Raw bytes as base64 beside a decoded view: text when valid UTF-8, JSON when it parses. */
+/**
+ * Raw bytes as base64 beside a decoded view: `json` when the text parses as a JSON object or
+ * array (the text itself is then left out: raw has the exact bytes, and a second copy of every
+ * telemetry message would double the log), else `text` when it is valid UTF-8 (with `json` too
+ * when that text is a JSON scalar such as `21.5`).
+ */
 export function payloadView(buf: Uint8Array): { raw: string; text?: string; json?: unknown } {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const view: { raw: string; text?: string; json?: unknown } = { raw: b.toString('base64') };
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(b);
-  if (!text.includes('\uFFFD')) {
-    view.text = text;
-    try {
-      view.json = JSON.parse(text) as unknown;
-    } catch {
-      // not JSON: the text view is enough
-    }
+  const text = b.toString('utf8');
+  if (text.includes('\uFFFD')) return view;
+  const first = text.trimStart()[0];
+  try {
+    const json = JSON.parse(text) as unknown;
+    view.json = json;
+    if (first === '{' || first === '[') return view;
+  } catch {
+    // not JSON: the text view is enough
   }
+  view.text = text;
   return view;
 }
 

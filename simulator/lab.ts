@@ -26,7 +26,7 @@ import type { DevicePlan, LabPlan } from './plan.js';
 import { planLab } from './plan.js';
 import type { FaultType, Scenario } from './scenario.js';
 import type { ByteDevice, ByteDeviceFactory } from '../devices/serial/model.js';
-import { serialFactories } from '../devices/serial/index.js';
+import { serialFactoriesFor } from '../devices/serial/index.js';
 import type { SerialOptions, SerialRuntime } from './serial-runtime.js';
 import { createByteDevices, startSerialDevices } from './serial-runtime.js';
 
@@ -131,7 +131,7 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
   // Byte devices exist from the start (truth needs no sockets); their lines open in start().
   const serialDeps = {
     plans: plan.serial,
-    factories: deps.serialFactories ?? serialFactories,
+    factories: deps.serialFactories ?? serialFactoriesFor({ epochMs: clock.wall() - clock.now() }),
     context: { truthOf: (name: string, t: number) => find(name).truth(t), modbusUnitOf },
     seed,
     faults,

@@ -1,7 +1,14 @@
 /** Models of the byte-level device kinds, by scenario kind. */
+import { gnssFactory } from './gnss.js';
 import type { ByteDeviceFactory } from './model.js';
 import { createModbusRtu } from './modbus-rtu.js';
 
-export const serialFactories: Partial<Record<string, ByteDeviceFactory>> = {
-  modbus_rtu: createModbusRtu,
-};
+export type SerialFactories = Partial<Record<string, ByteDeviceFactory>>;
+
+/** Every built-in kind; `epochMs` is the wall time of lab time 0 (GNSS UTC follows it). */
+export function serialFactoriesFor(opts: { epochMs: number }): SerialFactories {
+  return {
+    gnss: gnssFactory({ epochMs: opts.epochMs }),
+    modbus_rtu: createModbusRtu,
+  };
+}

@@ -48,11 +48,7 @@ describe('evidence recorder', () => {
       peer: '127.0.0.1:5000',
       prev: sha256(lines[0]!),
     });
-    expect(b!.payload).toEqual({
-      raw: Buffer.from('{"x":1}').toString('base64'),
-      text: '{"x":1}',
-      json: { x: 1 },
-    });
+    expect(b!.payload).toEqual({ raw: Buffer.from('{"x":1}').toString('base64'), json: { x: 1 } });
     expect(readEvidence(path).problems).toEqual([]);
   });
 
@@ -90,7 +86,13 @@ describe('evidence recorder', () => {
     });
   });
 
-  it('shows binary payloads as base64 only', () => {
+  it('keeps the text of scalars and plain text, and shows binary payloads as base64 only', () => {
+    expect(payloadView(Buffer.from('21.50'))).toEqual({
+      raw: 'MjEuNTA=',
+      text: '21.50',
+      json: 21.5,
+    });
+    expect(payloadView(Buffer.from('ON'))).toEqual({ raw: 'T04=', text: 'ON' });
     expect(payloadView(Buffer.from([0xff, 0x00, 0xfe]))).toEqual({ raw: '/wD+' });
   });
 });

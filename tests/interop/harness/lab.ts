@@ -132,9 +132,10 @@ export function payloadJson(e: EvidenceEvent): unknown {
   return p?.json;
 }
 
+/** The exact text of a recorded payload, from its raw bytes (JSON objects keep no text copy). */
 export function payloadText(e: EvidenceEvent): string | undefined {
-  const p = e.payload as { text?: string } | undefined;
-  return p?.text;
+  const p = e.payload as { raw?: string } | undefined;
+  return p?.raw === undefined ? undefined : Buffer.from(p.raw, 'base64').toString('utf8');
 }
 
 /** The device's own publish of a telemetry message (origin "device"), by topic and seq. */

@@ -1,0 +1,301 @@
+/**
+ * `npm run bench`: the iotlab benchmark, in one run, with labelled figures and a final JSON
+ * summary line.
+ *   1. `iotlab start` time to a written card (target < 1.5 s);
+ *   2. broker fan-in msgs/s, our embedded broker against mosquitto, side by side (target ≥ 0.7×);
+ *   3. lab capacity: N labs × 20 devices at 1 Hz in one process (target N ≥ 100 with p99 ≤ 50 ms).
+ * Everything listens on 127.0.0.1; every child process is killed whatever happens.
+ */
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import type { CapacityResult, CapacityStep } from './capacity.js';
+import { benchCapacity } from './capacity.js';
+import type { FanInResult, LoadOptions, LoadResult } from './fanin.js';
+import { PUBLISH_WINDOW, benchFanIn } from './fanin.js';
+import type { StartupResult } from './startup.js';
+import { benchStartup } from './startup.js';
+import { MQTT_DEVICES_PER_LAB } from './capacity-scenario.js';
+import { fmt, round, verdict } from './stats.js';
+
+const TARGET_START_MS = 1500;
+const TARGET_RATIO = 0.7;
+const TARGET_LABS = 100;
+const LATENCY_LIMIT_MS = 50;
+const CAPACITY_STEPS = [10, 25, 50, 100, 150];
+const CAPACITY_WINDOW_MS = 10_000;
+/** Capacity steps are not started after this, to keep the whole run near 6 minutes. */
+const CAPACITY_BUDGET_MS = 5 * 60_000;
+
+const root = join(import.meta.dirname, '..', '..');
+const bin = join(root, 'cli', 'main.js');
+const began = performance.now();
+const out = (line = ''): void => void process.stdout.write(line + '\n');
+const errors: string[] = [];
+
+async function part<T>(name: string, fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    errors.push(`${name}: ${msg}`);
+    out(`  FAILED: ${msg}`);
+    return undefined;
+  }
+}
+
+function loadAverage(): string {
+  return loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+}
+
+function header(): void {
+  const cpu = cpus();
+  out(`iotlab benchmark — ${new Date().toISOString()}`);
+  out(
+    `  node ${process.version}, ${cpu.length} × ${cpu[0]?.model.trim() ?? '?'},` +
+      ` load average ${loadAverage()}`,
+  );
+  if ((loadavg()[0] ?? 0) > 0.5)
+    out('  NOTE: the machine is not idle (1-min load > 0.5): other work skews these figures');
+}
+
+function reportStartup(r: StartupResult): void {
+  out(`  warm-up run                  ${fmt(r.warmupMs)} ms (not counted)`);
+  out(`  runs                         ${r.runsMs.map((x) => fmt(x)).join(', ')} ms`);
+  out(
+    `  min / median / max          ${fmt(r.minMs)} / ${fmt(r.medianMs)} / ${fmt(r.maxMs)} ms` +
+      `   target median < ${fmt(TARGET_START_MS)} ms: ${verdict(r.medianMs < TARGET_START_MS)}` +
+      ` (max: ${verdict(r.maxMs < TARGET_START_MS)})`,
+  );
+  const unclean = r.exitCodes.filter((c) => c !== 0);
+  out(
+    unclean.length === 0
+      ? '  every run exited 0 on SIGTERM (graceful stop)'
+      : `  NOTE: exit after SIGTERM was not 0 in ${unclean.length} run(s): ${unclean.join(', ')}`,
+  );
+}
+
+function reportRun(i: number, r: LoadResult): void {
+  out(
+    `  run ${i} ${r.broker.padEnd(9)} ${fmt(r.msgsPerSec).padStart(8)} msg/s received` +
+      ` (offered ${fmt(r.offeredPerSec)})  ${fmt(r.received)}/${fmt(r.sent)}, lost ${fmt(r.lost)},` +
+      ` in ${r.seconds.toFixed(2)} s  CPU broker ${fmt(r.brokerCpuPct)}%` +
+      ` clients ${fmt(r.clientCpuPct)}%  broker RSS ${fmt(r.brokerRssKb / 1024)} MB` +
+      (r.evidenceBytesPerMsg !== undefined ? `  evidence ${fmt(r.evidenceBytesPerMsg)} B/msg` : ''),
+  );
+}
+
+function reportFanIn(r: FanInResult): void {
+  out(
+    `  median: iotlab ${fmt(r.iotlabMedian)} msg/s, mosquitto ${fmt(r.mosquittoMedian)} msg/s` +
+      ` → ratio ours/mosquitto ${r.ratio.toFixed(2)}` +
+      (r.qos === 0 ? `   target ≥ ${TARGET_RATIO}: ${verdict(r.ratio >= TARGET_RATIO)}` : ''),
+  );
+  const lost = r.runs.filter((x) => x.lost > 0);
+  if (lost.length > 0)
+    out(`  losses: ${lost.map((x) => `${x.broker} ${fmt(x.lost)}`).join(', ')} (QoS ${r.qos})`);
+  if (lost.some((x) => x.broker === 'mosquitto'))
+    out(
+      '  note: mosquitto drops what a subscriber cannot take once that client’s queue is full' +
+        ' (max_queued_messages, default 1000); aedes has no such limit and buffers instead',
+    );
+  const mosq = r.runs.filter((x) => x.broker === 'mosquitto');
+  if (mosq.some((x) => x.clientCpuPct > 85))
+    out(
+      '  note: the load generator (mqtt.js, this process, one core) was saturated in mosquitto' +
+        ' runs, so mosquitto’s figure is a lower bound and the ratio flatters us',
+    );
+  if (mosq.every((x) => x.brokerCpuPct < 60))
+    out(
+      '  note: mosquitto is far from saturated (CPU < 60%): its rate here is bounded by the' +
+        ` clients’ ack round trips (${WINDOW_NOTE}); the ratio shows we keep pace with this load,` +
+        ' not that we match mosquitto’s capacity',
+    );
+}
+
+const WINDOW_NOTE = `each publisher awaits every ${PUBLISH_WINDOW}th publish`;
+
+const COLUMNS: [string, number][] = [
+  ['labs', 5],
+  ['devices (MQTT)', 15],
+  ['start s', 8],
+  ['telemetry msg/s (nominal)', 26],
+  ['latency p50/p99/max ms', 23],
+  ['loop lag p99 ms', 16],
+  ['child CPU', 10],
+  ['subs CPU', 9],
+  ['child RSS MB', 13],
+  ['MB/lab', 7],
+];
+
+function row(cells: string[]): string {
+  return '  ' + cells.map((c, i) => c.padStart(COLUMNS[i]?.[1] ?? 0)).join(' ');
+}
+
+function reportStep(s: CapacityStep): void {
+  if (!s.started) {
+    out(`  ${String(s.labs).padStart(5)}  FAILED: ${s.error ?? 'unknown'}`);
+    return;
+  }
+  const ok = s.latencyMs.p99 <= LATENCY_LIMIT_MS;
+  const pct = (100 * s.msgsPerSec) / s.expectedPerSec;
+  out(
+    row([
+      String(s.labs),
+      `${fmt(s.labs * s.devicesPerLab)} (${fmt(s.labs * s.mqttDevicesPerLab)})`,
+      s.startS.toFixed(2),
+      `${fmt(s.msgsPerSec)} (${fmt(s.expectedPerSec)}, ${fmt(pct)}%)`,
+      `${fmt(s.latencyMs.p50)} / ${fmt(s.latencyMs.p99)} / ${fmt(s.latencyMs.max)}`,
+      fmt(s.loopDelayMs.p99Ms, 1),
+      `${fmt(s.childCpuPct)}%`,
+      `${fmt(s.parentCpuPct)}%`,
+      fmt(s.rssMb),
+      fmt(s.rssPerLabMb, 2),
+    ]) + (ok ? '' : `  p99 > ${LATENCY_LIMIT_MS} ms`),
+  );
+}
+
+function reportCapacity(r: CapacityResult): void {
+  if (r.skipped.length > 0)
+    out(`  NOTE: time budget spent; steps not run: N = ${r.skipped.join(', ')}`);
+  const last = r.steps.at(-1);
+  const limitReached = last !== undefined && last.labs !== r.largestOk;
+  out(
+    `  largest N with p99 ≤ ${LATENCY_LIMIT_MS} ms: ${r.largestOk} labs` +
+      ` (${fmt(r.largestOk * MQTT_DEVICES_PER_LAB)} devices publishing at 1 Hz)` +
+      (limitReached ? '' : ' — the largest step tried; the limit was not reached') +
+      `   target ≥ ${TARGET_LABS}: ${verdict(r.largestOk >= TARGET_LABS)}`,
+  );
+  const short = r.steps.filter((s) => s.started && s.msgsPerSec < 0.95 * s.expectedPerSec);
+  if (short.length > 0)
+    out(
+      `  NOTE: delivered < 95% of the nominal rate at N = ${short.map((s) => s.labs).join(', ')}:` +
+        ' timers fire late when the lab process is saturated, and ts is taken when the publish' +
+        ' finally happens, so latency alone does not show that lag',
+    );
+  out(
+    '  notes: the subscribers run in this benchmark process and share the 2 cores with the labs' +
+      ' ("subs CPU"); CPU is % of one core; MB/lab = (child RSS − RSS before the first lab) / N;' +
+      ' latency compares two processes’ wall clocks at 1 ms resolution (ts is whole ms);' +
+      ' loop lag = the labs process’s event-loop delay (monitorEventLoopDelay) in the window.',
+  );
+}
+
+function summary(
+  startup: StartupResult | undefined,
+  fanIn: FanInResult[],
+  capacity: CapacityResult | undefined,
+): Record<string, unknown> {
+  return {
+    bench: 'iotlab',
+    at: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    seconds: round((performance.now() - began) / 1000),
+    startup: startup && {
+      minMs: round(startup.minMs),
+      medianMs: round(startup.medianMs),
+      maxMs: round(startup.maxMs),
+      runsMs: startup.runsMs.map((x) => round(x)),
+      targetMs: TARGET_START_MS,
+      met: startup.medianMs < TARGET_START_MS,
+    },
+    fanIn: fanIn.map((f) => ({
+      qos: f.qos,
+      publishers: f.options.publishers,
+      messagesEach: f.options.messages,
+      iotlabMsgsPerSec: round(f.iotlabMedian, 0),
+      mosquittoMsgsPerSec: round(f.mosquittoMedian, 0),
+      ratio: round(f.ratio, 3),
+      lost: f.runs.reduce((a, r) => a + r.lost, 0),
+      runs: f.runs.map((r) => ({
+        broker: r.broker,
+        msgsPerSec: round(r.msgsPerSec, 0),
+        lost: r.lost,
+        brokerCpuPct: round(r.brokerCpuPct, 0),
+        clientCpuPct: round(r.clientCpuPct, 0),
+        offeredPerSec: round(r.offeredPerSec, 0),
+        ...(r.evidenceBytesPerMsg !== undefined
+          ? { evidenceBytesPerMsg: round(r.evidenceBytesPerMsg, 0) }
+          : {}),
+      })),
+      ...(f.qos === 0 ? { target: TARGET_RATIO, met: f.ratio >= TARGET_RATIO } : {}),
+    })),
+    capacity: capacity && {
+      largestLabs: capacity.largestOk,
+      latencyLimitMs: capacity.latencyLimitMs,
+      target: TARGET_LABS,
+      met: capacity.largestOk >= TARGET_LABS,
+      limitReached: capacity.steps.at(-1)?.labs !== capacity.largestOk,
+      skipped: capacity.skipped,
+      steps: capacity.steps.map((s) => ({
+        labs: s.labs,
+        started: s.started,
+        ...(s.error ? { error: s.error } : {}),
+        msgsPerSec: round(s.msgsPerSec, 0),
+        expectedPerSec: s.expectedPerSec,
+        p50Ms: s.latencyMs.p50,
+        p99Ms: s.latencyMs.p99,
+        maxMs: s.latencyMs.max,
+        loopLagP99Ms: round(s.loopDelayMs.p99Ms, 1),
+        childCpuPct: round(s.childCpuPct, 0),
+        subscribersCpuPct: round(s.parentCpuPct, 0),
+        rssMb: round(s.rssMb, 0),
+        rssPerLabMb: round(s.rssPerLabMb, 2),
+        startS: round(s.startS, 2),
+      })),
+    },
+    errors,
+  };
+}
+
+header();
+
+out();
+out('== 1. iotlab start → lab card written (spawn to valid JSON; 1 warm-up + 5 runs) ==');
+const startup = await part('startup', () => benchStartup(bin, 5));
+if (startup) reportStartup(startup);
+
+const fanIn: FanInResult[] = [];
+const loads: LoadOptions[] = [
+  { publishers: 8, messages: 20_000, warmup: 500, qos: 0 },
+  { publishers: 8, messages: 4000, warmup: 200, qos: 1 },
+];
+for (const o of loads) {
+  out();
+  out(
+    `== 2. Broker fan-in, QoS ${o.qos}: ${o.publishers} publishers × ${fmt(o.messages)} msgs` +
+      ` (~100 B JSON, own topic each) → 1 subscriber on bench/#; iotlab = aedes + evidence file ==`,
+  );
+  let i = 0;
+  const r = await part(`fan-in QoS ${o.qos}`, () => benchFanIn(o, 3, (x) => reportRun(++i, x)));
+  if (r) {
+    fanIn.push(r);
+    reportFanIn(r);
+  }
+}
+
+out();
+out(
+  `== 3. Lab capacity: N labs in one process, ${MQTT_DEVICES_PER_LAB} MQTT devices each at 1 Hz;` +
+    ` ${CAPACITY_WINDOW_MS / 1000} s window per step ==`,
+);
+out(row(COLUMNS.map(([name]) => name)));
+const capacity = await part('capacity', () =>
+  benchCapacity(
+    CAPACITY_STEPS,
+    CAPACITY_WINDOW_MS,
+    LATENCY_LIMIT_MS,
+    reportStep,
+    () => performance.now() - began < CAPACITY_BUDGET_MS,
+  ),
+);
+if (capacity) reportCapacity(capacity);
+
+out();
+out(
+  `total ${((performance.now() - began) / 1000).toFixed(1)} s; load average now ${loadAverage()}`,
+);
+out(JSON.stringify(summary(startup, fanIn, capacity)));
+process.exitCode = errors.length > 0 ? 1 : 0;
