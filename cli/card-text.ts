@@ -45,7 +45,7 @@ export function renderCardText(card: LabCard): string {
             ? ''
             : `  value = raw × ${fmt(r.scale)}${r.offset < 0 ? ` − ${fmt(-r.offset)}` : ` + ${fmt(r.offset)}`} ${r.unit}${r.signal ? `  (${r.signal}, raw in ${r.rawUnit})` : ''}`;
         lines.push(
-          `    modbus unit ${d.modbus.unit}  ${r.table} ${r.address}${r.count > 1 ? `+${r.count}` : ''} ${r.type} ${r.quantity}${r.access === 'rw' ? ' (read/write)' : ''}${scaling}`,
+          `    modbus${d.modbus.transport === 'rtu' ? ' RTU' : ''} unit ${d.modbus.unit}  ${r.table} ${r.address}${r.count > 1 ? `+${r.count}` : ''} ${r.type} ${r.quantity}${r.access === 'rw' ? ' (read/write)' : ''}${scaling}`,
         );
       }
     }

@@ -32,7 +32,8 @@ export interface CardDevice {
     retain: boolean;
   };
   coap?: { path: string; observable: boolean; observePeriod: number };
-  modbus?: { unit: number; registers: RegisterEntry[] };
+  /** transport 'rtu': only on the modbus_rtu serial line that lists it, not on Modbus TCP. */
+  modbus?: { unit: number; transport: 'tcp' | 'rtu'; registers: RegisterEntry[] };
 }
 
 export interface SerialCardEntry {
@@ -115,7 +116,7 @@ function cardDevice(d: DevicePlan): CardDevice {
   if (d.mqtt) out.mqtt = { ...d.mqtt };
   if (d.coap)
     out.coap = { path: d.coap.path, observable: true, observePeriod: d.coap.observePeriod };
-  if (d.modbus) out.modbus = { unit: d.modbus.unit, registers: d.modbus.registers };
+  if (d.modbus) out.modbus = { unit: d.modbus.unit, transport: d.modbus.transport, registers: d.modbus.registers };
   return out;
 }
 

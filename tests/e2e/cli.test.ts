@@ -51,7 +51,7 @@ describe('iotlab CLI', () => {
   it('validates a good scenario and reports every problem of a bad one with exit 2', async () => {
     const ok = await run(['validate', 'scenarios/greenhouse.yaml']);
     expect(ok.code).toBe(0);
-    expect(ok.out).toMatch(/OK — 12 devices/);
+    expect(ok.out).toMatch(/OK — 14 devices/);
     const bad = await run(['validate', 'tests/fixtures/bad-scenario.yaml']);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/bad-scenario\.yaml: devices\[0\]\.mqtt\.period \(line 8\): /);
@@ -79,6 +79,8 @@ describe('iotlab CLI', () => {
         '--coap-port',
         '0',
         '--modbus-port',
+        '0',
+        '--serial-port',
         '0',
         '--card',
         cardFile,
@@ -123,6 +125,8 @@ describe('iotlab CLI', () => {
       '0',
       '--modbus-port',
       '0',
+      '--serial-port',
+      '0',
       '--evidence',
       join(dir, 'e.jsonl'),
       '--json',
@@ -130,6 +134,6 @@ describe('iotlab CLI', () => {
       'silent',
     ]);
     expect(r.code).toBe(0);
-    expect((JSON.parse(r.out) as LabCard).devices).toHaveLength(12);
+    expect((JSON.parse(r.out) as LabCard).devices).toHaveLength(14);
   });
 });

@@ -45,6 +45,8 @@ describe('iotlab process', () => {
           '0',
           '--modbus-port',
           '0',
+          '--serial-port',
+          '0',
           '--card',
           cardFile,
           '--evidence',

@@ -94,7 +94,7 @@ def collect_modbus(card):
     probe = None
     try:
         for device in card["devices"]:
-            if "modbus" not in device:
+            if "modbus" not in device or device["modbus"]["transport"] != "tcp":
                 continue
             unit = device["modbus"]["unit"]
             for reg in device["modbus"]["registers"]:

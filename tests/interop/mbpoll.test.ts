@@ -72,7 +72,7 @@ afterAll(async () => {
 describe('mbpoll against the lab Modbus TCP server', () => {
   it('reads analog raw and digital int16 input registers that equal truth at the time read', async () => {
     const sensors = lab.card.devices.filter(
-      (d) => (d.kind === 'analog' || d.kind === 'digital') && d.modbus,
+      (d) => (d.kind === 'analog' || d.kind === 'digital') && d.modbus?.transport === 'tcp',
     );
     expect(sensors.map((d) => d.name).sort()).toEqual([
       'air_th',

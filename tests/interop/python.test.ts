@@ -83,7 +83,7 @@ describe('Python paho-mqtt and pymodbus against the lab', () => {
     }
 
     const registers = lab.card.devices.flatMap((d) =>
-      (d.modbus?.registers ?? []).map((entry) => ({ d, entry })),
+      (d.modbus?.transport === 'tcp' ? d.modbus.registers : []).map((entry) => ({ d, entry })),
     );
     expect(report.modbus.reads).toHaveLength(registers.length);
     const events = lab.evidence();
