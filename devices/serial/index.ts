@@ -1,4 +1,5 @@
 /** Models of the byte-level device kinds, by scenario kind. */
+import { createController } from './controller.js';
 import { gnssFactory } from './gnss.js';
 import type { ByteDeviceFactory } from './model.js';
 import { createModbusRtu } from './modbus-rtu.js';
@@ -8,6 +9,7 @@ export type SerialFactories = Partial<Record<string, ByteDeviceFactory>>;
 /** Every built-in kind; `epochMs` is the wall time of lab time 0 (GNSS UTC follows it). */
 export function serialFactoriesFor(opts: { epochMs: number }): SerialFactories {
   return {
+    controller: createController,
     gnss: gnssFactory({ epochMs: opts.epochMs }),
     modbus_rtu: createModbusRtu,
   };

@@ -1,0 +1,711 @@
+/**
+ * The IOTLAB-FC200 controller protocol described as data: frame layout, commands with their
+ * request and response payloads, status codes, registers, reports, and worked examples. The
+ * examples are built by calling the codec (controller.ts), and controller-doc.ts renders all of
+ * it to docs/protocols/controller.md, so the document a candidate reads cannot drift from the
+ * bytes the device speaks (tests/unit/controller-doc.test.ts fails when it does).
+ */
+import type { ControllerRequest, ControllerResponse } from './controller.js';
+import {
+  BROADCAST,
+  CONFIG_REGISTERS,
+  Command,
+  DEVICE_MODEL,
+  FIRMWARE,
+  FRAME_GAP_MS,
+  MAX_ACTUATOR_COUNT,
+  MAX_SENSOR_READ,
+  REPLY_FLAG,
+  REPORT_COMMAND,
+  RESPONSE_DELAY_MS,
+  ReportReason,
+  Status,
+  crcOf,
+  encodeError,
+  encodeReport,
+  encodeRequest,
+  encodeResponse,
+} from './controller.js';
+
+export interface I18n {
+  zh: string;
+  en: string;
+}
+/** One field of a layout; `bytes` may be a formula ("5 × count"). */
+export interface FieldSpec {
+  field: string;
+  bytes: string;
+  type: string;
+  text: I18n;
+}
+export interface CommandSpec {
+  code: number;
+  reply: number;
+  name: I18n;
+  summary: I18n;
+  request: FieldSpec[];
+  response: FieldSpec[];
+  /** Error statuses this command can answer with, besides 01 (CRC) and 03 (length). */
+  errors: number[];
+}
+export interface CodeSpec {
+  code: number;
+  name: string;
+  text: I18n;
+}
+export interface RegisterSpec {
+  register: number;
+  access: 'r' | 'rw';
+  range: string;
+  initial: I18n;
+  text: I18n;
+}
+/** A frame of a worked example; `payload` annotates its payload bytes, in order. */
+export interface ExampleFrame {
+  from: 'host' | 'device';
+  bytes: Buffer;
+  payload: [count: number, meaning: I18n][];
+}
+export interface ExampleSpec {
+  title: I18n;
+  note?: I18n;
+  frames: ExampleFrame[];
+}
+
+const t = (zh: string, en: string): I18n => ({ zh, en });
+const f = (field: string, bytes: string, type: string, zh: string, en: string): FieldSpec => ({
+  field,
+  bytes,
+  type,
+  text: t(zh, en),
+});
+const STATUS_OK = f('status', '1', 'u8', '状态码，00 = 成功', 'status, 00 = OK');
+
+export const TITLE = t(
+  `${DEVICE_MODEL} 现场控制器通信协议`,
+  `${DEVICE_MODEL} field controller protocol`,
+);
+export const VERSION = `${FIRMWARE.major}.${FIRMWARE.minor}`;
+
+export const RULES: I18n[] = [
+  t(
+    '串口参数见实验卡（默认 9600 bps、8 数据位、无校验、1 停止位）。主机问、控制器答，一问一答。',
+    'Line settings are on the lab card (default 9600 bps, 8 data bits, no parity, 1 stop bit). The host asks, the controller answers: one request, one reply.',
+  ),
+  t(
+    '多字节字段一律大端（高字节在前），只有 CRC 是小端（低字节在前，与 Modbus RTU 相同）。',
+    'Every multi-byte field is big-endian (high byte first) except the CRC, which is sent low byte first as in Modbus RTU.',
+  ),
+  t(
+    'CRC 为 CRC-16/MODBUS（多项式 0xA001 反射、初值 0xFFFF），计算范围从地址字节到载荷末尾，不含帧头 5A A5。',
+    'The CRC is CRC-16/MODBUS (polynomial 0xA001 reflected, initial value 0xFFFF) over the address byte through the last payload byte, header 5A A5 excluded.',
+  ),
+  t(
+    `地址 1–254 由实验卡给出；${hex2(BROADCAST)} 为广播地址：控制器执行并以自己的地址应答（每条线只接一台控制器，可用于查询地址）。其他地址的帧一律不应答。`,
+    `Addresses 1–254 come from the lab card; ${hex2(BROADCAST)} is broadcast: the controller acts on it and answers with its own address (one controller per line, so this finds its address). Frames for any other address get no answer.`,
+  ),
+  t(
+    `应答的命令字 = 请求命令字 | 0x${hex2(REPLY_FLAG)}，载荷第一个字节是状态码；出错时载荷只有状态码一个字节。`,
+    `A reply's command is the request's command | 0x${hex2(REPLY_FLAG)}; its payload starts with a status byte. An error reply carries the status byte alone.`,
+  ),
+  t(
+    'CRC 错误：若地址字节是本机或广播，回状态 01 的错误帧（Modbus 在此情况下不应答，见 Modbus 应用协议 v1.1b3 §7；本协议选择应答，便于排查）。帧头之外的杂散字节被丢弃，不应答。',
+    'Bad CRC: when the address byte is ours or broadcast, the controller answers with status 01 (Modbus stays silent here, MODBUS Application Protocol v1.1b3 §7; this protocol answers so that mistakes are visible). Stray bytes outside a frame are dropped without an answer.',
+  ),
+  t(
+    `控制器在收到完整帧后约 ${RESPONSE_DELAY_MS} ms 开始应答，另加传输时间；主机等待应答至少 200 ms，低波特率时再加上应答的传输时间（9600 bps 下每字节约 1 ms）。字节间隔超过 ${FRAME_GAP_MS} ms 时，未收完的帧被丢弃。`,
+    `The controller starts its reply about ${RESPONSE_DELAY_MS} ms after a complete frame, plus transmission time; a host should wait at least 200 ms for it, plus the reply's transmission time at low baud rates (about 1 ms a byte at 9600 bps). A gap of more than ${FRAME_GAP_MS} ms between bytes discards a partial frame.`,
+  ),
+  t(
+    '帧同步：控制器在字节流中搜索 5A A5；CRC 不对的“帧”若其中含有合法帧，则从合法帧处重新同步。',
+    'Framing: the controller searches the stream for 5A A5; when a "frame" fails its CRC but a valid frame starts inside it, the controller resynchronises there.',
+  ),
+  t(
+    '通道：传感器通道与执行器通道各自从 0 编号，通道表（设备、物理量、单位、比例）见实验卡 sensorChannels / actuatorChannels。',
+    'Channels: sensor channels and actuator channels are each numbered from 0; the channel map (device, quantity, unit, scale) is on the lab card as sensorChannels / actuatorChannels.',
+  ),
+  t(
+    '测量值以 int32（大端、补码）传送，工程值 = 原始值 × 比例：测量量比例 0.01（例：23.45 °C → 2345 → 00 00 09 29；−5.50 → −550 → FF FF FD DA），开关量比例 1（0 = 无、1 = 有）。',
+    "Values travel as int32 (big-endian, two's complement); engineering value = raw × scale: 0.01 for measured quantities (e.g. 23.45 °C → 2345 → 00 00 09 29; −5.50 → −550 → FF FF FD DA), 1 for switch states (0 = inactive, 1 = active).",
+  ),
+];
+
+export const FRAME: FieldSpec[] = [
+  f('header', '2', '5A A5', '帧头，固定', 'header, constant'),
+  f(
+    'address',
+    '1',
+    'u8',
+    `控制器地址 1–254，${hex2(BROADCAST)} 广播`,
+    `controller address 1–254, ${hex2(BROADCAST)} broadcast`,
+  ),
+  f(
+    'command',
+    '1',
+    'u8',
+    '命令字（应答为命令字 | 0x40，主动上报为 0x80）',
+    'command (reply: command | 0x40; report: 0x80)',
+  ),
+  f('length', '1', 'u8', '载荷字节数 N（0–255）', 'payload length N (0–255)'),
+  f('payload', 'N', 'bytes', '载荷，格式见各命令', 'payload, per command'),
+  f(
+    'crc',
+    '2',
+    'u16 LE',
+    'CRC-16/MODBUS（地址…载荷），低字节在前',
+    'CRC-16/MODBUS of address..payload, low byte first',
+  ),
+];
+
+const START = f('start', '1', 'u8', '起始通道', 'first channel');
+const SENSOR_RECORD = f(
+  'records',
+  '5 × count',
+  'u8 + int32 BE',
+  '每通道：通道状态 1 字节 + 原始值 int32',
+  'per channel: channel status (1) + raw value int32',
+);
+
+export const COMMANDS: CommandSpec[] = [
+  {
+    code: Command.ReadInfo,
+    reply: Command.ReadInfo | REPLY_FLAG,
+    name: t('读设备信息', 'Read device info'),
+    summary: t(
+      '型号、序列号、固件版本、通道数',
+      'model, serial number, firmware version, channel counts',
+    ),
+    request: [],
+    response: [
+      STATUS_OK,
+      f('fw_major', '1', 'u8', '固件主版本', 'firmware major version'),
+      f('fw_minor', '1', 'u8', '固件次版本', 'firmware minor version'),
+      f('sensor_channels', '1', 'u8', '传感器通道数', 'number of sensor channels'),
+      f('actuator_channels', '1', 'u8', '执行器通道数', 'number of actuator channels'),
+      f('model_len', '1', 'u8', '型号长度 M', 'model length M'),
+      f('model', 'M', 'ASCII', `型号，如 ${DEVICE_MODEL}`, `model, e.g. ${DEVICE_MODEL}`),
+      f('serial_len', '1', 'u8', '序列号长度 S', 'serial number length S'),
+      f(
+        'serial',
+        'S',
+        'ASCII',
+        '序列号（= 实验卡上的设备 id）',
+        'serial number (= the device id on the lab card)',
+      ),
+    ],
+    errors: [],
+  },
+  {
+    code: Command.ReadSensors,
+    reply: Command.ReadSensors | REPLY_FLAG,
+    name: t('读传感器通道', 'Read sensor channels'),
+    summary: t(
+      `连续读 1–${MAX_SENSOR_READ} 个传感器通道`,
+      `read 1–${MAX_SENSOR_READ} consecutive sensor channels`,
+    ),
+    request: [
+      START,
+      f('count', '1', 'u8', `通道数 1–${MAX_SENSOR_READ}`, `channel count 1–${MAX_SENSOR_READ}`),
+    ],
+    response: [STATUS_OK, START, f('count', '1', 'u8', '通道数', 'channel count'), SENSOR_RECORD],
+    errors: [Status.OutOfRange],
+  },
+  {
+    code: Command.ReadActuators,
+    reply: Command.ReadActuators | REPLY_FLAG,
+    name: t('读执行器状态', 'Read actuator states'),
+    summary: t(
+      `连续读 1–${MAX_ACTUATOR_COUNT} 个执行器的开关状态`,
+      `read the on/off state of 1–${MAX_ACTUATOR_COUNT} consecutive actuators`,
+    ),
+    request: [
+      START,
+      f(
+        'count',
+        '1',
+        'u8',
+        `通道数 1–${MAX_ACTUATOR_COUNT}`,
+        `channel count 1–${MAX_ACTUATOR_COUNT}`,
+      ),
+    ],
+    response: [
+      STATUS_OK,
+      START,
+      f('count', '1', 'u8', '通道数', 'channel count'),
+      f(
+        'records',
+        '2 × count',
+        'u8 + u8',
+        '每通道：通道状态 + 开关（00 关 / 01 开）',
+        'per channel: channel status + state (00 off / 01 on)',
+      ),
+    ],
+    errors: [Status.OutOfRange],
+  },
+  {
+    code: Command.WriteActuator,
+    reply: Command.WriteActuator | REPLY_FLAG,
+    name: t('写单个执行器', 'Write one actuator'),
+    summary: t(
+      '开或关一个执行器，应答给出新状态',
+      'switch one actuator on or off; the reply gives the new state',
+    ),
+    request: [
+      f('channel', '1', 'u8', '执行器通道', 'actuator channel'),
+      f(
+        'state',
+        '1',
+        'u8',
+        '00 关 / 01 开（其他值：状态 05）',
+        '00 off / 01 on (anything else: status 05)',
+      ),
+    ],
+    response: [
+      STATUS_OK,
+      f('channel', '1', 'u8', '执行器通道', 'actuator channel'),
+      f('state', '1', 'u8', '新状态', 'new state'),
+    ],
+    errors: [Status.OutOfRange, Status.BadValue, Status.ActuatorFault],
+  },
+  {
+    code: Command.WriteActuators,
+    reply: Command.WriteActuators | REPLY_FLAG,
+    name: t('写多个执行器', 'Write several actuators'),
+    summary: t(
+      '按位图一次设置连续的执行器；任一执行器故障则全部不动作',
+      'set consecutive actuators from a bit mask; if any of them is faulty none is switched',
+    ),
+    request: [
+      START,
+      f(
+        'count',
+        '1',
+        'u8',
+        `通道数 1–${MAX_ACTUATOR_COUNT}`,
+        `channel count 1–${MAX_ACTUATOR_COUNT}`,
+      ),
+      f(
+        'mask',
+        'ceil(count / 8)',
+        'bits',
+        '位 i = 通道 start + i，最低位在先（同 Modbus 功能码 15），多余位填 0',
+        'bit i = channel start + i, least significant bit first (as Modbus FC15); unused bits 0',
+      ),
+    ],
+    response: [
+      STATUS_OK,
+      START,
+      f('count', '1', 'u8', '通道数', 'channel count'),
+      f('mask', 'ceil(count / 8)', 'bits', '新状态位图', 'new states, same layout'),
+    ],
+    errors: [Status.OutOfRange, Status.ActuatorFault],
+  },
+  {
+    code: Command.Config,
+    reply: Command.Config | REPLY_FLAG,
+    name: t('读/写配置寄存器', 'Read/write a config register'),
+    summary: t(
+      '读：op = 00 + 寄存器；写：op = 01 + 寄存器 + 值',
+      'read: op 00 + register; write: op 01 + register + value',
+    ),
+    request: [
+      f('op', '1', 'u8', '00 读 / 01 写', '00 read / 01 write'),
+      f('register', '1', 'u8', '寄存器号', 'register number'),
+      f('value', '2 (write only)', 'u16 BE', '写入值（仅写）', 'value to write (write only)'),
+    ],
+    response: [
+      STATUS_OK,
+      f('op', '1', 'u8', '同请求', 'as requested'),
+      f('register', '1', 'u8', '寄存器号', 'register number'),
+      f('value', '2', 'u16 BE', '寄存器当前值', "the register's value now"),
+    ],
+    errors: [Status.OutOfRange, Status.BadValue],
+  },
+];
+
+export const STATUSES: CodeSpec[] = [
+  { code: Status.Ok, name: 'OK', text: t('成功', 'success') },
+  {
+    code: Status.BadCrc,
+    name: 'BAD_CRC',
+    text: t('CRC 校验错误，命令未执行', 'CRC check failed; nothing was done'),
+  },
+  {
+    code: Status.UnknownCommand,
+    name: 'UNKNOWN_COMMAND',
+    text: t('不支持的命令字', 'command not supported'),
+  },
+  {
+    code: Status.BadLength,
+    name: 'BAD_LENGTH',
+    text: t('载荷长度与命令不符', 'payload length does not fit the command'),
+  },
+  {
+    code: Status.OutOfRange,
+    name: 'OUT_OF_RANGE',
+    text: t(
+      '通道或寄存器不存在，或通道数为 0 / 超限',
+      'channel or register does not exist, or count is 0 / too large',
+    ),
+  },
+  {
+    code: Status.BadValue,
+    name: 'BAD_VALUE',
+    text: t(
+      '值不允许：开关值非 00/01、寄存器值越界或只读、op 非 00/01',
+      'value not accepted: state not 00/01, register value out of range or read-only, op not 00/01',
+    ),
+  },
+  {
+    code: Status.ActuatorFault,
+    name: 'ACTUATOR_FAULT',
+    text: t('执行器离线或无响应，未动作', 'actuator offline or not responding; not switched'),
+  },
+];
+
+export const CHANNEL_STATUSES: CodeSpec[] = [
+  { code: 0x00, name: 'OK', text: t('读数有效', 'reading valid') },
+  {
+    code: 0x01,
+    name: 'OFFLINE',
+    text: t(
+      '设备离线或无响应，值字段为 0，应忽略',
+      'device offline or not responding; the value field is 0 and must be ignored',
+    ),
+  },
+];
+
+const REGISTER_TEXT: Record<string, I18n> = {
+  address: t('本机地址（只读）', "this controller's address (read-only)"),
+  eventReports: t(
+    '开关量变化主动上报：0 关，1 开（约 0.1 s 内上报）',
+    'report switch-channel changes: 0 off, 1 on (within about 0.1 s)',
+  ),
+  reportIntervalS: t(
+    '周期上报全部传感器通道的间隔，秒；0 关闭',
+    'period of unsolicited reports of all sensor channels, seconds; 0 off',
+  ),
+};
+export const REGISTERS: RegisterSpec[] = CONFIG_REGISTERS.map((r) => ({
+  register: r.register,
+  access: r.access,
+  range: `${r.min}–${r.max}`,
+  initial: r.key === 'address' ? t('见实验卡', 'see the lab card') : t('0', '0'),
+  text: REGISTER_TEXT[r.key]!,
+}));
+
+export const REPORT = {
+  code: REPORT_COMMAND,
+  name: t('主动上报', 'Unsolicited report'),
+  text: t(
+    '控制器自行发送，主机不需应答。默认关闭，由配置寄存器 01、02 开启。',
+    'Sent by the controller on its own; the host does not answer. Off until enabled through config registers 01 and 02.',
+  ),
+  payload: [
+    f('reason', '1', 'u8', '原因，见下表', 'reason, see below'),
+    START,
+    f(
+      'count',
+      '1',
+      'u8',
+      `通道数（周期上报超过 ${MAX_SENSOR_READ} 通道时分多帧）`,
+      `channel count (periodic reports of more than ${MAX_SENSOR_READ} channels span several frames)`,
+    ),
+    SENSOR_RECORD,
+  ],
+  reasons: [
+    {
+      code: ReportReason.SwitchChange,
+      name: 'SWITCH_CHANGE',
+      text: t('开关量通道变化，count = 1', 'a switch channel changed, count = 1'),
+    },
+    {
+      code: ReportReason.Periodic,
+      name: 'PERIODIC',
+      text: t('周期上报，从通道 0 起全部通道', 'periodic report of every channel from 0'),
+    },
+  ] satisfies CodeSpec[],
+};
+
+// ---------------------------------------------------------------------------------------------
+// Worked examples, computed by the codec. The example controller: address 01, sensor channels
+// 0 temperature (°C), 1 humidity (%RH), 2 door (switch); actuator channels 0 fan, 1 pump.
+
+/** The CRC of the frame body 01 01 00 (read device info from address 01). */
+export const CRC_EXAMPLE = {
+  body: Buffer.of(0x01, 0x01, 0x00),
+  crc: crcOf(Buffer.of(0x01, 0x01, 0x00)),
+};
+/** The textbook Modbus RTU request 01 03 00 00 00 01 has CRC 0x0A84 (on the wire: 84 0A). */
+export const MODBUS_CRC_CHECK = {
+  body: Buffer.of(0x01, 0x03, 0x00, 0x00, 0x00, 0x01),
+  crc: crcOf(Buffer.of(0x01, 0x03, 0x00, 0x00, 0x00, 0x01)),
+};
+
+const ADDR = 0x01;
+const host = (
+  req: ControllerRequest,
+  payload: ExampleFrame['payload'],
+  address = ADDR,
+): ExampleFrame => ({
+  from: 'host',
+  bytes: encodeRequest(address, req),
+  payload,
+});
+const device = (res: ControllerResponse, payload: ExampleFrame['payload']): ExampleFrame => ({
+  from: 'device',
+  bytes: encodeResponse(ADDR, res),
+  payload,
+});
+const status = (zh = '状态 00 成功', en = 'status 00 OK'): [number, I18n] => [1, t(zh, en)];
+const rec = (zh: string, en: string): [number, I18n] => [5, t(zh, en)];
+
+export const EXAMPLES: ExampleSpec[] = [
+  {
+    title: t('读设备信息', 'Read device info'),
+    frames: [
+      host({ command: Command.ReadInfo }, []),
+      device(
+        {
+          command: Command.ReadInfo,
+          info: {
+            model: DEVICE_MODEL,
+            serial: 'ctl-1a2b',
+            firmwareMajor: FIRMWARE.major,
+            firmwareMinor: FIRMWARE.minor,
+            sensorChannels: 3,
+            actuatorChannels: 2,
+          },
+        },
+        [
+          status(),
+          [2, t(`固件 ${VERSION}`, `firmware ${VERSION}`)],
+          [1, t('3 个传感器通道', '3 sensor channels')],
+          [1, t('2 个执行器通道', '2 actuator channels')],
+          [1, t('型号长 12', 'model length 12')],
+          [12, t(`"${DEVICE_MODEL}"`, `"${DEVICE_MODEL}"`)],
+          [1, t('序列号长 8', 'serial length 8')],
+          [8, t('"ctl-1a2b"', '"ctl-1a2b"')],
+        ],
+      ),
+    ],
+  },
+  {
+    title: t('读传感器通道 0–2', 'Read sensor channels 0–2'),
+    frames: [
+      host({ command: Command.ReadSensors, start: 0, count: 3 }, [
+        [1, t('起始通道 0', 'start channel 0')],
+        [1, t('3 个通道', '3 channels')],
+      ]),
+      device(
+        {
+          command: Command.ReadSensors,
+          start: 0,
+          readings: [
+            { status: 0, raw: 2345 },
+            { status: 0, raw: 6120 },
+            { status: 0, raw: 1 },
+          ],
+        },
+        [
+          status(),
+          [1, t('起始通道 0', 'start 0')],
+          [1, t('3 个通道', '3 channels')],
+          rec('通道 0：有效，2345 × 0.01 = 23.45 °C', 'ch 0: OK, 2345 × 0.01 = 23.45 °C'),
+          rec('通道 1：有效，6120 × 0.01 = 61.20 %RH', 'ch 1: OK, 6120 × 0.01 = 61.20 %RH'),
+          rec('通道 2：有效，1 = 门开', 'ch 2: OK, 1 = door open'),
+        ],
+      ),
+    ],
+  },
+  {
+    title: t('负值与离线通道', 'A negative value and an offline channel'),
+    frames: [
+      host({ command: Command.ReadSensors, start: 0, count: 2 }, [
+        [1, t('起始通道 0', 'start 0')],
+        [1, t('2 个通道', '2 channels')],
+      ]),
+      device(
+        {
+          command: Command.ReadSensors,
+          start: 0,
+          readings: [
+            { status: 0, raw: -550 },
+            { status: 1, raw: 0 },
+          ],
+        },
+        [
+          status(),
+          [1, t('起始通道 0', 'start 0')],
+          [1, t('2 个通道', '2 channels')],
+          rec('通道 0：有效，−550 × 0.01 = −5.50 °C', 'ch 0: OK, −550 × 0.01 = −5.50 °C'),
+          rec('通道 1：01 离线，值忽略', 'ch 1: 01 offline, value ignored'),
+        ],
+      ),
+    ],
+  },
+  {
+    title: t('读执行器状态', 'Read actuator states'),
+    frames: [
+      host({ command: Command.ReadActuators, start: 0, count: 2 }, [
+        [1, t('起始通道 0', 'start 0')],
+        [1, t('2 个通道', '2 channels')],
+      ]),
+      device(
+        {
+          command: Command.ReadActuators,
+          start: 0,
+          states: [
+            { status: 0, on: true },
+            { status: 0, on: false },
+          ],
+        },
+        [
+          status(),
+          [1, t('起始通道 0', 'start 0')],
+          [1, t('2 个通道', '2 channels')],
+          [2, t('通道 0 风扇：有效，开', 'ch 0 fan: OK, on')],
+          [2, t('通道 1 水泵：有效，关', 'ch 1 pump: OK, off')],
+        ],
+      ),
+    ],
+  },
+  {
+    title: t('打开水泵（执行器通道 1）', 'Switch the pump (actuator channel 1) on'),
+    frames: [
+      host({ command: Command.WriteActuator, channel: 1, on: true }, [
+        [1, t('通道 1', 'channel 1')],
+        [1, t('01 开', '01 on')],
+      ]),
+      device({ command: Command.WriteActuator, channel: 1, on: true }, [
+        status(),
+        [1, t('通道 1', 'channel 1')],
+        [1, t('新状态 01 开', 'new state 01 on')],
+      ]),
+    ],
+  },
+  {
+    title: t('一次设置两个执行器：风扇开、水泵关', 'Set two actuators at once: fan on, pump off'),
+    frames: [
+      host({ command: Command.WriteActuators, start: 0, values: [true, false] }, [
+        [1, t('起始通道 0', 'start 0')],
+        [1, t('2 个通道', '2 channels')],
+        [
+          1,
+          t(
+            '位图 0000 0001：位 0 风扇开，位 1 水泵关',
+            'mask 0000 0001: bit 0 fan on, bit 1 pump off',
+          ),
+        ],
+      ]),
+      device({ command: Command.WriteActuators, start: 0, values: [true, false] }, [
+        status(),
+        [1, t('起始通道 0', 'start 0')],
+        [1, t('2 个通道', '2 channels')],
+        [1, t('新状态位图', 'new states')],
+      ]),
+    ],
+  },
+  {
+    title: t('设置周期上报间隔为 10 s', 'Set the report interval to 10 s'),
+    frames: [
+      host({ command: Command.Config, op: 'write', register: 0x02, value: 10 }, [
+        [1, t('01 写', '01 write')],
+        [1, t('寄存器 02', 'register 02')],
+        [2, t('值 10', 'value 10')],
+      ]),
+      device({ command: Command.Config, op: 'write', register: 0x02, value: 10 }, [
+        status(),
+        [1, t('01 写', '01 write')],
+        [1, t('寄存器 02', 'register 02')],
+        [2, t('当前值 10', 'value now 10')],
+      ]),
+    ],
+  },
+  {
+    title: t('广播查询地址', 'Find the address by broadcast'),
+    note: t(
+      '请求发往 FF，应答来自控制器自己的地址 01。',
+      "The request goes to FF; the reply comes from the controller's own address 01.",
+    ),
+    frames: [
+      host(
+        { command: Command.Config, op: 'read', register: 0x00 },
+        [
+          [1, t('00 读', '00 read')],
+          [1, t('寄存器 00 地址', 'register 00 address')],
+        ],
+        BROADCAST,
+      ),
+      device({ command: Command.Config, op: 'read', register: 0x00, value: ADDR }, [
+        status(),
+        [1, t('00 读', '00 read')],
+        [1, t('寄存器 00', 'register 00')],
+        [2, t('地址 1', 'address 1')],
+      ]),
+    ],
+  },
+  {
+    title: t('错误：通道不存在', 'Error: no such channel'),
+    frames: [
+      host({ command: Command.ReadSensors, start: 3, count: 2 }, [
+        [1, t('起始通道 3', 'start 3')],
+        [1, t('2 个通道', '2 channels')],
+      ]),
+      {
+        from: 'device',
+        bytes: encodeError(ADDR, Command.ReadSensors, Status.OutOfRange),
+        payload: [status('状态 04 OUT_OF_RANGE', 'status 04 OUT_OF_RANGE')],
+      },
+    ],
+  },
+  {
+    title: t('错误：CRC 不对', 'Error: bad CRC'),
+    note: t(
+      '读设备信息请求的 CRC 两字节被按高字节在前发送。',
+      'A read-device-info request with its CRC sent high byte first.',
+    ),
+    frames: [
+      {
+        from: 'host',
+        bytes: swapCrc(encodeRequest(ADDR, { command: Command.ReadInfo })),
+        payload: [],
+      },
+      {
+        from: 'device',
+        bytes: encodeError(ADDR, Command.ReadInfo, Status.BadCrc),
+        payload: [status('状态 01 BAD_CRC', 'status 01 BAD_CRC')],
+      },
+    ],
+  },
+  {
+    title: t('主动上报：门打开', 'Report: the door opened'),
+    note: t('需先写寄存器 01 = 1。', 'Needs register 01 = 1 first.'),
+    frames: [
+      {
+        from: 'device',
+        bytes: encodeReport(ADDR, {
+          reason: ReportReason.SwitchChange,
+          start: 2,
+          readings: [{ status: 0, raw: 1 }],
+        }),
+        payload: [
+          [1, t('原因 01 开关量变化', 'reason 01 switch change')],
+          [1, t('通道 2', 'channel 2')],
+          [1, t('1 个通道', '1 channel')],
+          rec('有效，1 = 门开', 'OK, 1 = door open'),
+        ],
+      },
+    ],
+  },
+];
+
+function swapCrc(frame: Buffer): Buffer {
+  const out = Buffer.from(frame);
+  out.writeUInt16BE(frame.readUInt16LE(frame.length - 2), frame.length - 2);
+  return out;
+}
+
+export function hex2(n: number): string {
+  return n.toString(16).toUpperCase().padStart(2, '0');
+}
