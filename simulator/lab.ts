@@ -115,6 +115,14 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
   let card: LabCard | undefined;
   let injected = 0;
 
+  const find = (idOrName: string): DeviceModel => {
+    const m = models.get(idOrName) ?? byName.get(idOrName);
+    if (!m)
+      throw new LabError('DEVICE_UNKNOWN', `no device "${idOrName}" in this lab`, {
+        known: [...models.keys()],
+      });
+    return m;
+  };
   const modbusUnitOf = (name: string) => {
     const m = find(name);
     if (!m.plan.modbus)
@@ -157,15 +165,6 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
         known: [...models.keys(), ...byteDevices.keys()],
       });
     return id;
-  };
-
-  const find = (idOrName: string): DeviceModel => {
-    const m = models.get(idOrName) ?? byName.get(idOrName);
-    if (!m)
-      throw new LabError('DEVICE_UNKNOWN', `no device "${idOrName}" in this lab`, {
-        known: [...models.keys()],
-      });
-    return m;
   };
 
   const publishJson = (
