@@ -1,4 +1,6 @@
 /** Models of the byte-level device kinds, by scenario kind. */
+import { createBeaconScanner } from './beacon-scanner.js';
+import { createCellularModem } from './cellular-modem.js';
 import { createController } from './controller.js';
 import { gnssFactory } from './gnss.js';
 import type { ByteDeviceFactory } from './model.js';
@@ -9,6 +11,8 @@ export type SerialFactories = Partial<Record<string, ByteDeviceFactory>>;
 /** Every built-in kind; `epochMs` is the wall time of lab time 0 (GNSS UTC follows it). */
 export function serialFactoriesFor(opts: { epochMs: number }): SerialFactories {
   return {
+    beacon_scanner: createBeaconScanner,
+    cellular_modem: createCellularModem,
     controller: createController,
     gnss: gnssFactory({ epochMs: opts.epochMs }),
     modbus_rtu: createModbusRtu,
