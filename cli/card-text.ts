@@ -60,6 +60,7 @@ export function renderCardText(card: LabCard): string {
       lines.push(
         `    tcp ${d.tcp.host}:${d.tcp.port}  ${st.baudRate} ${st.dataBits}${st.parity[0]!.toUpperCase()}${st.stopBits}${d.pty ? `  pty ${d.pty}` : ''}${d.port ? `  port ${d.port}` : ''}`,
       );
+      lines.push(`    protocol: docs/protocols/${d.kind.replaceAll('_', '-')}.md`);
     }
   }
   return lines.join('\n');
