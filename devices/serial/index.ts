@@ -5,6 +5,7 @@ import { createController } from './controller.js';
 import { gnssFactory } from './gnss.js';
 import type { ByteDeviceFactory } from './model.js';
 import { createModbusRtu } from './modbus-rtu.js';
+import { createRfidReader } from './rfid-reader.js';
 
 export type SerialFactories = Partial<Record<string, ByteDeviceFactory>>;
 
@@ -16,5 +17,6 @@ export function serialFactoriesFor(opts: { epochMs: number }): SerialFactories {
     controller: createController,
     gnss: gnssFactory({ epochMs: opts.epochMs }),
     modbus_rtu: createModbusRtu,
+    rfid_reader: createRfidReader,
   };
 }
