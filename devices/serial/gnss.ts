@@ -4,12 +4,9 @@
  * scenario lists).
  *
  * Everything is a pure function of (spec, seed, t):
- * - Route: a smooth seeded closed curve around `origin` (a polar curve r(θ) = R·(0.65 + a₂cos 2θ
- *   + a₃cos 3θ), at most 0.95·radiusM from the origin), sampled at 720 points and traversed at
- *   `speedKmh` from a seeded start, so position, course and speed at t need no replay.
- * - Sky: 14 seeded GPS PRNs; six always high (spread in azimuth, so a fix always has geometry),
- *   eight rising and setting over hours. HDOP/PDOP/VDOP come from the real geometry matrix of
- *   the satellites used.
+ * - Route and sky (`gnss-sky.ts`): a smooth seeded closed route around `origin`, traversed at
+ *   `speedKmh` from a seeded start, so position, course and speed at t need no replay; 14 seeded
+ *   GPS satellites, with HDOP/PDOP/VDOP from the geometry of those used.
  * - Ticks: tick k ≥ 1 is at lab time round(k·1000/rateHz) ms; nothing is sent at t = 0.
  * - UTC in the sentences = epoch + lab time of the tick, truncated to 10 ms; the epoch defaults
  *   to 2026-01-01T00:00:00Z (`DEFAULT_EPOCH_MS`) and is a factory option so that the lab can
@@ -29,47 +26,27 @@ import { LabError } from '../../simulator/errors.js';
 import type { SerialDevicePlan } from '../../simulator/plan.js';
 import { Rng } from '../../simulator/rng.js';
 import type { GnssSpec } from '../../simulator/scenario-serial.js';
-import {
-  buildGsvGroup,
-  buildSentence,
-  decodeFrame,
-  encodeSentence,
-  hex2,
-  splitLines,
-} from '../../protocols/codecs/nmea.js';
-import type { NmeaSentence, NmeaType, Position } from '../../protocols/codecs/nmea.js';
+import { decodeFrame, encodeSentence, hex2, splitLines } from '../../protocols/codecs/nmea.js';
+import type { Position } from '../../protocols/codecs/nmea.js';
+import { buildGsvGroup, buildSentence } from '../../protocols/codecs/nmea-sentences.js';
+import type { NmeaSentence, NmeaType } from '../../protocols/codecs/nmea-sentences.js';
+import { Route, Sky, offsetToLatLon } from './gnss-sky.js';
+import type { Dop, SatelliteState } from './gnss-sky.js';
 import type { ByteDevice, ByteDeviceContext, ByteDeviceFactory, ByteIntent } from './model.js';
 
 /** 2026-01-01T00:00:00Z: the default UTC of lab time 0 until the lab passes its own. */
 export const DEFAULT_EPOCH_MS = Date.UTC(2026, 0, 1);
 const TALKER = 'GP';
 const KMH_PER_KNOT = 1.852;
-/** WGS-84 semi-major axis and first eccentricity squared. */
-const WGS84_A = 6_378_137;
-const WGS84_E2 = 6.69437999014e-3;
 /** DOP printed when there is no fix. */
 const NO_DOP = 99.99;
 const MAX_INPUT_LINE = 256;
 /** The order receivers print a fix in (u-blox, MediaTek): whatever order the scenario lists. */
 const EMIT_ORDER: readonly NmeaType[] = ['GGA', 'GSA', 'GSV', 'RMC', 'VTG'];
-const ROUTE_POINTS = 720;
-/** Below the mask satellites are not listed in GSV; a fix uses high, strong ones only (≤ 12). */
-const ELEVATION_MASK_DEG = 5;
-const USE_MIN_ELEVATION_DEG = 10;
-const USE_MIN_SNR_DB = 20;
-const TWO_PI = 2 * Math.PI;
 
 export interface GnssOptions {
   /** UTC (ms since 1970) of lab time 0. */
   epochMs?: number;
-}
-
-export interface SatelliteState {
-  prn: number;
-  elevationDeg: number;
-  azimuthDeg: number;
-  snrDb: number | null;
-  used: boolean;
 }
 
 /** What the receiver knows at one tick, as it prints it (quantised to the sentence fields). */
@@ -89,12 +66,6 @@ export interface GnssTick {
   dop: Dop | null;
 }
 
-export interface Dop {
-  pdop: number;
-  hdop: number;
-  vdop: number;
-}
-
 export interface EmittedSentence {
   type: NmeaType;
   line: string;
@@ -108,7 +79,7 @@ export class GnssReceiver implements ByteDevice {
   private readonly epochMs: number;
   private readonly periodMs: number;
   private readonly route: Route;
-  private readonly orbits: Orbit[];
+  private readonly sky: Sky;
   private readonly altitudeBase: number;
   private readonly altitudePhase: number;
   private readonly geoidSeparationM: number;
@@ -129,7 +100,7 @@ export class GnssReceiver implements ByteDevice {
     this.periodMs = 1000 / this.spec.rateHz;
     const rng = new Rng(ctx.seed, plan.id, 'gnss');
     this.route = new Route(rng, this.spec.radiusM);
-    this.orbits = constellation(rng);
+    this.sky = new Sky(rng);
     this.altitudeBase = rng.range(4, 40);
     this.altitudePhase = rng.range(0, 2 * Math.PI);
     this.geoidSeparationM = Math.round(rng.range(-30, 50) * 10) / 10;
@@ -160,14 +131,8 @@ export class GnssReceiver implements ByteDevice {
   positionAt(t: number): Position & { courseDeg: number; eastM: number; northM: number } {
     const s = (this.spec.speedKmh / 3.6) * (t / 1000);
     const p = this.route.at(s);
-    const { lat: lat0, lon: lon0 } = this.spec.origin;
-    const phi = (lat0 * Math.PI) / 180;
-    const w = 1 - WGS84_E2 * Math.sin(phi) ** 2;
-    const meridian = (WGS84_A * (1 - WGS84_E2)) / w ** 1.5;
-    const primeVertical = WGS84_A / Math.sqrt(w);
     return {
-      lat: lat0 + ((p.northM / meridian) * 180) / Math.PI,
-      lon: wrapLon(lon0 + ((p.eastM / (primeVertical * Math.cos(phi))) * 180) / Math.PI),
+      ...offsetToLatLon(this.spec.origin, p.eastM, p.northM),
       courseDeg: p.courseDeg,
       eastM: p.eastM,
       northM: p.northM,
@@ -178,15 +143,7 @@ export class GnssReceiver implements ByteDevice {
   tick(k: number): GnssTick {
     const t = this.tickTime(k);
     const blocked = this.inNoFix(t);
-    const satellites = this.orbits
-      .map((o) => satelliteAt(o, t, blocked))
-      .filter((v) => v.elevationDeg >= ELEVATION_MASK_DEG)
-      .sort((a, b) => a.prn - b.prn);
-    const candidates = satellites
-      .filter((v) => v.elevationDeg >= USE_MIN_ELEVATION_DEG && (v.snrDb ?? 0) >= USE_MIN_SNR_DB)
-      .sort((a, b) => (b.snrDb ?? 0) - (a.snrDb ?? 0) || a.prn - b.prn)
-      .slice(0, 12);
-    const geometry = candidates.length >= 4 ? dop(candidates) : null;
+    const { satellites, candidates, dop: geometry } = this.sky.at(t, blocked);
     const fix = k > 0 && !blocked && geometry !== null;
     const used = fix ? candidates.map((v) => v.prn).sort((a, b) => a - b) : [];
     for (const v of satellites) v.used = used.includes(v.prn);
@@ -379,11 +336,6 @@ function gsvView(v: SatelliteState) {
   return { prn: v.prn, elevationDeg, azimuthDeg: Math.round(v.azimuthDeg) % 360, snrDb: v.snrDb };
 }
 
-/** Into [-180, 180): a route near the antimeridian crosses it. */
-function wrapLon(lon: number): number {
-  return ((((lon + 180) % 360) + 360) % 360) - 180;
-}
-
 function round(v: number, decimals: number): number {
   return Number(v.toFixed(decimals));
 }
@@ -411,143 +363,4 @@ function utcTime(utcMs: number) {
 function utcDate(utcMs: number) {
   const d = new Date(utcMs);
   return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Route and sky
-
-/** The seeded closed route, sampled, in metres east/north of the origin. */
-class Route {
-  private readonly east: number[] = [];
-  private readonly north: number[] = [];
-  private readonly cum: number[] = [0];
-  private readonly length: number;
-  private readonly start: number;
-
-  constructor(rng: Rng, radiusM: number) {
-    const [a2, p2] = [rng.range(0.05, 0.2), rng.range(0, TWO_PI)];
-    const [a3, p3] = [rng.range(0, 0.1), rng.range(0, TWO_PI)];
-    const sense = rng.float() < 0.5 ? -1 : 1; // clockwise or not
-    for (let i = 0; i <= ROUTE_POINTS; i++) {
-      const th = (sense * TWO_PI * i) / ROUTE_POINTS;
-      const r = radiusM * (0.65 + a2 * Math.cos(2 * th + p2) + a3 * Math.cos(3 * th + p3));
-      this.east.push(r * Math.cos(th));
-      this.north.push(r * Math.sin(th));
-      if (i > 0)
-        this.cum.push(
-          this.cum[i - 1]! +
-            Math.hypot(this.east[i]! - this.east[i - 1]!, this.north[i]! - this.north[i - 1]!),
-        );
-    }
-    this.length = this.cum[ROUTE_POINTS]!;
-    this.start = rng.range(0, this.length);
-  }
-
-  /** The point `distanceM` along the route from the seeded start. */
-  at(distanceM: number): { eastM: number; northM: number; courseDeg: number } {
-    const s = (((this.start + distanceM) % this.length) + this.length) % this.length;
-    let [lo, hi] = [0, ROUTE_POINTS - 1];
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.cum[mid]! <= s) lo = mid;
-      else hi = mid - 1;
-    }
-    const de = this.east[lo + 1]! - this.east[lo]!;
-    const dn = this.north[lo + 1]! - this.north[lo]!;
-    const f = (s - this.cum[lo]!) / (this.cum[lo + 1]! - this.cum[lo]!);
-    return {
-      eastM: this.east[lo]! + f * de,
-      northM: this.north[lo]! + f * dn,
-      courseDeg: ((Math.atan2(de, dn) * 180) / Math.PI + 360) % 360, // from north, clockwise
-    };
-  }
-}
-
-interface Orbit {
-  prn: number;
-  el0: number;
-  elAmp: number;
-  periodMs: number;
-  phase: number;
-  az0: number;
-  /** Degrees per ms. */
-  azRate: number;
-  snrOffset: number;
-  snrPhase: number;
-}
-
-/** 14 distinct PRNs: six high ones spread 60° apart in azimuth, eight rising and setting. */
-function constellation(rng: Rng): Orbit[] {
-  const prns = Array.from({ length: 32 }, (_, i) => i + 1);
-  for (let i = prns.length - 1; i > 0; i--) {
-    const j = rng.int(0, i);
-    [prns[i], prns[j]] = [prns[j]!, prns[i]!];
-  }
-  return prns.slice(0, 14).map((prn, i) => {
-    const high = i < 6;
-    return {
-      prn,
-      el0: high ? rng.range(35, 65) : 0,
-      elAmp: high ? rng.range(5, 20) : rng.range(30, 85),
-      periodMs: rng.range(high ? 2 : 3, high ? 6 : 8) * 3_600_000,
-      phase: rng.range(0, TWO_PI),
-      az0: high ? i * 60 + rng.range(-20, 20) : rng.range(0, 360),
-      azRate: (rng.range(0.2, 0.6) / 60_000) * (rng.float() < 0.5 ? -1 : 1),
-      snrOffset: rng.range(-3, 3),
-      snrPhase: rng.range(0, TWO_PI),
-    };
-  });
-}
-
-function satelliteAt(o: Orbit, t: number, blocked: boolean): SatelliteState {
-  const elevationDeg = o.el0 + o.elAmp * Math.sin((TWO_PI * t) / o.periodMs + o.phase);
-  const azimuthDeg = (((o.az0 + o.azRate * t) % 360) + 360) % 360;
-  // C/N0 grows with elevation (less atmosphere), wobbles a little; nothing when blocked.
-  const snr =
-    26 + 0.25 * elevationDeg + o.snrOffset + 2 * Math.sin((TWO_PI * t) / 90_000 + o.snrPhase);
-  const snrDb = blocked ? null : Math.min(55, Math.max(10, Math.round(snr)));
-  return { prn: o.prn, elevationDeg, azimuthDeg, snrDb, used: false };
-}
-
-/**
- * Dilution of precision from the geometry matrix G (one row [cos e·sin a, cos e·cos a, sin e, 1]
- * per satellite): Q = (GᵀG)⁻¹, HDOP = √(Qee + Qnn), VDOP = √Quu, PDOP = √(Qee + Qnn + Quu).
- */
-function dop(sats: readonly SatelliteState[]): Dop | null {
-  const m = Array.from({ length: 4 }, () => [0, 0, 0, 0]);
-  for (const v of sats) {
-    const [e, a] = [(v.elevationDeg * Math.PI) / 180, (v.azimuthDeg * Math.PI) / 180];
-    const row = [Math.cos(e) * Math.sin(a), Math.cos(e) * Math.cos(a), Math.sin(e), 1];
-    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) m[i]![j]! += row[i]! * row[j]!;
-  }
-  const q = invert(m);
-  if (q === null) return null;
-  const [qe, qn, qu] = [q[0]![0]!, q[1]![1]!, q[2]![2]!];
-  const pdop = Math.sqrt(qe + qn + qu);
-  if (!(pdop < 50)) return null;
-  return {
-    pdop: round(pdop, 2),
-    hdop: round(Math.sqrt(qe + qn), 2),
-    vdop: round(Math.sqrt(qu), 2),
-  };
-}
-
-/** Gauss–Jordan with partial pivoting; null when singular. */
-function invert(a: number[][]): number[][] | null {
-  const n = a.length;
-  const m = a.map((row, i) => [...row, ...row.map((_, j) => (i === j ? 1 : 0))]);
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[p]![c]!)) p = r;
-    if (Math.abs(m[p]![c]!) < 1e-12) return null;
-    [m[c], m[p]] = [m[p]!, m[c]!];
-    const pivot = m[c]![c]!;
-    m[c] = m[c]!.map((x) => x / pivot);
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = m[r]![c]!;
-      m[r] = m[r]!.map((x, j) => x - f * m[c]![j]!);
-    }
-  }
-  return m.map((row) => row.slice(n));
 }

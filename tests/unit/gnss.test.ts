@@ -8,13 +8,14 @@ import type { z } from 'zod';
 import { DEFAULT_EPOCH_MS, createGnss, gnssFactory } from '../../devices/serial/gnss.js';
 import type { EmittedSentence, GnssReceiver } from '../../devices/serial/gnss.js';
 import type { ByteDevice, ByteIntent } from '../../devices/serial/model.js';
-import { decodeFrame, decodeSentence } from '../../protocols/codecs/nmea.js';
+import { decodeFrame } from '../../protocols/codecs/nmea.js';
+import { decodeSentence } from '../../protocols/codecs/nmea-sentences.js';
 import type {
   GgaSentence,
   NmeaSentence,
   RmcSentence,
   VtgSentence,
-} from '../../protocols/codecs/nmea.js';
+} from '../../protocols/codecs/nmea-sentences.js';
 import { LabError } from '../../simulator/errors.js';
 import { FaultBook } from '../../simulator/faults.js';
 import { GnssDevice } from '../../simulator/scenario-serial.js';

@@ -8,15 +8,17 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  buildFields,
-  buildGsvGroup,
-  buildSentence,
   decodeFrame,
-  decodeSentence,
   encodeSentence,
   nmeaChecksum,
   splitLines,
 } from '../../protocols/codecs/nmea.js';
+import {
+  buildFields,
+  buildGsvGroup,
+  buildSentence,
+  decodeSentence,
+} from '../../protocols/codecs/nmea-sentences.js';
 import type {
   GgaSentence,
   GsaSentence,
@@ -24,7 +26,7 @@ import type {
   NmeaSentence,
   RmcSentence,
   VtgSentence,
-} from '../../protocols/codecs/nmea.js';
+} from '../../protocols/codecs/nmea-sentences.js';
 import { LabError } from '../../simulator/errors.js';
 
 const PROPS = { seed: 42, numRuns: 500 };
