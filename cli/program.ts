@@ -62,6 +62,7 @@ interface StartOptions {
   logLevel: LogLevel;
   json?: boolean;
   serialPort: number;
+  httpPort: number;
   pty?: string | boolean;
   serial: Record<string, string>;
 }
@@ -120,6 +121,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       'first raw TCP port of serial devices (device i on port+i; 0 = any free ports)',
       intOption('--serial-port', 0, 65535),
       4001,
+    )
+    .option(
+      '--http-port <port>',
+      'HTTP port for device files such as barcode/QR images (0 = any free port)',
+      intOption('--http-port', 0, 65535),
+      0,
     )
     .option('--pty [dir]', 'also give every serial device a PTY (needs socat) in this directory')
     .option(
@@ -222,6 +229,7 @@ async function startCommand(opts: StartOptions, io: CliIo): Promise<number> {
     host: opts.host,
     serial: {
       basePort: opts.serialPort,
+      httpPort: opts.httpPort,
       ports: opts.serial,
       ...(opts.pty
         ? {

@@ -16,6 +16,9 @@ import { SerialLine } from '../protocols/serial/line.js';
 import { createPtyBridge } from '../protocols/serial/pty.js';
 import { openRealPort } from '../protocols/serial/port.js';
 import { createSerialTcpServer } from '../protocols/serial/tcp.js';
+import type { FileEntry } from '../protocols/http/files.js';
+import { createFileServer } from '../protocols/http/files.js';
+import { codeImages } from '../devices/serial/barcode-images.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { LabError } from './errors.js';
 import type { RecordFn } from './evidence.js';
@@ -32,6 +35,8 @@ export interface SerialOptions {
   ptyDir?: string;
   /** Real serial ports by device name or id. */
   ports?: Record<string, string>;
+  /** Port of the HTTP server for device files (barcode/QR images); 0 = any free port. */
+  httpPort?: number;
 }
 
 export interface SerialRuntimeDeps {
@@ -87,6 +92,23 @@ export async function startSerialDevices(deps: SerialRuntimeDeps): Promise<Seria
   };
 
   try {
+    // Files some devices publish (barcode/QR images), under /<device id>/…
+    const files = new Map<string, FileEntry>();
+    for (const plan of deps.plans)
+      if (plan.spec.kind === 'barcode_scanner')
+        for (const [path, entry] of codeImages(plan, deps.seed))
+          files.set(`/${plan.id}/${path}`, entry);
+    let filesUrl: string | undefined;
+    if (files.size > 0) {
+      const http = await createFileServer({
+        host: deps.host,
+        port: deps.options.httpPort ?? 0,
+        files,
+        logger,
+      });
+      closers.push(() => http.close());
+      filesUrl = http.url;
+    }
     let index = 0;
     for (const plan of deps.plans) {
       const device = devices.get(plan.id)!;
@@ -162,7 +184,7 @@ export async function startSerialDevices(deps: SerialRuntimeDeps): Promise<Seria
         ...(plan.spec.title ? { title: plan.spec.title } : {}),
         tcp: { host: deps.host, port: tcp.port },
         settings: plan.settings,
-        info: device.cardInfo(),
+        info: withUrls(device.cardInfo(), filesUrl ? `${filesUrl}/${plan.id}/` : undefined),
       };
       if (deps.options.ptyDir !== undefined) {
         const bridgeEnd = await createSerialTcpServer({
@@ -218,4 +240,16 @@ export async function startSerialDevices(deps: SerialRuntimeDeps): Promise<Seria
     );
   }
   return { devices, card, close: closeAll };
+}
+
+/** Turns a device's relative file paths (`codes/3.png`) into URLs of the lab's file server. */
+function withUrls(
+  info: Record<string, unknown>,
+  base: string | undefined,
+): Record<string, unknown> {
+  if (!base || !Array.isArray(info.codes)) return info;
+  const codes = (info.codes as Record<string, unknown>[]).map((c) =>
+    typeof c.image === 'string' ? { ...c, image: base + c.image } : c,
+  );
+  return { ...info, codes };
 }

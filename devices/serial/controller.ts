@@ -19,9 +19,9 @@ import type {
   ControllerRequest,
   ControllerResponse,
   RegisterDef,
-  ScanItem,
   SensorReading,
 } from '../../protocols/codecs/controller.js';
+import type { ScanItem } from '../../protocols/codecs/controller-frame.js';
 import {
   BROADCAST,
   CONFIG_REGISTERS,
@@ -39,8 +39,8 @@ import {
   encodeError,
   encodeReport,
   encodeResponse,
-  scanFrames,
 } from '../../protocols/codecs/controller.js';
+import { scanFrames } from '../../protocols/codecs/controller-frame.js';
 import type { ByteDevice, ByteDeviceContext, ByteDeviceFactory, ByteIntent } from './model.js';
 
 /** One sensor channel as the lab card lists it: engineering value = raw × scale. */

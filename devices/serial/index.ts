@@ -1,4 +1,5 @@
 /** Models of the byte-level device kinds, by scenario kind. */
+import { createBarcodeScanner } from './barcode-scanner.js';
 import { createBeaconScanner } from './beacon-scanner.js';
 import { createCellularModem } from './cellular-modem.js';
 import { createController } from './controller.js';
@@ -12,6 +13,7 @@ export type SerialFactories = Partial<Record<string, ByteDeviceFactory>>;
 /** Every built-in kind; `epochMs` is the wall time of lab time 0 (GNSS UTC follows it). */
 export function serialFactoriesFor(opts: { epochMs: number }): SerialFactories {
   return {
+    barcode_scanner: createBarcodeScanner,
     beacon_scanner: createBeaconScanner,
     cellular_modem: createCellularModem,
     controller: createController,
