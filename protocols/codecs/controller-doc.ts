@@ -3,15 +3,14 @@
  * is this function's output, checked by tests/unit/controller-doc.test.ts. Every example frame is
  * re-cut here from the bytes the codec produced, so a layout change shows up in the document.
  */
-import { crcOf, hex } from './controller.js';
-import type { ExampleFrame, FieldSpec, I18n } from './controller-spec.js';
+import { crcOf, hex } from './controller-frame.js';
+import type { ExampleFrame } from './controller-examples.js';
+import { CRC_EXAMPLE, EXAMPLES, MODBUS_CRC_CHECK } from './controller-examples.js';
+import type { FieldSpec, I18n } from './controller-spec.js';
 import {
   CHANNEL_STATUSES,
   COMMANDS,
-  CRC_EXAMPLE,
-  EXAMPLES,
   FRAME,
-  MODBUS_CRC_CHECK,
   REGISTERS,
   REPORT,
   RULES,

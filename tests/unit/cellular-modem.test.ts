@@ -5,17 +5,16 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { encodeCommandLine, parseCommandLine, splitLines } from '../../protocols/codecs/at.js';
+import type { AtCommand } from '../../protocols/codecs/at.js';
 import {
   decodeResponse,
-  encodeCommandLine,
   encodeResponse,
-  parseCommandLine,
   parseInfoLine,
-  splitLines,
-} from '../../protocols/codecs/at.js';
-import type { AtCommand, AtResponse } from '../../protocols/codecs/at.js';
+} from '../../protocols/codecs/at-response.js';
+import type { AtResponse } from '../../protocols/codecs/at-response.js';
 import { createCellularModem } from '../../devices/serial/cellular-modem.js';
-import type { CellEntry } from '../../devices/serial/cellular-modem.js';
+import type { CellEntry } from '../../devices/serial/cellular-network.js';
 import type { ByteDevice, ByteIntent } from '../../devices/serial/model.js';
 import { LabError } from '../../simulator/errors.js';
 import { FaultBook } from '../../simulator/faults.js';

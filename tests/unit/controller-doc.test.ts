@@ -10,18 +10,14 @@ import { describe, expect, it } from 'vitest';
 import type { Truth } from '../../devices/model.js';
 import { createController } from '../../devices/serial/controller.js';
 import type { ByteDevice, ByteDeviceContext } from '../../devices/serial/model.js';
-import {
-  decodeFrame,
-  decodeReply,
-  decodeRequest,
-  encodeFrame,
-} from '../../protocols/codecs/controller.js';
+import { decodeReply, decodeRequest } from '../../protocols/codecs/controller.js';
+import { decodeFrame, encodeFrame } from '../../protocols/codecs/controller-frame.js';
 import {
   REGENERATE,
   annotateFrame,
   renderControllerDoc,
 } from '../../protocols/codecs/controller-doc.js';
-import { EXAMPLES, MODBUS_CRC_CHECK } from '../../protocols/codecs/controller-spec.js';
+import { EXAMPLES, MODBUS_CRC_CHECK } from '../../protocols/codecs/controller-examples.js';
 import { FaultBook } from '../../simulator/faults.js';
 import { ControllerDevice } from '../../simulator/scenario-serial.js';
 

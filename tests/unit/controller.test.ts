@@ -11,16 +11,18 @@ import type {
   ControllerResponse,
 } from '../../protocols/codecs/controller.js';
 import {
-  crcOf,
-  decodeFrame,
   decodeReply,
   decodeRequest,
-  encodeFrame,
   encodeReport,
   encodeRequest,
   encodeResponse,
-  scanFrames,
 } from '../../protocols/codecs/controller.js';
+import {
+  crcOf,
+  decodeFrame,
+  encodeFrame,
+  scanFrames,
+} from '../../protocols/codecs/controller-frame.js';
 import type { Truth } from '../../devices/model.js';
 import { createController } from '../../devices/serial/controller.js';
 import type { ByteDevice, ByteDeviceContext, ByteIntent } from '../../devices/serial/model.js';
