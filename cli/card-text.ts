@@ -61,6 +61,7 @@ export function renderCardText(card: LabCard): string {
         `    tcp ${d.tcp.host}:${d.tcp.port}  ${st.baudRate} ${st.dataBits}${st.parity[0]!.toUpperCase()}${st.stopBits}${d.pty ? `  pty ${d.pty}` : ''}${d.port ? `  port ${d.port}` : ''}`,
       );
       lines.push(`    protocol: docs/protocols/${d.kind.replaceAll('_', '-')}.md`);
+      if (d.files) lines.push(`    images: ${d.files.baseUrl}codes/<n>.png`);
     }
   }
   return lines.join('\n');

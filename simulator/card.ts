@@ -42,6 +42,8 @@ export interface SerialCardEntry {
   kind: string;
   title?: { zh: string; en: string };
   tcp: { host: string; port: number };
+  /** Where the device's files are served: `baseUrl + info.codes[i].image` (barcode/QR images). */
+  files?: { baseUrl: string };
   pty?: string;
   port?: string;
   settings: LineSettings;
@@ -116,7 +118,12 @@ function cardDevice(d: DevicePlan): CardDevice {
   if (d.mqtt) out.mqtt = { ...d.mqtt };
   if (d.coap)
     out.coap = { path: d.coap.path, observable: true, observePeriod: d.coap.observePeriod };
-  if (d.modbus) out.modbus = { unit: d.modbus.unit, transport: d.modbus.transport, registers: d.modbus.registers };
+  if (d.modbus)
+    out.modbus = {
+      unit: d.modbus.unit,
+      transport: d.modbus.transport,
+      registers: d.modbus.registers,
+    };
   return out;
 }
 
@@ -124,7 +131,7 @@ function cardDevice(d: DevicePlan): CardDevice {
 export function stableCard(card: LabCard): unknown {
   const { lab, mqtt, devices } = card;
   const { startedAt: _s, ...labRest } = lab;
-  const serial = card.serial?.map(({ tcp: _t, pty: _p, port: _r, ...rest }) => rest);
+  const serial = card.serial?.map(({ tcp: _t, pty: _p, port: _r, files: _f, ...rest }) => rest);
   return { lab: labRest, topicPrefix: mqtt.topicPrefix, devices, ...(serial ? { serial } : {}) };
 }
 

@@ -184,7 +184,10 @@ export async function startSerialDevices(deps: SerialRuntimeDeps): Promise<Seria
         ...(plan.spec.title ? { title: plan.spec.title } : {}),
         tcp: { host: deps.host, port: tcp.port },
         settings: plan.settings,
-        info: withUrls(device.cardInfo(), filesUrl ? `${filesUrl}/${plan.id}/` : undefined),
+        info: device.cardInfo(),
+        ...(filesUrl && plan.spec.kind === 'barcode_scanner'
+          ? { files: { baseUrl: `${filesUrl}/${plan.id}/` } }
+          : {}),
       };
       if (deps.options.ptyDir !== undefined) {
         const bridgeEnd = await createSerialTcpServer({
@@ -240,16 +243,4 @@ export async function startSerialDevices(deps: SerialRuntimeDeps): Promise<Seria
     );
   }
   return { devices, card, close: closeAll };
-}
-
-/** Turns a device's relative file paths (`codes/3.png`) into URLs of the lab's file server. */
-function withUrls(
-  info: Record<string, unknown>,
-  base: string | undefined,
-): Record<string, unknown> {
-  if (!base || !Array.isArray(info.codes)) return info;
-  const codes = (info.codes as Record<string, unknown>[]).map((c) =>
-    typeof c.image === 'string' ? { ...c, image: base + c.image } : c,
-  );
-  return { ...info, codes };
 }

@@ -219,5 +219,16 @@ describe('determinism', () => {
         expect(a.lab.truth(d.name, t)).toEqual(b.lab.truth(d.name, t));
     expect(c.card.devices.map((d) => d.id)).not.toEqual(a.card.devices.map((d) => d.id));
     expect(c.lab.truth('air_th', 1000).values).not.toEqual(a.lab.truth('air_th', 1000).values);
+    // Serial devices too: card UIDs, barcodes, GNSS route, cells and beacons follow the seed.
+    const info = (x: typeof a, name: string) => x.card.serial!.find((s) => s.name === name)!.info;
+    for (const name of ['rfid', 'modem', 'beacons']) {
+      expect(info(b, name)).toEqual(info(a, name));
+      expect(info(c, name)).not.toEqual(info(a, name));
+    }
+    for (const name of ['gnss', 'scanner']) {
+      const truthAt = (x: typeof a) => JSON.stringify(x.lab.byteDevice(name).truth(600_000));
+      expect(truthAt(b)).toBe(truthAt(a));
+      expect(truthAt(c)).not.toBe(truthAt(a));
+    }
   });
 });

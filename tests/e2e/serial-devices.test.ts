@@ -138,7 +138,8 @@ describe('serial devices of the greenhouse over raw TCP', () => {
     expect(codes.every((c) => c.text === undefined)).toBe(true); // the contents are the task, not the card
     const dir = mkdtempSync(join(tmpdir(), 'iotlab-codes-'));
     for (const c of catalogue.filter((x) => x.valid).slice(0, 4)) {
-      const res = await fetch(codes[c.index]!.image);
+      expect(codes[c.index]!.image).toBe(`codes/${c.index}.png`);
+      const res = await fetch(entry('scanner').files!.baseUrl + codes[c.index]!.image);
       expect(res.headers.get('content-type')).toBe('image/png');
       const file = join(dir, `${c.index}.png`);
       writeFileSync(file, Buffer.from(await res.arrayBuffer()));
@@ -146,6 +147,6 @@ describe('serial devices of the greenhouse over raw TCP', () => {
       expect(r.status, 'zbarimg is missing or failed: apt-get install zbar-tools').toBe(0);
       expect(r.stdout.trim()).toBe(c.text);
     }
-    expect((await fetch(codes[0]!.image.replace(/\d+\.png$/, '999.png'))).status).toBe(404);
+    expect((await fetch(`${entry('scanner').files!.baseUrl}codes/999.png`)).status).toBe(404);
   });
 });
