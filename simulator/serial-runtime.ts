@@ -51,6 +51,8 @@ export interface SerialRuntimeDeps {
   host: string;
   options: SerialOptions;
   applyCommand(name: string, cmd: Command, source: string): CommandOutcome;
+  /** Already-built models (the lab builds them before start so truth works without sockets). */
+  devices?: Map<string, ByteDevice>;
 }
 
 export interface SerialRuntime {
@@ -78,7 +80,8 @@ export function createByteDevices(
 
 export async function startSerialDevices(deps: SerialRuntimeDeps): Promise<SerialRuntime> {
   const { clock, record, logger } = deps;
-  const devices = createByteDevices(deps);
+  // The lab's own instances when given, so its truth is the state of what is on the wire.
+  const devices = deps.devices ?? createByteDevices(deps);
   const closers: (() => Promise<void>)[] = [];
   const timers = new Set<TimerHandle>();
   const lines: SerialLine[] = [];

@@ -150,3 +150,18 @@ describe('serial devices of the greenhouse over raw TCP', () => {
     expect((await fetch(`${entry('scanner').files!.baseUrl}codes/999.png`)).status).toBe(404);
   });
 });
+
+describe('the lab and the wire share one device', () => {
+  it('truth of a serial device reflects what was done to it over the line', async () => {
+    // One host per line: release the connections of the tests above first.
+    for (const s of sockets.splice(0)) s.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    const scanner = await open('scanner');
+    scanner.sock.write(Buffer.from([0x16, 0x54, 0x0d]));
+    await waitFor(() => (scanner.data().includes('\r\n') ? true : undefined), 3000);
+    const truth = lab.byteDevice('scanner').truth(lab.clock.now()) as {
+      scans: { source: string }[];
+    };
+    expect(truth.scans.some((s) => s.source === 'trigger')).toBe(true);
+  });
+});
