@@ -2,8 +2,8 @@
  * The serial runtime with a stand-in device (an echo that also speaks once a second), so the
  * transports, pacing, faults and evidence are tested apart from any real device model.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -172,5 +172,38 @@ describe('serial runtime', () => {
     await expect(lab.start()).rejects.toThrow(
       /--serial names no serial device of this lab: nosuch \(serial devices: probe\)/,
     );
+  });
+
+  it('attaches a real serial port through serialport (here one end of a socat PTY pair)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iotlab-port-'));
+    const [a, b] = [join(dir, 'a'), join(dir, 'b')];
+    const pair = spawn('socat', [`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {
+      stdio: 'ignore',
+    });
+    try {
+      await waitFor(
+        () => (existsSync(a) && existsSync(b)) || undefined,
+        5000,
+        'socat PTY pair (apt-get install socat)',
+      );
+      const { card } = await start(new RealClock(), {
+        serial: { basePort: 0, ports: { probe: a } },
+      });
+      expect(card.serial![0]!.port).toBe(a);
+      const script = [
+        'import serial',
+        `s = serial.Serial(${JSON.stringify(b)}, 9600, timeout=3)`,
+        "s.write(b'via-port')",
+        "print(s.read_until(b'via-port').decode())",
+      ].join('\n');
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile('/usr/bin/python3', ['-c', script], { timeout: 8000 }, (err, stdout, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+        ),
+      );
+      expect(out.trim()).toBe('> via-port');
+    } finally {
+      pair.kill();
+    }
   });
 });
