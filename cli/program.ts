@@ -15,7 +15,12 @@ import type { LogLevel } from '../simulator/logger.js';
 import { createLogger } from '../simulator/logger.js';
 import { planLab } from '../simulator/plan.js';
 import type { Scenario } from '../simulator/scenario.js';
-import { listBuiltinScenarios, loadScenario, loadScenarioFile } from '../simulator/scenario.js';
+import {
+  listBuiltinScenarios,
+  loadScenario,
+  loadScenarioFile,
+  validateScenario,
+} from '../simulator/scenario.js';
 import { renderCardText } from './card-text.js';
 
 export interface CliIo {
@@ -64,13 +69,42 @@ interface StartOptions {
   serialPort: number;
   httpPort: number;
   pty?: string | boolean;
-  serial: Record<string, string>;
+  serial: Record<string, SerialPortArg>;
 }
 
-function collectSerial(value: string, previous: Record<string, string>): Record<string, string> {
-  const m = /^([a-z][a-z0-9_-]*)=(.+)$/.exec(value);
-  if (!m) throw new InvalidArgumentError('--serial takes DEVICE=PATH, e.g. rtu_line=/dev/ttyUSB0');
-  return { ...previous, [m[1]!]: m[2]! };
+/** `--serial NAME=PATH[@BAUD[,8N1]]`: a real port, optionally with its line settings. */
+export interface SerialPortArg {
+  path: string;
+  settings?: {
+    baudRate: number;
+    dataBits?: 7 | 8;
+    parity?: 'none' | 'even' | 'odd';
+    stopBits?: 1 | 2;
+  };
+}
+
+function collectSerial(
+  value: string,
+  previous: Record<string, SerialPortArg>,
+): Record<string, SerialPortArg> {
+  const m = /^([a-z][a-z0-9_-]*)=([^@]+)(?:@(\d+)(?:,([78])([NEO])([12]))?)?$/i.exec(value);
+  if (!m)
+    throw new InvalidArgumentError(
+      '--serial takes DEVICE=PATH[@BAUD[,8N1]], e.g. rs485=/dev/ttyUSB0 or rs485=/dev/ttyUSB0@19200,8E1',
+    );
+  const [, name, path, baud, data, parity, stop] = m;
+  const arg: SerialPortArg = { path: path! };
+  if (baud !== undefined) {
+    arg.settings = { baudRate: Number(baud) };
+    if (data !== undefined) {
+      arg.settings.dataBits = Number(data) as 7 | 8;
+      arg.settings.parity = ({ N: 'none', E: 'even', O: 'odd' } as const)[
+        parity!.toUpperCase() as 'N' | 'E' | 'O'
+      ];
+      arg.settings.stopBits = Number(stop) as 1 | 2;
+    }
+  }
+  return { ...previous, [name!]: arg };
 }
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -217,7 +251,8 @@ function buildPlanCard(scenario: Scenario, seed: number) {
 
 async function startCommand(opts: StartOptions, io: CliIo): Promise<number> {
   const logger = createLogger(opts.logLevel, (line) => io.stderr(line + '\n'));
-  const { scenario } = loadScenario(opts.scenario);
+  const { scenario: loaded } = loadScenario(opts.scenario);
+  const scenario = withPortSettings(loaded, opts.serial);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   const evidencePath = resolve(
     opts.evidence ?? join('iotlab-evidence', `${scenario.name}-seed${opts.seed}-${stamp}.jsonl`),
@@ -230,7 +265,7 @@ async function startCommand(opts: StartOptions, io: CliIo): Promise<number> {
     serial: {
       basePort: opts.serialPort,
       httpPort: opts.httpPort,
-      ports: opts.serial,
+      ports: Object.fromEntries(Object.entries(opts.serial).map(([k, v]) => [k, v.path])),
       ...(opts.pty
         ? {
             ptyDir:
@@ -271,4 +306,18 @@ async function startCommand(opts: StartOptions, io: CliIo): Promise<number> {
   await lab.stop(reason);
   logger.info(`lab stopped (${reason}); ${lab.recorder.count} evidence events in ${evidencePath}`);
   return 0;
+}
+
+/**
+ * A real port runs at the settings given with --serial (the adapter's line), so the device is
+ * planned with them: pacing, RTU silence and the card all follow. Validated like the scenario.
+ */
+function withPortSettings(scenario: Scenario, ports: Record<string, SerialPortArg>): Scenario {
+  const overrides = Object.entries(ports).filter(([, v]) => v.settings);
+  if (overrides.length === 0) return scenario;
+  const serial = scenario.serial.map((d) => {
+    const o = ports[d.name]?.settings;
+    return o ? { ...d, serial: { ...d.serial, ...o } } : d;
+  });
+  return validateScenario({ ...scenario, serial }, `${scenario.name} with --serial settings`);
 }

@@ -1,10 +1,12 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/program.js';
 import type { LabCard } from '../../simulator/card.js';
 import { readEvidence } from '../../simulator/evidence.js';
+import { waitFor } from '../support/net.js';
 
 async function run(
   argv: string[],
@@ -135,5 +137,62 @@ describe('iotlab CLI', () => {
     ]);
     expect(r.code).toBe(0);
     expect((JSON.parse(r.out) as LabCard).devices).toHaveLength(14);
+  });
+
+  it('runs a real port at the line settings given with --serial, and rejects impossible ones', async () => {
+    const bad = await run(['start', '--serial', 'gnss=/dev/null@1234', '--serial-port', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/serial\[\d+\]\.serial\.baudRate: one of 1200, 2400/);
+    expect((await run(['start', '--serial', 'gnss'])).err).toMatch(/--serial takes DEVICE=PATH/);
+    const dir = mkdtempSync(join(tmpdir(), 'iotlab-cli-'));
+    const [a, b] = [join(dir, 'a'), join(dir, 'b')];
+    const pair = spawn('socat', [`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {
+      stdio: 'ignore',
+    });
+    try {
+      await waitFor(() => (existsSync(a) && existsSync(b)) || undefined, 5000, 'socat PTY pair');
+      const controller = new AbortController();
+      let card: LabCard | undefined;
+      const r = await run(
+        [
+          'start',
+          ...[
+            '--mqtt-port',
+            '0',
+            '--ws-port',
+            '0',
+            '--coap-port',
+            '0',
+            '--modbus-port',
+            '0',
+            '--serial-port',
+            '0',
+          ],
+          ...[
+            '--serial',
+            `gnss=${a}@4800,7E2`,
+            '--evidence',
+            join(dir, 'e.jsonl'),
+            '--log-level',
+            'silent',
+          ],
+        ],
+        {
+          signal: controller.signal,
+          onStarted: (c) => {
+            card = c;
+            controller.abort('test');
+          },
+        },
+      );
+      expect(r.code).toBe(0);
+      const gnss = card!.serial!.find((s) => s.name === 'gnss')!;
+      expect(gnss).toMatchObject({
+        port: a,
+        settings: { baudRate: 4800, dataBits: 7, parity: 'even', stopBits: 2 },
+      });
+    } finally {
+      pair.kill();
+    }
   });
 });
