@@ -40,7 +40,18 @@ async function timeOneStart(
   const card = join(dir, `card-${run}.json`);
   const args = [
     ...[bin, 'start', '--scenario', 'greenhouse', '--seed', '1'],
-    ...['--mqtt-port', '0', '--ws-port', '0', '--coap-port', '0', '--modbus-port', '0', '--serial-port', '0'],
+    ...[
+      '--mqtt-port',
+      '0',
+      '--ws-port',
+      '0',
+      '--coap-port',
+      '0',
+      '--modbus-port',
+      '0',
+      '--serial-port',
+      '0',
+    ],
     ...['--card', card, '--evidence', join(dir, `evidence-${run}.jsonl`)],
     // --duration: a safety net, so a child we somehow fail to stop still ends by itself.
     ...['--duration', '60', '--log-level', 'warn'],

@@ -50,7 +50,18 @@ export async function startLab(opts: { seed: number; speed?: number }): Promise<
   const startedCard = new Promise<LabCard>((resolve) => (started = resolve));
   const argv = [
     'start',
-    ...['--mqtt-port', '0', '--ws-port', '0', '--coap-port', '0', '--modbus-port', '0', '--serial-port', '0'],
+    ...[
+      '--mqtt-port',
+      '0',
+      '--ws-port',
+      '0',
+      '--coap-port',
+      '0',
+      '--modbus-port',
+      '0',
+      '--serial-port',
+      '0',
+    ],
     ...['--evidence', evidencePath, '--card', cardPath, '--seed', String(opts.seed)],
     ...['--speed', String(opts.speed ?? 1), '--log-level', 'warn'],
   ];
