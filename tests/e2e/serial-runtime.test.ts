@@ -163,6 +163,41 @@ describe('serial runtime', () => {
     expect(out.trim()).toBe('> ping');
   });
 
+  it('keeps nothing for a PTY nobody has open, and serves the next program at once', async () => {
+    // Output while no program holds the PTY goes nowhere (as on a real port with nothing
+    // attached), not into a buffer that the next program would read as a stale answer; and a
+    // program that opens the PTY right after another closed it finds it there.
+    const ptyDir = mkdtempSync(join(tmpdir(), 'iotlab-pty-'));
+    const clock = new ManualClock();
+    const { card } = await start(clock, { serial: { basePort: 0, ptyDir } });
+    const pty = card.serial![0]!.pty!;
+    clock.advance(3000); // ticks at 1000, 2000 and 3000 with no program attached
+    await new Promise((r) => setTimeout(r, 50));
+    const script = (word: string) =>
+      [
+        'import serial',
+        `s = serial.Serial(${JSON.stringify(pty)}, 9600, timeout=3)`,
+        `s.write(b'${word}')`,
+        `print(repr(s.read_until(b'> ${word}')))`,
+      ].join('\n');
+    const run = (word: string) => {
+      const child = execFile('/usr/bin/python3', ['-c', script(word)], { timeout: 8000 });
+      let out = '';
+      child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+      return new Promise<string>((resolve, reject) =>
+        child.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(out)))),
+      );
+    };
+    // The lab clock moves slowly (10 ms per 20 ms), enough to pace the answer out, never a tick.
+    const ticker = setInterval(() => clock.advance(10), 20);
+    try {
+      expect(await run('one')).toBe("b'> one'");
+      expect(await run('two')).toBe("b'> two'");
+    } finally {
+      clearInterval(ticker);
+    }
+  });
+
   it('reports an unknown --serial device name clearly', async () => {
     const lab = createLab(scenario, {
       clock: new ManualClock(),

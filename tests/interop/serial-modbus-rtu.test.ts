@@ -13,13 +13,10 @@
  * The lab runs in this process through `runCli` (the harness's startLab passes no --pty, so this
  * file starts its own the same way, adding `--pty DIR`).
  *
- * Order matters, because of a known product bug: the socat PTY bridge is attached to the line
- * whether or not a program has the PTY open, so answers sent to a TCP host queue up in the PTY
- * and the next program to open it reads them first. pymodbus drains its input before each
- * request; libmodbus (mbpoll) does not, and takes a stale answer for its own ("Illegal data
- * address", "Response not from requested slave"). The PTY tests therefore run before the TCP
- * ones, as on a fresh lab. (Fix: socat's `wait-slave` pty option, so the bridge joins the line
- * only while the PTY is open.)
+ * The PTY tests run first and the TCP ones after, so a PTY opened after TCP traffic is also
+ * covered: the bridge joins the line only while a program holds the PTY (socat `wait-slave`), so
+ * answers sent to a TCP host never queue up for libmodbus (mbpoll), which does not drain its
+ * input before a request, to take as its own.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
