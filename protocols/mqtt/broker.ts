@@ -202,6 +202,7 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', (err) => logger.debug('mqtt socket error', { err: err.message }));
+    coalesceWrites(socket);
     peers.set(broker.handle(socket), `${socket.remoteAddress}:${socket.remotePort}`);
   });
   let port: number;
@@ -295,4 +296,27 @@ function socketPeer(client: Client): string | undefined {
   const sock = (client.req?.socket ?? client.conn) as Partial<Socket> | undefined;
   if (!sock || sock.remoteAddress === undefined) return undefined;
   return `${sock.remoteAddress}:${sock.remotePort}`;
+}
+
+/**
+ * mqtt-packet writes one packet as several `write` calls (header, topic, payload), and a net
+ * socket sends each at once: a system call per piece. Corking the socket at the first write of a
+ * tick and uncorking on the next tick hands the whole tick's output to the kernel in one writev.
+ * Order and backpressure are unchanged (`write` still returns false past the high-water mark).
+ */
+function coalesceWrites(socket: Socket): void {
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    socket.uncork();
+  };
+  socket.write = (...args: unknown[]): boolean => {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(uncork);
+    }
+    return write(...args);
+  };
 }
