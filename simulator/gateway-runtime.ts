@@ -289,11 +289,6 @@ export async function startGateway(deps: GatewayRuntimeDeps): Promise<GatewayRun
       { gateway: name },
     );
   }
-  deps.record('device.state', {
-    device: gatewayDeviceId(name),
-    source: 'scenario',
-    values: { config: spec, api: api.url },
-  });
   syncLines();
   run(core.tick(clock.now(), clock.wall()));
 
@@ -312,15 +307,18 @@ export async function startGateway(deps: GatewayRuntimeDeps): Promise<GatewayRun
       if (closed) return;
       closed = true;
       clock.clear(timer);
-      const c = client;
-      if (c?.connected)
-        await c
-          .publishAsync(status, core.statusMessage(clock.wall(), false), {
+      // Bounded in real time: a broker that is gone must not hold up the lab's stop.
+      const offlineStatus = client.connected
+        ? client.publishAsync(status, core.statusMessage(clock.wall(), false), {
             qos: 1,
             retain: true,
           })
-          .catch(() => undefined);
-      await c?.endAsync().catch(() => undefined);
+        : Promise.resolve(undefined);
+      await withinMs(
+        offlineStatus.then(() => client.endAsync()),
+        1000,
+      ).catch(() => undefined);
+      if (!client.disconnected) await client.endAsync(true).catch(() => undefined);
       await Promise.allSettled([...clients.values()].map((l) => l.close()));
       clients.clear();
       await app.close();
@@ -368,4 +366,12 @@ export async function startScenarioGateways(deps: ScenarioGatewaysDeps): Promise
     throw err;
   }
   return started;
+}
+
+function withinMs<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

@@ -121,6 +121,8 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
   const coapBridges = new Map<string, CoapBridge>();
   const timers: TimerHandle[] = [];
   const closers: (() => Promise<void>)[] = [];
+  // Closed before the servers, so a gateway's offline status still reaches the broker.
+  const gatewayClosers: (() => Promise<void>)[] = [];
   let broker: MqttBroker | undefined;
   let state: LabState = 'new';
   let card: LabCard | undefined;
@@ -270,7 +272,8 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
             host,
             basePort: ports.gateway ?? 0,
           });
-          closers.push(() => Promise.all(gateways.map((g) => g.close())).then(() => undefined));
+          const gws = gateways;
+          gatewayClosers.push(() => Promise.all(gws.map((g) => g.close())).then(() => undefined));
         }
 
         card = buildCard(
@@ -293,7 +296,12 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
           scenario: scenario.name,
           seed,
           labId: plan.labId,
-          card: { mqtt: card.mqtt, coap: card.coap, modbus: card.modbus },
+          card: {
+            mqtt: card.mqtt,
+            coap: card.coap,
+            modbus: card.modbus,
+            ...(card.gateways ? { gateways: card.gateways } : {}),
+          },
         });
         faultSchedule.scheduleScenario(scenario.faults, directory.idOf);
         activity.start();
@@ -311,7 +319,10 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
       state = 'stopping';
       for (const t of timers) clock.clear(t);
       timers.length = 0;
-      const results = await Promise.allSettled(closers.reverse().map((c) => c()));
+      const results = [
+        ...(await Promise.allSettled(gatewayClosers.map((c) => c()))),
+        ...(await Promise.allSettled(closers.reverse().map((c) => c()))),
+      ];
       for (const r of results)
         if (r.status === 'rejected')
           logger.warn('closing a server failed', { err: String(r.reason) });
