@@ -64,6 +64,20 @@ export function renderCardText(card: LabCard): string {
       if (d.files) lines.push(`    images: ${d.files.baseUrl}codes/<n>.png`);
     }
   }
+  if (card.gateways && card.gateways.length > 0) {
+    lines.push('');
+    lines.push('边缘网关 Edge gateways (docs/gateway.md)');
+    for (const g of card.gateways) {
+      const title = g.title ? `  ${g.title.zh} / ${g.title.en}` : '';
+      lines.push(`- ${g.name}${title}`);
+      lines.push(`    配置 API  ${g.api}/config  (GET, PUT)   ${g.api}/status`);
+      lines.push(`    状态 status topic  ${g.statusTopic}  (retained)`);
+      if (g.lines.length > 0)
+        lines.push(
+          `    占用串口 holds lines  ${g.lines.join(', ')}  (start with --no-gateway to free them)`,
+        );
+    }
+  }
   return lines.join('\n');
 }
 

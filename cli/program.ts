@@ -70,6 +70,9 @@ interface StartOptions {
   httpPort: number;
   pty?: string | boolean;
   serial: Record<string, SerialPortArg>;
+  gatewayPort: number;
+  /** false with --no-gateway. */
+  gateway: boolean;
 }
 
 /** `--serial NAME=PATH[@BAUD[,8N1]]`: a real port, optionally with its line settings. */
@@ -161,6 +164,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       'HTTP port for device files such as barcode/QR images (0 = any free port)',
       intOption('--http-port', 0, 65535),
       0,
+    )
+    .option(
+      '--gateway-port <port>',
+      'first configuration API port of edge gateways (gateway i on port+i; 0 = any free port)',
+      intOption('--gateway-port', 0, 65535),
+      8090,
+    )
+    .option(
+      '--no-gateway',
+      "do not start the scenario's edge gateways (frees the serial lines they poll)",
     )
     .option('--pty [dir]', 'also give every serial device a PTY (needs socat) in this directory')
     .option(
@@ -275,7 +288,14 @@ async function startCommand(opts: StartOptions, io: CliIo): Promise<number> {
           }
         : {}),
     },
-    ports: { mqtt: opts.mqttPort, ws: opts.wsPort, coap: opts.coapPort, modbus: opts.modbusPort },
+    ports: {
+      mqtt: opts.mqttPort,
+      ws: opts.wsPort,
+      coap: opts.coapPort,
+      modbus: opts.modbusPort,
+      gateway: opts.gatewayPort,
+    },
+    gateways: opts.gateway,
     evidencePath,
   });
   const card = await lab.start();

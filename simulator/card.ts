@@ -50,6 +50,19 @@ export interface SerialCardEntry {
   info: Record<string, unknown>;
 }
 
+/** An edge gateway (docs/gateway.md): its configuration API, MQTT identity and the lines it holds. */
+export interface GatewayCardEntry {
+  name: string;
+  title?: { zh: string; en: string };
+  /** Base URL of the configuration API (GET/PUT /config, GET /status, GET /points). */
+  api: string;
+  /** Retained JSON: online, line states, per-point ok/error. */
+  statusTopic: string;
+  clientId: string;
+  /** Serial lines the gateway holds (their TCP ports refuse other hosts while it does). */
+  lines: string[];
+}
+
 export interface LabCard {
   lab: {
     scenario: string;
@@ -65,12 +78,19 @@ export interface LabCard {
   devices: CardDevice[];
   /** Byte-level devices: TCP address, PTY path, real port, line settings, device facts. */
   serial?: SerialCardEntry[];
+  /** Edge gateways polling serial lines into MQTT. */
+  gateways?: GatewayCardEntry[];
 }
 
 export function buildCard(
   plan: LabPlan,
   ep: Endpoints,
-  extra: { startedAt?: string; evidencePath?: string; serial?: SerialCardEntry[] } = {},
+  extra: {
+    startedAt?: string;
+    evidencePath?: string;
+    serial?: SerialCardEntry[];
+    gateways?: GatewayCardEntry[];
+  } = {},
 ): LabCard {
   const s = plan.scenario;
   const host = ep.host.includes(':') ? `[${ep.host}]` : ep.host;
@@ -93,6 +113,7 @@ export function buildCard(
     ...(extra.evidencePath ? { evidence: { path: extra.evidencePath } } : {}),
     devices: plan.devices.map(cardDevice),
     ...(extra.serial && extra.serial.length > 0 ? { serial: extra.serial } : {}),
+    ...(extra.gateways && extra.gateways.length > 0 ? { gateways: extra.gateways } : {}),
   };
 }
 
@@ -132,7 +153,14 @@ export function stableCard(card: LabCard): unknown {
   const { lab, mqtt, devices } = card;
   const { startedAt: _s, ...labRest } = lab;
   const serial = card.serial?.map(({ tcp: _t, pty: _p, port: _r, files: _f, ...rest }) => rest);
-  return { lab: labRest, topicPrefix: mqtt.topicPrefix, devices, ...(serial ? { serial } : {}) };
+  const gateways = card.gateways?.map(({ api: _a, ...rest }) => rest);
+  return {
+    lab: labRest,
+    topicPrefix: mqtt.topicPrefix,
+    devices,
+    ...(serial ? { serial } : {}),
+    ...(gateways ? { gateways } : {}),
+  };
 }
 
 /** Environment variables a submission gets (DESIGN.md). */
@@ -148,6 +176,7 @@ export function cardEnv(card: LabCard, cardPath?: string): Record<string, string
   if (card.mqtt.wsUrl) env.IOTLAB_MQTT_WS_URL = card.mqtt.wsUrl;
   if (card.mqtt.username) env.IOTLAB_MQTT_USERNAME = card.mqtt.username;
   if (card.mqtt.password) env.IOTLAB_MQTT_PASSWORD = card.mqtt.password;
+  for (const g of card.gateways ?? []) env[`IOTLAB_GATEWAY_${g.name.toUpperCase()}_API`] = g.api;
   return card.serial ? { ...env, ...serialEnv(card.serial) } : env;
 }
 

@@ -32,6 +32,8 @@ import type { ByteDevice, ByteDeviceFactory } from '../devices/serial/model.js';
 import { serialFactoriesFor } from '../devices/serial/index.js';
 import type { SerialOptions, SerialRuntime } from './serial-runtime.js';
 import { createByteDevices, startSerialDevices } from './serial-runtime.js';
+import type { GatewayRuntime } from './gateway-runtime.js';
+import { startScenarioGateways } from './gateway-runtime.js';
 
 export interface LabPorts {
   mqtt?: number;
@@ -39,6 +41,8 @@ export interface LabPorts {
   ws?: number | null;
   coap?: number;
   modbus?: number;
+  /** First configuration API port of the scenario's gateways (gateway i on port+i; 0 = any). */
+  gateway?: number;
 }
 
 export interface LabDeps {
@@ -56,6 +60,11 @@ export interface LabDeps {
   serial?: SerialOptions;
   /** Models of serial device kinds (default: every built-in kind). */
   serialFactories?: Partial<Record<string, ByteDeviceFactory>>;
+  /**
+   * false: do not start the scenario's edge gateways, leaving every serial line free for the
+   * candidate's own host (a gateway holds the TCP port of each line it polls). Default true.
+   */
+  gateways?: boolean;
 }
 
 export interface FaultRequest {
@@ -112,6 +121,8 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
   const coapBridges = new Map<string, CoapBridge>();
   const timers: TimerHandle[] = [];
   const closers: (() => Promise<void>)[] = [];
+  // Closed before the servers, so a gateway's offline status still reaches the broker.
+  const gatewayClosers: (() => Promise<void>)[] = [];
   let broker: MqttBroker | undefined;
   let state: LabState = 'new';
   let card: LabCard | undefined;
@@ -246,6 +257,25 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
           closers.push(() => sr.close());
         }
 
+        let gateways: GatewayRuntime[] = [];
+        if (deps.gateways !== false && scenario.gateways.length > 0) {
+          gateways = await startScenarioGateways({
+            plan,
+            serial: serialRuntime?.card ?? [],
+            mqtt: {
+              url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${broker.port}`,
+              ...(scenario.mqtt ?? {}),
+            },
+            clock,
+            record,
+            logger,
+            host,
+            basePort: ports.gateway ?? 0,
+          });
+          const gws = gateways;
+          gatewayClosers.push(() => Promise.all(gws.map((g) => g.close())).then(() => undefined));
+        }
+
         card = buildCard(
           plan,
           {
@@ -259,13 +289,19 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
             startedAt: new Date(clock.wall()).toISOString(),
             ...(recorder.path ? { evidencePath: recorder.path } : {}),
             ...(serialRuntime ? { serial: serialRuntime.card } : {}),
+            gateways: gateways.map((g) => g.card()),
           },
         );
         record('lab.start', {
           scenario: scenario.name,
           seed,
           labId: plan.labId,
-          card: { mqtt: card.mqtt, coap: card.coap, modbus: card.modbus },
+          card: {
+            mqtt: card.mqtt,
+            coap: card.coap,
+            modbus: card.modbus,
+            ...(card.gateways ? { gateways: card.gateways } : {}),
+          },
         });
         faultSchedule.scheduleScenario(scenario.faults, directory.idOf);
         activity.start();
@@ -283,7 +319,10 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
       state = 'stopping';
       for (const t of timers) clock.clear(t);
       timers.length = 0;
-      const results = await Promise.allSettled(closers.reverse().map((c) => c()));
+      const results = [
+        ...(await Promise.allSettled(gatewayClosers.map((c) => c()))),
+        ...(await Promise.allSettled(closers.reverse().map((c) => c()))),
+      ];
       for (const r of results)
         if (r.status === 'rejected')
           logger.warn('closing a server failed', { err: String(r.reason) });

@@ -12,6 +12,7 @@ import type { Problem } from './errors.js';
 import { LabError } from './errors.js';
 import { checkScenario } from './scenario-checks.js';
 import { serialDeviceSchemas } from './scenario-serial.js';
+import { GatewaySpec, checkGateways } from './scenario-gateway.js';
 
 const name = z
   .string()
@@ -191,9 +192,12 @@ export const Scenario = z
     devices: z.array(DeviceSpec).max(200),
     serial: z.array(SerialDeviceSpec).max(64).default([]),
     faults: z.array(FaultSpec).default([]),
+    /** Edge gateways polling the serial lines into MQTT (docs/gateway.md). */
+    gateways: z.array(GatewaySpec).max(8).default([]),
   })
   .strict()
-  .superRefine(checkScenario);
+  .superRefine(checkScenario)
+  .superRefine((s, ctx) => checkGateways(s, ctx));
 
 export type Scenario = z.infer<typeof Scenario>;
 export type DeviceSpec = z.infer<typeof DeviceSpec>;

@@ -84,6 +84,8 @@ describe('iotlab CLI', () => {
         '0',
         '--serial-port',
         '0',
+        '--gateway-port',
+        '0',
         '--card',
         cardFile,
         '--evidence',

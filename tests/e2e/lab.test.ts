@@ -56,13 +56,10 @@ describe('lab runtime over real sockets', () => {
     await c.subscribeAsync(`${card.mqtt.topicPrefix}/#`);
     const mqttDevices = card.devices.filter((d) => d.mqtt);
     await waitFor(
-      () =>
-        got.filter((m) => m.topic.endsWith('/status')).length >= mqttDevices.length || undefined,
+      () => got.filter((m) => isDeviceStatus(m.topic)).length >= mqttDevices.length || undefined,
     );
     expect(
-      got
-        .filter((m) => m.topic.endsWith('/status'))
-        .every((m) => m.payload === 'online' && m.retain),
+      got.filter((m) => isDeviceStatus(m.topic)).every((m) => m.payload === 'online' && m.retain),
     ).toBe(true);
 
     clock.advance(1000);
@@ -232,3 +229,8 @@ describe('determinism', () => {
     }
   });
 });
+
+/** A device's `<prefix>/<id>/status` (the gateway's `<prefix>/gw/<name>/status` is JSON). */
+function isDeviceStatus(topic: string): boolean {
+  return topic.endsWith('/status') && !topic.includes('/gw/');
+}

@@ -23,7 +23,12 @@ let card: LabCard;
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
-  lab = createLab(loadScenario('greenhouse').scenario, { seed: 31, clock: new RealClock() });
+  // No gateway: these tests are the host of every line (the greenhouse's gw1 would hold two).
+  lab = createLab(loadScenario('greenhouse').scenario, {
+    seed: 31,
+    clock: new RealClock(),
+    gateways: false,
+  });
   card = await lab.start();
 });
 afterAll(async () => {

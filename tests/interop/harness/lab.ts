@@ -40,7 +40,15 @@ export interface RunningLab {
   model(deviceId: string): DeviceModel;
 }
 
-export async function startLab(opts: { seed: number; speed?: number }): Promise<RunningLab> {
+/**
+ * `gateway: true` starts the scenario's edge gateways; by default they are off, because the
+ * other interop tests count every request the lab's devices record and a gateway adds its own.
+ */
+export async function startLab(opts: {
+  seed: number;
+  speed?: number;
+  gateway?: boolean;
+}): Promise<RunningLab> {
   const dir = mkdtempSync(join(tmpdir(), 'iotlab-interop-'));
   const cardPath = join(dir, 'card.json');
   const evidencePath = join(dir, 'evidence.jsonl');
@@ -61,6 +69,9 @@ export async function startLab(opts: { seed: number; speed?: number }): Promise<
       '0',
       '--serial-port',
       '0',
+      '--gateway-port',
+      '0',
+      ...(opts.gateway ? [] : ['--no-gateway']),
     ],
     ...['--evidence', evidencePath, '--card', cardPath, '--seed', String(opts.seed)],
     ...['--speed', String(opts.speed ?? 1), '--log-level', 'warn'],
