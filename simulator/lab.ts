@@ -63,6 +63,8 @@ export interface LabDeps {
   ports?: LabPorts;
   /** JSONL evidence file; without it evidence is kept for subscribers only. */
   evidencePath?: string;
+  /** Append to an existing evidence file, continuing its hash chain (server restarts). */
+  resumeEvidence?: boolean;
   candidate?: string;
   /** Transports of serial devices: TCP base port, PTY directory, real ports. */
   serial?: SerialOptions;
@@ -119,6 +121,7 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
     clock,
     path: deps.evidencePath,
     candidate: deps.candidate,
+    ...(deps.resumeEvidence ? { resume: true } : {}),
     logger,
   });
   const record = recorder.record;
