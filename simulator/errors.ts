@@ -9,6 +9,8 @@ export const ErrorCodes = {
   SCENARIO_NOT_FOUND: 1001,
   SCENARIO_PARSE: 1002,
   SCENARIO_INVALID: 1003,
+  PAPER_INVALID: 1004,
+  ROSTER_INVALID: 1005,
   PROTOCOL_MALFORMED: 2001,
   PROTOCOL_LISTEN: 2002,
   TOOL_MISSING: 2003,
@@ -18,6 +20,15 @@ export const ErrorCodes = {
   FAULT_UNKNOWN: 3003,
   LAB_STATE: 3004,
   EVIDENCE_IO: 3005,
+  GRADER_UNAVAILABLE: 4001,
+  API_BAD_REQUEST: 5001,
+  API_UNAUTHORIZED: 5002,
+  API_FORBIDDEN: 5003,
+  API_NOT_FOUND: 5004,
+  SESSION_STATE: 5005,
+  STORE_IO: 5006,
+  PORT_RANGE: 5007,
+  API_RATE_LIMITED: 5008,
   USAGE: 9001,
 } as const;
 
@@ -87,7 +98,19 @@ export function httpStatusOf(err: unknown): number {
       return 400;
     case 3:
       return err.codeName === 'DEVICE_UNKNOWN' || err.codeName === 'FAULT_UNKNOWN' ? 404 : 409;
+    case 5:
+      return apiStatus[err.codeName] ?? 500;
     default:
       return 500;
   }
 }
+
+const apiStatus: Partial<Record<ErrorCodeName, number>> = {
+  API_BAD_REQUEST: 400,
+  API_UNAUTHORIZED: 401,
+  API_FORBIDDEN: 403,
+  API_NOT_FOUND: 404,
+  SESSION_STATE: 409,
+  PORT_RANGE: 409,
+  API_RATE_LIMITED: 429,
+};

@@ -11,7 +11,15 @@
  * lab runs on a manual clock.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import type { Clock } from './clock.js';
 import { LabError } from './errors.js';
@@ -66,6 +74,11 @@ export interface RecorderOptions {
   candidate?: string;
   flushMs?: number;
   logger?: Logger;
+  /**
+   * Continue the chain of an existing file (a restarted exam server): seq and prev follow its
+   * last complete line, and a partial last line (cut off by a crash) is removed first.
+   */
+  resume?: boolean;
 }
 
 export class EvidenceRecorder {
@@ -89,6 +102,7 @@ export class EvidenceRecorder {
     if (this.path) {
       try {
         mkdirSync(dirname(this.path), { recursive: true });
+        if (options.resume) this.resumeFrom(this.path);
         this.fd = openSync(this.path, 'a');
       } catch (err) {
         throw new LabError('EVIDENCE_IO', `cannot open evidence file ${this.path}`, {
@@ -98,6 +112,24 @@ export class EvidenceRecorder {
       this.timer = setInterval(() => this.flush(), options.flushMs ?? 250);
       this.timer.unref();
     }
+  }
+
+  private resumeFrom(path: string): void {
+    if (!existsSync(path)) return;
+    const text = readFileSync(path, 'utf8');
+    const end = text.lastIndexOf('\n') + 1;
+    if (end < text.length) {
+      this.logger.warn('evidence: dropping a partial last line', { path });
+      truncateSync(path, Buffer.byteLength(text.slice(0, end)));
+    }
+    const lines = text.slice(0, end).split('\n').slice(0, -1);
+    const last = lines.at(-1);
+    if (last === undefined) return;
+    const { events, problems } = parseEvidence(lines.join('\n'));
+    if (problems.length > 0)
+      this.logger.error('evidence: the file being resumed has problems', { path, problems });
+    this.seq = (events.at(-1)?.seq ?? -1) + 1;
+    this.prev = sha256(last);
   }
 
   /** Number of events recorded so far. */

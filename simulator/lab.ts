@@ -34,6 +34,18 @@ import type { SerialOptions, SerialRuntime } from './serial-runtime.js';
 import { createByteDevices, startSerialDevices } from './serial-runtime.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
 import { startScenarioGateways } from './gateway-runtime.js';
+import type { RecordFn } from './evidence.js';
+
+/**
+ * Gives a lab an MQTT broker it does not own (exam sessions: one broker, one tenant per
+ * candidate). The lab calls it once in start() with its recorder and topic prefix, publishes
+ * through the result and calls its close() on stop, which must detach the lab only.
+ */
+export type BrokerProvider = (ctx: {
+  record: RecordFn;
+  topicPrefix: string;
+  logger: Logger;
+}) => Promise<MqttBroker>;
 
 export interface LabPorts {
   mqtt?: number;
@@ -55,6 +67,8 @@ export interface LabDeps {
   ports?: LabPorts;
   /** JSONL evidence file; without it evidence is kept for subscribers only. */
   evidencePath?: string;
+  /** Append to an existing evidence file, continuing its hash chain (server restarts). */
+  resumeEvidence?: boolean;
   candidate?: string;
   /** Transports of serial devices: TCP base port, PTY directory, real ports. */
   serial?: SerialOptions;
@@ -65,6 +79,10 @@ export interface LabDeps {
    * candidate's own host (a gateway holds the TCP port of each line it polls). Default true.
    */
   gateways?: boolean;
+  /** An external (shared) broker; without it the lab runs its own on `ports.mqtt`. */
+  broker?: BrokerProvider;
+  /** Overrides the scenario's topic prefix (exam sessions give each candidate their own). */
+  topicPrefix?: string;
 }
 
 export interface FaultRequest {
@@ -103,12 +121,16 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
   const clock = deps.clock ?? new RealClock();
   const logger = deps.logger ?? silentLogger;
   const host = deps.host ?? '127.0.0.1';
-  const plan = planLab(scenario, seed);
+  const plan = planLab(
+    deps.topicPrefix === undefined ? scenario : { ...scenario, topicPrefix: deps.topicPrefix },
+    seed,
+  );
   const faults = new FaultBook();
   const recorder = new EvidenceRecorder({
     clock,
     path: deps.evidencePath,
     candidate: deps.candidate,
+    ...(deps.resumeEvidence ? { resume: true } : {}),
     logger,
   });
   const record = recorder.record;
@@ -189,14 +211,16 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
       state = 'starting';
       const ports = deps.ports ?? {};
       try {
-        broker = await createMqttBroker({
-          host,
-          port: ports.mqtt ?? 0,
-          ...(ports.ws === null ? {} : { wsPort: ports.ws ?? 0 }),
-          record,
-          logger,
-          ...(scenario.mqtt ? { credentials: scenario.mqtt } : {}),
-        });
+        broker = deps.broker
+          ? await deps.broker({ record, topicPrefix: plan.topicPrefix, logger })
+          : await createMqttBroker({
+              host,
+              port: ports.mqtt ?? 0,
+              ...(ports.ws === null ? {} : { wsPort: ports.ws ?? 0 }),
+              record,
+              logger,
+              ...(scenario.mqtt ? { credentials: scenario.mqtt } : {}),
+            });
         closers.push(() => broker!.close());
         broker.onClientMessage(activity.onClientMessage);
 

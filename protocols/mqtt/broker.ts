@@ -285,14 +285,14 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
   };
 }
 
-function toBuffer(p: unknown): Buffer {
+export function toBuffer(p: unknown): Buffer {
   if (Buffer.isBuffer(p)) return p;
   if (typeof p === 'string') return Buffer.from(p);
   return Buffer.alloc(0);
 }
 
 /** `ip:port` of a client, over TCP or WebSocket. */
-function socketPeer(client: Client): string | undefined {
+export function socketPeer(client: Client): string | undefined {
   const sock = (client.req?.socket ?? client.conn) as Partial<Socket> | undefined;
   if (!sock || sock.remoteAddress === undefined) return undefined;
   return `${sock.remoteAddress}:${sock.remotePort}`;
@@ -304,7 +304,7 @@ function socketPeer(client: Client): string | undefined {
  * tick and uncorking on the next tick hands the whole tick's output to the kernel in one writev.
  * Order and backpressure are unchanged (`write` still returns false past the high-water mark).
  */
-function coalesceWrites(socket: Socket): void {
+export function coalesceWrites(socket: Socket): void {
   const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
   let corked = false;
   const uncork = (): void => {

@@ -1,0 +1,208 @@
+/**
+ * Exam-session commands of the `iotlab` CLI: serve, papers, session create, session export.
+ * Registered on the program by `registerSessionCommands` so program.ts only gains one call.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { LabError } from '../simulator/errors.js';
+import type { LogLevel } from '../simulator/logger.js';
+import { createLogger } from '../simulator/logger.js';
+import { scoreSheet, scoreSheetCsv } from '../server/export.js';
+import { WEIGHT_TABLE, listPapers, loadPaper } from '../server/papers.js';
+import { parseRoster } from '../server/roster.js';
+import { serve } from '../server/serve.js';
+import { DEFAULT_PORT_RANGE, createSession, parsePortRange } from '../server/sessions.js';
+import { Store } from '../server/store.js';
+import type { CliIo } from './program.js';
+
+const port = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError(`${name} must be a port number 0-65535`);
+  return n;
+};
+const range = (v: string) => {
+  try {
+    return parsePortRange(v);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+};
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new LabError('USAGE', `cannot read ${file}`, { cause: String(err) });
+  }
+}
+
+function writeAtomic(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp`, text);
+  renameSync(`${file}.tmp`, file);
+}
+
+export function registerSessionCommands(
+  program: Command,
+  io: CliIo,
+  setExit: (code: number) => void,
+): void {
+  program
+    .command('serve')
+    .description(
+      'run the exam server: API, shared MQTT broker, every running session / 启动考试服务',
+    )
+    .option('--data <dir>', 'data directory (SQLite + evidence)', 'iotlab-data')
+    .option('--host <host>', 'address for the API, the broker and the labs', '127.0.0.1')
+    .option('--port <port>', 'HTTP API port', port('--port'), 8080)
+    .option(
+      '--mqtt-port <port>',
+      'shared MQTT broker port (0 = any free)',
+      port('--mqtt-port'),
+      1883,
+    )
+    .option('--ws-port <port>', 'MQTT over WebSocket port', port('--ws-port'))
+    .option('--port-range <from-to>', "ports for candidates' CoAP/Modbus/serial", range)
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .choices(['debug', 'info', 'warn', 'error', 'silent'])
+        .default('info'),
+    )
+    .action(
+      async (o: {
+        data: string;
+        host: string;
+        port: number;
+        mqttPort: number;
+        wsPort?: number;
+        portRange?: { from: number; to: number };
+        logLevel: LogLevel;
+      }) => {
+        const logger = createLogger(o.logLevel, (l) => io.stderr(l + '\n'));
+        const adminPassword = process.env.IOTLAB_ADMIN_PASSWORD;
+        const server = await serve({
+          dataDir: resolve(o.data),
+          host: o.host,
+          port: o.port,
+          mqttPort: o.mqttPort,
+          ...(o.wsPort !== undefined ? { wsPort: o.wsPort } : {}),
+          ...(o.portRange ? { portRange: o.portRange } : {}),
+          ...(adminPassword ? { adminPassword } : {}),
+          logger,
+        });
+        io.stdout(`iotlab serve: API ${server.url}  MQTT port ${server.mqttPort}\n`);
+        await new Promise<void>((done) => {
+          if (io.signal?.aborted) return done();
+          io.signal?.addEventListener('abort', () => done(), { once: true });
+        });
+        await server.close();
+        setExit(0);
+      },
+    );
+
+  program
+    .command('papers')
+    .description('list the built-in papers / 列出内置试卷')
+    .option('--json', 'machine-readable output')
+    .action((o: { json?: boolean }) => {
+      const papers = listPapers();
+      if (o.json) return io.stdout(JSON.stringify(papers, null, 2) + '\n');
+      for (const p of papers) {
+        io.stdout(
+          `${p.id.padEnd(8)} ${p.title.zh} / ${p.title.en}  (${p.durationMin} min, pass ${p.passMark})\n`,
+        );
+        for (const fn of Object.keys(WEIGHT_TABLE[`${p.level}.${p.direction}`] ?? {})) {
+          const tasks = p.tasks.filter((t) => t.function === fn);
+          const sum = tasks.reduce((s, t) => s + t.points, 0);
+          io.stdout(`  ${fn} ${sum}: ${tasks.map((t) => `${t.id} ${t.points}`).join(', ')}\n`);
+        }
+      }
+    });
+
+  const session = program.command('session').description('exam sessions / 考试场次');
+  session
+    .command('create')
+    .description('create a session; prints its id on the last line / 创建考试场次')
+    .requiredOption('--data <dir>', 'data directory')
+    .requiredOption('--paper <id|file>', 'built-in paper id or paper YAML file')
+    .requiredOption('--roster <file>', 'roster CSV: id,name[,seat][,ip]')
+    .addOption(
+      new Option('--mode <mode>', 'session mode')
+        .choices(['exam', 'practice', 'lab'])
+        .makeOptionMandatory(),
+    )
+    .option('--starts <iso>', 'start time (default now)')
+    .option('--duration <min>', "minutes (default: the paper's)", (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('--duration: minutes ≥ 1');
+      return n;
+    })
+    .option(
+      '--port-range <from-to>',
+      `candidate ports (default ${DEFAULT_PORT_RANGE.from}-${DEFAULT_PORT_RANGE.to})`,
+      range,
+    )
+    .action(
+      async (o: {
+        data: string;
+        paper: string;
+        roster: string;
+        mode: 'exam' | 'practice' | 'lab';
+        starts?: string;
+        duration?: number;
+        portRange?: { from: number; to: number };
+      }) => {
+        const paper = loadPaper(o.paper);
+        const roster = parseRoster(readText(o.roster), o.roster);
+        const store = new Store(resolve(o.data));
+        try {
+          const created = await createSession(store, {
+            paper,
+            roster,
+            mode: o.mode,
+            ...(o.starts ? { startsAt: o.starts } : {}),
+            ...(o.duration ? { durationMin: o.duration } : {}),
+            ...(o.portRange ? { portRange: o.portRange } : {}),
+            actor: 'cli',
+          });
+          io.stdout(
+            `session with ${created.candidates.length} candidates, paper ${paper.id}, mode ${o.mode}\n`,
+          );
+          io.stdout(`${created.id}\n`);
+        } finally {
+          store.close();
+        }
+      },
+    );
+  session
+    .command('export')
+    .description('export the score sheet / 导出成绩表')
+    .argument('<id>', 'session id')
+    .requiredOption('--data <dir>', 'data directory')
+    .addOption(
+      new Option('--format <format>', 'file format').choices(['csv', 'json']).default('csv'),
+    )
+    .addOption(new Option('--lang <lang>', 'column language').choices(['zh', 'en']).default('zh'))
+    .requiredOption('--out <file>', 'output file')
+    .action(
+      (id: string, o: { data: string; format: 'csv' | 'json'; lang: 'zh' | 'en'; out: string }) => {
+        const store = new Store(resolve(o.data));
+        try {
+          const sheet = scoreSheet(store, id);
+          writeAtomic(
+            resolve(o.out),
+            o.format === 'csv'
+              ? scoreSheetCsv(sheet, o.lang)
+              : JSON.stringify(sheet, null, 2) + '\n',
+          );
+          store.audit('cli', 'session.export', id, { format: o.format, out: o.out });
+          io.stdout(`${o.out}: ${sheet.rows.length} candidates\n`);
+        } finally {
+          store.close();
+        }
+      },
+    );
+}

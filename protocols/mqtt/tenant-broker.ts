@@ -1,0 +1,321 @@
+/**
+ * One MQTT broker for many candidates (exam sessions): aedes on TCP and WebSocket where every
+ * client logs in as a tenant (a candidate) and is confined to that tenant's topic prefix.
+ *
+ * Isolation rules, each enforced by an aedes hook:
+ * - CONNECT: the username names the tenant, the password is checked by the tenant's own
+ *   `checkPassword` (scrypt in the session store). A client id belongs to the first tenant that
+ *   used it, so nobody can take over another candidate's connection or persistent session.
+ * - SUBSCRIBE: a filter is granted only if it is the prefix itself or lies under `prefix/`
+ *   (wildcards after it are fine). `#`, `+/…`, `$SYS/…` and other prefixes get SUBACK 0x80
+ *   (MQTT 3.1.1 §3.9.3, MQTT 5 §3.9.3 reason 0x87).
+ * - PUBLISH (and wills): only under the prefix; otherwise the client is disconnected, as MQTT
+ *   3.1.1 has no negative PUBACK (§3.3.5).
+ * - Delivery: `authorizeForward` drops any message outside the receiving tenant's prefix, so even
+ *   a retained or queued message can never cross tenants (defence in depth behind SUBSCRIBE).
+ *
+ * Evidence: every event of an authenticated client goes to its tenant's recorder with the peer
+ * address; events that belong to nobody (failed logins, protocol errors before CONNECT) go to
+ * `recordUnrouted`, so one candidate's attempts never change another candidate's evidence.
+ */
+import { Aedes } from 'aedes';
+import type { AedesPublishPacket, Client } from 'aedes';
+import type { IncomingMessage } from 'node:http';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import { LabError } from '../../simulator/errors.js';
+import type { RecordFn } from '../../simulator/evidence.js';
+import { payloadView } from '../../simulator/evidence.js';
+import type { Logger } from '../../simulator/logger.js';
+import { closeServer, listen } from '../listen.js';
+import type { InboundMessage, MqttBroker } from './broker.js';
+import { coalesceWrites, socketPeer, toBuffer } from './broker.js';
+
+export interface TenantSpec {
+  /** Candidate id; also what `recordUnrouted` names when a login as this tenant fails. */
+  id: string;
+  username: string;
+  checkPassword(password: Buffer): Promise<boolean>;
+  /** Topic prefix without a trailing slash and without wildcards, e.g. `iotlab/c001`. */
+  topicPrefix: string;
+  record: RecordFn;
+}
+
+export interface TenantBrokerOptions {
+  host: string;
+  port: number;
+  wsPort?: number;
+  logger: Logger;
+  /** Events that belong to no tenant: failed logins, protocol errors before CONNECT. */
+  recordUnrouted: RecordFn;
+}
+
+export interface TenantBroker {
+  readonly host: string;
+  readonly port: number;
+  readonly wsPort: number | undefined;
+  /** Registers a tenant and returns the broker as its lab sees it. */
+  addTenant(spec: TenantSpec): MqttBroker;
+  close(): Promise<void>;
+}
+
+interface Tenant {
+  spec: TenantSpec;
+  handlers: ((msg: InboundMessage) => void)[];
+  clients: Set<Client>;
+}
+
+/** True when `filter` (or topic) is the prefix itself or lies below it. */
+export function underPrefix(filter: string, prefix: string): boolean {
+  return filter === prefix || filter.startsWith(`${prefix}/`);
+}
+
+export async function createTenantBroker(opts: TenantBrokerOptions): Promise<TenantBroker> {
+  const { logger, recordUnrouted } = opts;
+  const tenantsByUser = new Map<string, Tenant>();
+  const tenantOf = new WeakMap<Client, Tenant>();
+  const clientIdOwner = new Map<string, Tenant>();
+  const peers = new WeakMap<Client, string>();
+  const connectPackets = new WeakMap<Client, Record<string, unknown>>();
+  const peerOf = (c: Client | null | undefined) =>
+    c ? (peers.get(c) ?? socketPeer(c)) : undefined;
+  const recordFor = (c: Client | null | undefined): RecordFn =>
+    (c && tenantOf.get(c)?.spec.record) ?? recordUnrouted;
+
+  const broker = await Aedes.createBroker({
+    heartbeatInterval: 60_000,
+    preConnect: (client, packet, done) => {
+      connectPackets.set(client, {
+        clientId: packet.clientId,
+        protocolVersion: packet.protocolVersion,
+        clean: packet.clean,
+        keepalive: packet.keepalive,
+        username: packet.username,
+        ...(packet.will ? { will: { topic: packet.will.topic, qos: packet.will.qos } } : {}),
+      });
+      done(null, true);
+    },
+    authenticate: (client, username, password, done) => {
+      const refuse = (returnCode: 2 | 4 | 5, why: string) => {
+        recordUnrouted('mqtt.connect', {
+          peer: peerOf(client),
+          ...connectPackets.get(client),
+          accepted: false,
+          returnCode,
+          error: why,
+        });
+        done(Object.assign(new Error(why), { returnCode }), false);
+      };
+      const tenant = username === undefined ? undefined : tenantsByUser.get(username);
+      if (!tenant || password === undefined) return refuse(4, 'bad username or password');
+      tenant.spec.checkPassword(Buffer.from(password)).then(
+        (ok) => {
+          if (!ok) return refuse(4, 'bad username or password');
+          const owner = clientIdOwner.get(client.id);
+          if (owner && owner !== tenant) return refuse(2, 'client id in use by another candidate');
+          clientIdOwner.set(client.id, tenant);
+          tenantOf.set(client, tenant);
+          tenant.clients.add(client);
+          done(null, true);
+        },
+        (err: unknown) => {
+          logger.error('password check failed', { err: String(err) });
+          refuse(5, 'password check failed');
+        },
+      );
+    },
+    authorizeSubscribe: (client, sub, done) => {
+      const tenant = client ? tenantOf.get(client) : undefined;
+      if (tenant && underPrefix(sub.topic, tenant.spec.topicPrefix)) return done(null, sub);
+      recordFor(client)('mqtt.subscribe', {
+        peer: peerOf(client),
+        clientId: client?.id,
+        action: 'subscribe',
+        subscriptions: [{ topic: sub.topic, qos: sub.qos }],
+        denied: true,
+      });
+      done(null, null); // SUBACK 0x80
+    },
+    authorizePublish: (client, packet, done) => {
+      const tenant = client ? tenantOf.get(client) : undefined;
+      if (tenant && underPrefix(packet.topic, tenant.spec.topicPrefix)) return done(null);
+      recordFor(client)('mqtt.publish', {
+        peer: peerOf(client),
+        origin: 'client',
+        clientId: client?.id,
+        topic: packet.topic,
+        qos: packet.qos,
+        retain: packet.retain,
+        payload: payloadView(toBuffer(packet.payload)),
+        denied: true,
+      });
+      done(new Error(`publishing to ${packet.topic} is not allowed`));
+    },
+    authorizeForward: (client, packet) => {
+      const tenant = tenantOf.get(client);
+      return tenant && underPrefix(packet.topic, tenant.spec.topicPrefix) ? packet : null;
+    },
+  });
+
+  broker.on('clientReady', (client) => {
+    recordFor(client)('mqtt.connect', {
+      peer: peerOf(client),
+      ...connectPackets.get(client),
+      clientId: client.id,
+      accepted: true,
+    });
+  });
+  const gone = new WeakSet<Client>();
+  const causes = new WeakMap<Client, { reason: string; error?: string }>();
+  broker.on('clientError', (client, err) => {
+    logger.debug('mqtt client error', { clientId: client.id, err: err.message });
+    if (!causes.has(client)) causes.set(client, { reason: 'error', error: err.message });
+  });
+  broker.on('keepaliveTimeout', (client) => causes.set(client, { reason: 'keepalive-timeout' }));
+  broker.on('clientDisconnect', (client) => {
+    gone.add(client);
+    const clean = (client as Client & { _disconnected?: boolean })._disconnected === true;
+    const cause = causes.get(client) ?? { reason: clean ? 'client' : 'closed' };
+    recordFor(client)('mqtt.disconnect', { peer: peerOf(client), clientId: client.id, ...cause });
+    tenantOf.get(client)?.clients.delete(client);
+  });
+  broker.on('connectionError', (client, err) => {
+    logger.debug('mqtt connection error', { err: err.message });
+    recordFor(client)('mqtt.disconnect', {
+      peer: peerOf(client),
+      clientId: client.id ?? null,
+      reason: 'protocol-error',
+      error: err.message,
+    });
+  });
+  broker.on('subscribe', (subs, client) => {
+    recordFor(client)('mqtt.subscribe', {
+      peer: peerOf(client),
+      clientId: client.id,
+      action: 'subscribe',
+      subscriptions: subs.map((s) => ({ topic: s.topic, qos: s.qos })),
+    });
+  });
+  broker.on('unsubscribe', (topics, client) => {
+    if (gone.has(client)) return;
+    recordFor(client)('mqtt.subscribe', {
+      peer: peerOf(client),
+      clientId: client.id,
+      action: 'unsubscribe',
+      topics,
+    });
+  });
+  broker.on('publish', (packet: AedesPublishPacket, client: Client | null) => {
+    if (!client) return; // device publishes are recorded by the tenant's publish()
+    const tenant = tenantOf.get(client);
+    if (!tenant) return;
+    const payload = toBuffer(packet.payload);
+    tenant.spec.record('mqtt.publish', {
+      peer: peerOf(client),
+      origin: 'client',
+      clientId: client.id,
+      topic: packet.topic,
+      qos: packet.qos,
+      retain: packet.retain,
+      payload: payloadView(payload),
+    });
+    const msg = { topic: packet.topic, payload, qos: packet.qos, retain: packet.retain };
+    for (const h of tenant.handlers) {
+      try {
+        h({ ...msg, clientId: client.id });
+      } catch (err) {
+        logger.error('mqtt message handler failed', { topic: packet.topic, err: String(err) });
+      }
+    }
+  });
+
+  const sockets = new Set<Socket>();
+  const tcp: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', (err) => logger.debug('mqtt socket error', { err: err.message }));
+    coalesceWrites(socket);
+    peers.set(broker.handle(socket), `${socket.remoteAddress}:${socket.remotePort}`);
+  });
+  const http = createHttpServer((_req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n');
+  });
+  const wss = new WebSocketServer({
+    server: http,
+    handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
+  });
+  wss.on('connection', (ws, req: IncomingMessage) => {
+    const stream = createWebSocketStream(ws);
+    stream.on('error', (err) => logger.debug('mqtt ws stream error', { err: err.message }));
+    peers.set(broker.handle(stream, req), `${req.socket.remoteAddress}:${req.socket.remotePort}`);
+  });
+  let port: number;
+  let wsPort: number | undefined;
+  try {
+    port = await listen(tcp, opts.port, opts.host);
+    if (opts.wsPort !== undefined) wsPort = await listen(http, opts.wsPort, opts.host);
+  } catch (err) {
+    if (tcp.listening) await closeServer(tcp);
+    broker.close();
+    throw new LabError('PROTOCOL_LISTEN', `MQTT cannot listen on ${opts.host}: ${String(err)}`);
+  }
+
+  return {
+    host: opts.host,
+    port,
+    wsPort,
+    addTenant(spec) {
+      if (tenantsByUser.has(spec.username))
+        throw new LabError('LAB_STATE', `MQTT user ${spec.username} is already registered`);
+      if (/[+#]/.test(spec.topicPrefix) || spec.topicPrefix.endsWith('/'))
+        throw new LabError('LAB_STATE', `bad topic prefix ${spec.topicPrefix}`);
+      const tenant: Tenant = { spec, handlers: [], clients: new Set() };
+      tenantsByUser.set(spec.username, tenant);
+      return {
+        host: opts.host,
+        port,
+        wsPort,
+        publish(topic, payload, o) {
+          const buf = typeof payload === 'string' ? Buffer.from(payload) : payload;
+          spec.record('mqtt.publish', {
+            origin: 'device',
+            device: o.device,
+            topic,
+            qos: o.qos,
+            retain: o.retain,
+            payload: payloadView(buf),
+          });
+          return new Promise<void>((resolve) => {
+            broker.publish(
+              { cmd: 'publish', topic, payload: buf, qos: o.qos, retain: o.retain, dup: false },
+              (err) => {
+                if (err) logger.warn('mqtt publish failed', { topic, err: err.message });
+                resolve();
+              },
+            );
+          });
+        },
+        onClientMessage(handler) {
+          tenant.handlers.push(handler);
+        },
+        connectedClients: () => tenant.clients.size,
+        // Detaches the tenant: its clients are disconnected and it can no longer log in.
+        async close() {
+          tenantsByUser.delete(spec.username);
+          await Promise.all(
+            [...tenant.clients].map((c) => new Promise<void>((r) => c.close(() => r()))),
+          );
+        },
+      };
+    },
+    async close() {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      for (const s of sockets) s.destroy();
+      await Promise.all([closeServer(tcp), wsPort !== undefined ? closeServer(http) : undefined]);
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,345 @@
+/**
+ * The exam server's REST API (fastify), built by a factory apart from listen() so tests can use
+ * `app.inject()`. Every body and parameter is checked with zod; a bad one gets 400 with every
+ * problem listed. Logins set an httpOnly, SameSite=Strict cookie holding a random token whose
+ * SHA-256 is in the store. State-changing requests must be JSON (or carry `x-iotlab-csrf`), which
+ * a cross-site form cannot send: CSRF protection on top of SameSite.
+ */
+import cookie from '@fastify/cookie';
+import Fastify from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { LabError, httpStatusOf } from '../simulator/errors.js';
+import type { Logger } from '../simulator/logger.js';
+import { candidatePassword } from './derive.js';
+import { scoreSheet, scoreSheetCsv } from './export.js';
+import type { Grader } from './grading.js';
+import { Paper, listPapers, loadPaper } from './papers.js';
+import { verifyPassword } from './passwords.js';
+import { parseRoster } from './roster.js';
+import type { SessionRuntime } from './runtime.js';
+import { createSession } from './sessions.js';
+import type { PortRange } from './sessions.js';
+import type { Role, Store, WebSession } from './store.js';
+
+export interface ServerDeps {
+  store: Store;
+  runtime: SessionRuntime;
+  logger: Logger;
+  grader: Grader;
+  portRange?: PortRange;
+  /** Set the cookie's Secure flag (behind HTTPS). */
+  secureCookies?: boolean;
+}
+
+const COOKIE = 'iotlab_session';
+const TTL_MS = 12 * 3600_000;
+
+function parse<T>(schema: z.ZodType<T>, data: unknown, where: string): T {
+  const r = schema.safeParse(data);
+  if (r.success) return r.data;
+  throw new LabError(
+    'API_BAD_REQUEST',
+    `invalid ${where}`,
+    {},
+    r.error.issues.map((i) => ({
+      path: [where, ...i.path.map(String)].join('.'),
+      message: i.message,
+    })),
+  );
+}
+
+const Login = z
+  .object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) })
+  .strict();
+const CandidateLogin = z
+  .object({
+    session: z.string().min(1).max(32),
+    candidate: z.string().min(1).max(32),
+    password: z.string().min(1).max(200),
+  })
+  .strict();
+const CreateSession = z
+  .object({
+    paper: z.union([z.string().min(1).max(64), z.unknown()]),
+    roster: z.string().min(1).max(1_000_000),
+    mode: z.enum(['exam', 'practice', 'lab']),
+    startsAt: z.iso.datetime({ offset: true }).optional(),
+    durationMin: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .optional(),
+  })
+  .strict();
+const SessionParams = z.object({ id: z.string().regex(/^[a-z0-9]{1,32}$/) }).strict();
+const ExportQuery = z
+  .object({
+    format: z.enum(['csv', 'json']).default('json'),
+    lang: z.enum(['zh', 'en']).default('zh'),
+  })
+  .strict();
+
+/** A tiny fixed-window limiter for logins: 10 failures per minute per address. */
+function loginLimiter() {
+  const fails = new Map<string, { n: number; until: number }>();
+  return {
+    check(ip: string): void {
+      const f = fails.get(ip);
+      if (f && f.until > Date.now() && f.n >= 10)
+        throw new LabError('API_RATE_LIMITED', 'too many failed logins; wait a minute');
+    },
+    fail(ip: string): void {
+      const f = fails.get(ip);
+      if (!f || f.until < Date.now()) fails.set(ip, { n: 1, until: Date.now() + 60_000 });
+      else f.n += 1;
+    },
+  };
+}
+
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const { store, runtime } = deps;
+  const app = Fastify({ logger: false, bodyLimit: 2_000_000 });
+  await app.register(cookie);
+  const limiter = loginLimiter();
+
+  app.setErrorHandler((err, _req, reply) => {
+    if (err instanceof LabError) {
+      const status = httpStatusOf(err);
+      if (status >= 500) deps.logger.error('api error', { err: err.message });
+      return reply.status(status).send({
+        error: { code: err.code, name: err.codeName, message: err.message, problems: err.problems },
+      });
+    }
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) deps.logger.error('api failure', { err: String(err) });
+    return reply.status(status).send({
+      error: {
+        code: status,
+        name: 'HTTP',
+        message: status >= 500 ? 'internal error' : String((err as Error).message),
+      },
+    });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply
+      .status(404)
+      .send({ error: { code: 404, name: 'HTTP', message: `no route ${req.method} ${req.url}` } }),
+  );
+
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return done();
+    const json = (req.headers['content-type'] ?? '').startsWith('application/json');
+    if (!json && req.headers['x-iotlab-csrf'] === undefined)
+      return done(
+        new LabError('API_FORBIDDEN', 'state-changing requests must be JSON or send x-iotlab-csrf'),
+      );
+    done();
+  });
+
+  const who = (req: FastifyRequest): WebSession | undefined => {
+    const token = req.cookies[COOKIE];
+    return token ? store.getWebSession(token) : undefined;
+  };
+  const need = (req: FastifyRequest, ...roles: Role[]): WebSession => {
+    const s = who(req);
+    if (!s) throw new LabError('API_UNAUTHORIZED', 'log in first');
+    if (!roles.includes(s.role))
+      throw new LabError('API_FORBIDDEN', `needs role ${roles.join(' or ')}`);
+    return s;
+  };
+  const setCookie = (
+    reply: { setCookie: (n: string, v: string, o: object) => unknown },
+    token: string,
+  ) =>
+    reply.setCookie(COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'strict',
+      path: '/',
+      secure: deps.secureCookies ?? false,
+      maxAge: TTL_MS / 1000,
+    });
+  const sessionOr404 = (id: string) => {
+    const s = store.getSession(id);
+    if (!s) throw new LabError('API_NOT_FOUND', `no session ${id}`);
+    return s;
+  };
+
+  app.get('/api/health', () => ({ ok: true, mqttPort: runtime.mqttPort }));
+
+  app.post('/api/login', async (req, reply) => {
+    limiter.check(req.ip);
+    const body = parse(Login, req.body, 'body');
+    const user = store.getUser(body.username);
+    if (!user || !(await verifyPassword(body.password, user.passwordHash))) {
+      limiter.fail(req.ip);
+      throw new LabError('API_UNAUTHORIZED', 'wrong username or password');
+    }
+    setCookie(
+      reply,
+      store.createWebSession({ role: user.role, subject: body.username, sessionId: null }, TTL_MS),
+    );
+    store.audit(body.username, 'login', null, { ip: req.ip });
+    return { role: user.role, username: body.username };
+  });
+
+  app.post('/api/candidate/login', async (req, reply) => {
+    limiter.check(req.ip);
+    const body = parse(CandidateLogin, req.body, 'body');
+    const c = store.candidate(body.session, body.candidate);
+    if (!c || !(await verifyPassword(body.password, c.passwordHash))) {
+      limiter.fail(req.ip);
+      throw new LabError('API_UNAUTHORIZED', 'wrong session, candidate id or password');
+    }
+    setCookie(
+      reply,
+      store.createWebSession({ role: 'candidate', subject: c.id, sessionId: c.sessionId }, TTL_MS),
+    );
+    return { role: 'candidate', candidate: c.id, session: c.sessionId };
+  });
+
+  app.post('/api/logout', (req, reply) => {
+    const token = req.cookies[COOKIE];
+    if (token) store.deleteWebSession(token);
+    reply.clearCookie(COOKIE, { path: '/' });
+    return { ok: true };
+  });
+
+  app.get('/api/papers', (req) => {
+    need(req, 'examiner', 'trainer');
+    return listPapers();
+  });
+
+  app.get('/api/sessions', (req) => {
+    need(req, 'examiner', 'trainer');
+    return store
+      .listSessions()
+      .map((s) => ({ ...s, paper: s.paper.id, running: runtime.isRunning(s.id) }));
+  });
+
+  app.post('/api/sessions', async (req, reply) => {
+    const me = need(req, 'examiner');
+    const body = parse(CreateSession, req.body, 'body');
+    const paper =
+      typeof body.paper === 'string'
+        ? loadBuiltinPaper(body.paper)
+        : parse(Paper, body.paper, 'paper');
+    const roster = parseRoster(body.roster, 'roster');
+    const created = await createSession(store, {
+      paper,
+      roster,
+      mode: body.mode,
+      ...(body.startsAt ? { startsAt: body.startsAt } : {}),
+      ...(body.durationMin ? { durationMin: body.durationMin } : {}),
+      ...(deps.portRange ? { portRange: deps.portRange } : {}),
+      actor: me.subject,
+    });
+    return reply.status(201).send(created);
+  });
+
+  app.get('/api/sessions/:id', (req) => {
+    need(req, 'examiner', 'trainer');
+    const { id } = parse(SessionParams, req.params, 'params');
+    const s = sessionOr404(id);
+    return {
+      ...s,
+      running: runtime.isRunning(id),
+      candidates: store.candidates(id).map((c) => ({
+        id: c.id,
+        name: c.name,
+        seat: c.seat ?? null,
+        ip: c.ip ?? null,
+        username: c.username,
+        topicPrefix: c.topicPrefix,
+        ports: {
+          coap: c.portBase,
+          modbus: c.portBase + 1,
+          serialFrom: c.portBase + 2,
+          count: c.portCount,
+        },
+      })),
+    };
+  });
+
+  app.post('/api/sessions/:id/start', async (req) => {
+    const me = need(req, 'examiner', 'trainer');
+    const { id } = parse(SessionParams, req.params, 'params');
+    const s = sessionOr404(id);
+    if (s.state === 'stopped') throw new LabError('SESSION_STATE', `session ${id} is stopped`);
+    await runtime.startLabs(id);
+    if (s.state !== 'running') store.setSessionState(id, 'running', me.subject);
+    return { id, state: 'running' };
+  });
+
+  app.post('/api/sessions/:id/stop', async (req) => {
+    const me = need(req, 'examiner', 'trainer');
+    const { id } = parse(SessionParams, req.params, 'params');
+    sessionOr404(id);
+    await runtime.stopLabs(id);
+    store.setSessionState(id, 'stopped', me.subject);
+    return { id, state: 'stopped' };
+  });
+
+  // Login slips: the only place a candidate's password leaves the server (derived, not stored).
+  app.get('/api/sessions/:id/slips', (req) => {
+    const me = need(req, 'examiner');
+    const { id } = parse(SessionParams, req.params, 'params');
+    const s = sessionOr404(id);
+    const secret = store.sessionSecret(id) ?? '';
+    store.audit(me.subject, 'session.slips', id, {});
+    return store.candidates(id).map((c) => ({
+      session: s.id,
+      candidate: c.id,
+      name: c.name,
+      seat: c.seat ?? null,
+      mqttUsername: c.username,
+      password: candidatePassword(secret, c.id),
+    }));
+  });
+
+  app.get('/api/sessions/:id/audit', (req) => {
+    need(req, 'examiner');
+    const { id } = parse(SessionParams, req.params, 'params');
+    sessionOr404(id);
+    return store.auditLog(id);
+  });
+
+  app.get('/api/sessions/:id/export', (req, reply) => {
+    need(req, 'examiner');
+    const { id } = parse(SessionParams, req.params, 'params');
+    const q = parse(ExportQuery, req.query, 'query');
+    const sheet = scoreSheet(store, id);
+    if (q.format === 'json') return sheet;
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="iotlab-${id}-scores.csv"`)
+      .send(scoreSheetCsv(sheet, q.lang));
+  });
+
+  app.get('/api/me', (req) => {
+    const me = need(req, 'candidate');
+    const sessionId = me.sessionId ?? '';
+    const s = sessionOr404(sessionId);
+    const c = store.candidate(sessionId, me.subject);
+    if (!c) throw new LabError('API_NOT_FOUND', 'candidate not found');
+    return {
+      candidate: { id: c.id, name: c.name, seat: c.seat ?? null },
+      session: { id: s.id, mode: s.mode, state: s.state, startsAt: s.startsAt, endsAt: s.endsAt },
+      paper: {
+        id: s.paper.id,
+        title: s.paper.title,
+        tasks: s.paper.tasks.map((t) => ({ id: t.id, points: t.points })),
+      },
+      card: runtime.card(sessionId, c) ?? null,
+    };
+  });
+
+  return app;
+}
+
+function loadBuiltinPaper(id: string) {
+  if (/[/.]/.test(id))
+    throw new LabError('API_BAD_REQUEST', 'paper: a built-in id or a paper object, not a path');
+  return loadPaper(id);
+}

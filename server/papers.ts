@@ -1,0 +1,179 @@
+/**
+ * Papers: the tasks of a practical exam with their points (百分制, pass at 60; standard §1.9.2).
+ * A paper names, for every task, the 职业功能 (occupational function) it assesses, so the points
+ * per function can be checked against the standard's 专业能力要求权重表 (§4.2), held here as data.
+ *
+ * The task bank (issue 6) is not merged yet: task ids are plain strings here, and a paper names
+ * the scenario every candidate's lab runs until tasks bring their own scenario builders.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { LabError } from '../simulator/errors.js';
+import type { Problem } from '../simulator/errors.js';
+import { builtinPapers } from './papers-builtin.js';
+
+export const LEVELS = ['L1', 'L2', 'L3'] as const;
+export const DIRECTIONS = ['EMB', 'APP', 'SYS', 'ALL'] as const;
+
+/** §4.2 专业能力要求权重表: percent per 职业功能, keyed by `<level>.<direction>`. */
+export const WEIGHT_TABLE: Record<string, Record<string, number>> = {
+  'L1.EMB': { 感知控制开发: 45, 物联网应用协议开发: 20, 物联网组网通信开发: 35 },
+  'L1.APP': { 物联网平台应用开发: 30, 物联网边缘计算系统应用开发: 40, 物联网移动应用开发: 30 },
+  'L1.SYS': {
+    物联网设备安装与调试: 35,
+    物联网系统部署: 30,
+    物联网系统运行与维护: 20,
+    物联网技术咨询与服务: 15,
+  },
+  'L2.EMB': { 感知控制开发: 40, 物联网应用协议开发: 20, 物联网组网通信开发: 40 },
+  'L2.APP': { 物联网平台应用开发: 35, 物联网边缘计算系统应用开发: 35, 物联网移动应用开发: 30 },
+  'L2.SYS': {
+    物联网系统规划与设计: 10,
+    物联网设备安装与调试: 10,
+    物联网系统部署: 30,
+    物联网系统运行与维护: 30,
+    物联网技术咨询与服务: 20,
+  },
+  'L3.ALL': {
+    物联网系统规划与设计: 30,
+    感知控制开发: 20,
+    物联网平台应用开发: 20,
+    物联网边缘计算系统应用开发: 20,
+    物联网技术咨询与服务: 10,
+  },
+};
+
+const i18n = z.object({ zh: z.string().min(1), en: z.string().min(1) }).strict();
+
+export const PaperTask = z
+  .object({
+    /** A task id of the task bank (issue 6), e.g. `emb-analog-sampling`. */
+    id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, . _ -'),
+    /** The 职业功能 of §4.2 this task counts towards. */
+    function: z.string().min(1),
+    points: z.number().int().positive().max(100),
+    /** Skill ids `<level>.<direction>.<function>.<content>.<item>` (DESIGN.md). */
+    skills: z.array(z.string().regex(/^L[123]\.(EMB|APP|SYS|ALL)\.\d+\.\d+\.\d+$/)).min(1),
+  })
+  .strict();
+
+export const Paper = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'letters, digits, _ and -'),
+    title: i18n,
+    level: z.enum(LEVELS),
+    direction: z.enum(DIRECTIONS),
+    /** §1.9.4: the practical exam lasts at least 150 minutes. */
+    durationMin: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(150),
+    passMark: z.number().int().min(0).max(100).default(60),
+    /** Built-in scenario name or YAML file every candidate's lab runs (until tasks do). */
+    scenario: z.string().min(1).default('greenhouse'),
+    tasks: z.array(PaperTask).min(1).max(50),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const total = p.tasks.reduce((s, t) => s + t.points, 0);
+    if (total !== 100)
+      ctx.addIssue({ code: 'custom', path: ['tasks'], message: `points sum to ${total}, not 100` });
+    const seen = new Set<string>();
+    p.tasks.forEach((t, i) => {
+      if (seen.has(t.id))
+        ctx.addIssue({ code: 'custom', path: ['tasks', i, 'id'], message: `task ${t.id} twice` });
+      seen.add(t.id);
+    });
+    const weights = WEIGHT_TABLE[`${p.level}.${p.direction}`];
+    if (!weights) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['direction'],
+        message: `the standard has no ${p.level} ${p.direction} direction`,
+      });
+      return;
+    }
+    p.tasks.forEach((t, i) => {
+      if (!(t.function in weights))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tasks', i, 'function'],
+          message: `"${t.function}" is not a function of ${p.level}.${p.direction} (${Object.keys(weights).join('、')})`,
+        });
+    });
+    for (const [fn, pct] of Object.entries(weights)) {
+      const got = p.tasks.filter((t) => t.function === fn).reduce((s, t) => s + t.points, 0);
+      if (got !== pct)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tasks'],
+          message: `${fn}: ${got} points, the weight table (§4.2) says ${pct}`,
+        });
+    }
+  });
+
+export type Paper = z.infer<typeof Paper>;
+export type PaperInput = z.input<typeof Paper>;
+
+function issuesToProblems(issues: readonly z.core.$ZodIssue[], file: string): Problem[] {
+  return issues.map((i) => ({
+    file,
+    path: i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.') || '(top)',
+    message: i.message,
+  }));
+}
+
+export function validatePaper(input: unknown, file = '<paper>'): Paper {
+  const r = Paper.safeParse(input);
+  if (!r.success)
+    throw new LabError(
+      'PAPER_INVALID',
+      `paper ${file} is not valid`,
+      { file },
+      issuesToProblems(r.error.issues, file),
+    );
+  return r.data;
+}
+
+export function parsePaperYaml(text: string, file = '<paper>'): Paper {
+  let data: unknown;
+  try {
+    data = parseYaml(text, { prettyErrors: true });
+  } catch (err) {
+    const where = err instanceof YAMLParseError ? ` (line ${err.linePos?.[0]?.line ?? '?'})` : '';
+    throw new LabError('PAPER_INVALID', `paper ${file} is not valid YAML${where}`, {
+      file,
+      cause: String(err),
+    });
+  }
+  return validatePaper(data, file);
+}
+
+export function listPapers(): Paper[] {
+  return builtinPapers.map((p) => validatePaper(p, `built-in:${String(p.id)}`));
+}
+
+/** A built-in paper by id, or a YAML file by path. */
+export function loadPaper(idOrFile: string): Paper {
+  const builtin = listPapers().find((p) => p.id === idOrFile);
+  if (builtin) return builtin;
+  if (!/[/.]/.test(idOrFile))
+    throw new LabError(
+      'PAPER_INVALID',
+      `no paper "${idOrFile}" (built-in: ${listPapers()
+        .map((p) => p.id)
+        .join(', ')})`,
+    );
+  let text: string;
+  try {
+    text = readFileSync(idOrFile, 'utf8');
+  } catch (err) {
+    throw new LabError('PAPER_INVALID', `cannot read paper file ${idOrFile}`, {
+      cause: String(err),
+    });
+  }
+  return parsePaperYaml(text, idOrFile);
+}

@@ -1,0 +1,67 @@
+/**
+ * `iotlab serve`: open the data directory, bring back every running session's labs on the shared
+ * broker, and listen for the API. Used by the CLI and by tests (in-process or as a child).
+ */
+import { createLogger } from '../simulator/logger.js';
+import type { Logger } from '../simulator/logger.js';
+import { buildServer } from './app.js';
+import type { Grader } from './grading.js';
+import { graderUnavailable } from './grading.js';
+import { hashPassword } from './passwords.js';
+import { SessionRuntime } from './runtime.js';
+import type { PortRange } from './sessions.js';
+import { Store } from './store.js';
+
+export interface ServeOptions {
+  dataDir: string;
+  host: string;
+  port: number;
+  mqttPort: number;
+  wsPort?: number;
+  portRange?: PortRange;
+  logger?: Logger;
+  grader?: Grader;
+  /** Creates examiner `admin` with this password when it does not exist yet. */
+  adminPassword?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  mqttPort: number;
+  close(): Promise<void>;
+}
+
+export async function serve(opts: ServeOptions): Promise<RunningServer> {
+  const logger = opts.logger ?? createLogger('info');
+  const store = new Store(opts.dataDir);
+  if (opts.adminPassword && !store.getUser('admin'))
+    store.addUser('admin', 'examiner', await hashPassword(opts.adminPassword));
+  if (store.countUsers() === 0)
+    logger.warn('no examiner account: set IOTLAB_ADMIN_PASSWORD to create "admin"');
+  const runtime = new SessionRuntime(store, {
+    host: opts.host,
+    mqttPort: opts.mqttPort,
+    ...(opts.wsPort !== undefined ? { wsPort: opts.wsPort } : {}),
+    logger,
+  });
+  await runtime.start();
+  store.audit('system', 'server.start', null, { pid: process.pid });
+  const app = await buildServer({
+    store,
+    runtime,
+    logger,
+    grader: opts.grader ?? graderUnavailable,
+    ...(opts.portRange ? { portRange: opts.portRange } : {}),
+  });
+  const url = await app.listen({ host: opts.host, port: opts.port });
+  return {
+    url,
+    mqttPort: runtime.mqttPort ?? 0,
+    async close() {
+      await app.close();
+      await runtime.close();
+      store.audit('system', 'server.stop', null, {});
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * The exam server in-process on real sockets: examiner login, schema errors as 400, a session
+ * from a paper and a roster, its labs started on the shared broker, a candidate's login, card and
+ * MQTT access with the card's credentials, and the score sheet ("pending", never a made-up score).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../simulator/logger.js';
+import type { RunningServer } from '../../server/serve.js';
+import { serve } from '../../server/serve.js';
+import type { CandidateCard } from '../../server/runtime.js';
+import { waitFor } from '../support/net.js';
+
+let server: RunningServer;
+let examiner = '';
+const base = 20000 + Math.floor(Math.random() * 20000);
+
+beforeAll(async () => {
+  server = await serve({
+    dataDir: mkdtempSync(join(tmpdir(), 'iotlab-api-')),
+    host: '127.0.0.1',
+    port: 0,
+    mqttPort: 0,
+    portRange: { from: base, to: base + 99 },
+    logger: silentLogger,
+    adminPassword: 'examiner-pw',
+  });
+});
+afterAll(async () => server?.close());
+
+async function api(
+  method: string,
+  path: string,
+  body?: unknown,
+  cookie = examiner,
+): Promise<{ status: number; json: unknown; text: string; setCookie: string | null }> {
+  const res = await fetch(server.url + path, {
+    method,
+    headers: {
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(cookie ? { cookie } : {}),
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  let json: unknown = undefined;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // CSV and other text bodies
+  }
+  return { status: res.status, json, text, setCookie: res.headers.get('set-cookie') };
+}
+
+describe('exam server API', () => {
+  let sessionId = '';
+
+  it('refuses anonymous access and bad logins; an examiner gets an httpOnly SameSite cookie', async () => {
+    expect((await api('GET', '/api/sessions', undefined, '')).status).toBe(401);
+    expect(
+      (await api('POST', '/api/login', { username: 'admin', password: 'no' }, '')).status,
+    ).toBe(401);
+    const bad = await api('POST', '/api/login', { username: 'admin' }, '');
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.json)).toContain('body.password');
+    const ok = await api('POST', '/api/login', { username: 'admin', password: 'examiner-pw' }, '');
+    expect(ok.status).toBe(200);
+    expect(ok.setCookie).toMatch(/HttpOnly/);
+    expect(ok.setCookie).toMatch(/SameSite=Strict/);
+    examiner = ok.setCookie!.split(';')[0]!;
+  });
+
+  it('rejects non-JSON state changes (CSRF) and malformed JSON with clear errors', async () => {
+    const form = await fetch(server.url + '/api/sessions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: examiner },
+      body: 'mode=exam',
+    });
+    expect(form.status).toBe(403);
+    const broken = await fetch(server.url + '/api/sessions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: examiner },
+      body: '{"mode":',
+    });
+    expect(broken.status).toBe(400);
+  });
+
+  it('a bad roster creates nothing and lists every row', async () => {
+    const r = await api('POST', '/api/sessions', {
+      paper: 'L1-EMB',
+      mode: 'exam',
+      roster: 'id,name\nok1,A\nbad id,B\nok3,\n',
+    });
+    expect(r.status).toBe(400);
+    expect(JSON.stringify(r.json)).toMatch(/line 3.*line 4/);
+    expect((await api('GET', '/api/sessions')).json).toEqual([]);
+    const mode = await api('POST', '/api/sessions', { paper: 'L1-EMB', mode: 'x', roster: 'a' });
+    expect(mode.status).toBe(400);
+    expect(JSON.stringify(mode.json)).toContain('body.mode');
+  });
+
+  it('creates and starts a session; each candidate has a prefix and ports of their own', async () => {
+    const r = await api('POST', '/api/sessions', {
+      paper: 'L1-EMB',
+      mode: 'practice',
+      roster: 'id,name,seat\nc001,张三,A1\nc002,李四,A2\n',
+    });
+    expect(r.status).toBe(201);
+    sessionId = (r.json as { id: string }).id;
+    expect((await api('POST', `/api/sessions/${sessionId}/start`, {})).status).toBe(200);
+    const s = (await api('GET', `/api/sessions/${sessionId}`)).json as {
+      running: boolean;
+      candidates: { topicPrefix: string; ports: { coap: number; modbus: number } }[];
+    };
+    expect(s.running).toBe(true);
+    expect(s.candidates.map((c) => c.topicPrefix)).toEqual([
+      `iotlab/${sessionId}/c001`,
+      `iotlab/${sessionId}/c002`,
+    ]);
+    expect(s.candidates[0]!.ports.coap).toBe(base);
+    expect(s.candidates[1]!.ports.coap).toBeGreaterThan(s.candidates[0]!.ports.modbus);
+    expect(JSON.stringify(s)).not.toMatch(/secret|seed|passwordHash/);
+  });
+
+  it('a candidate logs in, gets a card without the seed, and reaches only their MQTT topics', async () => {
+    const slipless = await api(
+      'POST',
+      '/api/candidate/login',
+      { session: sessionId, candidate: 'c001', password: 'wrong-pass' },
+      '',
+    );
+    expect(slipless.status).toBe(401);
+    const slips = (await api('GET', `/api/sessions/${sessionId}/slips`)).json as {
+      candidate: string;
+      mqttUsername: string;
+      password: string;
+    }[];
+    const [s1, s2] = slips;
+    const login = await api(
+      'POST',
+      '/api/candidate/login',
+      { session: sessionId, candidate: 'c001', password: s1!.password },
+      '',
+    );
+    expect(login.status).toBe(200);
+    const me = login.setCookie!.split(';')[0]!;
+    expect((await api('GET', `/api/sessions/${sessionId}`, undefined, me)).status).toBe(403);
+    const mine = (await api('GET', '/api/me', undefined, me)).json as { card: CandidateCard };
+    const card = mine.card;
+    expect(card.mqtt.username).toBe(s1!.mqttUsername);
+    expect(card.mqtt.password).toBe(s1!.password);
+    expect(card.mqtt.topicPrefix).toBe(`iotlab/${sessionId}/c001`);
+    expect(JSON.stringify(mine)).not.toMatch(/"seed"|secret|evidence/);
+    const c = await mqtt.connectAsync(card.mqtt.url, {
+      username: card.mqtt.username,
+      password: card.mqtt.password,
+      reconnectPeriod: 0,
+    });
+    const topics: string[] = [];
+    c.on('message', (t) => topics.push(t));
+    await c.subscribeAsync(`${card.mqtt.topicPrefix}/#`);
+    await expect(c.subscribeAsync(`iotlab/${sessionId}/c002/#`)).rejects.toThrow();
+    await waitFor(() => topics.length > 3, 5000, 'own telemetry');
+    expect(topics.every((t) => t.startsWith(`${card.mqtt.topicPrefix}/`))).toBe(true);
+    await c.endAsync();
+    await expect(
+      mqtt.connectAsync(card.mqtt.url, {
+        username: s1!.mqttUsername,
+        password: s2!.password,
+        reconnectPeriod: 0,
+      }),
+    ).rejects.toThrow(/Bad username or password/);
+  });
+
+  it('exports a score sheet with every task pending until a grader is installed', async () => {
+    const csv = await api('GET', `/api/sessions/${sessionId}/export?format=csv&lang=en`);
+    expect(csv.status).toBe(200);
+    const rows = parse<Record<string, string>>(csv.text.replace(/^\uFEFF/, ''), {
+      columns: true,
+    });
+    expect(rows.map((r) => r.candidate)).toEqual(['c001', 'c002']);
+    expect(rows.every((r) => r.result === 'pending' && r.total === '')).toBe(true);
+    expect(Object.keys(rows[0]!)).toContain('emb-modbus-master');
+    expect((await api('GET', `/api/sessions/${sessionId}/export?format=xml`)).status).toBe(400);
+    const audit = (await api('GET', `/api/sessions/${sessionId}/audit`)).json as {
+      action: string;
+    }[];
+    expect(audit.map((a) => a.action)).toEqual([
+      'session.create',
+      'session.start',
+      'session.slips',
+    ]);
+  });
+});

@@ -1,0 +1,105 @@
+/** `iotlab papers`, `session create` and `session export` through runCli (no process). */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../cli/program.js';
+
+async function cli(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { stdout: (s) => (out += s), stderr: (s) => (err += s) });
+  return { code, out, err };
+}
+
+describe('session CLI', () => {
+  it('papers --json lists the three built-in 初级 papers', async () => {
+    const r = await cli('papers', '--json');
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.out) as { id: string }[]).map((p) => p.id)).toEqual([
+      'L1-EMB',
+      'L1-APP',
+      'L1-SYS',
+    ]);
+    expect((await cli('papers')).out).toContain('感知控制开发 45');
+  });
+
+  it('a bad roster exits 2 with every line, and creates no data', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iotlab-cli-'));
+    const roster = join(dir, 'r.csv');
+    writeFileSync(roster, 'id,name,ip\nc 1,A,\nc2,B,1.2.3\n');
+    const data = join(dir, 'data');
+    const r = await cli(
+      'session',
+      'create',
+      '--data',
+      data,
+      '--paper',
+      'L1-APP',
+      '--roster',
+      roster,
+      '--mode',
+      'exam',
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/line 2: id/);
+    expect(r.err).toMatch(/line 3: ip/);
+    expect(existsSync(data)).toBe(false);
+    const mode = await cli(
+      'session',
+      'create',
+      '--data',
+      data,
+      '--paper',
+      'L1-APP',
+      '--roster',
+      roster,
+      '--mode',
+      'quiz',
+    );
+    expect(mode.code).toBe(2);
+  });
+
+  it('creates a session (id on the last line) and exports its pending score sheet', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iotlab-cli-'));
+    const roster = join(dir, 'r.csv');
+    writeFileSync(roster, 'id,name,seat,ip\nc1,张三,A1,10.0.0.1\nc2,李四,A2,10.0.0.2\n');
+    const data = join(dir, 'data');
+    const r = await cli(
+      'session',
+      'create',
+      '--data',
+      data,
+      '--paper',
+      'L1-SYS',
+      '--roster',
+      roster,
+      '--mode',
+      'practice',
+    );
+    expect(r.code, r.err).toBe(0);
+    const id = r.out.trim().split('\n').at(-1)!;
+    const out = join(dir, 'scores.csv');
+    const e = await cli('session', 'export', id, '--data', data, '--format', 'csv', '--out', out);
+    expect(e.code, e.err).toBe(0);
+    const lines = readFileSync(out, 'utf8')
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\n');
+    expect(lines[0]).toMatch(/^考生编号,姓名,座位,sys-device-check,.*,总分,结果$/);
+    expect(lines.slice(1).map((l) => l.split(',').at(-1))).toEqual(['待评分', '待评分']);
+    const missing = await cli(
+      'session',
+      'export',
+      'nope',
+      '--data',
+      data,
+      '--format',
+      'json',
+      '--out',
+      out,
+    );
+    expect(missing.code).not.toBe(0);
+    expect(missing.err).toContain('no session nope');
+  });
+});

@@ -1,0 +1,117 @@
+/** Papers (weight table §4.2), roster CSV errors with line numbers, per-candidate derivation. */
+import { describe, expect, it } from 'vitest';
+import { LabError } from '../../simulator/errors.js';
+import { candidatePassword, candidateSeed, newSecret } from '../../server/derive.js';
+import { WEIGHT_TABLE, listPapers, loadPaper, parsePaperYaml } from '../../server/papers.js';
+import { parseRoster } from '../../server/roster.js';
+import { hashPassword, verifyPassword } from '../../server/passwords.js';
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof LabError) return err.problems.map((p) => `${p.path}: ${p.message}`);
+    throw err;
+  }
+  throw new Error('expected a LabError');
+}
+
+describe('papers', () => {
+  it('built-in L1 papers exist for EMB, APP and SYS and follow the weight table', () => {
+    const papers = listPapers();
+    expect(papers.map((p) => p.id)).toEqual(['L1-EMB', 'L1-APP', 'L1-SYS']);
+    for (const p of papers) {
+      expect(p.tasks.reduce((s, t) => s + t.points, 0)).toBe(100);
+      const weights = WEIGHT_TABLE[`${p.level}.${p.direction}`]!;
+      for (const [fn, pct] of Object.entries(weights))
+        expect(
+          p.tasks.filter((t) => t.function === fn).reduce((s, t) => s + t.points, 0),
+          `${p.id} ${fn}`,
+        ).toBe(pct);
+      expect(p.durationMin).toBeGreaterThanOrEqual(150);
+    }
+  });
+
+  it('a custom paper with wrong sums and an unknown function lists every problem', () => {
+    const yaml = `id: bad
+title: { zh: 坏卷, en: Bad }
+level: L1
+direction: EMB
+tasks:
+  - { id: a, function: 感知控制开发, points: 50, skills: [L1.EMB.1.1.1] }
+  - { id: a, function: 云计算, points: 40, skills: [L1.EMB.1.1.2] }
+`;
+    const problems = problemsOf(() => parsePaperYaml(yaml, 'bad.yaml'));
+    expect(problems).toContain('tasks: points sum to 90, not 100');
+    expect(problems.some((p) => p.includes('task a twice'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('tasks.[1].function') && p.includes('云计算'))).toBe(
+      true,
+    );
+    expect(problems.some((p) => p.includes('感知控制开发: 50 points') && p.includes('45'))).toBe(
+      true,
+    );
+  });
+
+  it('broken YAML and unknown ids are clear errors', () => {
+    expect(() => parsePaperYaml('id: [', 'x.yaml')).toThrow(/x\.yaml is not valid YAML/);
+    expect(() => loadPaper('L9-XYZ')).toThrow(/no paper "L9-XYZ" \(built-in: L1-EMB/);
+  });
+});
+
+describe('roster', () => {
+  it('parses id,name,seat,ip with a BOM and blank optional cells', () => {
+    const rows = parseRoster('\uFEFFid,name,seat,ip\nc001,张三,A1,10.0.0.11\nc002,李四,,\n');
+    expect(rows).toEqual([
+      { id: 'c001', name: '张三', seat: 'A1', ip: '10.0.0.11' },
+      { id: 'c002', name: '李四' },
+    ]);
+  });
+
+  it('reports every bad row with its line number', () => {
+    const csv = [
+      'id,name,seat,ip',
+      'c001,张三,A1,10.0.0.11',
+      'bad id,李四,A2,',
+      'c003,,A3,10.0.0.13',
+      'c001,王五,A4,999.1.1.1',
+      'c005,赵六,A5,10.0.0.11',
+    ].join('\n');
+    const problems = problemsOf(() => parseRoster(csv, 'r.csv'));
+    expect(problems).toEqual([
+      'line 3: id: 1–32 letters, digits, _ or - (no spaces)',
+      'line 4: name is empty',
+      'line 5: ip is not an IPv4 or IPv6 address',
+      'line 6: ip 10.0.0.11 is also on line 2',
+    ]);
+    expect(problemsOf(() => parseRoster('id,name\nc1,A\nC1,B\n'))).toEqual([
+      'line 3: id C1 is also on line 2',
+    ]);
+  });
+
+  it('rejects a wrong header and ragged rows', () => {
+    expect(() => parseRoster('name,seat\nx,1\n')).toThrow(/header must be id,name/);
+    expect(problemsOf(() => parseRoster('id,name\nc1,A,extra\n'))[0]).toMatch(/^line 2/);
+  });
+});
+
+describe('per-candidate derivation', () => {
+  it('same secret and id give the same seed and password; others differ', () => {
+    const s = newSecret();
+    expect(candidateSeed(s, 'c001')).toBe(candidateSeed(s, 'c001'));
+    expect(candidatePassword(s, 'c001')).toBe(candidatePassword(s, 'c001'));
+    expect(candidateSeed(s, 'c002')).not.toBe(candidateSeed(s, 'c001'));
+    expect(candidateSeed(newSecret(), 'c001')).not.toBe(candidateSeed(s, 'c001'));
+    expect(candidatePassword(s, 'c001')).toMatch(/^[a-z2-9]{10}$/);
+    const fixed = 'ab'.repeat(32);
+    expect(candidateSeed(fixed, 'c001')).toBe(candidateSeed(fixed, 'c001'));
+    expect(candidateSeed(fixed, 'c001')).toBeLessThan(2 ** 31);
+  });
+
+  it('scrypt hashes verify only the right password', async () => {
+    const h = await hashPassword('s3cret');
+    expect(h).toMatch(/^scrypt\$16384\$8\$1\$/);
+    expect(await verifyPassword('s3cret', h)).toBe(true);
+    expect(await verifyPassword('s3cret!', h)).toBe(false);
+    expect(await verifyPassword('s3cret', 'plain')).toBe(false);
+  });
+});
