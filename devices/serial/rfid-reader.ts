@@ -1,6 +1,6 @@
 /**
  * RFID reader module (kind `rfid_reader`): a 13.56 MHz ISO 14443A reader for Mifare Classic 1K
- * cards on a serial line, speaking the frames of protocols/codecs/rfid.ts
+ * cards on a serial line, speaking the frames of protocols/codecs/rfid-frame.ts and rfid.ts
  * (docs/protocols/rfid-reader.md is what candidates read).
  *
  * Cards. `cards` seeded cards (stream (seed, id, 'card', i)): a unique 4-byte UID, block 0 with
@@ -33,25 +33,22 @@ import {
   BLOCK_SIZE,
   ERROR_STATUS,
   MIFARE_1K,
-  RfidSplitter,
   STATUS,
   bcc,
+  decodeFrame,
+} from '../../protocols/codecs/rfid-frame.js';
+import type { ErrorStatus } from '../../protocols/codecs/rfid-frame.js';
+import { encodeResponse, parseRequest } from '../../protocols/codecs/rfid.js';
+import type { RfidReply, RfidRequest, RfidResponse } from '../../protocols/codecs/rfid.js';
+import { RfidSplitter } from '../../protocols/codecs/rfid-splitter.js';
+import type { SplitEvent } from '../../protocols/codecs/rfid-splitter.js';
+import {
   dataAccess,
   decodeAccessBits,
-  decodeFrame,
   encodeAccessBits,
-  encodeResponse,
-  parseRequest,
   trailerAccess,
-} from '../../protocols/codecs/rfid.js';
-import type {
-  ErrorStatus,
-  KeyType,
-  RfidReply,
-  RfidRequest,
-  RfidResponse,
-  SplitEvent,
-} from '../../protocols/codecs/rfid.js';
+} from '../../protocols/codecs/rfid-access.js';
+import type { KeyType } from '../../protocols/codecs/rfid-access.js';
 import type { ByteDevice, ByteDeviceContext, ByteDeviceFactory, ByteIntent } from './model.js';
 
 /** Processing time of the module before it answers. */

@@ -20,21 +20,26 @@ import {
 import type { ByteDevice, ByteDeviceContext, ByteIntent } from '../../devices/serial/model.js';
 import {
   MAX_FRAME,
-  RfidSplitter,
   STATUS,
-  dataAccess,
-  decodeAccessBits,
   decodeFrame,
+  encodeFrame,
+  rfidCrc,
+} from '../../protocols/codecs/rfid-frame.js';
+import {
   decodeRequest,
   decodeResponse,
-  encodeAccessBits,
-  encodeFrame,
   encodeRequest,
   encodeResponse,
-  rfidCrc,
-  trailerAccess,
 } from '../../protocols/codecs/rfid.js';
-import type { RfidRequest, RfidResponse, SplitEvent } from '../../protocols/codecs/rfid.js';
+import type { RfidRequest, RfidResponse } from '../../protocols/codecs/rfid.js';
+import { RfidSplitter } from '../../protocols/codecs/rfid-splitter.js';
+import type { SplitEvent } from '../../protocols/codecs/rfid-splitter.js';
+import {
+  dataAccess,
+  decodeAccessBits,
+  encodeAccessBits,
+  trailerAccess,
+} from '../../protocols/codecs/rfid-access.js';
 import { LabError } from '../../simulator/errors.js';
 import { FaultBook } from '../../simulator/faults.js';
 import type { SerialDevicePlan } from '../../simulator/plan.js';
