@@ -13,10 +13,10 @@ import { describe, expect, it } from 'vitest';
 import {
   FRAME_TIMEOUT_MS,
   RESPONSE_DELAY_MS,
-  VisitSchedule,
   createRfidReader,
-  seedCards,
 } from '../../devices/serial/rfid-reader.js';
+import { seedCards } from '../../devices/serial/rfid-cards.js';
+import { VisitSchedule } from '../../devices/serial/rfid-visits.js';
 import type { ByteDevice, ByteDeviceContext, ByteIntent } from '../../devices/serial/model.js';
 import {
   MAX_FRAME,
