@@ -14,9 +14,9 @@ import {
   ChannelStatus,
   Command,
   Status,
-  decodeReply,
   encodeRequest as encodeControllerRequest,
 } from '../protocols/codecs/controller.js';
+import { decodeReply } from '../protocols/codecs/controller-reply.js';
 import { decodeFrame, scanFrames } from '../protocols/codecs/controller-frame.js';
 import { parseCommand } from './model.js';
 

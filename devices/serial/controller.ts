@@ -1,7 +1,7 @@
 /**
  * Custom-protocol field controller (scenario kind `controller`): an IOTLAB-FC200 on a serial line
  * that reads sensors and drives actuators of the lab over the protocol of
- * protocols/codecs/controller.ts (docs/protocols/controller.md).
+ * protocols/codecs/controller.ts and controller-reply.ts (docs/protocols/controller.md).
  *
  * Channels: every value of each listed sensor, in scenario order (an analog sensor gives one
  * channel, a digital sensor one per quantity, a switch one 0/1 channel); actuators one channel
@@ -36,10 +36,12 @@ import {
   Status,
   VALUE_SCALE,
   decodeRequest,
+} from '../../protocols/codecs/controller.js';
+import {
   encodeError,
   encodeReport,
   encodeResponse,
-} from '../../protocols/codecs/controller.js';
+} from '../../protocols/codecs/controller-reply.js';
 import { scanFrames } from '../../protocols/codecs/controller-frame.js';
 import type { ByteDevice, ByteDeviceContext, ByteDeviceFactory, ByteIntent } from './model.js';
 

@@ -1,19 +1,9 @@
 /**
  * RFID reader module (kind `rfid_reader`): a 13.56 MHz ISO 14443A reader for Mifare Classic 1K
- * cards on a serial line, speaking the frames of protocols/codecs/rfid.ts
- * (docs/protocols/rfid-reader.md is what candidates read).
- *
- * Cards. `cards` seeded cards (stream (seed, id, 'card', i)): a unique 4-byte UID, block 0 with
- * UID, BCC, SAK, ATQA and manufacturer bytes; sector 1 holds an ASCII record (an employee badge
- * or a product tag); one or two seeded sectors (2–15) hold more ASCII behind seeded keys A/B with
- * access bits 78 77 88 (data: read A|B, write B); every other sector has the transport keys
- * FFFFFFFFFFFF and access bits FF 07 80. `cardInfo()` lists all of it, keys included.
- *
- * Visits. At most one card is in the field. Lab time is cut into windows (10 min, longer when
- * holdS is long); each window draws its visits from its own stream (seed, id, 'visits', w), like
- * devices/switch.ts, so presence at t needs no replay: after a dead zone of the longest hold
- * (the previous window's last card leaves in it), the field stays empty Exp(meanIntervalS), then
- * a uniformly drawn card stays holdS × U(0.75, 1.25), and so on.
+ * cards on a serial line, speaking the frames of protocols/codecs/rfid-frame.ts and rfid.ts
+ * (docs/protocols/rfid-reader.md is what candidates read). This file is the reader's command
+ * handling and state; the cards as issued are in rfid-cards.ts (`cardInfo()` lists all of it,
+ * keys included) and when they are in the field in rfid-visits.ts.
  *
  * Card state per visit ([14443-3] PICC states, [MF1S50] §9): a card enters IDLE. Request → READY;
  * anticollision (READY) → UID; select (READY, its UID) → ACTIVE; authenticate (ACTIVE) a sector;
@@ -33,26 +23,21 @@ import {
   BLOCK_SIZE,
   ERROR_STATUS,
   MIFARE_1K,
-  RfidSplitter,
   STATUS,
-  bcc,
-  dataAccess,
-  decodeAccessBits,
   decodeFrame,
-  encodeAccessBits,
-  encodeResponse,
-  parseRequest,
-  trailerAccess,
-} from '../../protocols/codecs/rfid.js';
-import type {
-  ErrorStatus,
-  KeyType,
-  RfidReply,
-  RfidRequest,
-  RfidResponse,
-  SplitEvent,
-} from '../../protocols/codecs/rfid.js';
+} from '../../protocols/codecs/rfid-frame.js';
+import type { ErrorStatus } from '../../protocols/codecs/rfid-frame.js';
+import { encodeResponse, parseRequest } from '../../protocols/codecs/rfid.js';
+import type { RfidReply, RfidRequest, RfidResponse } from '../../protocols/codecs/rfid.js';
+import { RfidSplitter } from '../../protocols/codecs/rfid-splitter.js';
+import type { SplitEvent } from '../../protocols/codecs/rfid-splitter.js';
+import { dataAccess, decodeAccessBits, trailerAccess } from '../../protocols/codecs/rfid-access.js';
+import type { KeyType } from '../../protocols/codecs/rfid-access.js';
 import type { ByteDevice, ByteDeviceContext, ByteDeviceFactory, ByteIntent } from './model.js';
+import { KEYED_ACCESS, dataBlocks, seedCards, uidHex } from './rfid-cards.js';
+import type { SeededCard } from './rfid-cards.js';
+import { VisitSchedule } from './rfid-visits.js';
+import type { Visit } from './rfid-visits.js';
 
 /** Processing time of the module before it answers. */
 export const RESPONSE_DELAY_MS = 5;
@@ -60,164 +45,8 @@ export const RESPONSE_DELAY_MS = 5;
 export const FRAME_TIMEOUT_MS = 100;
 export const READER_MODEL = 'IOTLAB-RC1356';
 export const FIRMWARE = { major: 1, minor: 2 } as const;
-export const DEFAULT_KEY = Buffer.alloc(6, 0xff);
-/** [MF1S50] §8.7.3: transport configuration FF 07 80, general-purpose byte 69. */
-const TRANSPORT_ACCESS = Buffer.from([0xff, 0x07, 0x80, 0x69]);
-/** Data blocks read A|B / write B; trailer written with key B (condition 011). */
-const KEYED_ACCESS = Buffer.concat([encodeAccessBits([4, 4, 4, 3]), Buffer.of(0x69)]);
-const BASE_WINDOW_MS = 600_000;
 /** How far nextEmission looks for a card edge before it settles for a wake-up with nothing to do. */
 const HORIZON_MS = 86_400_000;
-
-const NAMES = [
-  'ZHANG WEI',
-  'LI NA',
-  'WANG FANG',
-  'LIU YANG',
-  'CHEN JIE',
-  'ZHAO LEI',
-  'HUANG MIN',
-  'ZHOU TAO',
-];
-const DEPTS = ['R&D', 'QA LAB', 'WAREHOUSE', 'ASSEMBLY', 'IT OPS', 'LOGISTICS'];
-const ITEMS = ['TEMP SENSOR', 'LORA MODULE', 'RELAY BOARD', 'GATEWAY', 'SMART METER', 'CAMERA'];
-
-export interface KeyedSector {
-  sector: number;
-  keyA: Buffer;
-  keyB: Buffer;
-}
-
-export interface SeededCard {
-  index: number;
-  uid: Buffer;
-  kind: 'employee' | 'product';
-  keyed: KeyedSector[];
-  /** 64 blocks × 16 bytes as issued, before any write. */
-  memory: Buffer;
-}
-
-export interface Visit {
-  start: number;
-  end: number;
-  cardIndex: number;
-}
-
-/** The cards a reader's lab has: a pure function of (seed, device id, count). */
-export function seedCards(seed: number, deviceId: string, count: number): SeededCard[] {
-  const uids = new Set<string>();
-  return Array.from({ length: count }, (_, index): SeededCard => {
-    const rng = new Rng(seed, deviceId, 'card', index);
-    let uid: Buffer;
-    do {
-      uid = bytes(rng, 4);
-      // [14443-3] UID contents: 0x88 is the cascade tag, 0x08 marks random UIDs.
-    } while (uid[0] === 0x88 || uid[0] === 0x08 || uids.has(uid.toString('hex')));
-    uids.add(uid.toString('hex'));
-    const memory = Buffer.alloc(64 * BLOCK_SIZE);
-    Buffer.concat([uid, Buffer.of(bcc(uid), MIFARE_1K.sak, 0x04, 0x00), bytes(rng, 8)]).copy(
-      memory,
-      0,
-    );
-    const kind = rng.int(0, 1) === 0 ? 'employee' : 'product';
-    const record =
-      kind === 'employee'
-        ? [`ID:E${rng.int(10000, 99999)}`, `NAME:${rng.pick(NAMES)}`, `DEPT:${rng.pick(DEPTS)}`]
-        : [
-            `SKU:P${rng.int(10000, 99999)}`,
-            `ITEM:${rng.pick(ITEMS)}`,
-            `QTY:${rng.int(1, 500)} LOT:${rng.hex(2).toUpperCase()}`,
-          ];
-    record.forEach((text, i) => memory.write(text, (4 + i) * BLOCK_SIZE, 'latin1'));
-    const sectors = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
-    const keyed: KeyedSector[] = [];
-    for (let k = rng.int(1, 2); k > 0; k--) {
-      const sector = sectors.splice(rng.int(0, sectors.length - 1), 1)[0]!;
-      const keyA = key(rng, []);
-      keyed.push({ sector, keyA, keyB: key(rng, [keyA]) });
-    }
-    keyed.sort((a, b) => a.sector - b.sector);
-    keyed.forEach(({ sector }, i) => {
-      const texts =
-        i === 0
-          ? [
-              `BALANCE:${(rng.int(0, 99999) / 100).toFixed(2)}`,
-              `VALID:20${rng.int(27, 30)}-${pad2(rng.int(1, 12))}-28`,
-            ]
-          : [`PIN:${rng.int(100000, 999999)}`, `LEVEL:${rng.int(1, 5)}`];
-      texts.forEach((text, j) => memory.write(text, (sector * 4 + j) * BLOCK_SIZE, 'latin1'));
-    });
-    for (let s = 0; s < 16; s++) {
-      const k = keyed.find((x) => x.sector === s);
-      const trailer = k
-        ? Buffer.concat([k.keyA, KEYED_ACCESS, k.keyB])
-        : Buffer.concat([DEFAULT_KEY, TRANSPORT_ACCESS, DEFAULT_KEY]);
-      trailer.copy(memory, (s * 4 + 3) * BLOCK_SIZE);
-    }
-    return { index, uid, kind, keyed, memory };
-  });
-}
-
-/** Card visits to a reader: seeded windows, as in the header of this file. */
-export class VisitSchedule {
-  private readonly cache = new Map<number, Visit[]>();
-  private readonly maxHold: number;
-  readonly windowMs: number;
-
-  constructor(
-    private readonly seed: number,
-    private readonly deviceId: string,
-    private readonly spec: Pick<RfidReaderSpec, 'cards' | 'meanIntervalS' | 'holdS'>,
-  ) {
-    this.maxHold = spec.holdS * 1250;
-    this.windowMs = Math.max(BASE_WINDOW_MS, Math.ceil(this.maxHold * 20));
-  }
-
-  visitsInWindow(w: number): Visit[] {
-    const hit = this.cache.get(w);
-    if (hit) return hit;
-    const rng = new Rng(this.seed, this.deviceId, 'visits', w);
-    const visits: Visit[] = [];
-    const end = (w + 1) * this.windowMs;
-    for (let t = w * this.windowMs + this.maxHold; ;) {
-      t += rng.exponential(this.spec.meanIntervalS * 1000);
-      if (t >= end) break;
-      const hold = this.spec.holdS * 1000 * rng.range(0.75, 1.25);
-      const cardIndex = rng.int(0, this.spec.cards - 1);
-      visits.push({ start: Math.round(t), end: Math.round(t + hold), cardIndex });
-      t += hold;
-    }
-    if (this.cache.size > 64) this.cache.clear();
-    this.cache.set(w, visits);
-    return visits;
-  }
-
-  /** The visit in progress at t (start ≤ t < end). */
-  at(t: number): Visit | undefined {
-    const w = Math.floor(t / this.windowMs);
-    for (const ww of [w, w - 1]) {
-      if (ww < 0) continue;
-      const v = this.visitsInWindow(ww).find((x) => x.start <= t && t < x.end);
-      if (v) return v;
-    }
-    return undefined;
-  }
-
-  /** The first arrival or departure after t, within `horizonMs`. */
-  nextEdge(t: number, horizonMs: number): number | undefined {
-    for (
-      let w = Math.max(0, Math.floor(t / this.windowMs) - 1);
-      w * this.windowMs <= t + horizonMs;
-      w++
-    ) {
-      for (const v of this.visitsInWindow(w)) {
-        if (v.start > t) return v.start;
-        if (v.end > t) return v.end;
-      }
-    }
-    return undefined;
-  }
-}
 
 type CardState = 'idle' | 'ready' | 'active' | 'halt';
 interface Session {
@@ -506,43 +335,4 @@ class RfidReader implements ByteDevice {
   private reply(res: RfidResponse, delayMs: number): ByteIntent {
     return { send: encodeResponse(this.spec.address, res), ...(delayMs > 0 ? { delayMs } : {}) };
   }
-}
-
-function uidHex(card: SeededCard): string {
-  return card.uid.toString('hex').toUpperCase();
-}
-
-/** Seeded data blocks that are not empty (trailers aside), as hex and as text when printable. */
-function dataBlocks(card: SeededCard): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  for (let b = 0; b < 64; b++) {
-    const data = card.memory.subarray(b * BLOCK_SIZE, (b + 1) * BLOCK_SIZE);
-    if ((b & 3) === 3 || data.every((x) => x === 0)) continue;
-    const text = data.toString('latin1').replace(/\0+$/, '');
-    out.push({
-      block: b,
-      sector: b >> 2,
-      hex: data.toString('hex').toUpperCase(),
-      ...(b > 0 && /^[\x20-\x7e]+$/.test(text) ? { text } : {}),
-    });
-  }
-  return out;
-}
-
-function bytes(rng: Rng, n: number): Buffer {
-  return Buffer.from(Array.from({ length: n }, () => rng.int(0, 255)));
-}
-
-/** A seeded key: neither the transport key, nor all zeros, nor one already used. */
-function key(rng: Rng, avoid: Buffer[]): Buffer {
-  for (;;) {
-    const k = bytes(rng, 6);
-    if (k.every((b) => b === 0xff) || k.every((b) => b === 0) || avoid.some((a) => a.equals(k)))
-      continue;
-    return k;
-  }
-}
-
-function pad2(n: number): string {
-  return String(n).padStart(2, '0');
 }

@@ -1,7 +1,8 @@
 /**
- * Renders the controller protocol (controller-spec.ts) to Markdown: docs/protocols/controller.md
- * is this function's output, checked by tests/unit/controller-doc.test.ts. Every example frame is
- * re-cut here from the bytes the codec produced, so a layout change shows up in the document.
+ * Renders the controller protocol (controller-spec.ts, controller-spec-messages.ts) to Markdown:
+ * docs/protocols/controller.md is this function's output, checked by
+ * tests/unit/controller-doc.test.ts. Every example frame is re-cut here from the bytes the codec
+ * produced, so a layout change shows up in the document.
  */
 import { crcOf, hex } from './controller-frame.js';
 import type { ExampleFrame } from './controller-examples.js';
@@ -9,23 +10,22 @@ import { CRC_EXAMPLE, EXAMPLES, MODBUS_CRC_CHECK } from './controller-examples.j
 import type { FieldSpec, I18n } from './controller-spec.js';
 import {
   CHANNEL_STATUSES,
-  COMMANDS,
   FRAME,
   REGISTERS,
-  REPORT,
   RULES,
   STATUSES,
   TITLE,
   VERSION,
   hex2,
 } from './controller-spec.js';
+import { COMMANDS, REPORT } from './controller-spec-messages.js';
 
 export const DOC_PATH = 'docs/protocols/controller.md';
 export const REGENERATE = 'UPDATE_DOCS=1 npx vitest run tests/unit/controller-doc.test.ts';
 
 export function renderControllerDoc(): string {
   const out: string[] = [
-    '<!-- GENERATED FILE: do not edit. Source: protocols/codecs/controller-spec.ts, rendered by protocols/codecs/controller-doc.ts. -->',
+    '<!-- GENERATED FILE: do not edit. Source: protocols/codecs/controller-spec.ts and controller-spec-messages.ts, rendered by protocols/codecs/controller-doc.ts. -->',
     `<!-- Regenerate: ${REGENERATE} -->`,
     '',
     `# ${TITLE.zh} / ${TITLE.en}`,

@@ -1,9 +1,10 @@
 /**
  * Worked examples of the IOTLAB-FC200 controller protocol (controller-spec.ts), computed by the
- * codec (controller.ts, controller-frame.ts) so that the bytes docs/protocols/controller.md shows
- * are the bytes the device speaks; tests/unit/controller-doc.test.ts also replays them against
- * the device model. The example controller: address 01, sensor channels 0 temperature (°C),
- * 1 humidity (%RH), 2 door (switch); actuator channels 0 fan, 1 pump.
+ * codec (controller.ts, controller-reply.ts, controller-frame.ts) so that the bytes
+ * docs/protocols/controller.md shows are the bytes the device speaks;
+ * tests/unit/controller-doc.test.ts also replays them against the device model. The example
+ * controller: address 01, sensor channels 0 temperature (°C), 1 humidity (%RH), 2 door (switch);
+ * actuator channels 0 fan, 1 pump.
  */
 import type { ControllerRequest, ControllerResponse } from './controller.js';
 import {
@@ -13,11 +14,9 @@ import {
   FIRMWARE,
   ReportReason,
   Status,
-  encodeError,
-  encodeReport,
   encodeRequest,
-  encodeResponse,
 } from './controller.js';
+import { encodeError, encodeReport, encodeResponse } from './controller-reply.js';
 import { crcOf } from './controller-frame.js';
 import type { I18n } from './controller-spec.js';
 import { VERSION } from './controller-spec.js';

@@ -1,7 +1,7 @@
 /**
  * IOTLAB-FC200 field-controller protocol, frame layer: the envelope every message travels in, its
  * CRC, and cutting frames out of a byte stream. The messages inside the payload are in
- * controller.ts. Pure: bytes in, typed values out, no ports and no timers.
+ * controller.ts and controller-reply.ts. Pure: bytes in, typed values out, no ports and no timers.
  *
  * Frame: 5A A5 | address | command | length | payload (length bytes) | CRC lo | CRC hi
  * The CRC is CRC-16/MODBUS (poly 0xA001 reflected, init 0xFFFF, from the `crc` package) over
@@ -164,7 +164,8 @@ export function hex(bytes: Uint8Array): string {
   return [...bytes].map(hex2).join(' ');
 }
 
-function hex2(n: number): string {
+/** One byte as two uppercase hex digits; controller.ts and controller-reply.ts use it too. */
+export function hex2(n: number): string {
   return n.toString(16).toUpperCase().padStart(2, '0');
 }
 
@@ -176,7 +177,7 @@ function fail(message: string): { ok: false; error: LabError } {
   return { ok: false, error: malformed(message) };
 }
 
-/** The error of a malformed controller frame or message; controller.ts uses it too. */
+/** The error of a malformed controller frame or message; the message files use it too. */
 export function malformed(message: string, context: Record<string, unknown> = {}): LabError {
   return new LabError('PROTOCOL_MALFORMED', `controller frame: ${message}`, context);
 }

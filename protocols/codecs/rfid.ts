@@ -1,79 +1,31 @@
 /**
- * Frames of the lab's 13.56 MHz RFID reader module (kind `rfid_reader`), the protocol candidates
- * read in docs/protocols/rfid-reader.md, and the Mifare Classic access bits a card stores. Pure:
- * bytes in, typed frames or typed errors out; only the encoders throw, when our own code asks
- * for a frame the protocol forbids.
- *
- * Frame, both directions:
- *   AA BB | LEN | ADDR | CMD | STATUS (reader → host only) | DATA… | CRC-lo CRC-hi
- * LEN counts the whole frame, header and CRC included. The CRC is CRC-16/MODBUS (poly 0xA001
- * reflected, init 0xFFFF) over every byte before it, header included, low byte first: what a
- * serial terminal's "CRC16 Modbus" button appends, so candidates can build frames by hand.
+ * Messages of the lab's RFID reader module (kind `rfid_reader`, docs/protocols/rfid-reader.md):
+ * what the CMD and DATA of a request (host → reader) and of a reply (reader → host) mean. The
+ * frame around them (constants, CRC, encodeFrame/decodeFrame) is in rfid-frame.ts, the stream
+ * splitter in rfid-splitter.ts and the Mifare access bits in rfid-access.ts. Pure: bytes in,
+ * typed requests and replies or typed errors out; only the encoders throw, when our own code
+ * asks for a frame the protocol forbids.
  *
  * References: [MF1S50] NXP MF1S50yyX/V1 (Mifare Classic 1K) product data sheet — §8.6 memory
- * organisation, §8.7 memory access, §9 command overview; [14443-3] ISO/IEC 14443-3 (type A):
- * REQA/WUPA, the anticollision loop, UID and BCC; [AN10833] NXP MIFARE type identification.
+ * organisation, §9 command overview; [14443-3] ISO/IEC 14443-3 (type A): REQA/WUPA, the
+ * anticollision loop, UID and BCC; [AN10833] NXP MIFARE type identification.
  */
-import { crc16modbus } from 'crc';
-import { LabError } from '../../simulator/errors.js';
-
-export const HEADER = [0xaa, 0xbb] as const;
-/** AA BB LEN ADDR CMD CRC CRC. */
-export const MIN_REQUEST_FRAME = 7;
-/** AA BB LEN ADDR CMD STATUS CRC CRC. */
-export const MIN_RESPONSE_FRAME = 8;
-/** Longer LEN bytes are refused at once; no frame of the protocol comes near it. */
-export const MAX_FRAME = 64;
-
-export const COMMANDS = {
-  info: 0x01,
-  autoReport: 0x02,
-  request: 0x10,
-  anticoll: 0x11,
-  select: 0x12,
-  auth: 0x13,
-  read: 0x14,
-  write: 0x15,
-  halt: 0x16,
-  /** Reader → host only: a card entered the field while auto-report is on. */
-  cardEvent: 0x20,
-} as const;
-export type CommandName = keyof typeof COMMANDS;
-
-export const STATUS = {
-  ok: 0x00,
-  noCard: 0x01,
-  authFailed: 0x02,
-  notAuthenticated: 0x03,
-  accessDenied: 0x04,
-  badParameter: 0x05,
-  sequence: 0x06,
-  checksum: 0x80,
-  length: 0x81,
-  unknownCommand: 0x82,
-} as const;
-export type StatusCode = (typeof STATUS)[keyof typeof STATUS];
-export type ErrorStatus = Exclude<StatusCode, 0>;
-
-/** [14443-3] REQA and WUPA: REQA wakes IDLE cards, WUPA also HALTed ones. */
-export const REQUEST_MODES = { idle: 0x26, all: 0x52 } as const;
-/** [MF1S50] §9: the Mifare authentication commands double as key-type codes. */
-export const KEY_TYPES = { A: 0x60, B: 0x61 } as const;
-/** [AN10833]: Mifare Classic 1K answers ATQA 0x0004 and SAK 0x08. */
-export const MIFARE_1K = { atqa: 0x0004, sak: 0x08 } as const;
-export const SECTORS = 16;
-export const BLOCKS = 64;
-export const BLOCK_SIZE = 16;
-
-export type Direction = 'request' | 'response';
-
-/** A delimited frame with a valid CRC; `status` exactly when it goes reader → host. */
-export interface RfidFrame {
-  address: number;
-  command: number;
-  status?: number;
-  data: Buffer;
-}
+import {
+  BLOCKS,
+  BLOCK_SIZE,
+  COMMANDS,
+  KEY_TYPES,
+  REQUEST_MODES,
+  SECTORS,
+  STATUS,
+  bad,
+  bcc,
+  decodeFrame,
+  encodeFrame,
+  fail,
+  hex,
+} from './rfid-frame.js';
+import type { CommandName, DecodeFailure, ErrorStatus, RfidFrame } from './rfid-frame.js';
 
 export type RfidRequest =
   | { command: 'info' }
@@ -100,24 +52,6 @@ export type RfidReply =
 
 /** An error reply echoes the request's CMD byte as `code` (00 when the reader never got it). */
 export type RfidResponse = ({ status: 0 } & RfidReply) | { status: ErrorStatus; code: number };
-
-export type DecodeErrorKind =
-  'short' | 'header' | 'length' | 'checksum' | 'command' | 'parameter' | 'status';
-
-export interface DecodeFailure {
-  ok: false;
-  kind: DecodeErrorKind;
-  error: LabError;
-}
-
-/** The STATUS the reader answers for each kind of bad request ('header' gets no answer). */
-export const ERROR_STATUS: Partial<Record<DecodeErrorKind, ErrorStatus>> = {
-  short: STATUS.length,
-  length: STATUS.length,
-  checksum: STATUS.checksum,
-  command: STATUS.unknownCommand,
-  parameter: STATUS.badParameter,
-};
 
 /** Bytes of DATA each request carries. */
 const REQUEST_DATA: Record<RequestName, number> = {
@@ -149,71 +83,6 @@ const NAMES = new Map<number, CommandName>(
   Object.entries(COMMANDS).map(([name, code]) => [code, name as CommandName]),
 );
 const STATUS_CODES: ReadonlySet<number> = new Set(Object.values(STATUS));
-
-// ---------------------------------------------------------------------------------------------
-// Framing
-
-/** CRC-16/MODBUS of `bytes`; on the wire it goes low byte first. */
-export function rfidCrc(bytes: Uint8Array): number {
-  return crc16modbus(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
-}
-
-/** [14443-3] anticollision: the BCC is the XOR of the four UID bytes. */
-export function bcc(uid: Uint8Array): number {
-  return uid.reduce((x, b) => x ^ b, 0);
-}
-
-export function encodeFrame(frame: RfidFrame): Buffer {
-  const head = frame.status === undefined ? 5 : 6;
-  const len = head + frame.data.length + 2;
-  if (len > MAX_FRAME) bad(`an RFID frame is at most ${MAX_FRAME} bytes, this one ${len}`);
-  for (const [field, v] of [
-    ['address', frame.address],
-    ['command', frame.command],
-    ['status', frame.status ?? 0],
-  ] as const)
-    if (!Number.isInteger(v) || v < 0 || v > 0xff) bad(`${field} is one byte, got ${v}`);
-  const out = Buffer.alloc(len);
-  out.set([...HEADER, len, frame.address, frame.command]);
-  if (frame.status !== undefined) out[5] = frame.status;
-  out.set(frame.data, head);
-  out.writeUInt16LE(rfidCrc(out.subarray(0, len - 2)), len - 2);
-  return out;
-}
-
-/** One frame as cut by `RfidSplitter` (or any other delimiter). */
-export function decodeFrame(
-  bytes: Uint8Array,
-  direction: Direction,
-): { ok: true; frame: RfidFrame } | DecodeFailure {
-  const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  const min = minFrame(direction);
-  if (raw.length < min)
-    return fail('short', `RFID ${direction} of ${raw.length} bytes: at least ${min} needed`);
-  if (raw[0] !== HEADER[0] || raw[1] !== HEADER[1])
-    return fail('header', `RFID frame starts ${hex(raw.subarray(0, 2))}, expected AA BB`);
-  if (raw[2] !== raw.length)
-    return fail('length', `RFID frame LEN byte says ${raw[2]}, the frame has ${raw.length} bytes`);
-  if (raw.length > MAX_FRAME)
-    return fail('length', `RFID frame of ${raw.length} bytes: at most ${MAX_FRAME} allowed`);
-  const expected = rfidCrc(raw.subarray(0, raw.length - 2));
-  const got = raw.readUInt16LE(raw.length - 2);
-  if (got !== expected)
-    return fail(
-      'checksum',
-      `RFID frame CRC is ${hex16(got)}, expected ${hex16(expected)} (low byte first)`,
-    );
-  const head = direction === 'request' ? 5 : 6;
-  return {
-    ok: true,
-    frame: {
-      address: raw[3]!,
-      command: raw[4]!,
-      ...(direction === 'response' ? { status: raw[5]! } : {}),
-      data: raw.subarray(head, raw.length - 2),
-    },
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Requests (host → reader)
@@ -408,243 +277,12 @@ export function decodeResponse(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Stream splitter: resynchronises on AA BB; never holds more than one frame's worth of bytes
-
-export type SplitEvent =
-  /** Delimited, CRC valid. */
-  | { kind: 'frame'; raw: Buffer }
-  /** LEN bytes from a header whose CRC does not match. */
-  | { kind: 'checksum'; raw: Buffer }
-  /**
-   * 'range': LEN outside min..64 (raw is AA BB LEN); 'mismatch': a valid CRC ends the bytes at
-   * another length than LEN says; 'truncated': fewer bytes than LEN came before the timeout or
-   * before another complete frame.
-   */
-  | { kind: 'length'; reason: 'range' | 'mismatch' | 'truncated'; raw: Buffer }
-  /** Bytes before a header: discarded. */
-  | { kind: 'junk'; raw: Buffer };
-
-export interface RfidSplitterOptions {
-  /** Frames the splitter expects: requests on the reader's side, responses on a host's. */
-  direction: Direction;
-  /** Silence after which an incomplete frame is given up. */
-  timeoutMs: number;
-}
-
-export class RfidSplitter {
-  private buf: Buffer = Buffer.alloc(0);
-  private lastT = 0;
-  private readonly min: number;
-
-  constructor(private readonly opts: RfidSplitterOptions) {
-    this.min = minFrame(opts.direction);
-  }
-
-  /** Bytes that arrived at lab time t; returns what they complete, in order. */
-  push(bytes: Uint8Array, t: number): SplitEvent[] {
-    if (bytes.length === 0) return [];
-    this.buf = Buffer.concat([this.buf, bytes]);
-    this.lastT = t;
-    return this.scan();
-  }
-
-  /** When the pending incomplete frame is given up, if no more bytes arrive. */
-  deadline(): number | undefined {
-    return this.buf.length > 0 ? this.lastT + this.opts.timeoutMs : undefined;
-  }
-
-  /** Bytes held: at most one incomplete frame, so always fewer than MAX_FRAME. */
-  pending(): number {
-    return this.buf.length;
-  }
-
-  /** At or after the deadline: the pending bytes as 'truncated'/'junk', and any frame behind them. */
-  expire(t: number): SplitEvent[] {
-    const deadline = this.deadline();
-    if (deadline === undefined || t < deadline) return [];
-    const out: SplitEvent[] = [];
-    while (this.buf.length > 0) {
-      const next = findHeader(this.buf, 2);
-      const raw = this.take(next < 0 ? this.buf.length : next);
-      out.push(
-        raw.length >= 3 ? { kind: 'length', reason: 'truncated', raw } : { kind: 'junk', raw },
-      );
-      out.push(...this.scan());
-    }
-    return out;
-  }
-
-  private scan(): SplitEvent[] {
-    const out: SplitEvent[] = [];
-    for (;;) {
-      const start = findHeader(this.buf, 0);
-      if (start !== 0) {
-        const junk = this.take(start < 0 ? this.buf.length : start);
-        if (junk.length > 0) out.push({ kind: 'junk', raw: junk });
-      }
-      if (this.buf.length < 3) return out;
-      const len = this.buf[2]!;
-      if (len < this.min || len > MAX_FRAME) {
-        out.push({ kind: 'length', reason: 'range', raw: Buffer.from(this.buf.subarray(0, 3)) });
-        this.buf = this.buf.subarray(2);
-        continue;
-      }
-      if (this.buf.length >= len && crcFits(this.buf, len)) {
-        out.push({ kind: 'frame', raw: this.take(len) });
-        continue;
-      }
-      // A CRC that fits elsewhere means the host got LEN wrong, not the checksum.
-      const fit = this.otherFit(len);
-      if (fit !== undefined) {
-        out.push({ kind: 'length', reason: 'mismatch', raw: this.take(fit) });
-        continue;
-      }
-      if (this.buf.length >= len) {
-        // Skip only the header: a frame hidden behind a false header is found again.
-        out.push({ kind: 'checksum', raw: Buffer.from(this.buf.subarray(0, len)) });
-        this.buf = this.buf.subarray(2);
-        continue;
-      }
-      const later = this.laterFrame();
-      if (later === undefined) return out;
-      out.push({ kind: 'length', reason: 'truncated', raw: this.take(later) });
-    }
-  }
-
-  /** A length ≠ len, among the bytes in, at which the CRC fits. */
-  private otherFit(len: number): number | undefined {
-    for (let k = this.min; k <= Math.min(this.buf.length, MAX_FRAME); k++)
-      if (k !== len && crcFits(this.buf, k)) return k;
-    return undefined;
-  }
-
-  /** Where a complete valid frame starts behind the pending header, if one does. */
-  private laterFrame(): number | undefined {
-    for (let j = findHeader(this.buf, 2); j > 0; j = findHeader(this.buf, j + 1)) {
-      const len = this.buf[j + 2];
-      if (len !== undefined && len >= this.min && len <= MAX_FRAME && j + len <= this.buf.length)
-        if (crcFits(this.buf.subarray(j), len)) return j;
-    }
-    return undefined;
-  }
-
-  private take(n: number): Buffer {
-    // Copy: events outlive the buffer.
-    const out = Buffer.from(this.buf.subarray(0, n));
-    this.buf = this.buf.subarray(n);
-    return out;
-  }
-}
-
-/** Index ≥ from of AA BB, or of an AA that ends the buffer (its BB may follow); −1 if none. */
-function findHeader(buf: Buffer, from: number): number {
-  for (let i = from; i < buf.length; i++)
-    if (buf[i] === HEADER[0] && (i + 1 === buf.length || buf[i + 1] === HEADER[1])) return i;
-  return -1;
-}
-
-function crcFits(buf: Buffer, len: number): boolean {
-  return len <= buf.length && rfidCrc(buf.subarray(0, len - 2)) === buf.readUInt16LE(len - 2);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Access bits ([MF1S50] §8.7): bytes 6–8 of a sector trailer; C1 C2 C3 of each block, each
-// stored twice (once inverted). A condition here is the number C1·4 + C2·2 + C3.
-
-export type KeyType = keyof typeof KEY_TYPES;
-/** Who may: a key, either, or nobody. */
-type Who = 'A' | 'B' | 'AB' | '';
-
-/** [MF1S50] §8.7.3, data blocks: [read, write] by condition. */
-const DATA_ACCESS: readonly (readonly [Who, Who])[] = [
-  ['AB', 'AB'], // 000 transport configuration
-  ['AB', ''], // 001 value block, decrement only
-  ['AB', ''], // 010 read-only
-  ['B', 'B'], // 011
-  ['AB', 'B'], // 100
-  ['B', ''], // 101
-  ['AB', 'B'], // 110 value block
-  ['', ''], // 111
-];
-/** [MF1S50] §8.7.2, sector trailer: [write key A, read access bits, write access bits, read key B, write key B]. */
-const TRAILER_ACCESS: readonly (readonly [Who, Who, Who, Who, Who])[] = [
-  ['A', 'A', '', 'A', 'A'], // 000
-  ['A', 'A', 'A', 'A', 'A'], // 001 transport configuration
-  ['', 'A', '', 'A', ''], // 010
-  ['B', 'AB', 'B', '', 'B'], // 011
-  ['B', 'AB', '', '', 'B'], // 100
-  ['', 'AB', 'B', '', ''], // 101
-  ['', 'AB', '', '', ''], // 110
-  ['', 'AB', '', '', ''], // 111
-];
-
-/** Conditions of blocks 0–3 of a sector, or undefined when the inverted copies disagree. */
-export function decodeAccessBits(b: Uint8Array): number[] | undefined {
-  const [b6, b7, b8] = [b[0] ?? 0, b[1] ?? 0, b[2] ?? 0];
-  const c1 = b7 >> 4;
-  const c2 = b8 & 0x0f;
-  const c3 = b8 >> 4;
-  if ((~b6 & 0x0f) !== c1 || ((~b6 >> 4) & 0x0f) !== c2 || (~b7 & 0x0f) !== c3) return undefined;
-  return [0, 1, 2, 3].map((i) => (((c1 >> i) & 1) << 2) | (((c2 >> i) & 1) << 1) | ((c3 >> i) & 1));
-}
-
-/** Bytes 6–8 of a trailer for the conditions of blocks 0–3. */
-export function encodeAccessBits(conditions: readonly number[]): Buffer {
-  let c1 = 0;
-  let c2 = 0;
-  let c3 = 0;
-  conditions.forEach((c, i) => {
-    c1 |= ((c >> 2) & 1) << i;
-    c2 |= ((c >> 1) & 1) << i;
-    c3 |= (c & 1) << i;
-  });
-  return Buffer.from([
-    ((~c2 & 0x0f) << 4) | (~c1 & 0x0f),
-    (c1 << 4) | (~c3 & 0x0f),
-    (c3 << 4) | c2,
-  ]);
-}
-
-const may = (who: Who, key: KeyType): boolean => who.includes(key);
-
-export function dataAccess(condition: number, key: KeyType): { read: boolean; write: boolean } {
-  const [read, write] = DATA_ACCESS[condition & 7]!;
-  return { read: may(read, key), write: may(write, key) };
-}
-
-export function trailerAccess(
-  condition: number,
-  key: KeyType,
-): { readAccess: boolean; readKeyB: boolean; writeAll: boolean } {
-  const [wA, rAc, wAc, rB, wB] = TRAILER_ACCESS[condition & 7]!;
-  return {
-    readAccess: may(rAc, key),
-    readKeyB: may(rB, key),
-    // This reader writes a trailer only as a whole: key A, access bits and key B together.
-    writeAll: may(wA, key) && may(wAc, key) && may(wB, key),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
 // Helpers
-
-export function minFrame(direction: Direction): number {
-  return direction === 'request' ? MIN_REQUEST_FRAME : MIN_RESPONSE_FRAME;
-}
-
-/** Uppercase hex with a space between bytes, as frames are written in the docs. */
-export function hex(bytes: Iterable<number>): string {
-  return [...bytes].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ');
-}
 
 /** [14443-3] ATQA: least significant byte first. */
 function atqaBytes(atqa: number): number[] {
   checkRange(atqa, 0x10000, 'ATQA');
   return [atqa & 0xff, atqa >> 8];
-}
-
-function hex16(v: number): string {
-  return `0x${v.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 function sized(b: Uint8Array, n: number, what: string): Buffer {
@@ -654,12 +292,4 @@ function sized(b: Uint8Array, n: number, what: string): Buffer {
 
 function checkRange(v: number, end: number, what: string): void {
   if (!Number.isInteger(v) || v < 0 || v >= end) bad(`${what} must be 0..${end - 1}, got ${v}`);
-}
-
-function bad(message: string): never {
-  throw new LabError('PROTOCOL_MALFORMED', message);
-}
-
-function fail(kind: DecodeErrorKind, message: string): DecodeFailure {
-  return { ok: false, kind, error: new LabError('PROTOCOL_MALFORMED', message, { kind }) };
 }

@@ -17,8 +17,9 @@ import type { Clock, TimerHandle } from '../../simulator/clock.js';
 import { LabError } from '../../simulator/errors.js';
 import type { RecordFn } from '../../simulator/evidence.js';
 import type { Logger } from '../../simulator/logger.js';
-import { decodeRequest, encodeAdu, splitAdus } from '../codecs/modbus.js';
-import type { Adu } from '../codecs/modbus.js';
+import { decodeRequest } from '../codecs/modbus.js';
+import { encodeAdu, splitAdus } from '../codecs/modbus-tcp.js';
+import type { Adu } from '../codecs/modbus-tcp.js';
 import { handleRequest } from './slave.js';
 import type { ResolveUnit } from './types.js';
 

@@ -10,14 +10,10 @@ import type { Socket } from 'node:net';
 import fc from 'fast-check';
 import modbusSerial from 'modbus-serial';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  encodeAdu,
-  encodeException,
-  encodeRequest,
-  encodeResponse,
-  splitAdus,
-} from '../../protocols/codecs/modbus.js';
-import type { Adu, ModbusRequest, ModbusResponse } from '../../protocols/codecs/modbus.js';
+import { encodeException, encodeRequest, encodeResponse } from '../../protocols/codecs/modbus.js';
+import type { ModbusRequest, ModbusResponse } from '../../protocols/codecs/modbus.js';
+import { encodeAdu, splitAdus } from '../../protocols/codecs/modbus-tcp.js';
+import type { Adu } from '../../protocols/codecs/modbus-tcp.js';
 import { createModbusTcpServer } from '../../protocols/modbus/tcp-server.js';
 import type { ModbusTcpServer } from '../../protocols/modbus/tcp-server.js';
 import type { ModbusUnit, UnitBinding } from '../../protocols/modbus/types.js';

@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import type { Truth } from '../../devices/model.js';
 import { createController } from '../../devices/serial/controller.js';
 import type { ByteDevice, ByteDeviceContext } from '../../devices/serial/model.js';
-import { decodeReply, decodeRequest } from '../../protocols/codecs/controller.js';
+import { decodeRequest } from '../../protocols/codecs/controller.js';
+import { decodeReply } from '../../protocols/codecs/controller-reply.js';
 import { decodeFrame, encodeFrame } from '../../protocols/codecs/controller-frame.js';
 import {
   REGENERATE,

@@ -10,13 +10,12 @@ import type {
   ControllerRequest,
   ControllerResponse,
 } from '../../protocols/codecs/controller.js';
+import { decodeRequest, encodeRequest } from '../../protocols/codecs/controller.js';
 import {
   decodeReply,
-  decodeRequest,
   encodeReport,
-  encodeRequest,
   encodeResponse,
-} from '../../protocols/codecs/controller.js';
+} from '../../protocols/codecs/controller-reply.js';
 import {
   crcOf,
   decodeFrame,

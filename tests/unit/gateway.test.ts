@@ -15,7 +15,8 @@ import {
   replyReader,
   writeRequest,
 } from '../../devices/gateway-codec.js';
-import { Command, encodeResponse } from '../../protocols/codecs/controller.js';
+import { Command } from '../../protocols/codecs/controller.js';
+import { encodeResponse } from '../../protocols/codecs/controller-reply.js';
 import { encodeRtu } from '../../protocols/codecs/modbus-rtu.js';
 import { RtuResponseReader, decodeRtuResponse } from '../../protocols/codecs/modbus-response.js';
 import type { GatewayPoint } from '../../simulator/gateway-config.js';

@@ -6,16 +6,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  decodeMbap,
   decodeRequest,
-  encodeAdu,
   encodeException,
-  encodeMbap,
   encodeRequest,
   encodeResponse,
-  splitAdus,
 } from '../../protocols/codecs/modbus.js';
-import type { Adu, ModbusRequest, ModbusResponse } from '../../protocols/codecs/modbus.js';
+import type { ModbusRequest, ModbusResponse } from '../../protocols/codecs/modbus.js';
+import { decodeMbap, encodeAdu, encodeMbap, splitAdus } from '../../protocols/codecs/modbus-tcp.js';
+import type { Adu } from '../../protocols/codecs/modbus-tcp.js';
 import { handleRequest } from '../../protocols/modbus/slave.js';
 import type { ModbusUnit } from '../../protocols/modbus/types.js';
 import { LabError } from '../../simulator/errors.js';

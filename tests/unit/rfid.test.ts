@@ -13,28 +13,33 @@ import { describe, expect, it } from 'vitest';
 import {
   FRAME_TIMEOUT_MS,
   RESPONSE_DELAY_MS,
-  VisitSchedule,
   createRfidReader,
-  seedCards,
 } from '../../devices/serial/rfid-reader.js';
+import { seedCards } from '../../devices/serial/rfid-cards.js';
+import { VisitSchedule } from '../../devices/serial/rfid-visits.js';
 import type { ByteDevice, ByteDeviceContext, ByteIntent } from '../../devices/serial/model.js';
 import {
   MAX_FRAME,
-  RfidSplitter,
   STATUS,
-  dataAccess,
-  decodeAccessBits,
   decodeFrame,
+  encodeFrame,
+  rfidCrc,
+} from '../../protocols/codecs/rfid-frame.js';
+import {
   decodeRequest,
   decodeResponse,
-  encodeAccessBits,
-  encodeFrame,
   encodeRequest,
   encodeResponse,
-  rfidCrc,
-  trailerAccess,
 } from '../../protocols/codecs/rfid.js';
-import type { RfidRequest, RfidResponse, SplitEvent } from '../../protocols/codecs/rfid.js';
+import type { RfidRequest, RfidResponse } from '../../protocols/codecs/rfid.js';
+import { RfidSplitter } from '../../protocols/codecs/rfid-splitter.js';
+import type { SplitEvent } from '../../protocols/codecs/rfid-splitter.js';
+import {
+  dataAccess,
+  decodeAccessBits,
+  encodeAccessBits,
+  trailerAccess,
+} from '../../protocols/codecs/rfid-access.js';
 import { LabError } from '../../simulator/errors.js';
 import { FaultBook } from '../../simulator/faults.js';
 import type { SerialDevicePlan } from '../../simulator/plan.js';
