@@ -158,7 +158,8 @@ export class NorthboundLink {
   /** New settings from PUT /config: a changed connection reconnects at once, backoff reset. */
   reconfigure(next: NorthboundSettings): void {
     this.queue.resize(next.queue);
-    const changed = !sameConnection(this.settings, next);
+    const previous = this.settings;
+    const changed = !sameConnection(previous, next);
     this.settings = next;
     if (!changed || this.state === 'closed') return;
     this.deps.logger.info(
@@ -169,7 +170,13 @@ export class NorthboundLink {
       },
     );
     this.failures = 0;
-    const old = this.detach();
+    // The old connection says it goes offline, as its will would (a clean DISCONNECT drops it).
+    const old = this.detach({
+      topic: previous.statusTopic,
+      payload: this.deps.will,
+      qos: 1,
+      retain: true,
+    });
     this.chain = this.chain
       .then(() => old)
       .then(() => {
@@ -309,7 +316,7 @@ export class NorthboundLink {
   }
 
   /** Stops the current client and any pending retry; resolves when the client has ended. */
-  private detach(): Promise<void> {
+  private detach(last: QueuedMessage): Promise<void> {
     this.generation += 1;
     this.deps.clock.clear(this.retry);
     this.retry = undefined;
@@ -319,7 +326,12 @@ export class NorthboundLink {
     this.setState('down');
     if (!c) return Promise.resolve();
     // A clean DISCONNECT when connected, so the broker drops the will instead of publishing it.
-    return withinMs(c.endAsync(!c.connected), 1000)
+    const goodbye = c.connected
+      ? c
+          .publishAsync(last.topic, last.payload, { qos: last.qos, retain: last.retain })
+          .then(() => c.endAsync())
+      : c.endAsync(true);
+    return withinMs(goodbye, 1000)
       .catch(() => undefined)
       .then(() => (c.disconnected ? undefined : c.endAsync(true).catch(() => undefined)))
       .then(() => undefined);

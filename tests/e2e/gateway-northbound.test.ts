@@ -182,6 +182,7 @@ describe('gateway northbound to a third-party mosquitto', () => {
   it('a PUT with the mask keeps the password; a new client id reconnects live', async () => {
     const current = await config();
     expect(current.northbound!.password).toBe('********');
+    const mark = received.length;
     const r = await http('PUT', '/config', {
       ...current,
       northbound: { ...current.northbound, clientId: 'plant-gw-02' },
@@ -195,6 +196,20 @@ describe('gateway northbound to a third-party mosquitto', () => {
         : undefined;
     }, 'connected as plant-gw-02');
     expect(s.mqtt.clientId).toBe('plant-gw-02');
+    // The old connection said goodbye on the status topic, the new one is online.
+    const online = await waitFor(
+      () => {
+        const seen = received
+          .slice(mark)
+          .filter((m) => m.topic === gw.statusTopic)
+          .map((m) => (JSON.parse(m.text) as { online: boolean }).online);
+        return seen.at(-1) === true ? seen : undefined;
+      },
+      5000,
+      'online again',
+    );
+    expect(online.indexOf(false)).toBeGreaterThanOrEqual(0);
+    expect(online.lastIndexOf(false)).toBeLessThan(online.length - 1);
   });
 
   it('names a closed port and an unknown host; refuses a bad URL with its path', async () => {
