@@ -229,7 +229,9 @@ export class NorthboundLink {
     this.attempts += 1;
     this.retryAt = undefined;
     this.setState('connecting');
-    this.note('connecting', { attempt: this.attempts });
+    // The attempt is recorded with its outcome, never synchronously here: the lab starts its
+    // gateways before it records lab.start, which must stay the first event of the evidence.
+    const attempt = this.attempts;
     let lastErr: unknown;
     let handled = false;
     let client: MqttClient;
@@ -247,7 +249,9 @@ export class NorthboundLink {
         will: { topic: s.statusTopic, payload: Buffer.from(this.deps.will), qos: 1, retain: true },
       });
     } catch (err) {
-      this.failed(err, false);
+      setImmediate(() => {
+        if (generation === this.generation) this.failed(err, false, attempt);
+      });
       return;
     }
     this.client = client;
@@ -256,7 +260,7 @@ export class NorthboundLink {
       if (!mine()) return;
       this.failures = 0;
       this.setState('connected');
-      this.note('connected');
+      this.note('connected', { attempt });
       logger.info(`gateway ${gateway}: connected to the broker`, {
         url: s.url,
         clientId: s.clientId,
@@ -287,11 +291,12 @@ export class NorthboundLink {
       this.failed(
         lastErr ?? { message: wasUp ? 'closed by the broker' : 'closed before CONNACK' },
         wasUp,
+        attempt,
       );
     });
   }
 
-  private failed(err: unknown, wasUp: boolean): void {
+  private failed(err: unknown, wasUp: boolean, attempt: number): void {
     const { clock, logger, gateway } = this.deps;
     const described = describeLinkError(err, this.settings);
     const message = wasUp ? `connection lost: ${described.message}` : described.message;
@@ -300,6 +305,7 @@ export class NorthboundLink {
     this.setState('down');
     const delay = backoffMs(this.failures);
     this.note(wasUp ? 'lost' : 'failed', {
+      attempt,
       error: message,
       code: described.code,
       retryInMs: delay,
