@@ -38,7 +38,9 @@ import type { LabPlan } from './plan.js';
 import { charTimeMs } from '../protocols/serial/line.js';
 import type { Logger } from './logger.js';
 import type { GatewaySpec } from './scenario-gateway.js';
-import { asProblem, shapeProblems } from './scenario-gateway.js';
+import { GatewayNorthbound, asProblem, shapeProblems } from './scenario-gateway.js';
+
+const NORTHBOUND_DEFAULTS = GatewayNorthbound.parse({});
 
 export interface GatewayLineEndpoint {
   host: string;
@@ -82,7 +84,7 @@ export async function startGateway(deps: GatewayRuntimeDeps): Promise<GatewayRun
   const defaultClientId = `iotlab-gw-${name}-${world.labId}`;
   const settingsOf = (s: GatewaySpec): NorthboundSettings =>
     resolveNorthbound(
-      s.northbound ?? { keepaliveS: 60, cleanSession: true, queue: 1000 },
+      s.northbound ?? NORTHBOUND_DEFAULTS,
       { ...deps.mqtt, clientId: defaultClientId },
       statusTopic(world, s),
     );
