@@ -123,7 +123,9 @@ export class GatewayCore {
   }
 
   /** New payload template, QoS, retain or timeout; the next poll uses them. */
-  configure(o: Pick<GatewayCoreOptions, 'payload' | 'qos' | 'retain' | 'timeoutMs'>): void {
+  configure(
+    o: Pick<GatewayCoreOptions, 'statusTopic' | 'payload' | 'qos' | 'retain' | 'timeoutMs'>,
+  ): void {
     this.opts = { ...this.opts, ...o };
   }
 

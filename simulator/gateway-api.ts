@@ -6,7 +6,8 @@
  *                              fit the schema or the lab (force=true accepts a config that only
  *                              mismatches the lab's inventory, as "save anyway" does, and returns
  *                              the mismatches as warnings)
- *   GET  /status               per point: status, last value, last error, counts; line states
+ *   GET  /status               northbound link (state, last error, queue); line states; per
+ *                              point: status, last value, last error, counts
  *   GET  /points               the resolved poll table (slave, table, address/channel, scaling)
  * Built by `buildGatewayApi` without listening, so tests call `app.inject()`. Every route has a
  * JSON Schema (fastify style); the body of PUT /config is validated by the zod schema it is
@@ -18,6 +19,7 @@ import { z } from 'zod';
 import type { Problem } from './errors.js';
 import { LabError, httpStatusOf } from './errors.js';
 import type { GatewayPoint } from './gateway-config.js';
+import type { NorthboundReport } from './gateway-northbound.js';
 import type { Logger } from './logger.js';
 import type { GatewaySpec } from './scenario-gateway.js';
 import { GatewaySpec as GatewaySpecSchema, asProblem } from './scenario-gateway.js';
@@ -29,6 +31,8 @@ export type ReplaceResult =
 export interface GatewayStatusReport {
   gateway: string;
   mqtt: { connected: boolean; clientId: string };
+  /** The northbound (platform) link: state, last error in words, store-and-forward queue. */
+  northbound: NorthboundReport;
   lines: Record<string, { up: boolean; reason?: string }>;
   points: PointReport[];
 }
@@ -103,6 +107,31 @@ const pointReportSchema = {
     },
   },
   required: ['point', 'line', 'status', 'counts'],
+};
+
+const northboundSchema = {
+  type: 'object',
+  properties: {
+    state: { type: 'string', enum: ['connecting', 'connected', 'down', 'closed'] },
+    url: { type: 'string' },
+    clientId: { type: 'string' },
+    username: { type: 'string' },
+    labBroker: { type: 'boolean' },
+    since: { type: 'number' },
+    attempts: { type: 'integer' },
+    failures: { type: 'integer' },
+    lastError: {
+      type: 'object',
+      properties: { message: { type: 'string' }, code: { type: 'string' }, at: { type: 'number' } },
+    },
+    retryInMs: { type: 'number' },
+    queue: {
+      type: 'object',
+      properties: Object.fromEntries(
+        ['length', 'max', 'dropped', 'forwarded'].map((k) => [k, { type: 'integer' }]),
+      ),
+    },
+  },
 };
 
 const lineSchema = {
@@ -223,6 +252,7 @@ export function buildGatewayApi(deps: GatewayApiDeps): FastifyInstance {
                 type: 'object',
                 properties: { connected: { type: 'boolean' }, clientId: { type: 'string' } },
               },
+              northbound: northboundSchema,
               lines: { type: 'object', additionalProperties: lineSchema },
               points: { type: 'array', items: pointReportSchema },
             },

@@ -9,6 +9,7 @@ import type { RegisterTable } from './plan.js';
 import { planLab } from './plan.js';
 import type { Scenario } from './scenario.js';
 import type { GatewayPoll, GatewayProblem, GatewaySpec } from './scenario-gateway.js';
+import { DEFAULT_STATUS_TOPIC } from './scenario-gateway.js';
 import { resolveModbus } from './gateway-modbus-row.js';
 import type { GatewayWorld, WorldLine } from './gateway-world.js';
 import { ranges, worldFromPlan } from './gateway-world.js';
@@ -70,8 +71,16 @@ export function gatewayScenarioProblemsOf(
 // ---------------------------------------------------------------------------------------------
 // Resolution
 
-export function statusTopic(world: Pick<GatewayWorld, 'topicPrefix'>, name: string): string {
-  return `${world.topicPrefix}/gw/${name}/status`;
+/** The gateway's status (and last will) topic: `northbound.statusTopic`, filled in. */
+export function statusTopic(
+  world: Pick<GatewayWorld, 'topicPrefix' | 'labId'>,
+  spec: Pick<GatewaySpec, 'name' | 'northbound'>,
+): string {
+  return renderTopic(spec.northbound?.statusTopic ?? DEFAULT_STATUS_TOPIC, {
+    prefix: world.topicPrefix,
+    lab: world.labId,
+    name: spec.name,
+  });
 }
 
 /**
@@ -82,7 +91,7 @@ export function resolveGateway(spec: GatewaySpec, world: GatewayWorld): Resolved
   const problems: GatewayProblem[] = [];
   const points: GatewayPoint[] = [];
   const topics = new Map<string, number>();
-  const status = statusTopic(world, spec.name);
+  const status = statusTopic(world, spec);
   spec.poll.forEach((row, i) => {
     const errorsBefore = problems.filter((p) => p.severity === 'error').length;
     const report = (field: string, message: string, severity: GatewayProblem['severity']): void => {

@@ -8,15 +8,14 @@
  * candidate holds it the gateway reports the line as busy on its status topic and retries. Its
  * requests and the devices' answers are evidence like any host's (`serial.rx` / `serial.tx`).
  *
- * Northbound, it is an MQTT client of the lab's broker (mqtt.js over TCP), so everything it
- * publishes and subscribes is recorded by the broker like any client's. It publishes point
- * values, a retained status (with an offline last will), and takes commands on `<topic>/set`.
+ * Northbound, it is an MQTT client (gateway-northbound.ts) of the broker its `northbound`
+ * config names, by default the lab's, where everything it publishes and subscribes is recorded
+ * like any client's. It publishes point values, a retained status (with an offline last will),
+ * and takes commands on `<topic>/set`; readings taken while the link is down are queued.
  *
  * Its configuration API (simulator/gateway-api.ts) listens on its own HTTP port; a new config
  * replaces the poll table live and is recorded as `device.state` of `gw:<name>`.
  */
-import mqtt from 'mqtt';
-import type { MqttClient } from 'mqtt';
 import { GatewayCore } from '../devices/gateway.js';
 import type { GatewayIntent } from '../devices/gateway.js';
 import type { LineClient } from '../protocols/serial/tcp-client.js';
@@ -30,13 +29,18 @@ import type { GatewayControl, ReplaceResult } from './gateway-api.js';
 import { buildGatewayApi } from './gateway-api.js';
 import type { GatewayPoint } from './gateway-config.js';
 import { resolveGateway, statusTopic } from './gateway-config.js';
+import { PASSWORD_MASK, maskPassword, unmaskPassword } from './gateway-link.js';
+import type { NorthboundSettings } from './gateway-northbound.js';
+import { NorthboundLink, resolveNorthbound } from './gateway-northbound.js';
 import type { GatewayWorld } from './gateway-world.js';
 import { worldFromPlan } from './gateway-world.js';
 import type { LabPlan } from './plan.js';
 import { charTimeMs } from '../protocols/serial/line.js';
 import type { Logger } from './logger.js';
 import type { GatewaySpec } from './scenario-gateway.js';
-import { asProblem, shapeProblems } from './scenario-gateway.js';
+import { GatewayNorthbound, asProblem, shapeProblems } from './scenario-gateway.js';
+
+const NORTHBOUND_DEFAULTS = GatewayNorthbound.parse({});
 
 export interface GatewayLineEndpoint {
   host: string;
@@ -76,8 +80,14 @@ export async function startGateway(deps: GatewayRuntimeDeps): Promise<GatewayRun
   const { clock, logger, world } = deps;
   let spec = deps.spec;
   const name = spec.name;
-  const status = statusTopic(world, name);
-  const clientId = `iotlab-gw-${name}-${world.labId}`;
+  let status = statusTopic(world, spec);
+  const defaultClientId = `iotlab-gw-${name}-${world.labId}`;
+  const settingsOf = (s: GatewaySpec): NorthboundSettings =>
+    resolveNorthbound(
+      s.northbound ?? NORTHBOUND_DEFAULTS,
+      { ...deps.mqtt, clientId: defaultClientId },
+      statusTopic(world, s),
+    );
   const first = resolveGateway(spec, world);
   const blocking = first.problems.filter((p) => p.severity === 'error');
   if (blocking.length > 0)
@@ -113,12 +123,10 @@ export async function startGateway(deps: GatewayRuntimeDeps): Promise<GatewayRun
   const run = (intents: GatewayIntent[]): void => {
     for (const intent of intents) {
       if ('send' in intent) clients.get(intent.send.line)?.write(intent.send.bytes);
-      else if ('publish' in intent) {
-        const m = intent.publish;
-        // Offline: values are dropped (a real gateway's cache is out of scope); the status is
-        // published again on reconnect.
-        if (client.connected) client.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain });
-      } else logger[intent.log.level](`gateway ${name}: ${intent.log.message}`, intent.log.context);
+      else if ('publish' in intent)
+        // While the link is down readings are queued; the status is published again on connect.
+        link.publish(intent.publish, intent.publish.topic !== status);
+      else logger[intent.log.level](`gateway ${name}: ${intent.log.message}`, intent.log.context);
     }
     if (!closed) wake();
   };
@@ -178,7 +186,8 @@ export async function startGateway(deps: GatewayRuntimeDeps): Promise<GatewayRun
   };
 
   const syncSubscriptions = (): void => {
-    if (!client.connected) return;
+    const client = link.connected();
+    if (!client) return;
     const wanted = new Set(core.commandTopics());
     const gone = [...subscribed].filter((t) => !wanted.has(t));
     const added = [...wanted].filter((t) => !subscribed.has(t));
@@ -190,33 +199,32 @@ export async function startGateway(deps: GatewayRuntimeDeps): Promise<GatewayRun
     subscribed = wanted;
   };
 
-  const offline = JSON.stringify({ gateway: name, online: false });
-  const client: MqttClient = mqtt.connect(deps.mqtt.url, {
-    clientId,
-    ...(deps.mqtt.username
-      ? { username: deps.mqtt.username, password: deps.mqtt.password ?? '' }
-      : {}),
-    reconnectPeriod: 1000,
-    connectTimeout: 5000,
-    will: { topic: status, payload: Buffer.from(offline), qos: 1, retain: true },
+  const link = new NorthboundLink(settingsOf(spec), {
+    gateway: name,
+    device: gatewayDeviceId(name),
+    clock,
+    logger,
+    record: deps.record,
+    will: JSON.stringify({ gateway: name, online: false }),
+    onConnect: (client) => {
+      subscribed = new Set();
+      client.publish(status, core.statusMessage(clock.wall()), { qos: 1, retain: true });
+      syncSubscriptions();
+    },
+    onMessage: (topic, payload) =>
+      safely('command', () =>
+        run(core.command(topic, payload.toString('utf8'), clock.now(), clock.wall())),
+      )(),
   });
-  client.on('connect', () => {
-    subscribed = new Set();
-    client.publish(status, core.statusMessage(clock.wall()), { qos: 1, retain: true });
-    syncSubscriptions();
-    logger.info(`gateway ${name} connected to the broker`, { url: deps.mqtt.url });
-  });
-  client.on('message', (topic, payload) =>
-    safely('command', () =>
-      run(core.command(topic, payload.toString('utf8'), clock.now(), clock.wall())),
-    )(),
-  );
-  client.on('error', (err) =>
-    logger.warn(`gateway ${name}: MQTT error`, { err: err.message, url: deps.mqtt.url }),
-  );
 
-  const replace = (next: GatewaySpec, o: { force: boolean; peer?: string }): ReplaceResult => {
+  const replace = (sent: GatewaySpec, o: { force: boolean; peer?: string }): ReplaceResult => {
     const problems: Problem[] = [];
+    const next = unmaskPassword(sent, spec) ?? sent;
+    if (next.northbound?.password === PASSWORD_MASK)
+      problems.push({
+        path: 'northbound.password',
+        message: `${PASSWORD_MASK} stands for the password in force, and none is set: give the password`,
+      });
     if (next.name !== name)
       problems.push({
         path: 'name',
@@ -242,7 +250,9 @@ export async function startGateway(deps: GatewayRuntimeDeps): Promise<GatewayRun
       );
     if (problems.length > 0) return { ok: false, problems };
     spec = { ...next, ...(spec.apiPort !== undefined ? { apiPort: spec.apiPort } : {}) };
+    status = statusTopic(world, spec);
     core.configure({
+      statusTopic: status,
       payload: spec.payload,
       qos: spec.qos,
       retain: spec.retain,
@@ -252,22 +262,24 @@ export async function startGateway(deps: GatewayRuntimeDeps): Promise<GatewayRun
       ...(o.peer ? { peer: o.peer } : {}),
       device: gatewayDeviceId(name),
       source: 'gateway-api',
-      values: { config: spec },
+      values: { config: maskPassword(spec) },
     });
+    link.reconfigure(settingsOf(spec));
     run(core.replace(resolved.points, clock.now(), clock.wall()));
     syncLines();
     syncSubscriptions();
     logger.info(`gateway ${name}: new config`, { points: resolved.points.length, peer: o.peer });
-    return { ok: true, config: spec, warnings: inventory };
+    return { ok: true, config: maskPassword(spec), warnings: inventory };
   };
 
   const control: GatewayControl = {
-    config: () => spec,
+    config: () => maskPassword(spec),
     replace,
     points: (): readonly GatewayPoint[] => core.table(),
     status: () => ({
       gateway: name,
-      mqtt: { connected: client.connected ?? false, clientId },
+      mqtt: { connected: link.connected() !== undefined, clientId: link.report().clientId },
+      northbound: link.report(),
       ...core.report(),
     }),
   };
@@ -282,13 +294,14 @@ export async function startGateway(deps: GatewayRuntimeDeps): Promise<GatewayRun
     api.url = `http://${h}:${api.port}`;
   } catch (err) {
     closed = true;
-    client.end(true);
+    await link.close();
     throw new LabError(
       'PROTOCOL_LISTEN',
       `gateway ${name} cannot listen on ${deps.host}:${spec.apiPort ?? deps.apiPort}: ${String(err)}`,
       { gateway: name },
     );
   }
+  link.start();
   syncLines();
   run(core.tick(clock.now(), clock.wall()));
 
@@ -300,7 +313,7 @@ export async function startGateway(deps: GatewayRuntimeDeps): Promise<GatewayRun
       ...(spec.title ? { title: spec.title } : {}),
       api: api.url,
       statusTopic: status,
-      clientId,
+      clientId: link.report().clientId,
       lines: core.lineNames(),
     }),
     async close() {
@@ -308,17 +321,12 @@ export async function startGateway(deps: GatewayRuntimeDeps): Promise<GatewayRun
       closed = true;
       clock.clear(timer);
       // Bounded in real time: a broker that is gone must not hold up the lab's stop.
-      const offlineStatus = client.connected
-        ? client.publishAsync(status, core.statusMessage(clock.wall(), false), {
-            qos: 1,
-            retain: true,
-          })
-        : Promise.resolve(undefined);
-      await withinMs(
-        offlineStatus.then(() => client.endAsync()),
-        1000,
-      ).catch(() => undefined);
-      if (!client.disconnected) await client.endAsync(true).catch(() => undefined);
+      await link.close({
+        topic: status,
+        payload: core.statusMessage(clock.wall(), false),
+        qos: 1,
+        retain: true,
+      });
       await Promise.allSettled([...clients.values()].map((l) => l.close()));
       clients.clear();
       await app.close();
@@ -366,12 +374,4 @@ export async function startScenarioGateways(deps: ScenarioGatewaysDeps): Promise
     throw err;
   }
   return started;
-}
-
-function withinMs<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

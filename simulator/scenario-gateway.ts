@@ -24,6 +24,7 @@
 import { z } from 'zod';
 import type { Problem } from './errors.js';
 import { gatewayScenarioProblemsOf } from './gateway-config.js';
+import { parseBrokerUrl } from './gateway-link.js';
 import type { Scenario } from './scenario.js';
 
 const name = z
@@ -88,6 +89,34 @@ export const GatewayPoll = z
   })
   .strict();
 
+export const NORTHBOUND_TOPIC_PLACEHOLDERS = ['prefix', 'lab', 'name'] as const;
+export const DEFAULT_STATUS_TOPIC = '{prefix}/gw/{name}/status';
+
+/**
+ * The northbound (platform) connection: which MQTT broker the gateway publishes to and as
+ * whom. Absent, or without url, it is the lab's broker with the scenario's credentials.
+ */
+export const GatewayNorthbound = z
+  .object({
+    /** Broker URL, mqtt://host:port (port default 1883); default: the lab's broker. */
+    url: z.string().min(1).max(300).optional(),
+    /** MQTT client id (default `iotlab-gw-<name>-<lab id>`). */
+    clientId: z.string().min(1).max(64).optional(),
+    username: z.string().min(1).max(128).optional(),
+    /** Never shown back: GET /config and the evidence show ********. */
+    password: z.string().max(128).optional(),
+    /** MQTT keep alive in seconds (0 = off). */
+    keepaliveS: z.number().int().min(0).max(65_535).default(60),
+    /** MQTT clean session: false keeps the broker's session (subscriptions, QoS 1) across drops. */
+    cleanSession: z.boolean().default(true),
+    /** Status topic, also the last will's (retained, QoS 1); placeholders {prefix} {lab} {name}. */
+    statusTopic: z.string().min(1).max(200).default(DEFAULT_STATUS_TOPIC),
+    /** Readings kept while the link is down, sent in order when it is back (0 = none; oldest dropped). */
+    queue: z.number().int().min(0).max(10_000).default(1000),
+  })
+  .strict();
+export type GatewayNorthbound = z.infer<typeof GatewayNorthbound>;
+
 export const GatewaySpec = z
   .object({
     name,
@@ -103,6 +132,7 @@ export const GatewaySpec = z
     /** How long to wait for an answer before the point is in error. */
     timeoutMs: z.number().int().min(20).max(10_000).default(500),
     poll: z.array(GatewayPoll).min(1).max(64),
+    northbound: GatewayNorthbound.optional(),
   })
   .strict()
   .superRefine(checkGatewayShape);
@@ -132,7 +162,7 @@ const WRITABLE_HINT =
 
 /** What a gateway config says on its own; superRefine-style, for the schema above. */
 export function checkGatewayShape(
-  g: Pick<GatewaySpec, 'topic' | 'payload' | 'poll'>,
+  g: Pick<GatewaySpec, 'topic' | 'payload' | 'poll' | 'northbound'>,
   ctx: z.RefinementCtx,
 ): void {
   for (const p of shapeProblems(g))
@@ -140,7 +170,7 @@ export function checkGatewayShape(
 }
 
 export function shapeProblems(
-  g: Pick<GatewaySpec, 'topic' | 'payload' | 'poll'>,
+  g: Pick<GatewaySpec, 'topic' | 'payload' | 'poll' | 'northbound'>,
 ): GatewayProblem[] {
   const out: GatewayProblem[] = [];
   const issue = (path: (string | number)[], message: string): void => {
@@ -156,6 +186,8 @@ export function shapeProblems(
     issue(['topic'], 'MQTT wildcards + and # cannot be in a topic to publish on');
   if (/^\/|\/\/|\/$/.test(g.topic))
     issue(['topic'], 'topic levels must not be empty (no leading, trailing or double /)');
+
+  if (g.northbound) out.push(...northboundProblems(g.northbound));
 
   const first = new Map<string, number>();
   g.poll.forEach((p, i) => {
@@ -184,6 +216,31 @@ export function shapeProblems(
         'give address (Modbus register) or channel (controller), not both',
       );
   });
+  return out;
+}
+
+function northboundProblems(n: GatewayNorthbound): GatewayProblem[] {
+  const out: GatewayProblem[] = [];
+  const issue = (field: string, message: string): void => {
+    out.push({ path: ['northbound', field], message, severity: 'error' });
+  };
+  if (n.url !== undefined) {
+    const parsed = parseBrokerUrl(n.url);
+    if (!parsed.ok) issue('url', parsed.message);
+  }
+  if (n.password !== undefined && n.username === undefined)
+    issue('password', 'a password needs a username (MQTT 3.1.1 §3.1.2.9): set username too');
+  if (n.clientId !== undefined && /[^\x21-\x7e]/.test(n.clientId))
+    issue('clientId', 'use printable ASCII without spaces (brokers may refuse others)');
+  for (const bad of unknownPlaceholders(n.statusTopic, NORTHBOUND_TOPIC_PLACEHOLDERS))
+    issue(
+      'statusTopic',
+      `unknown placeholder {${bad}} (known: ${known(NORTHBOUND_TOPIC_PLACEHOLDERS)})`,
+    );
+  if (/[+#]/.test(n.statusTopic))
+    issue('statusTopic', 'MQTT wildcards + and # cannot be in a topic to publish on');
+  if (/^\/|\/\/|\/$/.test(n.statusTopic))
+    issue('statusTopic', 'topic levels must not be empty (no leading, trailing or double /)');
   return out;
 }
 
