@@ -5,6 +5,7 @@
  */
 import type { DevicePlan, LabPlan, RegisterEntry } from './plan.js';
 import type { LineSettings } from './scenario-serial.js';
+import type { BoardCard } from './board-card.js';
 
 export interface Endpoints {
   host: string;
@@ -65,12 +66,19 @@ export interface LabCard {
   devices: CardDevice[];
   /** Byte-level devices: TCP address, PTY path, real port, line settings, device facts. */
   serial?: SerialCardEntry[];
+  /** The virtual MCU board: address, pin map, bus map (docs/board.md). */
+  board?: BoardCard;
 }
 
 export function buildCard(
   plan: LabPlan,
   ep: Endpoints,
-  extra: { startedAt?: string; evidencePath?: string; serial?: SerialCardEntry[] } = {},
+  extra: {
+    startedAt?: string;
+    evidencePath?: string;
+    serial?: SerialCardEntry[];
+    board?: BoardCard;
+  } = {},
 ): LabCard {
   const s = plan.scenario;
   const host = ep.host.includes(':') ? `[${ep.host}]` : ep.host;
@@ -93,6 +101,7 @@ export function buildCard(
     ...(extra.evidencePath ? { evidence: { path: extra.evidencePath } } : {}),
     devices: plan.devices.map(cardDevice),
     ...(extra.serial && extra.serial.length > 0 ? { serial: extra.serial } : {}),
+    ...(extra.board ? { board: extra.board } : {}),
   };
 }
 
@@ -132,7 +141,14 @@ export function stableCard(card: LabCard): unknown {
   const { lab, mqtt, devices } = card;
   const { startedAt: _s, ...labRest } = lab;
   const serial = card.serial?.map(({ tcp: _t, pty: _p, port: _r, files: _f, ...rest }) => rest);
-  return { lab: labRest, topicPrefix: mqtt.topicPrefix, devices, ...(serial ? { serial } : {}) };
+  const board = card.board ? (({ port: _p, host: _h, ...rest }) => rest)(card.board) : undefined;
+  return {
+    lab: labRest,
+    topicPrefix: mqtt.topicPrefix,
+    devices,
+    ...(serial ? { serial } : {}),
+    ...(board ? { board } : {}),
+  };
 }
 
 /** Environment variables a submission gets (DESIGN.md). */
@@ -148,6 +164,7 @@ export function cardEnv(card: LabCard, cardPath?: string): Record<string, string
   if (card.mqtt.wsUrl) env.IOTLAB_MQTT_WS_URL = card.mqtt.wsUrl;
   if (card.mqtt.username) env.IOTLAB_MQTT_USERNAME = card.mqtt.username;
   if (card.mqtt.password) env.IOTLAB_MQTT_PASSWORD = card.mqtt.password;
+  if (card.board) env.IOTLAB_BOARD = `${card.board.host}:${card.board.port}`;
   return card.serial ? { ...env, ...serialEnv(card.serial) } : env;
 }
 

@@ -32,6 +32,9 @@ import type { ByteDevice, ByteDeviceFactory } from '../devices/serial/model.js';
 import { serialFactoriesFor } from '../devices/serial/index.js';
 import type { SerialOptions, SerialRuntime } from './serial-runtime.js';
 import { createByteDevices, startSerialDevices } from './serial-runtime.js';
+import { BoardModel } from '../devices/board/board.js';
+import type { BoardRuntime } from './board-runtime.js';
+import { startBoard } from './board-runtime.js';
 
 export interface LabPorts {
   mqtt?: number;
@@ -39,6 +42,8 @@ export interface LabPorts {
   ws?: number | null;
   coap?: number;
   modbus?: number;
+  /** The MCU board's protocol port (docs/board.md). */
+  board?: number;
 }
 
 export interface LabDeps {
@@ -87,6 +92,8 @@ export interface Lab {
   command(idOrName: string, cmd: Command, source?: string): CommandOutcome;
   injectFault(req: FaultRequest): Fault;
   clearFault(id: string): Fault;
+  /** The virtual MCU board's model, when the scenario has one (pins, parts; `pins.press`). */
+  readonly board: BoardModel | undefined;
 }
 
 export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
@@ -160,6 +167,8 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
   if (plan.serial.length > 0)
     for (const [id, d] of createByteDevices(serialDeps)) byteDevices.set(id, d);
   let serialRuntime: SerialRuntime | undefined;
+  const board = plan.board ? new BoardModel(plan.board, { seed, device: find }) : undefined;
+  let boardRuntime: BoardRuntime | undefined;
 
   const lab: Lab = {
     plan,
@@ -246,6 +255,24 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
           closers.push(() => sr.close());
         }
 
+        if (board) {
+          boardRuntime = await startBoard({
+            plan,
+            model: board,
+            clock,
+            record,
+            logger,
+            host,
+            port: ports.board ?? 0,
+            lines: serialRuntime?.lines ?? new Map(),
+            command: (name, on, source) => {
+              applyCommand(find(name), { on }, source);
+            },
+          });
+          const br = boardRuntime;
+          closers.push(() => br.close());
+        }
+
         card = buildCard(
           plan,
           {
@@ -259,6 +286,7 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
             startedAt: new Date(clock.wall()).toISOString(),
             ...(recorder.path ? { evidencePath: recorder.path } : {}),
             ...(serialRuntime ? { serial: serialRuntime.card } : {}),
+            ...(boardRuntime ? { board: boardRuntime.card } : {}),
           },
         );
         record('lab.start', {
@@ -300,6 +328,7 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
 
     injectFault: (req) => faultSchedule.inject(directory.idOf(req.device), req),
     clearFault: (id) => faultSchedule.clear(id),
+    board,
   };
   return lab;
 }

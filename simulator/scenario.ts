@@ -12,6 +12,7 @@ import type { Problem } from './errors.js';
 import { LabError } from './errors.js';
 import { checkScenario } from './scenario-checks.js';
 import { serialDeviceSchemas } from './scenario-serial.js';
+import { BoardSpec, checkBoard } from './scenario-board.js';
 
 const name = z
   .string()
@@ -191,9 +192,14 @@ export const Scenario = z
     devices: z.array(DeviceSpec).max(200),
     serial: z.array(SerialDeviceSpec).max(64).default([]),
     faults: z.array(FaultSpec).default([]),
+    /** The virtual MCU board (docs/board.md); at most one per lab. */
+    board: BoardSpec.optional(),
   })
   .strict()
-  .superRefine(checkScenario);
+  .superRefine((s, ctx) => {
+    checkScenario(s, ctx);
+    checkBoard(s.board, s.devices, s.serial, ctx);
+  });
 
 export type Scenario = z.infer<typeof Scenario>;
 export type DeviceSpec = z.infer<typeof DeviceSpec>;
