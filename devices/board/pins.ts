@@ -192,7 +192,7 @@ export class Pins {
     if (after === undefined || after === before || !s) return;
     // The pin's own state record also says what the component did.
     const first = intents[0];
-    if (first && 'state' in first) Object.assign(first.state, { kind: s.kind, on: after });
+    if (first && 'state' in first) Object.assign(first.state, { type: s.kind, on: after });
     if ('device' in s && s.device && s.kind !== 'analog' && s.kind !== 'button')
       intents.push({ command: { device: s.device, on: after } });
   }
