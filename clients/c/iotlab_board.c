@@ -71,8 +71,14 @@ int iotlab_open_env(iotlab_board *b) {
   return iotlab_open(b, host, atoi(colon + 1));
 }
 
+/* Half-closes and waits for the board's end, so the next client does not find the board busy. */
 void iotlab_close(iotlab_board *b) {
-  if (b->fd >= 0) close(b->fd);
+  uint8_t sink[256];
+  if (b->fd < 0) return;
+  shutdown(b->fd, SHUT_WR);
+  while (recv(b->fd, sink, sizeof sink, 0) > 0) {
+  }
+  close(b->fd);
   b->fd = -1;
 }
 

@@ -43,6 +43,13 @@ class Board:
         self.txid = 0
 
     def close(self):
+        """Ends the session and waits until the board lets go, so the next client is not busy."""
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+            while self.sock.recv(4096):
+                pass
+        except OSError:
+            pass
         self.sock.close()
 
     def __enter__(self):

@@ -79,8 +79,13 @@ export class BoardClient {
     });
   }
 
-  close(): void {
-    this.socket.end();
+  /** Ends the session and resolves once the board has let go (so the next client is not busy). */
+  close(): Promise<void> {
+    if (this.socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.socket.once('close', () => resolve());
+      this.socket.end();
+    });
   }
 
   call(req: Request): Promise<Buffer> {

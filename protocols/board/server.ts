@@ -44,7 +44,10 @@ const HIGH_WATER = 64;
 
 export async function createBoardServer(opts: BoardServerOptions): Promise<BoardServer> {
   let active: Socket | undefined;
+  const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.on('error', (err) =>
       opts.logger.debug('board socket error', { peer, err: err.message }),
@@ -54,7 +57,7 @@ export async function createBoardServer(opts: BoardServerOptions): Promise<Board
       const msg = Buffer.from(
         `board busy: another client (${active.remoteAddress}:${active.remotePort}) holds it`,
       );
-      socket.end(encodeResponse(0, Status.BOARD_BUSY, msg));
+      socket.end(encodeResponse(0, Status.BOARD_BUSY, msg), () => socket.destroy());
       return;
     }
     active = socket;
@@ -109,6 +112,10 @@ export async function createBoardServer(opts: BoardServerOptions): Promise<Board
         });
       }
     });
+    // A client that half-closes is done with the board: free it at once for the next one.
+    socket.on('end', () => {
+      if (active === socket) active = undefined;
+    });
     socket.on('close', () => {
       closed = true;
       if (active === socket) active = undefined;
@@ -129,7 +136,7 @@ export async function createBoardServer(opts: BoardServerOptions): Promise<Board
     host: opts.host,
     port,
     async close() {
-      active?.destroy();
+      for (const s of sockets) s.destroy();
       await closeServer(server);
     },
   };

@@ -33,4 +33,4 @@ while (now - start < seconds * 1000) {
   now = await b.millis();
 }
 await b.pinWrite(led, 0);
-b.close();
+await b.close();

@@ -20,7 +20,7 @@ const b = await BoardClient.connect();
 await b.i2cWrite(address, Uint8Array.of(0x24, 0x00));
 await b.delay(20);
 const d = await b.i2cRead(address, 6);
-b.close();
+await b.close();
 if (crc8(d.subarray(0, 2)) !== d[2] || crc8(d.subarray(3, 5)) !== d[5]) {
   console.error('CRC mismatch');
   process.exit(2);
