@@ -33,6 +33,8 @@ int main(int argc, char **argv) {
   CHECK(iotlab_pin_mode(&b, button, IOTLAB_INPUT_PULLUP));
   CHECK(iotlab_pin_mode(&b, led, IOTLAB_OUTPUT));
   CHECK(iotlab_pin_write(&b, led, 0));
+  printf("ready: button on pin %u, LED on pin %u\n", (unsigned)button, (unsigned)led);
+  fflush(stdout);
   CHECK(iotlab_millis(&b, &start));
   for (now = start; now - start < seconds * 1000u;) {
     int level;

@@ -18,6 +18,7 @@ def main():
         b.pin_mode(button, INPUT_PULLUP)
         b.pin_mode(led, OUTPUT)
         b.pin_write(led, 0)
+        print(f"ready: button on pin {button}, LED on pin {led}", flush=True)
         start = now = b.millis()
         was_pressed, on, last_toggle = False, False, 0
         while now - start < seconds * 1000:

@@ -10,6 +10,7 @@ const b = await BoardClient.connect();
 await b.pinMode(button, 'input_pullup');
 await b.pinMode(led, 'output');
 await b.pinWrite(led, 0);
+console.log(`ready: button on pin ${button}, LED on pin ${led}`);
 const start = await b.millis();
 let now = start;
 let wasPressed = false;
