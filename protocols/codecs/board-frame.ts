@@ -36,7 +36,7 @@ export const STATUS_DOC: Record<StatusName, string> = {
   UNKNOWN_OP: 'no such operation',
   BAD_ARG: 'an argument out of range (pin, mode, level, duty, length, timeout)',
   WRONG_MODE: 'the pin is not in a mode that allows this (e.g. write to an input)',
-  NOT_WIRED: 'nothing wired there (UART port, ADC pin)',
+  NOT_WIRED: 'nothing is wired to that UART port',
   TOO_LONG: 'frame longer than 4096 bytes: skipped, the connection keeps going',
   BOARD_BUSY: 'another client holds the board; sent with txid 0, then the connection is closed',
   INTERNAL: 'the simulator failed; the board keeps serving',
