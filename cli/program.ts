@@ -67,6 +67,7 @@ interface StartOptions {
   logLevel: LogLevel;
   json?: boolean;
   serialPort: number;
+  boardPort: number;
   httpPort: number;
   pty?: string | boolean;
   serial: Record<string, SerialPortArg>;
@@ -155,6 +156,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       'first raw TCP port of serial devices (device i on port+i; 0 = any free ports)',
       intOption('--serial-port', 0, 65535),
       4001,
+    )
+    .option(
+      '--board-port <port>',
+      'TCP port of the MCU board protocol, docs/board.md (0 = any free port)',
+      intOption('--board-port', 0, 65535),
+      4200,
     )
     .option(
       '--http-port <port>',
@@ -275,7 +282,13 @@ async function startCommand(opts: StartOptions, io: CliIo): Promise<number> {
           }
         : {}),
     },
-    ports: { mqtt: opts.mqttPort, ws: opts.wsPort, coap: opts.coapPort, modbus: opts.modbusPort },
+    ports: {
+      mqtt: opts.mqttPort,
+      ws: opts.wsPort,
+      coap: opts.coapPort,
+      modbus: opts.modbusPort,
+      board: opts.boardPort,
+    },
     evidencePath,
   });
   const card = await lab.start();

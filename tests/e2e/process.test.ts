@@ -47,6 +47,8 @@ describe('iotlab process', () => {
           '0',
           '--serial-port',
           '0',
+          '--board-port',
+          '0',
           '--card',
           cardFile,
           '--evidence',

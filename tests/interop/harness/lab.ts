@@ -61,6 +61,8 @@ export async function startLab(opts: { seed: number; speed?: number }): Promise<
       '0',
       '--serial-port',
       '0',
+      '--board-port',
+      '0',
     ],
     ...['--evidence', evidencePath, '--card', cardPath, '--seed', String(opts.seed)],
     ...['--speed', String(opts.speed ?? 1), '--log-level', 'warn'],
