@@ -92,8 +92,13 @@ export interface Lab {
   command(idOrName: string, cmd: Command, source?: string): CommandOutcome;
   injectFault(req: FaultRequest): Fault;
   clearFault(id: string): Fault;
-  /** The virtual MCU board's model, when the scenario has one (pins, parts; `pins.press`). */
+  /** The virtual MCU board's model, when the scenario has one (pins, parts). */
   readonly board: BoardModel | undefined;
+  /**
+   * Presses (true) or releases (false) a board button by name or pin, or hands it back to the lab
+   * switch it follows (undefined); recorded as `device.state` (trainer API, tests).
+   */
+  pressButton(nameOrPin: string | number, pressed: boolean | undefined, source?: string): void;
 }
 
 export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
@@ -329,6 +334,13 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
     injectFault: (req) => faultSchedule.inject(directory.idOf(req.device), req),
     clearFault: (id) => faultSchedule.clear(id),
     board,
+    pressButton(nameOrPin, pressed, source = 'api') {
+      const pin = board?.pins.buttonPin(nameOrPin);
+      if (!board || pin === undefined)
+        throw new LabError('DEVICE_UNKNOWN', `no board button "${String(nameOrPin)}" in this lab`);
+      board.pins.press(pin, pressed);
+      record('device.state', { device: board.plan.id, pin, pressed: pressed ?? null, source });
+    },
   };
   return lab;
 }

@@ -126,7 +126,12 @@ static int call(iotlab_board *b, uint8_t op, const uint8_t *args, size_t nargs, 
   errno = 0;
   if (write_all(b->fd, frame, len + 2) != 0) return fail_io(b, "send");
   if (read_all(b->fd, head, 5) != 0) return fail_io(b, "receive");
-  body = ((size_t)head[0] << 8 | head[1]) - 3;
+  body = (size_t)head[0] << 8 | head[1];
+  if (body < 3 || body > FRAME_MAX) {
+    snprintf(b->error, sizeof b->error, "bad answer length %u", (unsigned)body);
+    return IOTLAB_IO_ERROR;
+  }
+  body -= 3;
   if (read_all(b->fd, frame, body) != 0) return fail_io(b, "receive");
   if (head[4] != IOTLAB_OK) {
     size_t m = body < sizeof b->error - 1 ? body : sizeof b->error - 1;

@@ -71,6 +71,8 @@ class Board:
         self.txid = (self.txid + 1) & 0xFFFF
         self.sock.sendall(struct.pack(">HHB", 3 + len(args), self.txid, op) + args)
         length, txid, status = struct.unpack(">HHB", self._recv(5))
+        if length < 3:
+            raise ConnectionError(f"bad answer length {length}")
         payload = self._recv(length - 3)
         if status != 0:
             cls = NackError if status in (1, 2) else BoardError

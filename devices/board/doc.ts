@@ -173,7 +173,7 @@ export function renderBoardDoc(): string {
     '  duty; angle from the pulse width between `minPulseUs` and `maxPulseUs`), `analog` (12-bit',
     "  ADC: the sensor's range spans 0 V to Vref, an offline sensor reads 0 V). An output or PWM",
     '  pin with a `device` drives that lab actuator (its MQTT state and truth follow); a button with',
-    "  a `device` follows that lab switch's seeded events; the trainer API `lab.board.pins.press()`",
+    "  a `device` follows that lab switch's seeded events; the trainer API `lab.pressButton()`",
     '  presses and releases it too.',
     '- **UARTs 1–3**: wired to serial devices of the lab (GNSS, RFID reader, controller, modem…), at',
     '  their line settings; received bytes wait in a 4096-byte buffer (overflow drops new bytes).',

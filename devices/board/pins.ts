@@ -61,9 +61,10 @@ export class Pins {
     else this.pressed.set(pin, pressed);
   }
 
-  pinOf(nameOrPin: string | number): number | undefined {
-    if (typeof nameOrPin === 'number') return nameOrPin;
-    for (const [pin, s] of this.wired) if (s.name === nameOrPin) return pin;
+  /** The pin of a button, by its name or pin number. */
+  buttonPin(nameOrPin: string | number): number | undefined {
+    for (const [pin, s] of this.wired)
+      if (s.kind === 'button' && (s.name === nameOrPin || pin === nameOrPin)) return pin;
     return undefined;
   }
 

@@ -71,19 +71,18 @@ describe.each(Object.keys(runners))('%s HAL examples', (lang) => {
   });
 
   it('blink: the LED blinks while the button is held and goes dark when released', async () => {
-    const pins = b.lab.board!.pins;
-    pins.press(2, false);
+    b.lab.pressButton('btn', false);
     const since = b.events.length;
     const tool = startTool(...withEnv(runner('blink', ['2'])), { timeoutMs: 10_000 });
     // Press once the firmware has configured its pins, hold 600 ms, release.
     await tool.waitForLines(1);
-    pins.press(2, true);
+    b.lab.pressButton('btn', true);
     const pressedAt = b.events.length;
     await new Promise((r) => setTimeout(r, 600));
-    pins.press(2, false);
+    b.lab.pressButton('btn', false);
     const releasedAt = b.events.length;
     const result = await tool.done;
-    pins.press(2, undefined);
+    b.lab.pressButton('btn', undefined);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
       /^ready: button on pin 2, LED on pin 13\npressed at \d+ ms\nreleased at \d+ ms\n$/,

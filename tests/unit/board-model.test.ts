@@ -1,7 +1,8 @@
 /** The board model: pins, PWM loads, ADC against lab truth, I2C/SPI dispatch; the scenario section. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BoardModel } from '../../devices/board/board.js';
-import { Status } from '../../protocols/codecs/board-frame.js';
+import { Status, decodeRequest } from '../../protocols/codecs/board-frame.js';
 import type { Request } from '../../protocols/codecs/board-frame.js';
 import type { LabError } from '../../simulator/errors.js';
 import { createLab } from '../../simulator/lab.js';
@@ -175,5 +176,35 @@ describe('board scenario section', () => {
     expect(planLab(s, 1).board!.i2c.map((p) => p.address)).toEqual(a);
     expect(new Set(a).size).toBe(2);
     expect(a.every((x) => x >= 0x50 && x <= 0x57)).toBe(true);
+  });
+});
+
+describe('board model under random requests', () => {
+  it('answers any decodable request with a status, never a throw', () => {
+    const fresh = createLab(scenario, { seed: 9 }).board!;
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 3, maxLength: 24 }), fc.nat(100_000), (bytes, t) => {
+        const d = decodeRequest(Buffer.from(bytes));
+        if (!('request' in d)) return true;
+        const o = fresh.execute(d.request, t);
+        return Object.values(Status).includes(o.status) && o.durationMs >= 0;
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('lab.pressButton', () => {
+  it('presses a board button by name and records it', () => {
+    const l = createLab(scenario, { seed: 2 });
+    const seen: unknown[] = [];
+    l.recorder.subscribe((e) => seen.push(e));
+    l.pressButton('btn', true);
+    l.board!.execute({ op: 'PIN_MODE', pin: 2, mode: 2 }, 0);
+    expect(l.board!.execute({ op: 'PIN_READ', pin: 2 }, 0).payload[0]).toBe(0);
+    expect(seen).toContainEqual(
+      expect.objectContaining({ kind: 'device.state', pin: 2, pressed: true }),
+    );
+    expect(() => l.pressButton('led', true)).toThrow(/no board button "led"/);
   });
 });
