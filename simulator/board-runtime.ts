@@ -69,21 +69,12 @@ export async function startBoard(deps: BoardRuntimeDeps): Promise<BoardRuntime> 
     const sp = deps.plan.serial.find((p) => p.name === u.device)!;
     const line = deps.lines.get(sp.id);
     if (!line) continue;
-    const uart: Uart = {
-      line,
-      end: undefined!,
-      rx: [],
-      rxLen: 0,
-      overruns: 0,
-      waiter: undefined,
-      detach: () => undefined,
-    };
-    uart.end = {
+    const end: LineEnd = {
       transport: 'board',
       peer: `${boardId}:uart${u.port}`,
       write: (bytes) => {
         const room = RX_BUFFER - uart.rxLen;
-        if (room < bytes.length) uart.overruns += 1;
+        if (room < bytes.length) uart.overruns += bytes.length - Math.max(0, room);
         const kept = bytes.subarray(0, Math.max(0, room));
         if (kept.length > 0) {
           uart.rx.push(Buffer.from(kept));
@@ -92,7 +83,17 @@ export async function startBoard(deps: BoardRuntimeDeps): Promise<BoardRuntime> 
         uart.waiter?.();
       },
     };
-    uart.detach = line.attach(uart.end);
+    // The end writes into `uart`, declared next: it is only called once attached below.
+    const uart: Uart = {
+      line,
+      end,
+      rx: [],
+      rxLen: 0,
+      overruns: 0,
+      waiter: undefined,
+      detach: () => undefined,
+    };
+    uart.detach = line.attach(end);
     uarts.set(u.port, uart);
   }
 
@@ -183,10 +184,20 @@ export async function startBoard(deps: BoardRuntimeDeps): Promise<BoardRuntime> 
       });
     }
     const got = take(uart, max);
+    const overruns = uart.overruns;
+    uart.overruns = 0;
     busyUntil = Math.max(busyUntil, clock.now());
     return ok(got, [
       {
-        transfer: { bus: 'uart', port, out: Buffer.alloc(0), in: got, status: 'ok', durationMs: 0 },
+        transfer: {
+          bus: 'uart',
+          port,
+          out: Buffer.alloc(0),
+          in: got,
+          status: 'ok',
+          durationMs: 0,
+          ...(overruns > 0 ? { overruns } : {}),
+        },
       },
     ]);
   };

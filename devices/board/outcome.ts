@@ -13,6 +13,8 @@ export interface BusTransfer {
   in: Buffer;
   status: string;
   durationMs: number;
+  /** UART: bytes dropped since the last read because the receive buffer was full. */
+  overruns?: number;
 }
 
 export type BoardIntent =

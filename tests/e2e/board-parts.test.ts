@@ -6,6 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BoardClient } from '../../clients/ts/board.js';
 import { BoardClient as Client } from '../../clients/ts/board.js';
+import type { EvidenceEvent } from '../../simulator/evidence.js';
+import { createLab } from '../../simulator/lab.js';
+import { validateScenario } from '../../simulator/scenario.js';
 import type { BoardLab } from '../support/board-lab.js';
 import { startBoardLab } from '../support/board-lab.js';
 
@@ -103,5 +106,36 @@ describe('board parts through the TypeScript HAL', () => {
     await expect(c.uartRead(1, 0, 0)).rejects.toMatchObject({ status: 'BAD_ARG' });
     await expect(c.uartRead(1, 10, 60_001)).rejects.toMatchObject({ status: 'BAD_ARG' });
     await expect(c.uartWrite(3, 'x')).rejects.toMatchObject({ status: 'NOT_WIRED' });
+  });
+});
+
+describe('board UART receive buffer', () => {
+  it('keeps the first 4096 bytes and records how many it dropped', async () => {
+    const scenario = validateScenario({
+      name: 'uartflood',
+      title: { zh: '串口溢出', en: 'UART overrun' },
+      devices: [],
+      serial: [{ name: 'gnss', kind: 'gnss', serial: { baudRate: 115200 }, rateHz: 10 }],
+      board: { uart: [{ port: 1, device: 'gnss' }] },
+    });
+    const lab = createLab(scenario, { seed: 1, ports: { ws: null } });
+    const events: EvidenceEvent[] = [];
+    lab.recorder.subscribe((e) => events.push(e));
+    const card = await lab.start();
+    try {
+      const client = await Client.connect('127.0.0.1', card.board!.port);
+      await client.delay(2000);
+      const first = await client.uartRead(1, 1024, 0);
+      const rest = [first];
+      for (let i = 0; i < 3; i++) rest.push(await client.uartRead(1, 1024, 0));
+      await client.close();
+      expect(Buffer.concat(rest).length).toBe(4096);
+      expect(first.toString('latin1')).toMatch(/^\$G/);
+      const reads = events.filter((e) => e.kind === 'bus.transfer' && e.bus === 'uart');
+      expect(Number(reads[0]!.overruns)).toBeGreaterThan(0);
+      expect(reads.slice(1).every((e) => e.overruns === undefined)).toBe(true);
+    } finally {
+      await lab.stop();
+    }
   });
 });
