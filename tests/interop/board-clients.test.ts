@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BoardLab } from '../support/board-lab.js';
 import { checkShtReading, parseSht, startBoardLab } from '../support/board-lab.js';
-import { PYTHON, killTools, runOk, startTool } from './harness/tools.js';
+import { PYTHON, killTools, runOk, runTool, startTool } from './harness/tools.js';
+import { BoardClient } from '../../clients/ts/board.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'iotlab-board-c-'));
@@ -95,5 +96,19 @@ describe.each(Object.keys(runners))('%s HAL examples', (lang) => {
     // 100 ms half-period over 600 ms: about 3 flashes (on, off, on, …).
     expect(led(pressedAt, releasedAt).filter((on) => on === true).length).toBeGreaterThanOrEqual(2);
     expect(led(since).at(-1)).toBe(false);
+  });
+});
+
+describe('a second program while one holds the board', () => {
+  it.each(['c', 'python'])('%s: fails with the board-busy message', async (lang) => {
+    const holder = await BoardClient.connect('127.0.0.1', b.port);
+    try {
+      expect(await holder.info()).toMatch(/^iotlab-board/);
+      const r = await runTool(...withEnv(runners[lang]!('sht3x', ['0x44'])));
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/board busy/);
+    } finally {
+      await holder.close();
+    }
   });
 });
