@@ -18,6 +18,7 @@ import { createBoardServer } from '../protocols/board/server.js';
 import type { LineEnd, SerialLine } from '../protocols/serial/line.js';
 import { charTimeMs } from '../protocols/serial/line.js';
 import type { BoardCard } from './board-card.js';
+import { BOARD_PINS } from './scenario-board.js';
 import { buildBoardCard } from './board-card.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { RecordFn } from './evidence.js';
@@ -202,6 +203,55 @@ export async function startBoard(deps: BoardRuntimeDeps): Promise<BoardRuntime> 
     ]);
   };
 
+  /** PIN_WAIT: samples the input every 1 ms of lab time until the edge or the deadline. */
+  const pinWait = async (
+    pin: number,
+    edge: number,
+    timeoutMs: number,
+    start: number,
+  ): Promise<BoardOutcome> => {
+    if (edge > 2) return fail(Status.BAD_ARG, `edge must be 0 falling, 1 rising or 2 either`);
+    if (timeoutMs > MAX_WAIT_MS) return fail(Status.BAD_ARG, `timeout must be 0–${MAX_WAIT_MS} ms`);
+    if (pin >= BOARD_PINS) return fail(Status.BAD_ARG, `no pin ${pin} (pins 0–${BOARD_PINS - 1})`);
+    let last = model.pins.inputAt(pin, start);
+    if (last === undefined) return fail(Status.WRONG_MODE, `pin ${pin} is not an input`);
+    await until(start);
+    const deadline = start + timeoutMs;
+    const answer = (fired: boolean, level: 0 | 1, at: number): BoardOutcome => {
+      const out = Buffer.alloc(6);
+      out[0] = fired ? 1 : 0;
+      out[1] = level;
+      out.writeUInt32BE(Math.floor(at) >>> 0, 2);
+      return ok(out);
+    };
+    for (;;) {
+      const now = Math.max(clock.now(), start);
+      const level = model.pins.inputAt(pin, Math.min(now, deadline));
+      if (level === undefined) return fail(Status.WRONG_MODE, `pin ${pin} is no longer an input`);
+      const hit =
+        level !== last &&
+        (edge === 2 || (edge === 1 && level === 1) || (edge === 0 && level === 0));
+      if (hit) return answer(true, level, now);
+      last = level;
+      if (now >= deadline || closing) return answer(false, level, Math.min(now, deadline));
+      await sleep(Math.min(1, deadline - now));
+    }
+  };
+
+  /** Sleeps ms of lab time (a real timer even under 1 ms, unlike `until`). */
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const wake = (): void => {
+        clock.clear(h);
+        timers.delete(h);
+        wakers.delete(wake);
+        resolve();
+      };
+      const h = clock.setTimeout(wake, ms);
+      timers.add(h);
+      wakers.add(wake);
+    });
+
   const handle = async (req: Request): Promise<BoardAnswer> => {
     if (closing) return { status: Status.INTERNAL, payload: Buffer.from('the lab is stopping') };
     const start = Math.max(clock.now(), busyUntil);
@@ -212,7 +262,11 @@ export async function startBoard(deps: BoardRuntimeDeps): Promise<BoardRuntime> 
           ? fail(Status.BAD_ARG, `delay must be 0–${MAX_WAIT_MS} ms`)
           : ok(Buffer.alloc(0), [], req.ms);
     else if (req.op === 'UART_WRITE') outcome = uartWrite(req.port, req.out);
-    else if (req.op === 'UART_READ') {
+    else if (req.op === 'PIN_WAIT') {
+      outcome = await pinWait(req.pin, req.edge, req.timeoutMs, start);
+      busyUntil = Math.max(busyUntil, clock.now());
+      return outcome;
+    } else if (req.op === 'UART_READ') {
       outcome = await uartRead(req.port, req.max, req.timeoutMs, start);
       apply(outcome.intents, Math.max(start, clock.now()));
       return outcome;

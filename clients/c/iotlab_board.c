@@ -175,6 +175,21 @@ int iotlab_pin_write(iotlab_board *b, uint8_t pin, int level) {
   return call(b, 0x03, a, 2, NULL, 0, NULL);
 }
 
+int iotlab_pin_wait(iotlab_board *b, uint8_t pin, enum iotlab_edge edge, uint16_t timeout_ms,
+                    int *fired, int *level) {
+  uint8_t a[4], v[6];
+  int s;
+  a[0] = pin;
+  a[1] = (uint8_t)edge;
+  put16(a + 2, timeout_ms);
+  s = call(b, 0x06, a, 4, v, 6, NULL);
+  if (s == IOTLAB_OK) {
+    if (fired) *fired = v[0];
+    if (level) *level = v[1];
+  }
+  return s;
+}
+
 int iotlab_adc_read(iotlab_board *b, uint8_t pin, uint16_t *counts) {
   uint8_t v[2];
   int s = call(b, 0x04, &pin, 1, v, 2, NULL);

@@ -57,6 +57,10 @@ const char *iotlab_error(const iotlab_board *b);
 int iotlab_pin_mode(iotlab_board *b, uint8_t pin, enum iotlab_pin_mode mode);
 int iotlab_pin_read(iotlab_board *b, uint8_t pin, int *level);
 int iotlab_pin_write(iotlab_board *b, uint8_t pin, int level);
+enum iotlab_edge { IOTLAB_FALLING = 0, IOTLAB_RISING = 1, IOTLAB_EITHER = 2 };
+/* Waits for an edge on an input pin (like an external interrupt); *fired = 0 on timeout. */
+int iotlab_pin_wait(iotlab_board *b, uint8_t pin, enum iotlab_edge edge, uint16_t timeout_ms,
+                    int *fired, int *level);
 /* 12-bit counts: volts = counts * vref / 4095. */
 int iotlab_adc_read(iotlab_board *b, uint8_t pin, uint16_t *counts);
 /* duty in hundredths of a percent: 0 .. 10000. */

@@ -11,6 +11,7 @@ import socket
 import struct
 
 INPUT, OUTPUT, INPUT_PULLUP, INPUT_PULLDOWN, ANALOG, PWM = range(6)
+FALLING, RISING, EITHER = range(3)
 
 STATUS = {
     0: "OK", 1: "ADDR_NACK", 2: "DATA_NACK", 16: "MALFORMED", 17: "UNKNOWN_OP", 18: "BAD_ARG",
@@ -92,6 +93,10 @@ class Board:
 
     def pin_write(self, pin, level):
         self.call(0x03, struct.pack(">BB", pin, 1 if level else 0))
+
+    def pin_wait(self, pin, edge, timeout_ms):
+        """Waits for an edge (FALLING, RISING, EITHER) like an interrupt: (fired, level, t_ms)."""
+        return struct.unpack(">BBI", self.call(0x06, struct.pack(">BBH", pin, edge, timeout_ms)))
 
     def adc_read(self, pin):
         return struct.unpack(">H", self.call(0x04, struct.pack(">B", pin)))[0]

@@ -113,6 +113,17 @@ export class BoardClient {
     await this.call({ op: 'PIN_WRITE', pin, level: level ? 1 : 0 });
   }
 
+  /** Waits for an edge on an input pin, as an external interrupt would. */
+  async pinWait(
+    pin: number,
+    edge: 'falling' | 'rising' | 'either',
+    timeoutMs: number,
+  ): Promise<{ fired: boolean; level: 0 | 1; t: number }> {
+    const code = edge === 'falling' ? 0 : edge === 'rising' ? 1 : 2;
+    const r = await this.call({ op: 'PIN_WAIT', pin, edge: code, timeoutMs });
+    return { fired: r[0] === 1, level: r[1] === 1 ? 1 : 0, t: r.readUInt32BE(2) };
+  }
+
   async adcRead(pin: number): Promise<number> {
     return (await this.call({ op: 'ADC_READ', pin })).readUInt16BE(0);
   }

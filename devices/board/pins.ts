@@ -149,6 +149,14 @@ export class Pins {
     return ok(out);
   }
 
+  /** The level an input pin reads at t; undefined when the pin is not an input. */
+  inputAt(pin: number, t: number): 0 | 1 | undefined {
+    const p = this.pins[pin];
+    if (!p || !(p.mode === 'input' || p.mode === 'input_pullup' || p.mode === 'input_pulldown'))
+      return undefined;
+    return this.inputLevel(pin, p.mode, t);
+  }
+
   private inputLevel(pin: number, mode: PinMode, t: number): 0 | 1 {
     const s = this.wired.get(pin);
     if (s?.kind === 'button' && this.buttonPressed(s, pin, t)) return s.active === 'low' ? 0 : 1;

@@ -59,6 +59,7 @@ export type Request =
   | { op: 'PIN_WRITE'; pin: number; level: number }
   | { op: 'ADC_READ'; pin: number }
   | { op: 'PWM_SET'; pin: number; freqHz: number; duty: number }
+  | { op: 'PIN_WAIT'; pin: number; edge: number; timeoutMs: number }
   | { op: 'I2C_XFER'; address: number; out: Buffer; inLen: number }
   | { op: 'SPI_XFER'; cs: number; out: Buffer }
   | { op: 'UART_WRITE'; port: number; out: Buffer }
@@ -116,6 +117,16 @@ export const OPS: Record<OpName, { code: number; args: Field[]; reply: string; d
     ],
     reply: 'empty',
     doc: 'set PWM frequency and duty cycle',
+  },
+  PIN_WAIT: {
+    code: 0x06,
+    args: [
+      { name: 'pin', type: 'u8', doc: 'a pin in an input mode' },
+      { name: 'edge', type: 'u8', doc: '0 falling, 1 rising, 2 either' },
+      { name: 'timeout_ms', type: 'u16', doc: '0–60000 (lab time)' },
+    ],
+    reply: 'u8 fired (0 = timed out), u8 level now, u32 board time of the edge in ms',
+    doc: 'wait for an edge after the request, like an external interrupt (sampled every 1 ms; earlier edges are not latched)',
   },
   I2C_XFER: {
     code: 0x10,
@@ -237,6 +248,11 @@ export function decodeRequest(body: Buffer): Decoded {
       return { txid, request: { op, pin: n('pin'), level: n('level') } };
     case 'PWM_SET':
       return { txid, request: { op, pin: n('pin'), freqHz: n('freq_hz'), duty: n('duty') } };
+    case 'PIN_WAIT':
+      return {
+        txid,
+        request: { op, pin: n('pin'), edge: n('edge'), timeoutMs: n('timeout_ms') },
+      };
     case 'I2C_XFER':
       return { txid, request: { op, address: n('address'), out: b('out'), inLen: n('in_len') } };
     case 'SPI_XFER':

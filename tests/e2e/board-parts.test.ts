@@ -102,6 +102,25 @@ describe('board parts through the TypeScript HAL', () => {
     expect(b.lab.truth('grow_light').values.on).toBe(false);
   });
 
+  it('PIN_WAIT: wakes on the button edge, times out without one', async () => {
+    await c.pinMode(2, 'input_pullup');
+    b.lab.pressButton('btn', false);
+    const pressing = setTimeout(() => b.lab.pressButton('btn', true), 100);
+    const before = await c.millis();
+    const edge = await c.pinWait(2, 'falling', 5000);
+    clearTimeout(pressing);
+    expect(edge).toMatchObject({ fired: true, level: 0 });
+    expect(edge.t - before).toBeGreaterThanOrEqual(50);
+    const none = await c.pinWait(2, 'falling', 30);
+    expect(none).toMatchObject({ fired: false, level: 0 });
+    b.lab.pressButton('btn', undefined);
+    await c.pinMode(13, 'output');
+    await expect(c.pinWait(13, 'either', 10)).rejects.toMatchObject({ status: 'WRONG_MODE' });
+    await expect(c.call({ op: 'PIN_WAIT', pin: 2, edge: 3, timeoutMs: 10 })).rejects.toMatchObject({
+      status: 'BAD_ARG',
+    });
+  });
+
   it('rejects bad UART arguments', async () => {
     await expect(c.uartRead(1, 0, 0)).rejects.toMatchObject({ status: 'BAD_ARG' });
     await expect(c.uartRead(1, 10, 60_001)).rejects.toMatchObject({ status: 'BAD_ARG' });

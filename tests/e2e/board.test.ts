@@ -107,8 +107,8 @@ describe('board over TCP', () => {
         async (bodies) => {
           const frames = bodies.map((body) => {
             const b2 = Buffer.from(body);
-            // Waiting operations (DELAY, UART_READ) would only slow the test: make them unknown.
-            if (b2.length > 2 && (b2[2] === 0x40 || b2[2] === 0x31)) b2[2] = 0x7f;
+            // Waiting operations (PIN_WAIT, DELAY, UART_READ) would only slow the test: make them unknown.
+            if (b2.length > 2 && [0x06, 0x40, 0x31].includes(b2[2]!)) b2[2] = 0x7f;
             const head = Buffer.alloc(2);
             head.writeUInt16BE(b2.length);
             return Buffer.concat([head, b2]);

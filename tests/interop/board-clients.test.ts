@@ -112,3 +112,27 @@ describe('a second program while one holds the board', () => {
     }
   });
 });
+
+describe('PIN_WAIT from the Python HAL', () => {
+  it('wakes on the falling edge of the button', async () => {
+    b.lab.pressButton('btn', false);
+    const script = [
+      'import sys',
+      `sys.path.insert(0, ${JSON.stringify(join(root, 'clients/python'))})`,
+      'from iotlab_board import Board, INPUT_PULLUP, FALLING',
+      'with Board() as b:',
+      '    b.pin_mode(2, INPUT_PULLUP)',
+      '    print("waiting", flush=True)',
+      '    fired, level, t = b.pin_wait(2, FALLING, 5000)',
+      '    print(f"fired={fired} level={level}", flush=True)',
+    ].join('\n');
+    const tool = startTool(...withEnv([PYTHON, ['-c', script]]));
+    await tool.waitForLines(1);
+    // An edge counts from the level when the wait began: press once the request is surely in.
+    await new Promise((r) => setTimeout(r, 300));
+    b.lab.pressButton('btn', true);
+    const r = await tool.done;
+    b.lab.pressButton('btn', undefined);
+    expect(r.stdout).toBe('waiting\nfired=1 level=0\n');
+  });
+});

@@ -90,6 +90,12 @@ const request: fc.Arbitrary<Request> = fc.oneof(
     timeoutMs: fc.nat(65535),
   }),
   fc.record({ op: fc.constant('DELAY' as const), ms: fc.nat() }),
+  fc.record({
+    op: fc.constant('PIN_WAIT' as const),
+    pin: fc.nat(255),
+    edge: fc.nat(255),
+    timeoutMs: fc.nat(65535),
+  }),
 );
 
 describe('board frames: properties', () => {
