@@ -8,7 +8,7 @@ import type { BoardClient } from '../../clients/ts/board.js';
 import { BoardClient as Client } from '../../clients/ts/board.js';
 import type { EvidenceEvent } from '../../simulator/evidence.js';
 import { createLab } from '../../simulator/lab.js';
-import { validateScenario } from '../../simulator/scenario.js';
+import { loadScenario, validateScenario } from '../../simulator/scenario.js';
 import type { BoardLab } from '../support/board-lab.js';
 import { startBoardLab } from '../support/board-lab.js';
 
@@ -156,5 +156,24 @@ describe('board UART receive buffer', () => {
     } finally {
       await lab.stop();
     }
+  });
+});
+
+describe('stopping a lab', () => {
+  it('ends a board wait in progress at once', async () => {
+    const lab = createLab(validateScenario({ ...loadScenario('greenhouse').scenario }), {
+      seed: 4,
+      ports: { ws: null },
+    });
+    const card = await lab.start();
+    const client = await Client.connect('127.0.0.1', card.board!.port);
+    await client.pinMode(2, 'input_pullup');
+    lab.pressButton('btn', false);
+    const waiting = client.pinWait(2, 'falling', 60_000).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    const began = Date.now();
+    await lab.stop();
+    expect(Date.now() - began).toBeLessThan(2000);
+    expect(await waiting).toBeDefined();
   });
 });
