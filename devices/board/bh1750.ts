@@ -56,9 +56,10 @@ export class Bh1750 implements I2cPart {
       } else if (!((op >= 0x40 && op <= 0x47) || (op >= 0x60 && op <= 0x7f)))
         return nack('data_nack');
     }
-    const data = Buffer.alloc(inLen, 0xff);
-    if (inLen > 0) data.writeUInt16BE(this.register, 0);
-    return { status: 'ok', in: inLen >= 2 ? data : data.subarray(0, inLen) };
+    // The data register, then the bus floating high for any further bytes.
+    const data = Buffer.alloc(Math.max(2, inLen), 0xff);
+    data.writeUInt16BE(this.register, 0);
+    return { status: 'ok', in: data.subarray(0, inLen) };
   }
 
   /** Latches the last conversion completed by t (continuous: one every conversion time). */

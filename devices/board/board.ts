@@ -7,7 +7,7 @@
  */
 import type { DeviceModel } from '../model.js';
 import type { Request } from '../../protocols/codecs/board-frame.js';
-import { Status } from '../../protocols/codecs/board-frame.js';
+import { MAX_DATA, Status } from '../../protocols/codecs/board-frame.js';
 import type { BoardPlan } from '../../simulator/board-plan.js';
 import { Bh1750 } from './bh1750.js';
 import { Eeprom24c02 } from './eeprom.js';
@@ -109,6 +109,7 @@ export class BoardModel {
   /** I2C time: 9 clocks per byte (8 data + ACK) plus START and STOP. */
   private i2cTransfer(address: number, out: Buffer, inLen: number, t: number): BoardOutcome {
     if (address > 0x7f) return fail(Status.BAD_ARG, `I2C address ${address} is not 7-bit (0–127)`);
+    if (inLen > MAX_DATA) return fail(Status.BAD_ARG, `in_len ${inLen} > ${MAX_DATA}`);
     const part = this.i2c.get(address);
     const r = part
       ? part.transfer(out, inLen, t)

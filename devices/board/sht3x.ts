@@ -58,7 +58,8 @@ export class Sht3x implements I2cPart {
   transfer(out: Buffer, inLen: number, t: number): I2cResult {
     if (!this.reading(t).online || t < this.busyUntil) return nack('addr_nack');
     this.settle(t);
-    if (this.measuring && out.length > 0) return nack('addr_nack');
+    // While measuring, a write header (command or bare probe) is not acknowledged (§4.3).
+    if (this.measuring && (out.length > 0 || inLen === 0)) return nack('addr_nack');
     if (out.length > 0) {
       if (out.length !== 2) return nack('data_nack');
       const r = this.command(out.readUInt16BE(0), t);

@@ -105,6 +105,11 @@ describe('board buses', () => {
     expect((100 * o.payload.readUInt16BE(3)) / 65535).toBeCloseTo(Number(truth.humidity), 2);
   });
 
+  it('refuses to read more than 1024 bytes in one I2C transfer', () => {
+    const o = run({ op: 'I2C_XFER', address: 0x50, out: Buffer.alloc(0), inLen: 1025 });
+    expect(o.status).toBe(Status.BAD_ARG);
+  });
+
   it('floats MISO high on a chip select with nothing on it', () => {
     const o = run({ op: 'SPI_XFER', cs: 3, out: Buffer.from([1, 2]) });
     expect([...o.payload]).toEqual([0xff, 0xff]);
@@ -190,6 +195,37 @@ describe('board model under random requests', () => {
         return Object.values(Status).includes(o.status) && o.durationMs >= 0;
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('board parts under random traffic at their own addresses', () => {
+  it('answers with a bus status or BAD_ARG, never an internal failure', () => {
+    const fresh = createLab(scenario, { seed: 5 }).board!;
+    const addresses = [...fresh.i2c.keys()];
+    const bytes = fc.uint8Array({ maxLength: 12 }).map((a) => Buffer.from(a));
+    const req: fc.Arbitrary<Request> = fc.oneof(
+      fc.record({
+        op: fc.constant('I2C_XFER' as const),
+        address: fc.constantFrom(...addresses),
+        out: bytes,
+        inLen: fc.oneof(fc.nat(8), fc.nat(2000)),
+      }),
+      fc.record({
+        op: fc.constant('SPI_XFER' as const),
+        cs: fc.constantFrom(0, 1),
+        out: fc.uint8Array({ minLength: 1, maxLength: 12 }).map((a) => Buffer.from(a)),
+      }),
+    );
+    let t = 0;
+    fc.assert(
+      fc.property(req, fc.nat(50), (r, dt) => {
+        t += dt;
+        const o = fresh.execute(r, t);
+        expect(o.status).not.toBe(Status.INTERNAL);
+        if (o.status === Status.OK && r.op === 'I2C_XFER') expect(o.payload.length).toBe(r.inLen);
+      }),
+      { numRuns: 3000 },
     );
   });
 });

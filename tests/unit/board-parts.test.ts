@@ -58,6 +58,13 @@ describe('SHT3x', () => {
     expect(s.transfer(Buffer.from([0x24, 0x16]), 0, 4).status).toBe('ok');
   });
 
+  it('does not acknowledge a bare address probe while measuring', () => {
+    const s = new Sht3x(0x44, air);
+    s.transfer(Buffer.from([0x24, 0x00]), 0, 0);
+    expect(s.transfer(none, 0, 1).status).toBe('addr_nack');
+    expect(s.transfer(none, 0, 15).status).toBe('ok');
+  });
+
   it('stretches the clock when the command asks for it', () => {
     const s = new Sht3x(0x44, air);
     s.transfer(Buffer.from([0x2c, 0x06]), 0, 0);
@@ -102,6 +109,13 @@ describe('BH1750', () => {
     expect(b.transfer(none, 2, 30).in.readUInt16BE(0)).toBe(1200);
     expect(b.transfer(none, 2, 500).in.readUInt16BE(0)).toBe(1200);
   });
+  it('reads one byte (the MSB) or more than two (then 0xFF) without trouble', () => {
+    const b = new Bh1750(0x23, light, 'illuminance');
+    b.transfer(Buffer.from([0x23]), 0, 0);
+    expect([...b.transfer(none, 1, 30).in]).toEqual([1200 >> 8]);
+    expect([...b.transfer(none, 3, 30).in]).toEqual([1200 >> 8, 1200 & 0xff, 0xff]);
+  });
+
   it('NACKs a byte that is no opcode', () => {
     expect(new Bh1750(0x23, light, 'illuminance').transfer(Buffer.from([0x99]), 0, 0).status).toBe(
       'data_nack',
