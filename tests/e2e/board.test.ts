@@ -120,6 +120,7 @@ describe('board over TCP', () => {
             frames.length + 1,
           );
           expect(answers).toHaveLength(frames.length + 1);
+          expect(answers.filter((a) => a.status === Status.INTERNAL)).toEqual([]);
           expect(answers.at(-1)).toMatchObject({ txid: 0xbeef, status: Status.OK });
         },
       ),
