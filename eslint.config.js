@@ -44,7 +44,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['tests/**/*.ts', 'cli/**/*.ts'],
+    files: ['tests/**/*.ts', 'cli/**/*.ts', 'clients/ts/examples/**/*.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
 );

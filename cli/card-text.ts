@@ -78,7 +78,24 @@ export function renderCardText(card: LabCard): string {
         );
     }
   }
+  if (card.board) lines.push('', ...renderBoardText(card.board));
   return lines.join('\n');
+}
+
+function renderBoardText(b: NonNullable<LabCard['board']>): string[] {
+  const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
+  const title = b.title ? `  ${b.title.zh} / ${b.title.en}` : '';
+  return [
+    `开发板 MCU board  ${b.id}${title}`,
+    `    tcp ${b.host}:${b.port}  protocol: docs/board.md  (IOTLAB_BOARD=${b.host}:${b.port})`,
+    `    pins  ${b.pins.map((p) => `${p.pin}=${p.name} (${p.kind}${p.active === 'low' ? ', active low' : ''}${p.device ? ` → ${p.device}` : ''})`).join(', ')}`,
+    `    adc   12-bit, Vref ${b.adc.vref} V`,
+    `    i2c   ${b.i2c.clockHz / 1000} kHz: ${b.i2c.devices.map((d) => `${hex(d.address)} ${d.kind}${d.device ? ` (${d.device})` : ''}`).join(', ') || 'nothing'}`,
+    `    spi   ${b.spi.clockHz / 1000} kHz: ${b.spi.devices.map((d) => `cs${d.cs} ${d.kind}${d.channels ? ` [${d.channels.map((c) => c ?? '-').join(', ')}]` : ''}`).join(', ') || 'nothing'}`,
+    ...b.uart.map(
+      (u) => `    uart${u.port} ${u.device} (${u.deviceId}) ${u.settings.baudRate} baud`,
+    ),
+  ];
 }
 
 function fmt(n: number): string {

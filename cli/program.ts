@@ -68,6 +68,7 @@ interface StartOptions {
   logLevel: LogLevel;
   json?: boolean;
   serialPort: number;
+  boardPort: number;
   httpPort: number;
   pty?: string | boolean;
   serial: Record<string, SerialPortArg>;
@@ -159,6 +160,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       'first raw TCP port of serial devices (device i on port+i; 0 = any free ports)',
       intOption('--serial-port', 0, 65535),
       4001,
+    )
+    .option(
+      '--board-port <port>',
+      'TCP port of the MCU board protocol, docs/board.md (0 = any free port)',
+      intOption('--board-port', 0, 65535),
+      4200,
     )
     .option(
       '--http-port <port>',
@@ -299,6 +306,7 @@ async function startCommand(opts: StartOptions, io: CliIo): Promise<number> {
       coap: opts.coapPort,
       modbus: opts.modbusPort,
       gateway: opts.gatewayPort,
+      board: opts.boardPort,
     },
     gateways: opts.gateway,
     evidencePath,

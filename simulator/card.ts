@@ -5,6 +5,7 @@
  */
 import type { DevicePlan, LabPlan, RegisterEntry } from './plan.js';
 import type { LineSettings } from './scenario-serial.js';
+import type { BoardCard } from './board-card.js';
 
 export interface Endpoints {
   host: string;
@@ -80,6 +81,8 @@ export interface LabCard {
   serial?: SerialCardEntry[];
   /** Edge gateways polling serial lines into MQTT. */
   gateways?: GatewayCardEntry[];
+  /** The virtual MCU board: address, pin map, bus map (docs/board.md). */
+  board?: BoardCard;
 }
 
 export function buildCard(
@@ -90,6 +93,7 @@ export function buildCard(
     evidencePath?: string;
     serial?: SerialCardEntry[];
     gateways?: GatewayCardEntry[];
+    board?: BoardCard;
   } = {},
 ): LabCard {
   const s = plan.scenario;
@@ -114,6 +118,7 @@ export function buildCard(
     devices: plan.devices.map(cardDevice),
     ...(extra.serial && extra.serial.length > 0 ? { serial: extra.serial } : {}),
     ...(extra.gateways && extra.gateways.length > 0 ? { gateways: extra.gateways } : {}),
+    ...(extra.board ? { board: extra.board } : {}),
   };
 }
 
@@ -154,12 +159,14 @@ export function stableCard(card: LabCard): unknown {
   const { startedAt: _s, ...labRest } = lab;
   const serial = card.serial?.map(({ tcp: _t, pty: _p, port: _r, files: _f, ...rest }) => rest);
   const gateways = card.gateways?.map(({ api: _a, ...rest }) => rest);
+  const board = card.board ? (({ port: _p, host: _h, ...rest }) => rest)(card.board) : undefined;
   return {
     lab: labRest,
     topicPrefix: mqtt.topicPrefix,
     devices,
     ...(serial ? { serial } : {}),
     ...(gateways ? { gateways } : {}),
+    ...(board ? { board } : {}),
   };
 }
 
@@ -177,6 +184,7 @@ export function cardEnv(card: LabCard, cardPath?: string): Record<string, string
   if (card.mqtt.username) env.IOTLAB_MQTT_USERNAME = card.mqtt.username;
   if (card.mqtt.password) env.IOTLAB_MQTT_PASSWORD = card.mqtt.password;
   for (const g of card.gateways ?? []) env[`IOTLAB_GATEWAY_${g.name.toUpperCase()}_API`] = g.api;
+  if (card.board) env.IOTLAB_BOARD = `${card.board.host}:${card.board.port}`;
   return card.serial ? { ...env, ...serialEnv(card.serial) } : env;
 }
 

@@ -46,6 +46,9 @@ export type BrokerProvider = (ctx: {
   topicPrefix: string;
   logger: Logger;
 }) => Promise<MqttBroker>;
+import { BoardModel } from '../devices/board/board.js';
+import type { BoardRuntime } from './board-runtime.js';
+import { startBoard } from './board-runtime.js';
 
 export interface LabPorts {
   mqtt?: number;
@@ -55,6 +58,8 @@ export interface LabPorts {
   modbus?: number;
   /** First configuration API port of the scenario's gateways (gateway i on port+i; 0 = any). */
   gateway?: number;
+  /** The MCU board's protocol port (docs/board.md). */
+  board?: number;
 }
 
 export interface LabDeps {
@@ -114,6 +119,13 @@ export interface Lab {
   command(idOrName: string, cmd: Command, source?: string): CommandOutcome;
   injectFault(req: FaultRequest): Fault;
   clearFault(id: string): Fault;
+  /** The virtual MCU board's model, when the scenario has one (pins, parts). */
+  readonly board: BoardModel | undefined;
+  /**
+   * Presses (true) or releases (false) a board button by name or pin, or hands it back to the lab
+   * switch it follows (undefined); recorded as `device.state` (trainer API, tests).
+   */
+  pressButton(nameOrPin: string | number, pressed: boolean | undefined, source?: string): void;
 }
 
 export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
@@ -193,6 +205,8 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
   if (plan.serial.length > 0)
     for (const [id, d] of createByteDevices(serialDeps)) byteDevices.set(id, d);
   let serialRuntime: SerialRuntime | undefined;
+  const board = plan.board ? new BoardModel(plan.board, { seed, device: find }) : undefined;
+  let boardRuntime: BoardRuntime | undefined;
 
   const lab: Lab = {
     plan,
@@ -281,6 +295,24 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
           closers.push(() => sr.close());
         }
 
+        if (board) {
+          boardRuntime = await startBoard({
+            plan,
+            model: board,
+            clock,
+            record,
+            logger,
+            host,
+            port: ports.board ?? 0,
+            lines: serialRuntime?.lines ?? new Map(),
+            command: (name, on, source) => {
+              applyCommand(find(name), { on }, source);
+            },
+          });
+          const br = boardRuntime;
+          closers.push(() => br.close());
+        }
+
         let gateways: GatewayRuntime[] = [];
         if (deps.gateways !== false && scenario.gateways.length > 0) {
           gateways = await startScenarioGateways({
@@ -314,6 +346,7 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
             ...(recorder.path ? { evidencePath: recorder.path } : {}),
             ...(serialRuntime ? { serial: serialRuntime.card } : {}),
             gateways: gateways.map((g) => g.card()),
+            ...(boardRuntime ? { board: boardRuntime.card } : {}),
           },
         );
         record('lab.start', {
@@ -363,6 +396,14 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
 
     injectFault: (req) => faultSchedule.inject(directory.idOf(req.device), req),
     clearFault: (id) => faultSchedule.clear(id),
+    board,
+    pressButton(nameOrPin, pressed, source = 'api') {
+      const pin = board?.pins.buttonPin(nameOrPin);
+      if (!board || pin === undefined)
+        throw new LabError('DEVICE_UNKNOWN', `no board button "${String(nameOrPin)}" in this lab`);
+      board.pins.press(pin, pressed);
+      record('device.state', { device: board.plan.id, pin, pressed: pressed ?? null, source });
+    },
   };
   return lab;
 }

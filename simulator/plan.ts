@@ -7,6 +7,8 @@
 import { Rng } from './rng.js';
 import type { Channel, DeviceSpec, Scenario, SerialDeviceSpec } from './scenario.js';
 import type { LineSettings } from './scenario-serial.js';
+import type { BoardPlan } from './board-plan.js';
+import { planBoard } from './board-plan.js';
 
 export type RegisterTable = 'coil' | 'discrete' | 'input' | 'holding';
 
@@ -68,6 +70,8 @@ export interface LabPlan {
   topicPrefix: string;
   devices: DevicePlan[];
   serial: SerialDevicePlan[];
+  /** The virtual MCU board, when the scenario has one. */
+  board?: BoardPlan;
 }
 
 export function planLab(scenario: Scenario, seed: number): LabPlan {
@@ -131,7 +135,8 @@ export function planLab(scenario: Scenario, seed: number): LabPlan {
     usedIds.add(id);
     return { name: spec.name, id, spec, settings: spec.serial };
   });
-  return { scenario, seed, labId, topicPrefix, devices, serial };
+  const board = planBoard(scenario, seed, usedIds);
+  return { scenario, seed, labId, topicPrefix, devices, serial, ...(board ? { board } : {}) };
 }
 
 export function channelsOf(spec: DeviceSpec): Channel[] {

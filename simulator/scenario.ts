@@ -13,6 +13,7 @@ import { LabError } from './errors.js';
 import { checkScenario } from './scenario-checks.js';
 import { serialDeviceSchemas } from './scenario-serial.js';
 import { GatewaySpec, checkGateways } from './scenario-gateway.js';
+import { BoardSpec, checkBoard } from './scenario-board.js';
 
 const name = z
   .string()
@@ -194,9 +195,14 @@ export const Scenario = z
     faults: z.array(FaultSpec).default([]),
     /** Edge gateways polling the serial lines into MQTT (docs/gateway.md). */
     gateways: z.array(GatewaySpec).max(8).default([]),
+    /** The virtual MCU board (docs/board.md); at most one per lab. */
+    board: BoardSpec.optional(),
   })
   .strict()
-  .superRefine(checkScenario)
+  .superRefine((s, ctx) => {
+    checkScenario(s, ctx);
+    checkBoard(s.board, s.devices, s.serial, ctx);
+  })
   .superRefine((s, ctx) => checkGateways(s, ctx));
 
 export type Scenario = z.infer<typeof Scenario>;

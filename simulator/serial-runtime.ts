@@ -57,6 +57,8 @@ export interface SerialRuntimeDeps {
 
 export interface SerialRuntime {
   devices: Map<string, ByteDevice>;
+  /** Each device's line by device id (the board's UARTs attach to them). */
+  lines: Map<string, SerialLine>;
   card: SerialCardEntry[];
   close(): Promise<void>;
 }
@@ -85,6 +87,7 @@ export async function startSerialDevices(deps: SerialRuntimeDeps): Promise<Seria
   const closers: (() => Promise<void>)[] = [];
   const timers = new Set<TimerHandle>();
   const lines: SerialLine[] = [];
+  const lineById = new Map<string, SerialLine>();
   const card: SerialCardEntry[] = [];
   const later = (fn: () => void, ms: number): void => {
     const h = clock.setTimeout(() => {
@@ -117,6 +120,7 @@ export async function startSerialDevices(deps: SerialRuntimeDeps): Promise<Seria
       const device = devices.get(plan.id)!;
       const line = new SerialLine({ deviceId: plan.id, settings: plan.settings, clock, record });
       lines.push(line);
+      lineById.set(plan.id, line);
       const apply = (intents: ByteIntent[]): void => {
         const { delayMs: faultDelay } = responsiveness(deps.faults.activeAt(plan.id, clock.now()));
         for (const intent of intents) {
@@ -245,5 +249,5 @@ export async function startSerialDevices(deps: SerialRuntimeDeps): Promise<Seria
       `--serial names no serial device of this lab: ${unknownPorts.join(', ')} (serial devices: ${deps.plans.map((p) => p.name).join(', ') || 'none'})`,
     );
   }
-  return { devices, card, close: closeAll };
+  return { devices, lines: lineById, card, close: closeAll };
 }

@@ -3,7 +3,8 @@
  * summary line.
  *   1. `iotlab start` time to a written card (target < 1.5 s);
  *   2. broker fan-in msgs/s, our embedded broker against mosquitto, side by side (target ≥ 0.7×);
- *   3. lab capacity: N labs × 20 devices at 1 Hz in one process (target N ≥ 100 with p99 ≤ 50 ms).
+ *   3. lab capacity: N labs × 20 devices at 1 Hz in one process (target N ≥ 100 with p99 ≤ 50 ms);
+ *   4. board round trips per second from the C HAL (MILLIS, I2C reads at 100 kHz and 1 MHz).
  * Everything listens on 127.0.0.1; every child process is killed whatever happens.
  */
 import { cpus, loadavg } from 'node:os';
@@ -15,6 +16,8 @@ import { PUBLISH_WINDOW, benchFanIn } from './fanin.js';
 import type { StartupResult } from './startup.js';
 import { benchStartup } from './startup.js';
 import { MQTT_DEVICES_PER_LAB } from './capacity-scenario.js';
+import type { BoardBenchRow } from './board.js';
+import { benchBoard } from './board.js';
 import { fmt, round, verdict } from './stats.js';
 
 const TARGET_START_MS = 1500;
@@ -294,8 +297,25 @@ const capacity = await part('capacity', () =>
 if (capacity) reportCapacity(capacity);
 
 out();
+out('== 4. Board round trips from the C HAL (one client, in-process greenhouse lab) ==');
+const board = await part('board', () =>
+  benchBoard((r: BoardBenchRow) =>
+    out(
+      `  ${r.op === 'millis' ? 'MILLIS (no bus time)      ' : `I2C 6-byte read @ ${fmt(r.i2cHz / 1000)} kHz`}` +
+        `  ${fmt(r.perSecond)} round trips/s, ${fmt(r.usPerTrip)} µs each` +
+        (r.busUs > 0 ? ` (simulated bus time ${fmt(r.busUs)} µs)` : ''),
+    ),
+  ),
+);
+
+out();
 out(
   `total ${((performance.now() - began) / 1000).toFixed(1)} s; load average now ${loadAverage()}`,
 );
-out(JSON.stringify(summary(startup, fanIn, capacity)));
+out(
+  JSON.stringify({
+    ...summary(startup, fanIn, capacity),
+    board: board?.map((r) => ({ op: r.op, i2cHz: r.i2cHz, perSecond: round(r.perSecond) })),
+  }),
+);
 process.exitCode = errors.length > 0 ? 1 : 0;

@@ -51,6 +51,8 @@ async function timeOneStart(
       '0',
       '--serial-port',
       '0',
+      '--board-port',
+      '0',
     ],
     ...['--card', card, '--evidence', join(dir, `evidence-${run}.jsonl`)],
     // --duration: a safety net, so a child we somehow fail to stop still ends by itself.

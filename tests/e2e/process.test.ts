@@ -49,6 +49,8 @@ describe('iotlab process', () => {
           '0',
           '--gateway-port',
           '0',
+          '--board-port',
+          '0',
           '--card',
           cardFile,
           '--evidence',

@@ -72,6 +72,8 @@ export async function startLab(opts: {
       '--gateway-port',
       '0',
       ...(opts.gateway ? [] : ['--no-gateway']),
+      '--board-port',
+      '0',
     ],
     ...['--evidence', evidencePath, '--card', cardPath, '--seed', String(opts.seed)],
     ...['--speed', String(opts.speed ?? 1), '--log-level', 'warn'],
