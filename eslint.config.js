@@ -44,6 +44,27 @@ export default tseslint.config(
     },
   },
   {
+    // STYLE.md rule 9: the grader reads evidence; it never reaches protocol servers or sockets.
+    files: ['grader/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: socketModules.map((name) => ({
+            name,
+            message: 'The grader is pure: it reads evidence, never sockets.',
+          })),
+          patterns: [
+            {
+              group: ['**/protocols/**'],
+              message: 'The grader reads evidence, not protocol servers.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['tests/**/*.ts', 'cli/**/*.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
