@@ -15,8 +15,10 @@ import type { Lang, Task, TaskParams } from '../grader/types.js';
 import { taskFile } from './paths.js';
 import { skillById } from './skills/catalogue.js';
 import { analogAcquisition } from './l1-emb-analog/task.js';
+import { ruleChainForward } from './l1-app-forward/task.js';
+import { faultLocation } from './l1-sys-fault/task.js';
 
-export const TASKS: readonly Task[] = [analogAcquisition];
+export const TASKS: readonly Task[] = [analogAcquisition, ruleChainForward, faultLocation];
 
 export function listTasks(): readonly Task[] {
   return TASKS;
