@@ -22,6 +22,7 @@ import {
   validateScenario,
 } from '../simulator/scenario.js';
 import { renderCardText } from './card-text.js';
+import { registerGraderCommands } from './grader-commands.js';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -220,6 +221,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       if (opts.seed !== undefined)
         io.stdout(JSON.stringify(stableCard(buildPlanCard(scenario, opts.seed)), null, 2) + '\n');
     });
+
+  registerGraderCommands(program, io, (code) => {
+    exitCode = code;
+  });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -1,0 +1,22 @@
+/** Writing a grade report where the user asked for it, and the exit code it implies. */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { GradeReport } from '../grader/report.js';
+import { renderText } from '../grader/report.js';
+import type { CliIo } from './program.js';
+
+export function writeReport(
+  report: GradeReport,
+  format: 'text' | 'json',
+  lang: 'zh' | 'en',
+  io: CliIo,
+  out?: string,
+): void {
+  const text =
+    format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderText(report, lang);
+  if (out) writeFileSync(resolve(out), text);
+  else io.stdout(text);
+}
+
+/** Exit code of a graded run: 0 passed, 1 not passed or not gradable. */
+export const reportExit = (r: GradeReport): number => (r.gradable && r.passed ? 0 : 1);
