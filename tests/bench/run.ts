@@ -10,6 +10,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { CapacityResult, CapacityStep } from './capacity.js';
 import { benchCapacity } from './capacity.js';
+import { benchGrading } from './grading.js';
 import type { FanInResult, LoadOptions, LoadResult } from './fanin.js';
 import { PUBLISH_WINDOW, benchFanIn } from './fanin.js';
 import type { StartupResult } from './startup.js';
@@ -294,8 +295,17 @@ const capacity = await part('capacity', () =>
 if (capacity) reportCapacity(capacity);
 
 out();
+out('== 4. Grading throughput: an hour of a 20-device lab, read, chain-verified and graded ==');
+const grading = await part('grading', () => Promise.resolve(benchGrading(3600)));
+if (grading)
+  out(
+    `  ${grading.events} events: read ${fmt(grading.readMs)} ms + grade ${fmt(grading.gradeMs)} ms` +
+      ` = ${grading.eventsPerSecond} events/s; target < 2000 ms: ${verdict(grading.readMs + grading.gradeMs < 2000)}`,
+  );
+
+out();
 out(
   `total ${((performance.now() - began) / 1000).toFixed(1)} s; load average now ${loadAverage()}`,
 );
-out(JSON.stringify(summary(startup, fanIn, capacity)));
+out(JSON.stringify({ ...summary(startup, fanIn, capacity), grading }));
 process.exitCode = errors.length > 0 ? 1 : 0;
