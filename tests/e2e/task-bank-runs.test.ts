@@ -80,8 +80,12 @@ describe('task l1-sys-fault over several seeds', () => {
     const scores = runs.map((r, i) =>
       grade(task, seeds[i]!, { evidence: r.evidence, taskHash: taskHash(task) }),
     );
-    expect(
-      scores.map((r) => `${r.provenance.params.device}/${r.provenance.params.type}: ${r.score}`),
-    ).toEqual(seeds.map((s) => `${task.params(s).device}/${task.params(s).type}: 100`));
+    // On failure the message carries the report's own account of what it saw.
+    const seen = scores.map(
+      (r) =>
+        `${r.provenance.params.device}/${r.provenance.params.type}: ${r.score}` +
+        (r.score < 100 ? ` ${r.output} ${r.tests.map((t) => t.output).join(' | ')}` : ''),
+    );
+    expect(seen).toEqual(seeds.map((s) => `${task.params(s).device}/${task.params(s).type}: 100`));
   }, 30_000);
 });
