@@ -63,6 +63,16 @@ export function buildContext<P extends TaskParams>(
     end,
     device: (name) => model(name).plan,
     truth: (name, t) => model(name).truth(t),
+    changes(name) {
+      const m = model(name);
+      const out: number[] = [];
+      let t = start;
+      for (let next = m.nextChange(t); next !== undefined && next <= end; next = m.nextChange(t)) {
+        out.push(next);
+        t = next;
+      }
+      return out;
+    },
     clientPublishes() {
       publishes ??= events.filter(
         (e): e is MqttPublishEvent =>

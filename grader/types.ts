@@ -78,6 +78,8 @@ export interface GradeContext<P extends TaskParams = TaskParams> {
   readonly end: number;
   device(name: string): DevicePlan;
   truth(deviceName: string, t: number): Truth;
+  /** Lab times in [start, end] at which a switch device's state changes (its edges). */
+  changes(deviceName: string): number[];
   /** Publishes by clients (not by the lab's devices) within [start, end]. */
   clientPublishes(): readonly MqttPublishEvent[];
   /** The last answer given for each key within [start, end]. */

@@ -17,8 +17,14 @@ import { skillById } from './skills/catalogue.js';
 import { analogAcquisition } from './l1-emb-analog/task.js';
 import { ruleChainForward } from './l1-app-forward/task.js';
 import { faultLocation } from './l1-sys-fault/task.js';
+import { switchM2m } from './l1-emb-m2m/task.js';
 
-export const TASKS: readonly Task[] = [analogAcquisition, ruleChainForward, faultLocation];
+export const TASKS: readonly Task[] = [
+  analogAcquisition,
+  switchM2m,
+  ruleChainForward,
+  faultLocation,
+];
 
 export function listTasks(): readonly Task[] {
   return TASKS;

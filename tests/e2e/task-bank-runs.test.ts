@@ -8,6 +8,7 @@ import { grade } from '../../grader/grade.js';
 import { getTask, taskHash } from '../../tasks/bank.js';
 import { solve as forward } from '../../tasks/l1-app-forward/solution.js';
 import { solve as fault } from '../../tasks/l1-sys-fault/solution.js';
+import { solve as m2m } from '../../tasks/l1-emb-m2m/solution.js';
 import type { Solution } from '../../tasks/solution.js';
 import { runTask } from '../support/task-run.js';
 
@@ -18,6 +19,8 @@ const CASES: {
   mistakeScore: number;
   failing: string[];
 }[] = [
+  // Never switching the alarm off: the off check (30) is lost; it stays on through later openings.
+  { id: 'l1-emb-m2m', solve: m2m, mistake: 'never-off', mistakeScore: 70, failing: ['off'] },
   // Forwarding everything: the filter check (25) is lost, nothing else.
   {
     id: 'l1-app-forward',
