@@ -18,13 +18,14 @@ import { validateScenario } from '../simulator/scenario.js';
 import { taskHash } from '../tasks/bank.js';
 import type { CliIo } from './program.js';
 import { reportExit, writeReport } from './report-out.js';
+import type { ReportFormat } from './report-out.js';
 
 export interface CheckOptions {
   seed: number;
   duration?: number;
   speed: number;
   evidence?: string;
-  format: 'text' | 'json';
+  format: ReportFormat;
   lang: 'zh' | 'en';
   out?: string;
 }

@@ -14,7 +14,8 @@ import type { Direction, Level } from '../tasks/skills/catalogue.js';
 import { coverage } from '../tasks/coverage.js';
 import type { CliIo } from './program.js';
 import { checkCommand } from './check-command.js';
-import { reportExit, writeReport } from './report-out.js';
+import { REPORT_FORMATS, reportExit, writeReport } from './report-out.js';
+import type { ReportFormat } from './report-out.js';
 
 function seedOption(value: string): number {
   const n = Number(value);
@@ -117,7 +118,7 @@ export function registerGraderCommands(
     .requiredOption('--seed <n>', 'the seed the run used', seedOption)
     .requiredOption('--evidence <file>', 'the evidence JSONL of the run')
     .addOption(
-      new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'),
+      new Option('--format <format>', 'report format').choices(REPORT_FORMATS).default('text'),
     )
     .addOption(
       new Option('--lang <lang>', 'language of the text report')
@@ -131,7 +132,7 @@ export function registerGraderCommands(
         opts: {
           seed: number;
           evidence: string;
-          format: 'text' | 'json';
+          format: ReportFormat;
           lang: 'zh' | 'en';
           out?: string;
         },
@@ -168,7 +169,7 @@ export function registerGraderCommands(
     )
     .option('--evidence <file>', 'where to keep the evidence (default: a temporary file)')
     .addOption(
-      new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'),
+      new Option('--format <format>', 'report format').choices(REPORT_FORMATS).default('text'),
     )
     .addOption(
       new Option('--lang <lang>', 'language of the text report')

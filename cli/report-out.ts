@@ -3,17 +3,25 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { GradeReport } from '../grader/report.js';
 import { renderText } from '../grader/report.js';
+import { renderJunit } from '../grader/junit.js';
 import type { CliIo } from './program.js';
+
+export const REPORT_FORMATS = ['text', 'json', 'junit'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export function writeReport(
   report: GradeReport,
-  format: 'text' | 'json',
+  format: ReportFormat,
   lang: 'zh' | 'en',
   io: CliIo,
   out?: string,
 ): void {
   const text =
-    format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderText(report, lang);
+    format === 'json'
+      ? JSON.stringify(report, null, 2) + '\n'
+      : format === 'junit'
+        ? renderJunit(report)
+        : renderText(report, lang);
   if (out) writeFileSync(resolve(out), text);
   else io.stdout(text);
 }
