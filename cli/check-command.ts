@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { readEvidenceText } from '../grader/evidence-file.js';
 import { grade } from '../grader/grade.js';
 import type { Task } from '../grader/types.js';
 import { cardEnv } from '../simulator/card.js';
@@ -87,11 +88,9 @@ export async function checkCommand(
     io.stderr(
       `your program ended (exit code ${String(outcome.code)}) before the time was up; it is graded on what the evidence shows / 程序提前结束，按已有证据评分\n`,
     );
-  const report = grade(task, opts.seed, {
-    evidence: readFileSync(evidencePath, 'utf8'),
-    taskHash: taskHash(task),
-  });
-  writeReport(report, opts.format, opts.lang, io, opts.out);
+  const file = readEvidenceText(readFileSync(evidencePath, 'utf8'));
+  const report = grade(task, opts.seed, { evidence: file, taskHash: taskHash(task) });
+  writeReport(report, opts.format, opts.lang, io, opts.out, file.events);
   io.stderr(`evidence: ${evidencePath}\n`);
   return reportExit(report);
 }

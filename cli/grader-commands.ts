@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
+import { readEvidenceText } from '../grader/evidence-file.js';
 import { grade } from '../grader/grade.js';
 import { LabError } from '../simulator/errors.js';
 import { getTask, listTasks, renderTask, taskHash } from '../tasks/bank.js';
@@ -146,8 +147,9 @@ export function registerGraderCommands(
             cause: String(err),
           });
         }
-        const report = grade(t, opts.seed, { evidence: text, taskHash: taskHash(t) });
-        writeReport(report, opts.format, opts.lang, io, opts.out);
+        const file = readEvidenceText(text);
+        const report = grade(t, opts.seed, { evidence: file, taskHash: taskHash(t) });
+        writeReport(report, opts.format, opts.lang, io, opts.out, file.events);
         exit(reportExit(report));
       },
     );

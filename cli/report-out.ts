@@ -3,10 +3,12 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { GradeReport } from '../grader/report.js';
 import { renderText } from '../grader/report.js';
+import { renderHtml } from '../grader/html.js';
 import { renderJunit } from '../grader/junit.js';
+import type { EvidenceEvent } from '../simulator/evidence.js';
 import type { CliIo } from './program.js';
 
-export const REPORT_FORMATS = ['text', 'json', 'junit'] as const;
+export const REPORT_FORMATS = ['text', 'json', 'html', 'junit'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export function writeReport(
@@ -15,13 +17,16 @@ export function writeReport(
   lang: 'zh' | 'en',
   io: CliIo,
   out?: string,
+  events: readonly EvidenceEvent[] = [],
 ): void {
   const text =
     format === 'json'
       ? JSON.stringify(report, null, 2) + '\n'
       : format === 'junit'
         ? renderJunit(report)
-        : renderText(report, lang);
+        : format === 'html'
+          ? renderHtml(report, events)
+          : renderText(report, lang);
   if (out) writeFileSync(resolve(out), text);
   else io.stdout(text);
 }

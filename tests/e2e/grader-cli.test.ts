@@ -83,6 +83,32 @@ describe('grader CLI', () => {
     );
     expect(text.out).toMatch(/Total: 100 \/ 100 {2}PASS/);
 
+    const html = await cli(
+      'grade',
+      'l1-sys-fault',
+      '--seed',
+      '31',
+      '--evidence',
+      run.path,
+      '--format',
+      'html',
+    );
+    expect(html.out).toMatch(/^<!doctype html>/);
+    expect(html.out).toContain('合格 PASS');
+    // The page quotes the answer lines it scored.
+    expect(html.out).toMatch(/&quot;kind&quot;:&quot;answer&quot;/);
+    const junit = await cli(
+      'grade',
+      'l1-sys-fault',
+      '--seed',
+      '31',
+      '--evidence',
+      run.path,
+      '--format',
+      'junit',
+    );
+    expect(junit.out).toContain('<property name="score" value="100"/>');
+
     const damaged = join(dir, 'damaged.jsonl');
     const lines = run.evidence.split('\n');
     lines.splice(3, 1);
