@@ -18,10 +18,12 @@ import { analogAcquisition } from './l1-emb-analog/task.js';
 import { ruleChainForward } from './l1-app-forward/task.js';
 import { faultLocation } from './l1-sys-fault/task.js';
 import { switchM2m } from './l1-emb-m2m/task.js';
+import { coapBridge } from './l1-emb-coap/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
   switchM2m,
+  coapBridge,
   ruleChainForward,
   faultLocation,
 ];

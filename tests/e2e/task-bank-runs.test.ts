@@ -9,6 +9,7 @@ import { getTask, taskHash } from '../../tasks/bank.js';
 import { solve as forward } from '../../tasks/l1-app-forward/solution.js';
 import { solve as fault } from '../../tasks/l1-sys-fault/solution.js';
 import { solve as m2m } from '../../tasks/l1-emb-m2m/solution.js';
+import { solve as coapBridge } from '../../tasks/l1-emb-coap/solution.js';
 import type { Solution } from '../../tasks/solution.js';
 import { runTask } from '../support/task-run.js';
 
@@ -21,6 +22,8 @@ const CASES: {
 }[] = [
   // Never switching the alarm off: the off check (30) is lost; it stays on through later openings.
   { id: 'l1-emb-m2m', solve: m2m, mistake: 'never-off', mistakeScore: 70, failing: ['off'] },
+  // Polling with GET instead of observing: the observe check (20) is lost.
+  { id: 'l1-emb-coap', solve: coapBridge, mistake: 'poll', mistakeScore: 80, failing: ['observe'] },
   // Forwarding everything: the filter check (25) is lost, nothing else.
   {
     id: 'l1-app-forward',
