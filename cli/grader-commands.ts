@@ -14,6 +14,7 @@ import { DIRECTIONS, LEVELS, filterSkills, loadCatalogue } from '../tasks/skills
 import type { Direction, Level } from '../tasks/skills/catalogue.js';
 import { coverage } from '../tasks/coverage.js';
 import type { CliIo } from './program.js';
+import { answerCommand } from './answer-command.js';
 import { checkCommand } from './check-command.js';
 import { REPORT_FORMATS, reportExit, writeReport } from './report-out.js';
 import type { ReportFormat } from './report-out.js';
@@ -181,5 +182,18 @@ export function registerGraderCommands(
     .option('--out <file>', 'write the report to a file')
     .action(async (id: string, command: string[], opts: Parameters<typeof checkCommand>[2]) => {
       exit(await checkCommand(getTask(id), command, opts, io));
+    });
+
+  program
+    .command('answer')
+    .description('submit an answer to a running lab (publishes to <prefix>/answers/KEY) / 提交答案')
+    .argument('<key>', 'answer key, e.g. fault_device')
+    .argument('<value>', 'the answer')
+    .option(
+      '--card <file>',
+      'the lab card JSON (default: $IOTLAB_CARD or the IOTLAB_* environment)',
+    )
+    .action(async (key: string, value: string, opts: { card?: string }) => {
+      exit(await answerCommand(key, value, opts, io));
     });
 }

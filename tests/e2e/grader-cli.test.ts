@@ -11,6 +11,10 @@ import type { GradeReport } from '../../grader/report.js';
 import { getTask } from '../../tasks/bank.js';
 import { solve } from '../../tasks/l1-sys-fault/solution.js';
 import { runTask } from '../support/task-run.js';
+import { waitFor } from '../support/net.js';
+import { createLab } from '../../simulator/lab.js';
+import { validateScenario } from '../../simulator/scenario.js';
+import type { EvidenceEvent } from '../../simulator/evidence.js';
 
 async function cli(...argv: string[]) {
   let out = '';
@@ -136,6 +140,31 @@ describe('grader CLI', () => {
         .code,
     ).toBe(2);
   }, 20_000);
+
+  it('answer submits to a running lab, recorded as answer evidence', async () => {
+    const task = getTask('l1-sys-fault');
+    const scenario = validateScenario(task.scenario(task.params(4)));
+    const lab = createLab(scenario, { seed: 4, ports: { ws: null } });
+    const events: EvidenceEvent[] = [];
+    lab.recorder.subscribe((e) => events.push(e));
+    const card = await lab.start();
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'iotlab-answer-'));
+      const cardPath = join(dir, 'card.json');
+      writeFileSync(cardPath, JSON.stringify(card));
+      const a = await cli('answer', 'fault_type', 'drift', '--card', cardPath);
+      expect(a.code).toBe(0);
+      await waitFor(() => events.find((e) => e.kind === 'answer'));
+      expect(events.find((e) => e.kind === 'answer')).toMatchObject({
+        key: 'fault_type',
+        value: 'drift',
+        source: 'mqtt',
+      });
+      expect((await cli('answer', 'Bad-Key', 'x', '--card', cardPath)).code).toBe(2);
+    } finally {
+      await lab.stop();
+    }
+  });
 
   it('check runs a program with the card in its environment and grades it', async () => {
     const task = getTask('l1-sys-fault');
