@@ -81,7 +81,13 @@ export async function checkCommand(
     await new Promise((r) => child.once('exit', r));
     clearTimeout(killer);
   }
-  await lab.stop(outcome.kind === 'time' ? 'task time elapsed' : 'candidate program ended');
+  await lab.stop(
+    outcome.kind === 'time'
+      ? 'task time elapsed'
+      : outcome.kind === 'exit'
+        ? `the candidate's program ended before the time was up (exit code ${String(outcome.code)}); only what it did until then is graded`
+        : `the candidate's program could not be started`,
+  );
   if (outcome.kind === 'error')
     throw new LabError('USAGE', `cannot start ${program}: ${outcome.err.message}`);
   if (outcome.kind === 'exit')

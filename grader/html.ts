@@ -49,7 +49,7 @@ export function renderHtml(r: GradeReport, events: readonly EvidenceEvent[] = []
 <html lang="zh"><head><meta charset="utf-8"><title>${esc(r.task.id)} seed ${p.seed}</title><style>${STYLE}</style></head>
 <body><h1>${esc(r.task.title.zh)} / ${esc(r.task.title.en)}</h1>
 <p class="muted">${esc(r.task.id)} · ${esc(r.task.level)} ${esc(r.task.direction)} · seed ${p.seed} · time limit ${r.task.time_limit_s} s</p>
-<p class="verdict">${esc(verdict)}</p>${problems}
+<p class="verdict">${esc(verdict)}</p><p>实验结束原因 Run ended: ${esc(r.run.stopped)}</p>${problems}
 <table><tr><th>check 检查项</th><th>title 名称</th><th>points 得分</th><th>detail 详情</th></tr>
 ${r.tests.map((t) => testRow(t, bySeq)).join('\n')}</table>
 <h2>Provenance 来源</h2><p class="muted">grader ${esc(p.grader.name)} ${esc(p.grader.version)} · task hash ${esc(p.task.hash)}<br>

@@ -36,6 +36,8 @@ export interface GradeReport {
   gradable: boolean;
   passed: boolean;
   pass_mark: number;
+  /** How the run ended, as the lab recorded it (e.g. the candidate's program exited early). */
+  run: { stopped: string };
   /** Why the run cannot be graded (empty when gradable). */
   problems: EvidenceProblem[];
   tests: ReportTest[];
@@ -83,6 +85,7 @@ export function buildReport(input: {
     gradable,
     passed,
     pass_mark: PASS_MARK,
+    run: { stopped: stopReason(file) },
     problems,
     tests: results.map((r) => ({
       name: `${r.id}: ${r.title.en} / ${r.title.zh}`,
@@ -118,6 +121,15 @@ export function buildReport(input: {
   };
 }
 
+function stopReason(file: EvidenceFile): string {
+  const stop = file.events.find((e) => e.kind === 'lab.stop');
+  return stop === undefined
+    ? 'not recorded'
+    : typeof stop.reason === 'string'
+      ? stop.reason
+      : 'stopped';
+}
+
 const MARK: Record<CheckStatus, string> = { passed: '✔', partial: '◐', failed: '✘', manual: '?' };
 
 /** The report for a terminal, in one language (ids and numbers are the same in both). */
@@ -147,6 +159,7 @@ export function renderText(r: GradeReport, lang: 'zh' | 'en' = 'en'): string {
         );
     }
   }
+  lines.push(`${lang === 'zh' ? '实验结束原因' : 'run ended'}: ${r.run.stopped}`);
   const verdict = lang === 'zh' ? (r.passed ? '合格' : '不合格') : r.passed ? 'PASS' : 'NOT PASSED';
   lines.push(
     `${lang === 'zh' ? '总分' : 'Total'}: ${r.score} / ${r.max_score}  ${verdict} (${lang === 'zh' ? '合格线' : 'pass mark'} ${r.pass_mark})`,

@@ -204,8 +204,12 @@ describe('grader CLI', () => {
     expect(pass.err).toMatch(/answered .* offline/);
     expect((JSON.parse(pass.out) as GradeReport).score).toBe(100);
     expect(pass.code).toBe(0);
+    expect((JSON.parse(pass.out) as GradeReport).run.stopped).toMatch(
+      /program ended before the time was up \(exit code 0\)/,
+    );
     expect((JSON.parse(fail.out) as GradeReport).score).toBe(0);
     expect(fail.code).toBe(1);
+    expect((JSON.parse(fail.out) as GradeReport).run.stopped).toBe('task time elapsed');
     const missing = await cli(
       'check',
       'l1-sys-fault',
