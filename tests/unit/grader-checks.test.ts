@@ -158,3 +158,28 @@ describe('a long synthetic run', () => {
     );
   });
 });
+
+describe('value check on an hour of wrong values', () => {
+  it('stays fast: diagnosis looks at a sample, the score at every message', () => {
+    const plan = planLab(scenario('temperature', '°C', 'adc12'), 3);
+    const events: EvidenceEvent[] = [{ seq: 0, t: 0, wall: '', kind: 'lab.start', prev: '' }];
+    for (let i = 1; i <= 3600; i++)
+      events.push({
+        seq: i,
+        t: i * 1000,
+        wall: '',
+        kind: 'mqtt.publish',
+        origin: 'client',
+        topic: TOPIC,
+        qos: 1,
+        retain: false,
+        payload: { raw: '', json: { value: 1000 } },
+        prev: '',
+      });
+    const ctx = buildContext({}, 3, plan, events, 4000);
+    const t0 = performance.now();
+    const o = check(ctx);
+    expect(o.score).toBe(0);
+    expect(performance.now() - t0).toBeLessThan(1500);
+  });
+});
