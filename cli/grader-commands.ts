@@ -16,6 +16,7 @@ import { coverage } from '../tasks/coverage.js';
 import type { CliIo } from './program.js';
 import { answerCommand } from './answer-command.js';
 import { checkCommand } from './check-command.js';
+import { practiceCommand } from './practice-command.js';
 import { REPORT_FORMATS, reportExit, writeReport } from './report-out.js';
 import type { ReportFormat } from './report-out.js';
 
@@ -23,6 +24,13 @@ function seedOption(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 2 ** 31 - 1)
     throw new InvalidArgumentError('--seed must be a whole number from 0 to 2147483647');
+  return n;
+}
+
+function portOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('--mqtt-port must be a whole number from 0 to 65535');
   return n;
 }
 
@@ -196,4 +204,23 @@ export function registerGraderCommands(
     .action(async (key: string, value: string, opts: { card?: string }) => {
       exit(await answerCommand(key, value, opts, io));
     });
+
+  program
+    .command('practice')
+    .description(
+      "start a task's lab with its instructions and a live checklist / 练习模式（实时反馈）",
+    )
+    .argument('<id>', 'task id')
+    .option('--seed <n>', 'seed (per-candidate variant)', seedOption, 1)
+    .option('--speed <factor>', 'run lab time faster than real time', positive, 1)
+    .option('--mqtt-port <port>', 'MQTT port (0 = any free port)', portOption, 1883)
+    .addOption(new Option('--lang <lang>', 'language').choices(['zh', 'en']).default('zh'))
+    .action(
+      async (
+        id: string,
+        opts: { seed: number; speed: number; mqttPort: number; lang: 'zh' | 'en' },
+      ) => {
+        exit(await practiceCommand(getTask(id), opts, io));
+      },
+    );
 }

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/program.js';
 import type { GradeReport } from '../../grader/report.js';
+import type { LabCard } from '../../simulator/card.js';
 import { getTask } from '../../tasks/bank.js';
 import { solve } from '../../tasks/l1-sys-fault/solution.js';
 import { runTask } from '../support/task-run.js';
@@ -165,6 +166,43 @@ describe('grader CLI', () => {
       await lab.stop();
     }
   });
+
+  it('practice prints the instructions and a live checklist as checks pass', async () => {
+    const task = getTask('l1-sys-fault');
+    let out = '';
+    const started = new Promise<LabCard>((resolveCard) => {
+      void runCli(
+        [
+          'practice',
+          'l1-sys-fault',
+          '--seed',
+          '3',
+          '--speed',
+          '20',
+          '--mqtt-port',
+          '0',
+          '--lang',
+          'en',
+        ],
+        {
+          stdout: (s) => (out += s),
+          stderr: () => undefined,
+          onStarted: resolveCard,
+        },
+      );
+    });
+    const card = await started;
+    const p = task.params(3);
+    const dir = mkdtempSync(join(tmpdir(), 'iotlab-practice-'));
+    const cardPath = join(dir, 'card.json');
+    writeFileSync(cardPath, JSON.stringify(card));
+    const id = card.devices.find((d) => d.name === p.device)!.id;
+    await cli('answer', 'fault_device', id, '--card', cardPath);
+    await waitFor(() => (/✔ device: 40 \/ 40/.test(out) ? true : undefined), 4000);
+    await waitFor(() => (/Total: /.test(out) ? true : undefined), 6000);
+    expect(out).toContain('# Locate a device fault from data and alarms');
+    expect(out).toMatch(/run ended: practice ended/);
+  }, 20_000);
 
   it('check runs a program with the card in its environment and grades it', async () => {
     const task = getTask('l1-sys-fault');
