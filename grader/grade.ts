@@ -13,7 +13,7 @@ import { readEvidenceText } from './evidence-file.js';
 import type { GradeReport } from './report.js';
 import { buildReport } from './report.js';
 export { PASS_MARK } from './report.js';
-import type { CheckResult, CheckStatus, Task } from './types.js';
+import type { CheckOutcome, CheckResult, CheckStatus, Task } from './types.js';
 
 export interface GradeInput {
   /** The evidence file's text (or an already-read file). */
@@ -50,8 +50,24 @@ export function grade(task: Task, seed: number, input: GradeInput): GradeReport 
     });
   const plan = planLab(scenario, seed);
   const ctx = buildContext(params, seed, plan, file.events, task.timeLimitS);
-  const results = task.checks.map((c): CheckResult => {
-    const o = c.run(ctx);
+  const results: CheckResult[] = [];
+  for (const c of task.checks) {
+    let o: CheckOutcome;
+    try {
+      o = c.run(ctx);
+    } catch (err) {
+      // A check that throws is the grader's fault, never the candidate's: fail closed.
+      const why = err instanceof Error ? err.message : String(err);
+      return buildReport({
+        task,
+        seed,
+        taskHash: input.taskHash,
+        file,
+        params,
+        results: [],
+        problems: [{ line: 0, message: `grader error in check ${c.id}: ${why}` }],
+      });
+    }
     const score = Math.max(0, Math.min(1, Number.isFinite(o.score) ? o.score : 0));
     const earned = Math.round(c.points * score * 10) / 10;
     const manual = skillById(c.skill)?.assess === 'manual';
@@ -62,7 +78,7 @@ export function grade(task: Task, seed: number, input: GradeInput): GradeReport 
         : earned > 0
           ? 'partial'
           : 'failed';
-    return {
+    results.push({
       id: c.id,
       skill: c.skill,
       title: c.title,
@@ -74,7 +90,7 @@ export function grade(task: Task, seed: number, input: GradeInput): GradeReport 
       evidence: o.evidence,
       ...(o.hint && status !== 'passed' ? { hint: o.hint } : {}),
       manual,
-    };
-  });
+    });
+  }
   return buildReport({ task, seed, taskHash: input.taskHash, file, params, results, problems: [] });
 }
