@@ -5,7 +5,8 @@ import tseslint from 'typescript-eslint';
 const socketModules = ['node:net', 'node:dgram', 'net', 'dgram', 'serialport', 'node:http', 'ws'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'eslint.config.js'] },
+  // Fixture programs in plain JS are run by node as a candidate's program would be, not type-checked.
+  { ignores: ['dist/**', 'node_modules/**', 'eslint.config.js', 'tests/fixtures/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -39,6 +40,27 @@ export default tseslint.config(
             name,
             message: 'Codecs and device models are pure: no sockets here.',
           })),
+        },
+      ],
+    },
+  },
+  {
+    // STYLE.md rule 9: the grader reads evidence; it never reaches protocol servers or sockets.
+    files: ['grader/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: socketModules.map((name) => ({
+            name,
+            message: 'The grader is pure: it reads evidence, never sockets.',
+          })),
+          patterns: [
+            {
+              group: ['**/protocols/**'],
+              message: 'The grader reads evidence, not protocol servers.',
+            },
+          ],
         },
       ],
     },

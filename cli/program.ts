@@ -23,6 +23,7 @@ import {
 } from '../simulator/scenario.js';
 import { renderCardText } from './card-text.js';
 import { registerSessionCommands } from './sessions.js';
+import { registerGraderCommands } from './grader-commands.js';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -243,6 +244,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     });
 
   registerSessionCommands(program, io, (code) => {
+    exitCode = code;
+  });
+  registerGraderCommands(program, io, (code) => {
     exitCode = code;
   });
 

@@ -52,11 +52,22 @@ export class RealClock implements Clock {
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const id = this.nextId++;
-    const t = setTimeout(() => {
-      this.timers.delete(id);
-      fn();
-    }, ms / this.speed);
-    this.timers.set(id, t);
+    const due = this.now() + ms;
+    // Node timers may fire up to a millisecond early against performance.now() (more in lab time
+    // when accelerated): re-arm until the lab clock has reached the due time, so a callback never
+    // sees now() before it (e.g. an offline fault's status edge computed as still online).
+    const arm = (wait: number): void => {
+      this.timers.set(
+        id,
+        setTimeout(() => {
+          const left = due - this.now();
+          if (left > 0) return arm(left);
+          this.timers.delete(id);
+          fn();
+        }, wait / this.speed),
+      );
+    };
+    arm(ms);
     return { id };
   }
 

@@ -20,7 +20,11 @@ export const ErrorCodes = {
   FAULT_UNKNOWN: 3003,
   LAB_STATE: 3004,
   EVIDENCE_IO: 3005,
-  GRADER_UNAVAILABLE: 4001,
+  TASK_UNKNOWN: 4001,
+  TASK_INVALID: 4002,
+  CATALOGUE_INVALID: 4003,
+  EVIDENCE_UNREADABLE: 4004,
+  GRADER_UNAVAILABLE: 4005,
   API_BAD_REQUEST: 5001,
   API_UNAUTHORIZED: 5002,
   API_FORBIDDEN: 5003,
@@ -84,6 +88,7 @@ export function formatLocation(loc: ProblemLocation): string {
 export function exitCodeOf(err: unknown): number {
   if (err instanceof LabError) {
     const band = Math.floor(err.code / 1000);
+    if (err.codeName === 'TASK_UNKNOWN' || err.codeName === 'EVIDENCE_UNREADABLE') return 2;
     return band === 1 || band === 9 ? 2 : 1;
   }
   return 1;

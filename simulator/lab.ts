@@ -11,6 +11,7 @@ import { createModbusTcpServer } from '../protocols/modbus/tcp-server.js';
 import type { MqttBroker } from '../protocols/mqtt/broker.js';
 import { createMqttBroker } from '../protocols/mqtt/broker.js';
 import type { CoapBridge } from './adapters.js';
+import { answerRecorder } from './answers.js';
 import { coapResourceFor, modbusUnitFor } from './adapters.js';
 import type { LabCard } from './card.js';
 import { buildCard } from './card.js';
@@ -237,6 +238,7 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
             });
         closers.push(() => broker!.close());
         broker.onClientMessage(activity.onClientMessage);
+        broker.onClientMessage(answerRecorder(plan.topicPrefix, record));
 
         for (const m of models.values()) {
           if (!m.plan.coap) continue;

@@ -4,13 +4,15 @@
  *   1. `iotlab start` time to a written card (target < 1.5 s);
  *   2. broker fan-in msgs/s, our embedded broker against mosquitto, side by side (target ≥ 0.7×);
  *   3. lab capacity: N labs × 20 devices at 1 Hz in one process (target N ≥ 100 with p99 ≤ 50 ms);
- *   4. board round trips per second from the C HAL (MILLIS, I2C reads at 100 kHz and 1 MHz).
+ *   4. board round trips per second from the C HAL (MILLIS, I2C reads at 100 kHz and 1 MHz);
+ *   5. grading throughput: an hour of a 20-device lab read, chain-verified and graded (< 2 s).
  * Everything listens on 127.0.0.1; every child process is killed whatever happens.
  */
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { CapacityResult, CapacityStep } from './capacity.js';
 import { benchCapacity } from './capacity.js';
+import { benchGrading } from './grading.js';
 import type { FanInResult, LoadOptions, LoadResult } from './fanin.js';
 import { PUBLISH_WINDOW, benchFanIn } from './fanin.js';
 import type { StartupResult } from './startup.js';
@@ -308,6 +310,14 @@ const board = await part('board', () =>
   ),
 );
 
+out('== 5. Grading throughput: an hour of a 20-device lab, read, chain-verified and graded ==');
+const grading = await part('grading', () => Promise.resolve(benchGrading(3600)));
+if (grading)
+  out(
+    `  ${grading.events} events: read ${fmt(grading.readMs)} ms + grade ${fmt(grading.gradeMs)} ms` +
+      ` = ${grading.eventsPerSecond} events/s; target < 2000 ms: ${verdict(grading.readMs + grading.gradeMs < 2000)}`,
+  );
+
 out();
 out(
   `total ${((performance.now() - began) / 1000).toFixed(1)} s; load average now ${loadAverage()}`,
@@ -316,6 +326,7 @@ out(
   JSON.stringify({
     ...summary(startup, fanIn, capacity),
     board: board?.map((r) => ({ op: r.op, i2cHz: r.i2cHz, perSecond: round(r.perSecond) })),
+    grading,
   }),
 );
 process.exitCode = errors.length > 0 ? 1 : 0;

@@ -1,0 +1,102 @@
+/**
+ * `iotlab check ID -- CMD ARGS…`: start the task's lab, run the candidate's program with the lab
+ * card in its environment (DESIGN.md: IOTLAB_CARD, IOTLAB_MQTT_URL, …), stop when the task's time
+ * is up (or the program ends), grade the evidence and print the report. Exit 0 passed, 1 not
+ * passed, 2 usage (e.g. the program cannot be started).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { readEvidenceText } from '../grader/evidence-file.js';
+import { grade } from '../grader/grade.js';
+import type { Task } from '../grader/types.js';
+import { cardEnv } from '../simulator/card.js';
+import { RealClock } from '../simulator/clock.js';
+import { LabError } from '../simulator/errors.js';
+import { createLab } from '../simulator/lab.js';
+import { validateScenario } from '../simulator/scenario.js';
+import { taskHash } from '../tasks/bank.js';
+import type { CliIo } from './program.js';
+import { reportExit, writeReport } from './report-out.js';
+import type { ReportFormat } from './report-out.js';
+
+export interface CheckOptions {
+  seed: number;
+  duration?: number;
+  speed: number;
+  evidence?: string;
+  format: ReportFormat;
+  lang: 'zh' | 'en';
+  out?: string;
+}
+
+export async function checkCommand(
+  task: Task,
+  command: readonly string[],
+  opts: CheckOptions,
+  io: CliIo,
+): Promise<number> {
+  const [program, ...args] = command;
+  if (program === undefined) throw new LabError('USAGE', 'give the program to run after --');
+  const dir = mkdtempSync(join(tmpdir(), `iotlab-check-${task.id}-`));
+  const evidencePath = resolve(opts.evidence ?? join(dir, 'evidence.jsonl'));
+  const scenario = validateScenario(task.scenario(task.params(opts.seed)), `task ${task.id}`);
+  const lab = createLab(scenario, {
+    seed: opts.seed,
+    clock: new RealClock({ speed: opts.speed }),
+    evidencePath,
+    ports: { mqtt: 0, ws: null, coap: 0, modbus: 0 },
+    serial: { basePort: 0 },
+  });
+  const card = await lab.start();
+  const cardPath = join(dir, 'card.json');
+  writeFileSync(cardPath, JSON.stringify(card, null, 2));
+  io.stderr(`iotlab check ${task.id}: lab up (seed ${opts.seed}); running ${command.join(' ')}\n`);
+
+  const child = spawn(program, args, {
+    env: { ...process.env, ...cardEnv(card, cardPath) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (b: Buffer) => io.stderr(b.toString()));
+  child.stderr.on('data', (b: Buffer) => io.stderr(b.toString()));
+  const durationMs = ((opts.duration ?? task.timeLimitS) * 1000) / opts.speed + 500 / opts.speed;
+  const outcome = await new Promise<
+    { kind: 'exit'; code: number | null } | { kind: 'time' } | { kind: 'error'; err: Error }
+  >((done) => {
+    const timer = setTimeout(() => done({ kind: 'time' }), durationMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      done({ kind: 'error', err });
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      done({ kind: 'exit', code });
+    });
+    io.signal?.addEventListener('abort', () => done({ kind: 'time' }), { once: true });
+  });
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 2000);
+    await new Promise((r) => child.once('exit', r));
+    clearTimeout(killer);
+  }
+  await lab.stop(
+    outcome.kind === 'time'
+      ? 'task time elapsed'
+      : outcome.kind === 'exit'
+        ? `the candidate's program ended before the time was up (exit code ${String(outcome.code)}); only what it did until then is graded`
+        : `the candidate's program could not be started`,
+  );
+  if (outcome.kind === 'error')
+    throw new LabError('USAGE', `cannot start ${program}: ${outcome.err.message}`);
+  if (outcome.kind === 'exit')
+    io.stderr(
+      `your program ended (exit code ${String(outcome.code)}) before the time was up; it is graded on what the evidence shows / 程序提前结束，按已有证据评分\n`,
+    );
+  const file = readEvidenceText(readFileSync(evidencePath, 'utf8'));
+  const report = grade(task, opts.seed, { evidence: file, taskHash: taskHash(task) });
+  writeReport(report, opts.format, opts.lang, io, opts.out, file.events);
+  io.stderr(`evidence: ${evidencePath}\n`);
+  return reportExit(report);
+}

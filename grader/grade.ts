@@ -1,0 +1,96 @@
+/**
+ * grade(task, seed, evidence) → report. Pure: the same task, seed and evidence text give a
+ * byte-identical report; no sockets, no wall clock. A run that cannot be graded through no fault
+ * of the candidate (damaged evidence, another task's or seed's run) gives `gradable: false` and
+ * why, and no score.
+ */
+import { planLab } from '../simulator/plan.js';
+import { validateScenario } from '../simulator/scenario.js';
+import { skillById } from '../tasks/skills/catalogue.js';
+import { buildContext } from './context.js';
+import type { EvidenceFile } from './evidence-file.js';
+import { readEvidenceText } from './evidence-file.js';
+import type { GradeReport } from './report.js';
+import { buildReport } from './report.js';
+export { PASS_MARK } from './report.js';
+import type { CheckOutcome, CheckResult, CheckStatus, Task } from './types.js';
+
+export interface GradeInput {
+  /** The evidence file's text (or an already-read file). */
+  evidence: string | EvidenceFile;
+  /** The task's content hash (from the bank), for provenance. */
+  taskHash: string;
+}
+
+export function grade(task: Task, seed: number, input: GradeInput): GradeReport {
+  const file =
+    typeof input.evidence === 'string' ? readEvidenceText(input.evidence) : input.evidence;
+  const params = task.params(seed);
+  const scenario = validateScenario(task.scenario(params), `task ${task.id}`);
+  const problems = [...file.problems];
+  const start = file.events.find((e) => e.kind === 'lab.start');
+  if (start) {
+    if (start.scenario !== scenario.name)
+      problems.push({
+        line: 1,
+        message: `this run is of scenario "${String(start.scenario)}", not the task's "${scenario.name}"`,
+      });
+    if (start.seed !== seed)
+      problems.push({ line: 1, message: `this run used seed ${String(start.seed)}, not ${seed}` });
+  }
+  if (problems.length > 0)
+    return buildReport({
+      task,
+      seed,
+      taskHash: input.taskHash,
+      file,
+      params,
+      results: [],
+      problems,
+    });
+  const plan = planLab(scenario, seed);
+  const ctx = buildContext(params, seed, plan, file.events, task.timeLimitS);
+  const results: CheckResult[] = [];
+  for (const c of task.checks) {
+    let o: CheckOutcome;
+    try {
+      o = c.run(ctx);
+    } catch (err) {
+      // A check that throws is the grader's fault, never the candidate's: fail closed.
+      const why = err instanceof Error ? err.message : String(err);
+      return buildReport({
+        task,
+        seed,
+        taskHash: input.taskHash,
+        file,
+        params,
+        results: [],
+        problems: [{ line: 0, message: `grader error in check ${c.id}: ${why}` }],
+      });
+    }
+    const score = Math.max(0, Math.min(1, Number.isFinite(o.score) ? o.score : 0));
+    const earned = Math.round(c.points * score * 10) / 10;
+    const manual = skillById(c.skill)?.assess === 'manual';
+    const status: CheckStatus = manual
+      ? 'manual'
+      : earned >= c.points
+        ? 'passed'
+        : earned > 0
+          ? 'partial'
+          : 'failed';
+    results.push({
+      id: c.id,
+      skill: c.skill,
+      title: c.title,
+      points: c.points,
+      earned,
+      status,
+      expected: o.expected,
+      seen: o.seen,
+      evidence: o.evidence,
+      ...(o.hint && status !== 'passed' ? { hint: o.hint } : {}),
+      manual,
+    });
+  }
+  return buildReport({ task, seed, taskHash: input.taskHash, file, params, results, problems: [] });
+}

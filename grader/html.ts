@@ -1,0 +1,59 @@
+/**
+ * A self-contained HTML page an examiner can read: the verdict, then per check the points,
+ * expected, seen, the hint, and the evidence lines behind it (quoted from the evidence file), in
+ * Chinese and English. No scripts, no external resources; the same report gives the same bytes.
+ */
+import type { EvidenceEvent } from '../simulator/evidence.js';
+import type { GradeReport, ReportTest } from './report.js';
+
+const esc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+const STYLE = `body{font:14px/1.5 system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#222}
+h1{font-size:1.4em}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.4em;vertical-align:top;text-align:left}
+.passed{background:#e9f7ef}.partial{background:#fff8e1}.failed{background:#fdecea}.manual{background:#eef}
+pre{white-space:pre-wrap;word-break:break-all;font-size:12px;background:#f6f6f6;padding:.4em;margin:.2em 0}
+.verdict{font-size:1.2em;font-weight:bold}.muted{color:#666}`;
+
+/** The quoted text of an evidence line: the event without its hash, payloads decoded. */
+function quote(e: EvidenceEvent): string {
+  const { prev: _prev, wall: _wall, ...rest } = e;
+  const text = JSON.stringify(rest);
+  return text.length > 400 ? text.slice(0, 400) + '…' : text;
+}
+
+function testRow(t: ReportTest, bySeq: ReadonlyMap<number, EvidenceEvent>): string {
+  const lines = t.evidence
+    .map((r) => {
+      const e = bySeq.get(r.seq);
+      const head = `#${r.seq} @ ${(r.t / 1000).toFixed(3)} s${r.note ? ` — ${r.note}` : ''}`;
+      return `<pre>${esc(head)}${e ? '\n' + esc(quote(e)) : ''}</pre>`;
+    })
+    .join('');
+  const hint = t.hint ? `<p>提示：${esc(t.hint.zh)}<br>Hint: ${esc(t.hint.en)}</p>` : '';
+  return `<tr class="${t.outcome}"><td>${esc(t.id)}<br><span class="muted">${esc(t.tags.join(' '))}</span></td>
+<td>${esc(t.title.zh)}<br>${esc(t.title.en)}</td><td>${t.score} / ${t.max_score}${t.manual ? '<br>examiner 考评员确认' : ''}</td>
+<td><b>expected 要求</b>: ${esc(t.expected)}<br><b>seen 实际</b>: ${esc(t.seen)}${hint}${lines}</td></tr>`;
+}
+
+export function renderHtml(r: GradeReport, events: readonly EvidenceEvent[] = []): string {
+  const bySeq = new Map(events.map((e) => [e.seq, e] as const));
+  const verdict = !r.gradable
+    ? '无法评分 NOT GRADABLE — the evidence cannot be trusted (not the candidate’s fault)'
+    : `${r.score} / ${r.max_score} — ${r.passed ? '合格 PASS' : '不合格 NOT PASSED'} (合格线 pass mark ${r.pass_mark})`;
+  const problems = r.problems.length
+    ? `<h2>证据问题 Evidence problems</h2><ul>${r.problems.map((p) => `<li>line ${p.line}: ${esc(p.message)}</li>`).join('')}</ul>`
+    : '';
+  const p = r.provenance;
+  return `<!doctype html>
+<html lang="zh"><head><meta charset="utf-8"><title>${esc(r.task.id)} seed ${p.seed}</title><style>${STYLE}</style></head>
+<body><h1>${esc(r.task.title.zh)} / ${esc(r.task.title.en)}</h1>
+<p class="muted">${esc(r.task.id)} · ${esc(r.task.level)} ${esc(r.task.direction)} · seed ${p.seed} · time limit ${r.task.time_limit_s} s</p>
+<p class="verdict">${esc(verdict)}</p><p>实验结束原因 Run ended: ${esc(r.run.stopped)}</p>${problems}
+<table><tr><th>check 检查项</th><th>title 名称</th><th>points 得分</th><th>detail 详情</th></tr>
+${r.tests.map((t) => testRow(t, bySeq)).join('\n')}</table>
+<h2>Provenance 来源</h2><p class="muted">grader ${esc(p.grader.name)} ${esc(p.grader.version)} · task hash ${esc(p.task.hash)}<br>
+evidence SHA-256 ${esc(p.evidence.sha256)} (${p.evidence.lines} lines, ${p.evidence.events} events)<br>params ${esc(JSON.stringify(p.params))}</p>
+</body></html>
+`;
+}

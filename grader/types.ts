@@ -1,0 +1,122 @@
+/**
+ * The task and check contracts (DESIGN.md, "Task" and "Score"). A task is data plus pure
+ * functions: params from the seed, a scenario from the params, instruction variables, and checks
+ * that read evidence and truth. Nothing here touches sockets or the wall clock.
+ */
+import type { DevicePlan, LabPlan } from '../simulator/plan.js';
+import type { EvidenceEvent } from '../simulator/evidence.js';
+import type { ScenarioInput } from '../simulator/scenario.js';
+import type { Truth } from '../devices/index.js';
+
+export interface I18n {
+  zh: string;
+  en: string;
+}
+export type Lang = keyof I18n;
+
+/** Task parameters: JSON scalars only, so they print, hash and render the same everywhere. */
+export type TaskParams = Record<string, string | number | boolean>;
+
+export type CheckStatus = 'passed' | 'partial' | 'failed' | 'manual';
+
+/** A pointer into the evidence file: its seq and lab time, and what it shows. */
+export interface EvidenceRef {
+  seq: number;
+  t: number;
+  note?: string;
+}
+
+/** What a check's run returns: a share of its points in [0, 1] and what it saw. */
+export interface CheckOutcome {
+  score: number;
+  expected: string;
+  seen: string;
+  evidence: EvidenceRef[];
+  hint?: I18n;
+}
+
+/** One scored line of a report (DESIGN.md: `{ id, skill, points, earned, status, evidence[], hint }`). */
+export interface CheckResult {
+  id: string;
+  skill: string;
+  title: I18n;
+  points: number;
+  earned: number;
+  status: CheckStatus;
+  expected: string;
+  seen: string;
+  evidence: EvidenceRef[];
+  hint?: I18n;
+  /** True when an examiner must confirm this line (catalogue item assessed `manual`). */
+  manual: boolean;
+}
+
+export interface MqttPublishEvent extends EvidenceEvent {
+  kind: 'mqtt.publish';
+  topic: string;
+  qos: number;
+  retain: boolean;
+  origin: 'client' | 'device';
+  clientId?: string;
+  payload: { raw: string; text?: string; json?: unknown };
+}
+
+export interface AnswerEvent extends EvidenceEvent {
+  kind: 'answer';
+  key: string;
+  value: string;
+}
+
+/** What a check reads: the evidence of one run and the truth recomputed from the seed. */
+export interface GradeContext<P extends TaskParams = TaskParams> {
+  readonly params: P;
+  readonly seed: number;
+  readonly plan: LabPlan;
+  readonly events: readonly EvidenceEvent[];
+  /** Lab time (ms) of lab.start, and of the deadline (start + time limit, or lab.stop if sooner). */
+  readonly start: number;
+  readonly end: number;
+  device(name: string): DevicePlan;
+  truth(deviceName: string, t: number): Truth;
+  /** Lab times in [start, end] at which a switch device's state changes (its edges). */
+  changes(deviceName: string): number[];
+  /** Publishes by clients (not by the lab's devices) within [start, end]. */
+  clientPublishes(): readonly MqttPublishEvent[];
+  /** The last answer given for each key within [start, end]. */
+  answers(): ReadonlyMap<string, AnswerEvent>;
+}
+
+export interface CheckSpec<P extends TaskParams = TaskParams> {
+  id: string;
+  skill: string;
+  points: number;
+  title: I18n;
+  run(ctx: GradeContext<P>): CheckOutcome;
+}
+
+export interface TaskDefinition<P extends TaskParams = TaskParams> {
+  id: string;
+  title: I18n;
+  level: 'L1' | 'L2' | 'L3';
+  direction: 'EMB' | 'APP' | 'SYS' | 'ALL';
+  /** Skill ids this task assesses; every check's skill is one of them. */
+  skills: string[];
+  /** Lab seconds the candidate has; evidence after the deadline is not graded. */
+  timeLimitS: number;
+  params(seed: number): P;
+  scenario(params: P): ScenarioInput;
+  /** Values the instruction templates use (`{{name}}`), from the params and the lab plan. */
+  vars(params: P, plan: LabPlan): Record<string, string | number>;
+  checks: CheckSpec<P>[];
+  /** The reference solution's file, relative to the task's folder. */
+  solution: string;
+}
+
+/** A task of the bank, its params type erased (checks get the params their task made). */
+export type Task = TaskDefinition<TaskParams>;
+
+export function defineTask<P extends TaskParams>(def: TaskDefinition<P>): Task {
+  // Checks are methods (bivariant), so a typed task is a bank Task; the bank only ever passes
+  // a task's checks the params that same task's generator made.
+  return def;
+}

@@ -1,0 +1,142 @@
+/**
+ * The task bank: every task, its content hash, its rendered instructions, and the checks a task
+ * must pass to be in the bank (ids, skills, points, templates, scenario). `validateTask` names
+ * the task and the problem, and tests/unit/task-bank.test.ts runs it over the whole bank.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { LabError } from '../simulator/errors.js';
+import type { LabPlan } from '../simulator/plan.js';
+import { planLab } from '../simulator/plan.js';
+import { validateScenario } from '../simulator/scenario.js';
+import { GRADER_VERSION } from '../grader/report.js';
+import { placeholders, renderTemplate } from '../grader/template.js';
+import type { Lang, Task, TaskParams } from '../grader/types.js';
+import { taskFile } from './paths.js';
+import { skillById } from './skills/catalogue.js';
+import { analogAcquisition } from './l1-emb-analog/task.js';
+import { ruleChainForward } from './l1-app-forward/task.js';
+import { faultLocation } from './l1-sys-fault/task.js';
+import { switchM2m } from './l1-emb-m2m/task.js';
+import { coapBridge } from './l1-emb-coap/task.js';
+
+export const TASKS: readonly Task[] = [
+  analogAcquisition,
+  switchM2m,
+  coapBridge,
+  ruleChainForward,
+  faultLocation,
+];
+
+export function listTasks(): readonly Task[] {
+  return TASKS;
+}
+
+export function getTask(id: string): Task {
+  const t = TASKS.find((x) => x.id === id);
+  if (!t)
+    throw new LabError(
+      'TASK_UNKNOWN',
+      `no task "${id}" (tasks: ${TASKS.map((x) => x.id).join(', ')})`,
+    );
+  return t;
+}
+
+export function instructionTemplate(task: Task, lang: Lang): string {
+  const file = taskFile(task.id, `instructions.${lang}.md`);
+  if (!existsSync(file))
+    throw new LabError('TASK_INVALID', `task ${task.id}: missing instructions file ${file}`);
+  return readFileSync(file, 'utf8');
+}
+
+/** SHA-256 over what decides a grade: the definition's data, checks, templates and solution. */
+export function taskHash(task: Task): string {
+  const h = createHash('sha256');
+  h.update(
+    JSON.stringify({
+      id: task.id,
+      title: task.title,
+      level: task.level,
+      direction: task.direction,
+      skills: task.skills,
+      timeLimitS: task.timeLimitS,
+      checks: task.checks.map((c) => ({ id: c.id, skill: c.skill, points: c.points })),
+      grader: GRADER_VERSION,
+    }),
+  );
+  for (const lang of ['zh', 'en'] as const) h.update(instructionTemplate(task, lang));
+  const solution = taskFile(task.id, task.solution);
+  if (existsSync(solution)) h.update(readFileSync(solution));
+  return h.digest('hex');
+}
+
+export interface RenderedTask {
+  params: TaskParams;
+  plan: LabPlan;
+  vars: Record<string, string | number>;
+  text: string;
+}
+
+export function renderTask(task: Task, seed: number, lang: Lang): RenderedTask {
+  const params = task.params(seed);
+  const plan = planLab(validateScenario(task.scenario(params), `task ${task.id}`), seed);
+  const vars = { ...task.vars(params, plan), timeLimitS: task.timeLimitS };
+  const { text, missing } = renderTemplate(instructionTemplate(task, lang), vars);
+  if (missing.length > 0)
+    throw new LabError(
+      'TASK_INVALID',
+      `task ${task.id}: instructions.${lang}.md uses {{${missing.join('}}, {{')}}} but the task gives no such value`,
+    );
+  return { params, plan, vars, text };
+}
+
+/** Every problem of a task, each naming the task. Empty when the task is fit for the bank. */
+export function validateTask(task: Task, seeds: readonly number[] = [1, 2, 3]): string[] {
+  const out: string[] = [];
+  const say = (m: string) => out.push(`task ${task.id}: ${m}`);
+  if (!/^l[123]-(emb|app|sys|all)-[a-z0-9-]+$/.test(task.id))
+    say('id must look like l1-emb-analog (level, direction, name)');
+  if (!task.id.startsWith(`${task.level.toLowerCase()}-${task.direction.toLowerCase()}-`))
+    say(`id does not start with its level and direction (${task.level}, ${task.direction})`);
+  for (const s of task.skills) {
+    const skill = skillById(s);
+    if (!skill) say(`skill ${s} is not in the catalogue`);
+    else if (skill.level !== task.level) say(`skill ${s} is not of level ${task.level}`);
+  }
+  const total = task.checks.reduce((s, c) => s + c.points, 0);
+  if (total !== 100) say(`check points sum to ${total}, not 100`);
+  const ids = new Set<string>();
+  for (const c of task.checks) {
+    if (ids.has(c.id)) say(`check id ${c.id} is used twice`);
+    ids.add(c.id);
+    if (!task.skills.includes(c.skill))
+      say(`check ${c.id} assesses ${c.skill}, which the task does not list`);
+    if (!(c.points > 0)) say(`check ${c.id} has no points`);
+  }
+  if (!existsSync(taskFile(task.id, task.solution)))
+    say(`reference solution ${task.solution} is missing`);
+  for (const lang of ['zh', 'en'] as const) {
+    let template: string;
+    try {
+      template = instructionTemplate(task, lang);
+    } catch (err) {
+      say(String((err as Error).message));
+      continue;
+    }
+    for (const seed of seeds) {
+      try {
+        const r = renderTask(task, seed, lang);
+        const other = lang === 'zh' ? 'En' : 'Zh';
+        const used = placeholders(template);
+        const unused = Object.keys(r.vars).filter(
+          (k) => k !== 'timeLimitS' && !k.endsWith(other) && !used.includes(k),
+        );
+        if (unused.length > 0 && seed === seeds[0])
+          say(`instructions.${lang}.md never states ${unused.join(', ')}`);
+      } catch (err) {
+        say(`seed ${seed}: ${(err as Error).message}`);
+      }
+    }
+  }
+  return out;
+}

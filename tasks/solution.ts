@@ -1,0 +1,26 @@
+/**
+ * What a reference solution gets: the lab card (as a candidate's program gets it), the task's
+ * rendered instruction values, and a signal that ends it. `speed` is the lab clock's speed, so a
+ * solution's periods (given in lab seconds) stay right when tests run the lab accelerated; a
+ * candidate never needs it. `mistake` makes a solution commit one typical mistake, for tests
+ * that show the rubric scores it as stated.
+ */
+import type { LabCard } from '../simulator/card.js';
+
+export interface SolutionContext {
+  card: LabCard;
+  vars: Readonly<Record<string, string | number>>;
+  signal: AbortSignal;
+  speed?: number;
+  mistake?: string;
+}
+
+export type Solution = (ctx: SolutionContext) => Promise<void>;
+
+/** Resolves when the signal aborts. */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
