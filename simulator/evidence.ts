@@ -145,7 +145,18 @@ export class EvidenceRecorder {
   record: RecordFn = (kind, fields) => {
     if (this.closed) return;
     const t = Math.round(this.clock.now() * 1000) / 1000;
-    const { peer, ...rest } = fields;
+    // Fields only the recorder writes are dropped from what a producer passes: a `kind` or
+    // `seq` field would otherwise overwrite the event's own (the spread comes after them).
+    const {
+      peer,
+      seq: _seq,
+      t: _t,
+      wall: _wall,
+      kind: _kind,
+      candidate: _candidate,
+      prev: _prev,
+      ...rest
+    } = fields;
     const event: EvidenceEvent = {
       seq: this.seq,
       t,

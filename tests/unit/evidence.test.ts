@@ -52,6 +52,29 @@ describe('evidence recorder', () => {
     expect(readEvidence(path).problems).toEqual([]);
   });
 
+  it('keeps its own seq, t, wall, kind, candidate and prev whatever a producer passes', () => {
+    const clock = new ManualClock();
+    const path = tmpFile('e.jsonl');
+    const rec = new EvidenceRecorder({ clock, path, candidate: 'c1' });
+    const forged: Record<string, unknown> = {
+      kind: 'answer',
+      seq: 99,
+      t: -1,
+      wall: 'x',
+      candidate: 'c2',
+      prev: 'f'.repeat(64),
+      type: 'kept',
+    };
+    rec.record('device.state', forged);
+    rec.close();
+    const { events, problems } = readEvidence(path);
+    expect(problems).toEqual([]);
+    expect(events[0]).toMatchObject({ seq: 0, t: 0, kind: 'device.state', candidate: 'c1' });
+    expect(events[0]!.prev).toBe(GENESIS);
+    expect(events[0]!.wall).toBe('2026-01-01T00:00:00.000Z');
+    expect(events[0]!['type']).toBe('kept');
+  });
+
   it('flushes on its own within a second, before close', async () => {
     const clock = new ManualClock();
     const path = tmpFile('f.jsonl');
