@@ -62,9 +62,11 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
     client ? (peers.get(client) ?? socketPeer(client)) : undefined;
   const handlers: ((msg: InboundMessage) => void)[] = [];
   const creds = opts.credentials;
+  const slow = slowSubscriberGuard(logger);
 
   const broker = await Aedes.createBroker({
     heartbeatInterval: 60_000,
+    authorizeForward: (client, packet) => (slow.allows(client, packet) ? packet : null),
     preConnect: (client, packet, done) => {
       connectPackets.set(client, {
         clientId: packet.clientId,
@@ -131,7 +133,13 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
     // _disconnected is set by aedes only when a DISCONNECT packet arrived (MQTT-3.14.4-3).
     const clean = (client as Client & { _disconnected?: boolean })._disconnected === true;
     const cause = causes.get(client) ?? { reason: clean ? 'client' : 'closed' };
-    record('mqtt.disconnect', { peer: peerOf(client), clientId: client.id, ...cause });
+    const n = slow.dropped(client);
+    record('mqtt.disconnect', {
+      peer: peerOf(client),
+      clientId: client.id,
+      ...cause,
+      ...(n ? { droppedQos0: n } : {}),
+    });
   });
   broker.on('connectionError', (client, err) => {
     // A connection that never completed CONNECT: a rejected CONNECT is a refused mqtt.connect
@@ -198,7 +206,7 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
   });
 
   const sockets = new Set<Socket>();
-  const tcp: Server = createServer((socket) => {
+  const tcp: Server = createServer({ highWaterMark: SUBSCRIBER_BACKLOG }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', (err) => logger.debug('mqtt socket error', { err: err.message }));
@@ -227,7 +235,7 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
     handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
   });
   wss.on('connection', (ws, req: IncomingMessage) => {
-    const stream = createWebSocketStream(ws);
+    const stream = createWebSocketStream(ws, { highWaterMark: SUBSCRIBER_BACKLOG });
     stream.on('error', (err) => logger.debug('mqtt ws stream error', { err: err.message }));
     peers.set(broker.handle(stream, req), `${req.socket.remoteAddress}:${req.socket.remotePort}`);
   });
@@ -319,4 +327,58 @@ export function coalesceWrites(socket: Socket): void {
     }
     return write(...args);
   };
+}
+
+/**
+ * Bytes a subscriber may fall behind (beyond what the kernel buffers) before QoS 0 messages to
+ * it are dropped: about 1000 telemetry messages, as mosquitto's max_queued_messages.
+ */
+export const SUBSCRIBER_BACKLOG = 1 << 20;
+
+/**
+ * A subscriber that does not read. aedes hands a publisher's next packet only after its message
+ * went out to every subscriber, and waits for a socket to drain when a write overflows it: one
+ * stalled subscriber would stop every publisher whose messages it subscribes to (and buffer
+ * without limit meanwhile). So, as mosquitto drops QoS 0 messages beyond max_queued_messages, a
+ * QoS 0 message that would fill a subscriber's socket buffer past half of SUBSCRIBER_BACKLOG is
+ * dropped for that subscriber and counted (`droppedQos0` on its mqtt.disconnect): the write never
+ * overflows, so nobody waits. Half, because deliveries already scheduled for this tick are not
+ * in `writableLength` yet. QoS 1 is never dropped.
+ */
+export interface SlowSubscriberGuard {
+  /** false: drop this message for this client (QoS 0 only, socket backed up). */
+  allows(client: Client, packet: { qos: number; payload: unknown; topic: string }): boolean;
+  /** QoS 0 messages dropped for this client so far. */
+  dropped(client: Client): number | undefined;
+}
+
+export function slowSubscriberGuard(logger: Logger): SlowSubscriberGuard {
+  const dropped = new WeakMap<Client, number>();
+  return {
+    allows(client, packet) {
+      if (packet.qos !== 0 || !isBackedUp(client, packet)) return true;
+      const n = (dropped.get(client) ?? 0) + 1;
+      dropped.set(client, n);
+      if (n === 1 || n % 1000 === 0)
+        logger.warn('mqtt subscriber too slow: QoS 0 messages to it are dropped', {
+          clientId: client.id,
+          dropped: n,
+        });
+      return false;
+    },
+    dropped: (client) => dropped.get(client),
+  };
+}
+
+function isBackedUp(client: Client, packet: { payload: unknown; topic: string }): boolean {
+  const conn = client.conn as { writableLength?: number } | undefined;
+  const size =
+    (typeof packet.payload === 'string' ? packet.payload.length * 3 : packetBytes(packet.payload)) +
+    packet.topic.length * 3 +
+    8;
+  return (conn?.writableLength ?? 0) + size > SUBSCRIBER_BACKLOG / 2;
+}
+
+function packetBytes(payload: unknown): number {
+  return payload instanceof Uint8Array ? payload.byteLength : 0;
 }

@@ -31,7 +31,13 @@ import { payloadView } from '../../simulator/evidence.js';
 import type { Logger } from '../../simulator/logger.js';
 import { closeServer, listen } from '../listen.js';
 import type { InboundMessage, MqttBroker } from './broker.js';
-import { coalesceWrites, socketPeer, toBuffer } from './broker.js';
+import {
+  SUBSCRIBER_BACKLOG,
+  coalesceWrites,
+  slowSubscriberGuard,
+  socketPeer,
+  toBuffer,
+} from './broker.js';
 
 export interface TenantSpec {
   /** Candidate id; also what `recordUnrouted` names when a login as this tenant fails. */
@@ -84,6 +90,7 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
   const recordFor = (c: Client | null | undefined): RecordFn =>
     (c && tenantOf.get(c)?.spec.record) ?? recordUnrouted;
 
+  const slow = slowSubscriberGuard(logger);
   const broker = await Aedes.createBroker({
     heartbeatInterval: 60_000,
     preConnect: (client, packet, done) => {
@@ -155,7 +162,8 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
     },
     authorizeForward: (client, packet) => {
       const tenant = tenantOf.get(client);
-      return tenant && underPrefix(packet.topic, tenant.spec.topicPrefix) ? packet : null;
+      if (!tenant || !underPrefix(packet.topic, tenant.spec.topicPrefix)) return null;
+      return slow.allows(client, packet) ? packet : null;
     },
   });
 
@@ -178,7 +186,13 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
     gone.add(client);
     const clean = (client as Client & { _disconnected?: boolean })._disconnected === true;
     const cause = causes.get(client) ?? { reason: clean ? 'client' : 'closed' };
-    recordFor(client)('mqtt.disconnect', { peer: peerOf(client), clientId: client.id, ...cause });
+    const dropped = slow.dropped(client);
+    recordFor(client)('mqtt.disconnect', {
+      peer: peerOf(client),
+      clientId: client.id,
+      ...cause,
+      ...(dropped ? { droppedQos0: dropped } : {}),
+    });
     tenantOf.get(client)?.clients.delete(client);
   });
   broker.on('connectionError', (client, err) => {
@@ -232,7 +246,7 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
   });
 
   const sockets = new Set<Socket>();
-  const tcp: Server = createServer((socket) => {
+  const tcp: Server = createServer({ highWaterMark: SUBSCRIBER_BACKLOG }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', (err) => logger.debug('mqtt socket error', { err: err.message }));
@@ -247,7 +261,7 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
     handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
   });
   wss.on('connection', (ws, req: IncomingMessage) => {
-    const stream = createWebSocketStream(ws);
+    const stream = createWebSocketStream(ws, { highWaterMark: SUBSCRIBER_BACKLOG });
     stream.on('error', (err) => logger.debug('mqtt ws stream error', { err: err.message }));
     peers.set(broker.handle(stream, req), `${req.socket.remoteAddress}:${req.socket.remotePort}`);
   });

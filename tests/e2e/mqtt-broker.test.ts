@@ -175,4 +175,40 @@ describe('embedded MQTT broker', () => {
     });
     expect(refused.peer).toMatch(/^127\.0\.0\.1:\d+$/);
   });
+  it('drops QoS 0 messages to a subscriber that stops reading, and keeps serving the others', async () => {
+    // Without the drop, aedes holds a delivery slot per message waiting on the stalled socket and,
+    // once its slots are all held, stops delivering to every client.
+    const { events, broker: b } = await setup();
+    const url = `mqtt://127.0.0.1:${b.port}`;
+    const stalled = await client(url, { clientId: 'stalled' });
+    await stalled.subscribeAsync('load/#', { qos: 0 });
+    (stalled.stream as Socket).pause(); // reads nothing more: its socket backs up
+    const reader = await client(url, { clientId: 'reader' });
+    await reader.subscribeAsync('load/#', { qos: 0 });
+    let received = 0;
+    reader.on('message', () => (received += 1));
+    const publisher = await client(url, { clientId: 'publisher' });
+    // 16 MB in all, more than loopback's socket buffers and the 1 MB backlog hold; in batches the
+    // reader keeps up with, so only the stalled client falls behind.
+    const total = 8000;
+    const payload = Buffer.alloc(2048, 0x61);
+    for (let sent = 0; sent < total;) {
+      for (let i = 0; i < 100; i++, sent++) publisher.publish('load/x', payload, { qos: 0 });
+      const target = sent;
+      await waitFor(
+        () => (received === target ? true : undefined),
+        5000,
+        `${target} at the reader`,
+      );
+    }
+    (stalled.stream as Socket).destroy();
+    const gone = await waitFor(() =>
+      events.find((e) => e.kind === 'mqtt.disconnect' && e['clientId'] === 'stalled'),
+    );
+    expect(gone['droppedQos0']).toBeGreaterThan(0);
+    expect(gone['droppedQos0']).toBeLessThan(total);
+    await waitFor(() =>
+      events.filter((e) => e.kind === 'mqtt.publish').length === total ? true : undefined,
+    );
+  });
 });
