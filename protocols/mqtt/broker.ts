@@ -206,7 +206,7 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
   });
 
   const sockets = new Set<Socket>();
-  const tcp: Server = createServer({ highWaterMark: SUBSCRIBER_BACKLOG }, (socket) => {
+  const tcp: Server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', (err) => logger.debug('mqtt socket error', { err: err.message }));
@@ -235,7 +235,7 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
     handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
   });
   wss.on('connection', (ws, req: IncomingMessage) => {
-    const stream = createWebSocketStream(ws, { highWaterMark: SUBSCRIBER_BACKLOG });
+    const stream = createWebSocketStream(ws, { writableHighWaterMark: SUBSCRIBER_BACKLOG });
     stream.on('error', (err) => logger.debug('mqtt ws stream error', { err: err.message }));
     peers.set(broker.handle(stream, req), `${req.socket.remoteAddress}:${req.socket.remotePort}`);
   });
@@ -310,7 +310,12 @@ export function socketPeer(client: Client): string | undefined {
  * mqtt-packet writes one packet as several `write` calls (header, topic, payload), and a net
  * socket sends each at once: a system call per piece. Corking the socket at the first write of a
  * tick and uncorking on the next tick hands the whole tick's output to the kernel in one writev.
- * Order and backpressure are unchanged (`write` still returns false past the high-water mark).
+ *
+ * `write` also reports a full buffer only past SUBSCRIBER_BACKLOG instead of the socket's 16 KB
+ * high-water mark: aedes waits for 'drain' whenever a write reports full, and a server socket's
+ * writable mark cannot be raised alone (net.createServer's `highWaterMark` also raises the
+ * readable one, and aedes then parses megabyte batches into one long queue). Node still emits
+ * 'drain' once the buffer empties, so a wait that does begin ends as before.
  */
 export function coalesceWrites(socket: Socket): void {
   const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
@@ -325,7 +330,7 @@ export function coalesceWrites(socket: Socket): void {
       socket.cork();
       process.nextTick(uncork);
     }
-    return write(...args);
+    return write(...args) || socket.writableLength < SUBSCRIBER_BACKLOG;
   };
 }
 

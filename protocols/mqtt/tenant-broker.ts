@@ -246,7 +246,7 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
   });
 
   const sockets = new Set<Socket>();
-  const tcp: Server = createServer({ highWaterMark: SUBSCRIBER_BACKLOG }, (socket) => {
+  const tcp: Server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', (err) => logger.debug('mqtt socket error', { err: err.message }));
@@ -261,7 +261,7 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
     handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
   });
   wss.on('connection', (ws, req: IncomingMessage) => {
-    const stream = createWebSocketStream(ws, { highWaterMark: SUBSCRIBER_BACKLOG });
+    const stream = createWebSocketStream(ws, { writableHighWaterMark: SUBSCRIBER_BACKLOG });
     stream.on('error', (err) => logger.debug('mqtt ws stream error', { err: err.message }));
     peers.set(broker.handle(stream, req), `${req.socket.remoteAddress}:${req.socket.remotePort}`);
   });
