@@ -21,6 +21,7 @@ import { switchM2m } from './l1-emb-m2m/task.js';
 import { coapBridge } from './l1-emb-coap/task.js';
 import { digitalAcquisition } from './l1-emb-digital/task.js';
 import { switchEvents } from './l1-emb-switch/task.js';
+import { sqliteStorage } from './l1-app-sqlite/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -30,6 +31,7 @@ export const TASKS: readonly Task[] = [
   faultLocation,
   digitalAcquisition,
   switchEvents,
+  sqliteStorage,
 ];
 
 export function listTasks(): readonly Task[] {
