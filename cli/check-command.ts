@@ -17,6 +17,7 @@ import { LabError } from '../simulator/errors.js';
 import { createLab } from '../simulator/lab.js';
 import { validateScenario } from '../simulator/scenario.js';
 import { taskHash } from '../tasks/bank.js';
+import { captureForTask } from '../tasks/capture.js';
 import type { CliIo } from './program.js';
 import { reportExit, writeReport } from './report-out.js';
 import type { ReportFormat } from './report-out.js';
@@ -55,7 +56,8 @@ export async function checkCommand(
   io.stderr(`iotlab check ${task.id}: lab up (seed ${opts.seed}); running ${command.join(' ')}\n`);
 
   const child = spawn(program, args, {
-    env: { ...process.env, ...cardEnv(card, cardPath) },
+    // IOTLAB_WORKDIR: where a task's files go (e.g. a SQLite database), captured at the end.
+    env: { ...process.env, ...cardEnv(card, cardPath), IOTLAB_WORKDIR: dir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', (b: Buffer) => io.stderr(b.toString()));
@@ -81,6 +83,9 @@ export async function checkCommand(
     await new Promise((r) => child.once('exit', r));
     clearTimeout(killer);
   }
+  // Files the program left (a task's SQLite database) become evidence before the lab stops.
+  const captured = outcome.kind === 'error' ? undefined : captureForTask(task, opts.seed, dir);
+  if (captured) lab.recorder.record('capture', captured);
   await lab.stop(
     outcome.kind === 'time'
       ? 'task time elapsed'

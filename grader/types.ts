@@ -110,6 +110,17 @@ export interface TaskDefinition<P extends TaskParams = TaskParams> {
   checks: CheckSpec<P>[];
   /** The reference solution's file, relative to the task's folder. */
   solution: string;
+  /**
+   * Files the candidate's program leaves in its work folder (IOTLAB_WORKDIR), which the task
+   * runner reads when the time is up and records as one `capture` evidence event (tasks/capture.ts),
+   * so grading still reads evidence only.
+   */
+  capture?(params: P, plan: LabPlan): CaptureRequest;
+}
+
+/** What the runner captures: the rows of one table of a SQLite file in the work folder. */
+export interface CaptureRequest {
+  sqlite: { file: string; table: string };
 }
 
 /** A task of the bank, its params type erased (checks get the params their task made). */

@@ -41,6 +41,8 @@ export const EVIDENCE_KINDS = [
   'device.state',
   'fault',
   'answer',
+  /** What a candidate's program left behind (e.g. its SQLite file), read by the task runner at the end. */
+  'capture',
   'lab.start',
   'lab.stop',
 ] as const;

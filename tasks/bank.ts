@@ -19,6 +19,9 @@ import { ruleChainForward } from './l1-app-forward/task.js';
 import { faultLocation } from './l1-sys-fault/task.js';
 import { switchM2m } from './l1-emb-m2m/task.js';
 import { coapBridge } from './l1-emb-coap/task.js';
+import { digitalAcquisition } from './l1-emb-digital/task.js';
+import { switchEvents } from './l1-emb-switch/task.js';
+import { sqliteStorage } from './l1-app-sqlite/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -26,6 +29,9 @@ export const TASKS: readonly Task[] = [
   coapBridge,
   ruleChainForward,
   faultLocation,
+  digitalAcquisition,
+  switchEvents,
+  sqliteStorage,
 ];
 
 export function listTasks(): readonly Task[] {

@@ -13,6 +13,8 @@ export interface SolutionContext {
   signal: AbortSignal;
   speed?: number;
   mistake?: string;
+  /** The work folder (IOTLAB_WORKDIR) where a task's files (e.g. a SQLite database) go. */
+  workdir?: string;
 }
 
 export type Solution = (ctx: SolutionContext) => Promise<void>;

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderTask } from '../../tasks/bank.js';
+import { captureForTask } from '../../tasks/capture.js';
 import type { Solution } from '../../tasks/solution.js';
 import type { Task } from '../../grader/types.js';
 import { RealClock } from '../../simulator/clock.js';
@@ -16,6 +17,8 @@ import { validateScenario } from '../../simulator/scenario.js';
 export interface TaskRun {
   evidence: string;
   path: string;
+  /** The solution's work folder (IOTLAB_WORKDIR). */
+  workdir: string;
 }
 
 export async function runTask(
@@ -27,7 +30,8 @@ export async function runTask(
   const speed = opts.speed ?? 10;
   const rendered = renderTask(task, seed, 'en');
   const scenario = validateScenario(task.scenario(rendered.params), `task ${task.id}`);
-  const path = join(mkdtempSync(join(tmpdir(), 'iotlab-task-')), 'evidence.jsonl');
+  const workdir = mkdtempSync(join(tmpdir(), 'iotlab-task-'));
+  const path = join(workdir, 'evidence.jsonl');
   const lab = createLab(scenario, {
     seed,
     clock: new RealClock({ speed }),
@@ -42,6 +46,7 @@ export async function runTask(
         vars: rendered.vars,
         signal: abort.signal,
         speed,
+        workdir,
         ...(opts.mistake ? { mistake: opts.mistake } : {}),
       })
     : Promise.resolve();
@@ -49,6 +54,9 @@ export async function runTask(
   await new Promise((r) => setTimeout(r, Math.max(0, labMs - lab.clock.now()) / speed));
   abort.abort();
   await running;
+  // As `iotlab check` does: the files the program left are read when the time is up.
+  const captured = captureForTask(task, seed, workdir);
+  if (captured) lab.recorder.record('capture', captured);
   await lab.stop('task time elapsed');
-  return { evidence: readFileSync(path, 'utf8'), path };
+  return { evidence: readFileSync(path, 'utf8'), path, workdir };
 }

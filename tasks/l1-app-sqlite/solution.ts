@@ -1,0 +1,49 @@
+/**
+ * Reference solution: subscribe to the sensor's telemetry, create the stated table in the work
+ * folder's SQLite file, and insert one row per quantity of every message as it arrives (a UNIQUE
+ * constraint with INSERT OR IGNORE keeps a redelivered message from adding rows).
+ */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import mqtt from 'mqtt';
+import type { SolutionContext } from '../solution.js';
+import { untilAborted } from '../solution.js';
+
+export async function solve(ctx: SolutionContext): Promise<void> {
+  const { card, vars } = ctx;
+  const dir = ctx.workdir ?? process.env.IOTLAB_WORKDIR ?? '.';
+  const table = String(vars.table);
+  const db = new Database(join(dir, String(vars.file)));
+  db.exec(`CREATE TABLE IF NOT EXISTS ${table} (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    device TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    quantity TEXT NOT NULL,
+    value REAL NOT NULL,
+    UNIQUE (device, ts, quantity)
+  )`);
+  const insert = db.prepare(
+    `INSERT OR IGNORE INTO ${table} (device, ts, quantity, value) VALUES (?, ?, ?, ?)`,
+  );
+  // The typical mistake for the tests: only the first quantity stored.
+  const quantities =
+    ctx.mistake === 'temperature-only' ? ['temperature'] : ['temperature', 'humidity'];
+  const client = await mqtt.connectAsync(card.mqtt.url, { reconnectPeriod: 0 });
+  client.on('message', (_topic, payload) => {
+    let msg: Record<string, unknown>;
+    try {
+      msg = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    if (typeof msg.id !== 'string' || typeof msg.ts !== 'number') return;
+    for (const q of quantities) {
+      const v = msg[q];
+      if (typeof v === 'number') insert.run(msg.id, msg.ts, q, v);
+    }
+  });
+  await client.subscribeAsync(String(vars.topic), { qos: 1 });
+  await untilAborted(ctx.signal);
+  await client.endAsync(true);
+  db.close();
+}
