@@ -6,7 +6,15 @@ const socketModules = ['node:net', 'node:dgram', 'net', 'dgram', 'serialport', '
 
 export default tseslint.config(
   // Fixture programs in plain JS are run by node as a candidate's program would be, not type-checked.
-  { ignores: ['dist/**', 'node_modules/**', 'eslint.config.js', 'tests/fixtures/*.mjs'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'eslint.config.js',
+      'tests/fixtures/*.mjs',
+      'server/console/**',
+    ] /* browser modules, no TS project */,
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

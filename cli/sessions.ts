@@ -9,7 +9,9 @@ import { InvalidArgumentError, Option } from 'commander';
 import { LabError } from '../simulator/errors.js';
 import type { LogLevel } from '../simulator/logger.js';
 import { createLogger } from '../simulator/logger.js';
-import { scoreSheet, scoreSheetCsv } from '../server/export.js';
+import { checkRows, longTable, scoreSheet, scoreSheetCsv, toCsv } from '../server/export.js';
+import { scoreSheetXlsx } from '../server/export-xlsx.js';
+import { Grades } from '../server/grades.js';
 import { WEIGHT_TABLE, listPapers, loadPaper } from '../server/papers.js';
 import { parseRoster } from '../server/roster.js';
 import { serve } from '../server/serve.js';
@@ -39,7 +41,7 @@ function readText(file: string): string {
   }
 }
 
-function writeAtomic(file: string, text: string): void {
+function writeAtomic(file: string, text: string | Buffer): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(`${file}.tmp`, text);
   renameSync(`${file}.tmp`, file);
@@ -183,20 +185,36 @@ export function registerSessionCommands(
     .argument('<id>', 'session id')
     .requiredOption('--data <dir>', 'data directory')
     .addOption(
-      new Option('--format <format>', 'file format').choices(['csv', 'json']).default('csv'),
+      new Option('--format <format>', 'csv (wide), csv-long (one row per check), xlsx or json')
+        .choices(['csv', 'csv-long', 'xlsx', 'json'])
+        .default('csv'),
     )
     .addOption(new Option('--lang <lang>', 'column language').choices(['zh', 'en']).default('zh'))
     .requiredOption('--out <file>', 'output file')
     .action(
-      (id: string, o: { data: string; format: 'csv' | 'json'; lang: 'zh' | 'en'; out: string }) => {
+      async (
+        id: string,
+        o: {
+          data: string;
+          format: 'csv' | 'csv-long' | 'xlsx' | 'json';
+          lang: 'zh' | 'en';
+          out: string;
+        },
+      ) => {
         const store = new Store(resolve(o.data));
         try {
-          const sheet = scoreSheet(store, id);
+          const grades = new Grades(store);
+          const sheet = scoreSheet(store, grades, id);
+          const checks = checkRows(store, grades, id);
           writeAtomic(
             resolve(o.out),
             o.format === 'csv'
               ? scoreSheetCsv(sheet, o.lang)
-              : JSON.stringify(sheet, null, 2) + '\n',
+              : o.format === 'csv-long'
+                ? toCsv(longTable(checks))
+                : o.format === 'xlsx'
+                  ? await scoreSheetXlsx(sheet, checks, o.lang)
+                  : JSON.stringify({ ...sheet, checks }, null, 2) + '\n',
           );
           store.audit('cli', 'session.export', id, { format: o.format, out: o.out });
           io.stdout(`${o.out}: ${sheet.rows.length} candidates\n`);

@@ -8,12 +8,15 @@
 import cookie from '@fastify/cookie';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { SessionRow } from './store.js';
 import { z } from 'zod';
 import { LabError, httpStatusOf } from '../simulator/errors.js';
 import type { Logger } from '../simulator/logger.js';
 import { candidatePassword } from './derive.js';
-import { scoreSheet, scoreSheetCsv } from './export.js';
-import type { Grader } from './grading.js';
+import { parse } from './validate.js';
+import { registerGradingRoutes } from './routes-grading.js';
+import { registerCandidateRoutes } from './routes-candidate.js';
+import { registerConsole } from './console.js';
 import { Paper, listPapers, loadPaper } from './papers.js';
 import { verifyPassword } from './passwords.js';
 import { parseRoster } from './roster.js';
@@ -26,7 +29,6 @@ export interface ServerDeps {
   store: Store;
   runtime: SessionRuntime;
   logger: Logger;
-  grader: Grader;
   portRange?: PortRange;
   /** Set the cookie's Secure flag (behind HTTPS). */
   secureCookies?: boolean;
@@ -34,20 +36,6 @@ export interface ServerDeps {
 
 const COOKIE = 'iotlab_session';
 const TTL_MS = 12 * 3600_000;
-
-function parse<T>(schema: z.ZodType<T>, data: unknown, where: string): T {
-  const r = schema.safeParse(data);
-  if (r.success) return r.data;
-  throw new LabError(
-    'API_BAD_REQUEST',
-    `invalid ${where}`,
-    {},
-    r.error.issues.map((i) => ({
-      path: [where, ...i.path.map(String)].join('.'),
-      message: i.message,
-    })),
-  );
-}
 
 const Login = z
   .object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) })
@@ -74,13 +62,6 @@ const CreateSession = z
   })
   .strict();
 const SessionParams = z.object({ id: z.string().regex(/^[a-z0-9]{1,32}$/) }).strict();
-const ExportQuery = z
-  .object({
-    format: z.enum(['csv', 'json']).default('json'),
-    lang: z.enum(['zh', 'en']).default('zh'),
-  })
-  .strict();
-
 /** A tiny fixed-window limiter for logins: 10 failures per minute per address. */
 function loginLimiter() {
   const fails = new Map<string, { n: number; until: number }>();
@@ -160,7 +141,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       secure: deps.secureCookies ?? false,
       maxAge: TTL_MS / 1000,
     });
-  const sessionOr404 = (id: string) => {
+  const sessionOr404 = (id: string): SessionRow => {
     const s = store.getSession(id);
     if (!s) throw new LabError('API_NOT_FOUND', `no session ${id}`);
     return s;
@@ -305,35 +286,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return store.auditLog(id);
   });
 
-  app.get('/api/sessions/:id/export', (req, reply) => {
-    need(req, 'examiner');
-    const { id } = parse(SessionParams, req.params, 'params');
-    const q = parse(ExportQuery, req.query, 'query');
-    const sheet = scoreSheet(store, id);
-    if (q.format === 'json') return sheet;
-    return reply
-      .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="iotlab-${id}-scores.csv"`)
-      .send(scoreSheetCsv(sheet, q.lang));
-  });
-
-  app.get('/api/me', (req) => {
-    const me = need(req, 'candidate');
-    const sessionId = me.sessionId ?? '';
-    const s = sessionOr404(sessionId);
-    const c = store.candidate(sessionId, me.subject);
-    if (!c) throw new LabError('API_NOT_FOUND', 'candidate not found');
-    return {
-      candidate: { id: c.id, name: c.name, seat: c.seat ?? null },
-      session: { id: s.id, mode: s.mode, state: s.state, startsAt: s.startsAt, endsAt: s.endsAt },
-      paper: {
-        id: s.paper.id,
-        title: s.paper.title,
-        tasks: s.paper.tasks.map((t) => ({ id: t.id, points: t.points })),
-      },
-      card: runtime.card(sessionId, c) ?? null,
-    };
-  });
+  const ctx = { store, runtime, need, sessionOr404, logger: deps.logger };
+  registerGradingRoutes(app, ctx);
+  registerCandidateRoutes(app, ctx);
+  registerConsole(app);
 
   return app;
 }

@@ -1,11 +1,19 @@
 /**
- * Score sheets (issue 7, "export"): one row per candidate, one column per task of the paper, the
- * total and the result. A task without a stored score is empty and the result is
- * "pending grader" (待评分): never a silent zero.
+ * Score sheets (issue 7, "export"), from the grades the real grader stored:
+ * - wide: one row per candidate, one column per task of the paper (the task's 100-point score
+ *   scaled to its points in the paper), the total and the result;
+ * - long: one row per check: candidate, task, check, skill id, kind auto/manual, max, auto
+ *   points, examiner points, final, override reason, grader version, seed, evidence ref.
+ * A task without a final score is empty and the result "pending" (待评分): never a silent zero.
+ * Only a task never attempted in a stopped session counts 0, and says "not attempted".
  */
+import { relative } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { LabError } from '../simulator/errors.js';
+import type { Grades } from './grades.js';
 import type { Store } from './store.js';
+
+export type SheetResult = 'pass' | 'fail' | 'pending' | 'provisional';
 
 export interface ScoreSheetRow {
   candidate: string;
@@ -13,52 +21,126 @@ export interface ScoreSheetRow {
   seat: string;
   tasks: Record<string, number | null>;
   total: number | null;
-  result: 'pass' | 'fail' | 'pending';
+  result: SheetResult;
 }
 
 export interface ScoreSheet {
   session: string;
   paper: string;
   passMark: number;
+  /** 100, or less for a paper with gaps (its result is then only "provisional"). */
+  max: number;
   taskIds: string[];
   rows: ScoreSheetRow[];
 }
 
-export function scoreSheet(store: Store, sessionId: string): ScoreSheet {
-  const session = store.getSession(sessionId);
-  if (!session) throw new LabError('API_NOT_FOUND', `no session ${sessionId}`);
-  const taskIds = session.paper.tasks.map((t) => t.id);
-  const scores = store.scores(sessionId);
-  const rows = store.candidates(sessionId).map((c): ScoreSheetRow => {
-    const tasks: Record<string, number | null> = {};
-    for (const t of taskIds)
-      tasks[t] =
-        scores.find((s) => s.candidateId === c.id && s.taskId === t && s.status === 'final')
-          ?.points ?? null;
-    const values = Object.values(tasks);
-    const complete = values.every((v) => v !== null);
-    const total = complete ? values.reduce<number>((a, v) => a + (v ?? 0), 0) : null;
-    return {
-      candidate: c.id,
-      name: c.name,
-      seat: c.seat ?? '',
-      tasks,
-      total,
-      result: total === null ? 'pending' : total >= session.paper.passMark ? 'pass' : 'fail',
-    };
-  });
-  return {
-    session: sessionId,
-    paper: session.paper.id,
-    passMark: session.paper.passMark,
-    taskIds,
-    rows,
-  };
+export interface CheckRow {
+  candidate: string;
+  task: string;
+  check: string;
+  skill: string;
+  kind: 'auto' | 'manual';
+  max: number;
+  autoPoints: number | null;
+  examinerPoints: number | null;
+  final: number | null;
+  overrideReason: string;
+  graderVersion: string;
+  seed: number;
+  evidenceRef: string;
+  status: string;
 }
 
-const RESULT_ZH = { pass: '合格', fail: '不合格', pending: '待评分' } as const;
+const r1 = (x: number) => Math.round(x * 10) / 10;
 
-export function scoreSheetCsv(sheet: ScoreSheet, lang: 'zh' | 'en' = 'zh'): string {
+export function scoreSheet(store: Store, grades: Grades, sessionId: string): ScoreSheet {
+  const session = store.getSession(sessionId);
+  if (!session) throw new LabError('API_NOT_FOUND', `no session ${sessionId}`);
+  const paper = session.paper;
+  const taskIds = paper.tasks.map((t) => t.id);
+  const all = grades.grades(sessionId);
+  const attempts = grades.attempts(sessionId);
+  const max = paper.tasks.reduce((s, t) => s + t.points, 0);
+  const rows = store.candidates(sessionId).map((c): ScoreSheetRow => {
+    const tasks: Record<string, number | null> = {};
+    for (const t of paper.tasks) {
+      const g = all.find((x) => x.candidateId === c.id && x.taskId === t.id);
+      const tried = attempts.some((a) => a.candidateId === c.id && a.taskId === t.id);
+      tasks[t.id] =
+        g?.final != null
+          ? r1((g.final * t.points) / 100)
+          : !tried && session.state === 'stopped'
+            ? 0
+            : null;
+    }
+    const values = Object.values(tasks);
+    const total = values.every((v) => v !== null)
+      ? r1(values.reduce<number>((a, v) => a + (v ?? 0), 0))
+      : null;
+    const result: SheetResult =
+      total === null
+        ? 'pending'
+        : max < 100
+          ? 'provisional'
+          : total >= paper.passMark
+            ? 'pass'
+            : 'fail';
+    return { candidate: c.id, name: c.name, seat: c.seat ?? '', tasks, total, result };
+  });
+  return { session: sessionId, paper: paper.id, passMark: paper.passMark, max, taskIds, rows };
+}
+
+export function checkRows(store: Store, grades: Grades, sessionId: string): CheckRow[] {
+  const out: CheckRow[] = [];
+  for (const c of store.candidates(sessionId))
+    for (const g of grades.grades(sessionId, c.id)) {
+      const adj = grades.adjustments(sessionId, c.id, g.taskId);
+      const a = grades.attempts(sessionId, c.id).find((x) => x.taskId === g.taskId);
+      const file = a ? relative(store.dir, a.evidencePath) : '';
+      if (!g.report.gradable)
+        out.push({
+          candidate: c.id,
+          task: g.taskId,
+          check: '(not gradable)',
+          skill: '',
+          kind: 'auto',
+          max: 100,
+          autoPoints: null,
+          examinerPoints: null,
+          final: null,
+          overrideReason: g.report.problems.map((p) => `line ${p.line}: ${p.message}`).join('; '),
+          graderVersion: g.graderVersion,
+          seed: c.seed,
+          evidenceRef: file,
+          status: 'ungradable',
+        });
+      for (const t of g.report.tests) {
+        const last = adj.filter((x) => x.checkId === t.id).at(-1);
+        const examinerPoints = t.manual ? (last?.points ?? null) : null;
+        out.push({
+          candidate: c.id,
+          task: g.taskId,
+          check: t.id,
+          skill: t.tags[0] ?? '',
+          kind: t.manual ? 'manual' : 'auto',
+          max: t.max_score,
+          autoPoints: t.score,
+          examinerPoints,
+          final: t.manual ? examinerPoints : t.score,
+          overrideReason: t.manual ? (last?.reason ?? '') : '',
+          graderVersion: g.graderVersion,
+          seed: c.seed,
+          evidenceRef: `${file}#${t.evidence.map((e) => e.seq).join(',')}`,
+          status: t.manual && !last ? 'pending-examiner' : t.outcome,
+        });
+      }
+    }
+  return out;
+}
+
+const RESULT_ZH = { pass: '合格', fail: '不合格', pending: '待评分', provisional: '暂定' } as const;
+
+export function wideTable(sheet: ScoreSheet, lang: 'zh' | 'en'): string[][] {
   const head =
     lang === 'zh'
       ? ['考生编号', '姓名', '座位', ...sheet.taskIds, '总分', '结果']
@@ -67,10 +149,57 @@ export function scoreSheetCsv(sheet: ScoreSheet, lang: 'zh' | 'en' = 'zh'): stri
     r.candidate,
     r.name,
     r.seat,
-    ...sheet.taskIds.map((t) => (r.tasks[t] === null ? '' : String(r.tasks[t]))),
+    ...sheet.taskIds.map((t) => (r.tasks[t] == null ? '' : String(r.tasks[t]))),
     r.total === null ? '' : String(r.total),
     lang === 'zh' ? RESULT_ZH[r.result] : r.result,
   ]);
-  // A BOM so that Excel opens the UTF-8 (Chinese) text correctly.
-  return '\uFEFF' + stringify([head, ...body]);
+  return [head, ...body];
+}
+
+export const LONG_HEAD = [
+  'candidate',
+  'task',
+  'check',
+  'skill',
+  'kind',
+  'max',
+  'auto_points',
+  'examiner_points',
+  'final',
+  'override_reason',
+  'grader_version',
+  'seed',
+  'evidence_ref',
+  'status',
+];
+
+export function longTable(rows: readonly CheckRow[]): (string | number)[][] {
+  const v = (x: number | null) => (x === null ? '' : x);
+  return [
+    LONG_HEAD,
+    ...rows.map((r) => [
+      r.candidate,
+      r.task,
+      r.check,
+      r.skill,
+      r.kind,
+      r.max,
+      v(r.autoPoints),
+      v(r.examinerPoints),
+      v(r.final),
+      r.overrideReason,
+      r.graderVersion,
+      r.seed,
+      r.evidenceRef,
+      r.status,
+    ]),
+  ];
+}
+
+// A BOM so that Excel opens the UTF-8 (Chinese) text correctly.
+export const toCsv = (table: readonly (readonly (string | number)[])[]): string =>
+  '\uFEFF' + stringify(table as (string | number)[][]);
+
+export function scoreSheetCsv(sheet: ScoreSheet, lang: 'zh' | 'en' = 'zh'): string {
+  return toCsv(wideTable(sheet, lang));
 }

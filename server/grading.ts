@@ -1,28 +1,31 @@
 /**
- * Where the grader plugs in. The grader and task bank (issue 6) are built on another branch;
- * until they are merged this server grades nothing: every task of every candidate is
- * "pending grader" in exports, never a made-up number.
- *
- * TODO(issue 6): pass the real `grade(task, seed, evidence)` adapter to buildServer/serve.
+ * Where the grader plugs into the server: a `Grader` turns one attempt's evidence file into the
+ * grader's report. `bankGrader` is the real one, `grade(task, seed, evidence)` of grader/ over a
+ * task of tasks/bank.ts; the server never computes a score itself.
  */
+import { readFile } from 'node:fs/promises';
+import { grade } from '../grader/grade.js';
+import type { GradeReport } from '../grader/report.js';
 import { LabError } from '../simulator/errors.js';
+import { getTask, taskHash } from '../tasks/bank.js';
 
-export interface TaskReport {
-  taskId: string;
-  points: number;
-  max: number;
-  graderVersion: string;
-  /** The grader's full report (checks, evidence refs), stored as JSON. */
-  detail: unknown;
-}
-
-export type Grader = (req: {
+export interface GradeRequest {
   taskId: string;
   seed: number;
   evidencePath: string;
-}) => Promise<TaskReport>;
+}
 
-export const graderUnavailable: Grader = (req) =>
-  Promise.reject(
-    new LabError('GRADER_UNAVAILABLE', `no grader is installed yet (task ${req.taskId})`),
-  );
+export type Grader = (req: GradeRequest) => Promise<GradeReport>;
+
+export const bankGrader: Grader = async (req) => {
+  const task = getTask(req.taskId);
+  let text: string;
+  try {
+    text = await readFile(req.evidencePath, 'utf8');
+  } catch (err) {
+    throw new LabError('EVIDENCE_UNREADABLE', `cannot read evidence ${req.evidencePath}`, {
+      cause: String(err),
+    });
+  }
+  return grade(task, req.seed, { evidence: text, taskHash: taskHash(task) });
+};

@@ -3,8 +3,10 @@
  * A paper names, for every task, the 职业功能 (occupational function) it assesses, so the points
  * per function can be checked against the standard's 专业能力要求权重表 (§4.2), held here as data.
  *
- * The task bank (issue 6) is not merged yet: task ids are plain strings here, and a paper names
- * the scenario every candidate's lab runs until tasks bring their own scenario builders.
+ * Every task id must name a task of the bank (tasks/bank.ts) of the paper's level and direction;
+ * each task brings its own scenario, so a candidate's lab runs one task's scenario at a time.
+ * Points a paper cannot yet fill from the bank are declared as `gaps` (never invented tasks);
+ * a paper with gaps totals less than 100 and cannot be used for an exam.
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
@@ -12,6 +14,7 @@ import { z } from 'zod';
 import { LabError } from '../simulator/errors.js';
 import type { Problem } from '../simulator/errors.js';
 import { builtinPapers } from './papers-builtin.js';
+import { listTasks } from '../tasks/bank.js';
 
 export const LEVELS = ['L1', 'L2', 'L3'] as const;
 export const DIRECTIONS = ['EMB', 'APP', 'SYS', 'ALL'] as const;
@@ -48,13 +51,20 @@ const i18n = z.object({ zh: z.string().min(1), en: z.string().min(1) }).strict()
 
 export const PaperTask = z
   .object({
-    /** A task id of the task bank (issue 6), e.g. `emb-analog-sampling`. */
+    /** A task id of the task bank (tasks/bank.ts), e.g. `l1-emb-analog`. */
     id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, . _ -'),
     /** The 职业功能 of §4.2 this task counts towards. */
     function: z.string().min(1),
+    /** The task's share of the paper; its 100-point task score is scaled to this. */
     points: z.number().int().positive().max(100),
-    /** Skill ids `<level>.<direction>.<function>.<content>.<item>` (DESIGN.md). */
-    skills: z.array(z.string().regex(/^L[123]\.(EMB|APP|SYS|ALL)\.\d+\.\d+\.\d+$/)).min(1),
+  })
+  .strict();
+
+export const PaperGap = z
+  .object({
+    function: z.string().min(1),
+    points: z.number().int().positive().max(100),
+    reason: i18n,
   })
   .strict();
 
@@ -72,15 +82,35 @@ export const Paper = z
       .max(24 * 60)
       .default(150),
     passMark: z.number().int().min(0).max(100).default(60),
-    /** Built-in scenario name or YAML file every candidate's lab runs (until tasks do). */
-    scenario: z.string().min(1).default('greenhouse'),
     tasks: z.array(PaperTask).min(1).max(50),
+    /** Points of a 职业功能 the task bank cannot fill yet, said openly. */
+    gaps: z.array(PaperGap).max(20).default([]),
   })
   .strict()
   .superRefine((p, ctx) => {
-    const total = p.tasks.reduce((s, t) => s + t.points, 0);
+    const total = [...p.tasks, ...p.gaps].reduce((s, t) => s + t.points, 0);
     if (total !== 100)
-      ctx.addIssue({ code: 'custom', path: ['tasks'], message: `points sum to ${total}, not 100` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tasks'],
+        message: `points of tasks and gaps sum to ${total}, not 100`,
+      });
+    const bank = listTasks();
+    p.tasks.forEach((t, i) => {
+      const task = bank.find((b) => b.id === t.id);
+      if (!task)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tasks', i, 'id'],
+          message: `no task "${t.id}" in the task bank (tasks: ${bank.map((b) => b.id).join(', ')})`,
+        });
+      else if (task.level !== p.level || (p.direction !== 'ALL' && task.direction !== p.direction))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tasks', i, 'id'],
+          message: `task ${t.id} is ${task.level} ${task.direction}, the paper is ${p.level} ${p.direction}`,
+        });
+    });
     const seen = new Set<string>();
     p.tasks.forEach((t, i) => {
       if (seen.has(t.id))
@@ -104,8 +134,18 @@ export const Paper = z
           message: `"${t.function}" is not a function of ${p.level}.${p.direction} (${Object.keys(weights).join('、')})`,
         });
     });
+    p.gaps.forEach((g, i) => {
+      if (!(g.function in weights))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['gaps', i, 'function'],
+          message: `"${g.function}" is not a function of ${p.level}.${p.direction}`,
+        });
+    });
     for (const [fn, pct] of Object.entries(weights)) {
-      const got = p.tasks.filter((t) => t.function === fn).reduce((s, t) => s + t.points, 0);
+      const got = [...p.tasks, ...p.gaps]
+        .filter((t) => t.function === fn)
+        .reduce((s, t) => s + t.points, 0);
       if (got !== pct)
         ctx.addIssue({
           code: 'custom',
@@ -117,6 +157,11 @@ export const Paper = z
 
 export type Paper = z.infer<typeof Paper>;
 export type PaperInput = z.input<typeof Paper>;
+
+/** A paper whose tasks fill all 100 points (no gaps): the only kind an exam may use. */
+export function paperComplete(p: Paper): boolean {
+  return p.gaps.length === 0;
+}
 
 function issuesToProblems(issues: readonly z.core.$ZodIssue[], file: string): Problem[] {
   return issues.map((i) => ({

@@ -1,8 +1,17 @@
 /**
- * The labs of running sessions, all on one shared MQTT broker (protocols/mqtt/tenant-broker.ts):
- * each candidate's lab has its own seed, topic prefix, evidence file and block of CoAP, Modbus
- * and serial ports, so a restarted server brings back exactly the same labs.
+ * The labs of running sessions, all on one shared MQTT broker (protocols/mqtt/tenant-broker.ts).
+ *
+ * One lab per candidate per task, in sequence: a candidate starts a task of the paper when ready
+ * (one attempt per task), their lab then runs that task's scenario with the candidate's derived
+ * seed, topic prefix and block of ports, and records evidence to its own file
+ * `evidence/<session>/<candidate>/<task>.jsonl`. The attempt ends when the task's time is up,
+ * when the candidate finishes, or when the session stops; it is then graded by the real grader
+ * and the report stored. Why in sequence: a task's grade is measured from its lab.start over its
+ * time limit, and one MQTT login per candidate maps to one lab at a time.
+ * A restarted server resumes every running attempt with the same seed, ports and evidence file.
  */
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { RealClock } from '../simulator/clock.js';
 import type { LabCard } from '../simulator/card.js';
 import { LabError } from '../simulator/errors.js';
@@ -10,13 +19,16 @@ import { EvidenceRecorder } from '../simulator/evidence.js';
 import type { Lab } from '../simulator/lab.js';
 import { createLab } from '../simulator/lab.js';
 import type { Logger } from '../simulator/logger.js';
-import { loadScenario } from '../simulator/scenario.js';
+import { validateScenario } from '../simulator/scenario.js';
+import type { MqttBroker } from '../protocols/mqtt/broker.js';
 import type { TenantBroker } from '../protocols/mqtt/tenant-broker.js';
 import { createTenantBroker } from '../protocols/mqtt/tenant-broker.js';
+import { getTask } from '../tasks/bank.js';
 import { candidatePassword } from './derive.js';
+import type { Grader } from './grading.js';
+import { Grades } from './grades.js';
 import { verifyPassword } from './passwords.js';
 import type { CandidateRow, Store } from './store.js';
-import { join } from 'node:path';
 
 export type CandidateCard = Omit<LabCard, 'lab' | 'evidence'> & {
   lab: Omit<LabCard['lab'], 'seed'>;
@@ -28,20 +40,46 @@ export interface RuntimeOptions {
   /** undefined = no MQTT over WebSocket. */
   wsPort?: number;
   logger: Logger;
+  grader: Grader;
 }
 
+interface Running {
+  taskId: string;
+  lab: Lab;
+  timer: NodeJS.Timeout;
+  /** The candidate's view of the shared broker (for their connection count). */
+  mqtt?: MqttBroker;
+}
+
+export type RuntimeEvent = { sessionId: string; candidateId: string; what: string };
+
 export class SessionRuntime {
+  readonly grades: Grades;
   private broker: TenantBroker | undefined;
   private unrouted: EvidenceRecorder | undefined;
-  private readonly labs = new Map<string, Map<string, Lab>>();
+  private readonly sessions = new Set<string>();
+  /** key `${session}/${candidate}` → the lab of the task being attempted. */
+  private readonly running = new Map<string, Running>();
+  private readonly listeners = new Set<(e: RuntimeEvent) => void>();
 
   constructor(
     private readonly store: Store,
     private readonly opts: RuntimeOptions,
-  ) {}
+  ) {
+    this.grades = new Grades(store);
+  }
 
   get mqttPort(): number | undefined {
     return this.broker?.port;
+  }
+
+  onEvent(fn: (e: RuntimeEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(e: RuntimeEvent): void {
+    for (const fn of this.listeners) fn(e);
   }
 
   async start(): Promise<void> {
@@ -59,70 +97,153 @@ export class SessionRuntime {
       logger: this.opts.logger,
       recordUnrouted: this.unrouted.record,
     });
-    // Resume every session that was running when the server stopped (or crashed).
-    for (const s of this.store.listSessions())
-      if (s.state === 'running') await this.startLabs(s.id);
-  }
-
-  isRunning(sessionId: string): boolean {
-    return this.labs.has(sessionId);
-  }
-
-  async startLabs(sessionId: string): Promise<void> {
-    const broker = this.broker;
-    if (!broker) throw new LabError('SESSION_STATE', 'the runtime is not started');
-    if (this.labs.has(sessionId)) return;
-    const session = this.store.getSession(sessionId);
-    if (!session) throw new LabError('API_NOT_FOUND', `no session ${sessionId}`);
-    const { scenario } = loadScenario(session.paper.scenario);
-    const labs = new Map<string, Lab>();
-    this.labs.set(sessionId, labs);
-    try {
-      for (const c of this.store.candidates(sessionId)) {
-        const lab = createLab(scenario, {
-          seed: c.seed,
-          candidate: c.id,
-          logger: this.opts.logger,
-          host: this.opts.host,
-          evidencePath: c.evidencePath,
-          resumeEvidence: true,
-          topicPrefix: c.topicPrefix,
-          ports: { coap: c.portBase, modbus: c.portBase + 1, ws: null },
-          serial: { basePort: c.portBase + 2 },
-          broker: ({ record, topicPrefix }) =>
-            Promise.resolve(
-              broker.addTenant({
-                id: c.id,
-                username: c.username,
-                topicPrefix,
-                record,
-                checkPassword: (pw) => verifyPassword(pw, c.passwordHash),
-              }),
-            ),
-        });
-        labs.set(c.id, lab);
-        await lab.start();
-      }
-    } catch (err) {
-      await this.stopLabs(sessionId);
-      throw err;
+    // Resume every session and attempt that was running when the server stopped (or crashed).
+    for (const s of this.store.listSessions()) {
+      if (s.state !== 'running') continue;
+      this.sessions.add(s.id);
+      for (const a of this.grades.attempts(s.id))
+        if (a.state === 'running') {
+          const c = this.store.candidate(s.id, a.candidateId);
+          const elapsed = Date.now() - Date.parse(a.startedAt);
+          if (c) await this.launch(s.id, c, a.taskId, a.evidencePath, elapsed);
+        }
     }
   }
 
+  isRunning(sessionId: string): boolean {
+    return this.sessions.has(sessionId);
+  }
+
+  /** Opens the session: candidates may now start their tasks. */
+  startLabs(sessionId: string): Promise<void> {
+    if (!this.broker) throw new LabError('SESSION_STATE', 'the runtime is not started');
+    if (!this.store.getSession(sessionId))
+      throw new LabError('API_NOT_FOUND', `no session ${sessionId}`);
+    this.sessions.add(sessionId);
+    return Promise.resolve();
+  }
+
+  /** Closes the session: every running attempt ends and is graded. */
   async stopLabs(sessionId: string): Promise<void> {
-    const labs = this.labs.get(sessionId);
-    if (!labs) return;
-    this.labs.delete(sessionId);
-    await Promise.all([...labs.values()].map((l) => l.stop('session stopped')));
+    this.sessions.delete(sessionId);
+    const ids = [...this.running.keys()].filter((k) => k.startsWith(`${sessionId}/`));
+    await Promise.all(
+      ids.map((k) => this.finishTask(sessionId, k.slice(sessionId.length + 1), 'session stopped')),
+    );
+  }
+
+  currentTask(sessionId: string, candidateId: string): string | undefined {
+    return this.running.get(`${sessionId}/${candidateId}`)?.taskId;
+  }
+
+  /** Starts the candidate's one attempt at a task of the paper. */
+  async startTask(sessionId: string, c: CandidateRow, taskId: string): Promise<void> {
+    const session = this.store.getSession(sessionId);
+    if (!session || !this.sessions.has(sessionId))
+      throw new LabError('SESSION_STATE', `session ${sessionId} is not running`);
+    if (!session.paper.tasks.some((t) => t.id === taskId))
+      throw new LabError('API_BAD_REQUEST', `task ${taskId} is not in paper ${session.paper.id}`);
+    const current = this.currentTask(sessionId, c.id);
+    if (current)
+      throw new LabError('SESSION_STATE', `finish task ${current} before starting another`);
+    if (this.grades.attempts(sessionId, c.id).some((a) => a.taskId === taskId))
+      throw new LabError('SESSION_STATE', `task ${taskId} was already attempted (one attempt)`);
+    const evidencePath = join(this.store.dir, 'evidence', sessionId, c.id, `${taskId}.jsonl`);
+    this.grades.startAttempt({ sessionId, candidateId: c.id, taskId, evidencePath }, c.id);
+    await this.launch(sessionId, c, taskId, evidencePath, 0);
+  }
+
+  private async launch(
+    sessionId: string,
+    c: CandidateRow,
+    taskId: string,
+    evidencePath: string,
+    elapsedMs: number,
+  ): Promise<void> {
+    const broker = this.broker;
+    if (!broker) throw new LabError('SESSION_STATE', 'the runtime is not started');
+    const task = getTask(taskId);
+    const scenario = validateScenario(task.scenario(task.params(c.seed)), `task ${taskId}`);
+    mkdirSync(dirname(evidencePath), { recursive: true });
+    const running = { taskId } as Running;
+    const lab = createLab(scenario, {
+      seed: c.seed,
+      candidate: c.id,
+      logger: this.opts.logger,
+      host: this.opts.host,
+      evidencePath,
+      resumeEvidence: true,
+      topicPrefix: c.topicPrefix,
+      ports: { coap: c.portBase, modbus: c.portBase + 1, ws: null },
+      serial: { basePort: c.portBase + 2 },
+      broker: ({ record, topicPrefix }) => {
+        const mqtt = broker.addTenant({
+          id: c.id,
+          username: c.username,
+          topicPrefix,
+          record,
+          checkPassword: (pw) => verifyPassword(pw, c.passwordHash),
+        });
+        running.mqtt = mqtt;
+        return Promise.resolve(mqtt);
+      },
+    });
+    // The grader ignores evidence after the time limit; half a second of slack for the last flush.
+    const leftMs = Math.max(0, task.timeLimitS * 1000 + 500 - elapsedMs);
+    const timer = setTimeout(() => {
+      this.finishTask(sessionId, c.id, 'task time elapsed').catch((err: unknown) =>
+        this.opts.logger.error('finishing a task failed', { err: String(err) }),
+      );
+    }, leftMs);
+    running.lab = lab;
+    running.timer = timer;
+    this.running.set(`${sessionId}/${c.id}`, running);
+    try {
+      await lab.start();
+    } catch (err) {
+      clearTimeout(timer);
+      this.running.delete(`${sessionId}/${c.id}`);
+      throw err;
+    }
+    this.emit({ sessionId, candidateId: c.id, what: 'task.start' });
+  }
+
+  /** Ends the candidate's running attempt (if any), then grades it and stores the report. */
+  async finishTask(sessionId: string, candidateId: string, reason: string): Promise<void> {
+    const key = `${sessionId}/${candidateId}`;
+    const r = this.running.get(key);
+    if (!r) return;
+    this.running.delete(key);
+    clearTimeout(r.timer);
+    await r.lab.stop(reason);
+    this.grades.endAttempt(sessionId, candidateId, r.taskId, reason);
+    await this.gradeAttempt(sessionId, candidateId, r.taskId);
+    this.emit({ sessionId, candidateId, what: 'task.graded' });
+  }
+
+  /** Grades one attempt from its evidence (on stop, on demand) and stores the report. */
+  async gradeAttempt(sessionId: string, candidateId: string, taskId: string): Promise<void> {
+    const report = await this.reportFor(sessionId, candidateId, taskId);
+    if (report) this.grades.saveGrade(sessionId, candidateId, taskId, report);
+  }
+
+  /** The grader's report for an attempt, stored nowhere (regrade previews use it). */
+  async reportFor(sessionId: string, candidateId: string, taskId: string) {
+    const c = this.store.candidate(sessionId, candidateId);
+    const a = this.grades
+      .attempts(sessionId, candidateId)
+      .find((x) => x.taskId === taskId && x.state === 'done');
+    if (!c || !a) return undefined;
+    return this.opts.grader({ taskId, seed: c.seed, evidencePath: a.evidencePath });
   }
 
   /**
-   * The candidate's lab card with their MQTT login; undefined while the session is not running.
+   * The candidate's lab card with their MQTT login while a task runs, else undefined.
    * The seed and the evidence path stay on the server: with the seed and the open-source
    * simulator a candidate could compute hidden truth (fault times, values) instead of measuring.
    */
   card(sessionId: string, c: CandidateRow): CandidateCard | undefined {
-    const card = this.labs.get(sessionId)?.get(c.id)?.card;
+    const card = this.running.get(`${sessionId}/${c.id}`)?.lab.card;
     const secret = this.store.sessionSecret(sessionId);
     if (!card || !secret) return undefined;
     const { evidence: _e, lab, ...rest } = card;
@@ -134,12 +255,21 @@ export class SessionRuntime {
     };
   }
 
-  lab(sessionId: string, candidateId: string): Lab | undefined {
-    return this.labs.get(sessionId)?.get(candidateId);
+  /** MQTT clients the candidate has connected to their running lab. */
+  connected(sessionId: string, candidateId: string): number {
+    return this.running.get(`${sessionId}/${candidateId}`)?.mqtt?.connectedClients() ?? 0;
   }
 
+  lab(sessionId: string, candidateId: string): Lab | undefined {
+    return this.running.get(`${sessionId}/${candidateId}`)?.lab;
+  }
+
+  /** Stops the labs without ending attempts: a restarted server resumes them. */
   async close(): Promise<void> {
-    for (const id of [...this.labs.keys()]) await this.stopLabs(id);
+    const all = [...this.running.values()];
+    this.running.clear();
+    for (const r of all) clearTimeout(r.timer);
+    await Promise.all(all.map((r) => r.lab.stop('server stopped')));
     await this.broker?.close();
     this.unrouted?.close();
   }

@@ -6,7 +6,7 @@ import { createLogger } from '../simulator/logger.js';
 import type { Logger } from '../simulator/logger.js';
 import { buildServer } from './app.js';
 import type { Grader } from './grading.js';
-import { graderUnavailable } from './grading.js';
+import { bankGrader } from './grading.js';
 import { hashPassword } from './passwords.js';
 import { SessionRuntime } from './runtime.js';
 import type { PortRange } from './sessions.js';
@@ -43,6 +43,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     mqttPort: opts.mqttPort,
     ...(opts.wsPort !== undefined ? { wsPort: opts.wsPort } : {}),
     logger,
+    grader: opts.grader ?? bankGrader,
   });
   await runtime.start();
   store.audit('system', 'server.start', null, { pid: process.pid });
@@ -50,7 +51,6 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     store,
     runtime,
     logger,
-    grader: opts.grader ?? graderUnavailable,
     ...(opts.portRange ? { portRange: opts.portRange } : {}),
   });
   const url = await app.listen({ host: opts.host, port: opts.port });

@@ -6,9 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { LabError } from '../simulator/errors.js';
 import { planLab } from '../simulator/plan.js';
-import { loadScenario } from '../simulator/scenario.js';
+import { validateScenario } from '../simulator/scenario.js';
+import { getTask } from '../tasks/bank.js';
 import { candidatePassword, candidateSeed, newSecret } from './derive.js';
 import type { Paper } from './papers.js';
+import { paperComplete } from './papers.js';
 import { hashPassword } from './passwords.js';
 import type { RosterRow } from './roster.js';
 import type { CandidateRow, SessionMode, Store } from './store.js';
@@ -51,10 +53,18 @@ function newSessionId(): string {
   return [...randomBytes(6)].map((b) => ID_ALPHABET[b % ID_ALPHABET.length]).join('');
 }
 
-/** Ports one candidate's lab needs: CoAP, Modbus TCP, then one raw TCP port per serial device. */
+/**
+ * Ports one candidate's lab needs: CoAP, Modbus TCP, then one raw TCP port per serial device,
+ * for the hungriest task of the paper (a candidate's lab runs one task at a time).
+ */
 export function portsPerCandidate(paper: Paper): number {
-  const { scenario } = loadScenario(paper.scenario);
-  return 2 + planLab(scenario, 1).serial.length;
+  return Math.max(
+    ...paper.tasks.map((t) => {
+      const task = getTask(t.id);
+      const scenario = validateScenario(task.scenario(task.params(1)), `task ${t.id}`);
+      return 2 + planLab(scenario, 1).serial.length;
+    }),
+  );
 }
 
 export async function createSession(
@@ -64,6 +74,13 @@ export async function createSession(
   const starts = input.startsAt ? new Date(input.startsAt) : new Date();
   if (Number.isNaN(starts.getTime()))
     throw new LabError('API_BAD_REQUEST', `startsAt "${input.startsAt}" is not an ISO date-time`);
+  if (input.mode === 'exam' && !paperComplete(input.paper))
+    throw new LabError(
+      'API_BAD_REQUEST',
+      `paper ${input.paper.id} cannot be used for an exam: ${input.paper.gaps
+        .map((g) => `${g.function} (${g.points} points) has no task yet`)
+        .join('; ')}; use practice or lab mode`,
+    );
   const durationMin = input.durationMin ?? input.paper.durationMin;
   const range = input.portRange ?? DEFAULT_PORT_RANGE;
   const block = portsPerCandidate(input.paper);

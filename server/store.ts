@@ -149,7 +149,8 @@ const toCandidate = (r: CandidateDbRow): CandidateRow => ({
 
 export class Store {
   readonly dir: string;
-  private readonly db: Database.Database;
+  /** For the sibling tables of server/grades.ts; nothing outside server/ uses it. */
+  readonly db: Database.Database;
 
   constructor(dir: string) {
     this.dir = dir;

@@ -80,7 +80,7 @@ describe('iotlab serve survives kill -9', () => {
         '--roster',
         roster,
         '--mode',
-        'exam',
+        'practice',
         '--port-range',
         `${from}-${from + 99}`,
       ],
@@ -108,6 +108,8 @@ describe('iotlab serve survives kill -9', () => {
         password: pw,
       })
     ).cookie;
+    // The candidate's lab runs one task at a time: start the first task of the paper.
+    await call(first.url, 'POST', '/api/me/tasks/l1-emb-analog/start', {}, cand);
     const card1 = (
       (await call(first.url, 'GET', '/api/me', undefined, cand)).json as {
         card: CandidateCard;
@@ -127,7 +129,7 @@ describe('iotlab serve survives kill -9', () => {
     await new Promise((r) => first.child.once('exit', r));
     await client.endAsync(true);
 
-    const evidence = join(dir, 'evidence', sessionId, 'c001.jsonl');
+    const evidence = join(dir, 'evidence', sessionId, 'c001', 'l1-emb-analog.jsonl');
     const before = readEvidence(evidence);
     expect(before.problems).toEqual([]);
     const published = before.events.filter(

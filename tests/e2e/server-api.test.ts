@@ -151,6 +151,12 @@ describe('exam server API', () => {
     expect(login.status).toBe(200);
     const me = login.setCookie!.split(';')[0]!;
     expect((await api('GET', `/api/sessions/${sessionId}`, undefined, me)).status).toBe(403);
+    const before = (await api('GET', '/api/me', undefined, me)).json as { card: unknown };
+    expect(before.card).toBeNull(); // no lab until the candidate starts a task
+    const started = await api('POST', '/api/me/tasks/l1-emb-analog/start', {}, me);
+    expect(started.status, started.text).toBe(200);
+    const again = await api('POST', '/api/me/tasks/l1-emb-analog/start', {}, me);
+    expect(again.status).toBe(409);
     const mine = (await api('GET', '/api/me', undefined, me)).json as { card: CandidateCard };
     const card = mine.card;
     expect(card.mqtt.username).toBe(s1!.mqttUsername);
@@ -166,7 +172,8 @@ describe('exam server API', () => {
     c.on('message', (t) => topics.push(t));
     await c.subscribeAsync(`${card.mqtt.topicPrefix}/#`);
     await expect(c.subscribeAsync(`iotlab/${sessionId}/c002/#`)).rejects.toThrow();
-    await waitFor(() => topics.length > 3, 5000, 'own telemetry');
+    await c.publishAsync(`${card.mqtt.topicPrefix}/acq/x`, '{"v":1}', { qos: 1 });
+    await waitFor(() => topics.length > 0, 5000, 'own publish');
     expect(topics.every((t) => t.startsWith(`${card.mqtt.topicPrefix}/`))).toBe(true);
     await c.endAsync();
     await expect(
@@ -176,9 +183,11 @@ describe('exam server API', () => {
         reconnectPeriod: 0,
       }),
     ).rejects.toThrow(/Bad username or password/);
+    // Finishing grades the attempt with the real grader from its evidence.
+    expect((await api('POST', '/api/me/finish', {}, me)).status).toBe(200);
   });
 
-  it('exports a score sheet with every task pending until a grader is installed', async () => {
+  it('exports the graded task, and every other task pending, never a made-up zero', async () => {
     const csv = await api('GET', `/api/sessions/${sessionId}/export?format=csv&lang=en`);
     expect(csv.status).toBe(200);
     const rows = parse<Record<string, string>>(csv.text.replace(/^\uFEFF/, ''), {
@@ -186,7 +195,22 @@ describe('exam server API', () => {
     });
     expect(rows.map((r) => r.candidate)).toEqual(['c001', 'c002']);
     expect(rows.every((r) => r.result === 'pending' && r.total === '')).toBe(true);
-    expect(Object.keys(rows[0]!)).toContain('emb-modbus-master');
+    expect(rows[0]!['l1-emb-analog']).toMatch(/^\d+(\.\d)?$/);
+    expect(rows[0]!['l1-emb-m2m']).toBe('');
+    expect(rows[1]!['l1-emb-analog']).toBe('');
+    const long = await api('GET', `/api/sessions/${sessionId}/export?format=csv-long`);
+    const checks = parse<Record<string, string>>(long.text.replace(/^\uFEFF/, ''), {
+      columns: true,
+    });
+    expect(checks.map((r) => r.check)).toEqual([
+      'modbus-read',
+      'published',
+      'payload',
+      'value',
+      'period',
+      'qos',
+    ]);
+    expect(checks.every((r) => r.candidate === 'c001' && r.kind === 'auto')).toBe(true);
     expect((await api('GET', `/api/sessions/${sessionId}/export?format=xml`)).status).toBe(400);
     const audit = (await api('GET', `/api/sessions/${sessionId}/audit`)).json as {
       action: string;
@@ -195,6 +219,10 @@ describe('exam server API', () => {
       'session.create',
       'session.start',
       'session.slips',
+      'task.start',
+      'task.stop',
+      'session.export',
+      'session.export',
     ]);
   });
 });

@@ -1,0 +1,2 @@
+import { setupToggle } from '/console/i18n.js';
+setupToggle(() => {});

@@ -1,0 +1,152 @@
+/**
+ * Candidate routes: who am I (session, paper, tasks and their state, the lab card while a task
+ * runs), the instructions of a task in Chinese or English rendered with the candidate's own
+ * parameters, starting and finishing a task, and the live stream (SSE) of the candidate's state;
+ * in practice mode it carries the live checklist with hints (graded at most every 2 s), in exam
+ * mode never. Answer keys, checks' expected values and the seed never reach the browser.
+ */
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { grade } from '../grader/grade.js';
+import { LabError } from '../simulator/errors.js';
+import { getTask, renderTask, taskHash } from '../tasks/bank.js';
+import type { RouteContext } from './validate.js';
+import { parse } from './validate.js';
+
+const TaskParam = z.object({ task: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/) }).strict();
+const Lang = z.object({ lang: z.enum(['zh', 'en']).default('zh') }).strict();
+const CHECKLIST_EVERY_MS = 2000;
+
+export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  const { store, runtime, need, sessionOr404 } = ctx;
+  const grades = runtime.grades;
+
+  const me = (req: FastifyRequest) => {
+    const w = need(req, 'candidate');
+    const s = sessionOr404(w.sessionId ?? '');
+    const c = store.candidate(s.id, w.subject);
+    if (!c) throw new LabError('API_NOT_FOUND', 'candidate not found');
+    return { s, c };
+  };
+  const inPaper = (s: ReturnType<typeof me>['s'], task: string) => {
+    const t = s.paper.tasks.find((x) => x.id === task);
+    if (!t) throw new LabError('API_NOT_FOUND', `task ${task} is not in this paper`);
+    return t;
+  };
+
+  const state = (req: FastifyRequest) => {
+    const { s, c } = me(req);
+    const attempts = grades.attempts(s.id, c.id);
+    const own = grades.grades(s.id, c.id);
+    return {
+      candidate: { id: c.id, name: c.name, seat: c.seat ?? null },
+      session: {
+        id: s.id,
+        mode: s.mode,
+        state: s.state,
+        running: runtime.isRunning(s.id),
+        startsAt: s.startsAt,
+        endsAt: s.endsAt,
+      },
+      paper: { id: s.paper.id, title: s.paper.title },
+      tasks: s.paper.tasks.map((t) => {
+        const task = getTask(t.id);
+        const a = attempts.find((x) => x.taskId === t.id);
+        const g = own.find((x) => x.taskId === t.id);
+        return {
+          id: t.id,
+          title: task.title,
+          points: t.points,
+          timeLimitS: task.timeLimitS,
+          state: a ? a.state : 'not-started',
+          startedAt: a?.startedAt ?? null,
+          // Practice shows the score at once; an exam's scores are the examiners' to publish.
+          score: s.mode === 'practice' && g ? { final: g.final, status: g.status } : null,
+        };
+      }),
+      currentTask: runtime.currentTask(s.id, c.id) ?? null,
+      card: runtime.card(s.id, c) ?? null,
+    };
+  };
+
+  app.get('/api/me', (req) => state(req));
+
+  app.get('/api/me/tasks/:task/instructions', (req) => {
+    const { s, c } = me(req);
+    const { task } = parse(TaskParam, req.params, 'params');
+    const { lang } = parse(Lang, req.query, 'query');
+    inPaper(s, task);
+    const t = getTask(task);
+    return { task, lang, title: t.title[lang], text: renderTask(t, c.seed, lang).text };
+  });
+
+  app.post('/api/me/tasks/:task/start', async (req) => {
+    const { s, c } = me(req);
+    const { task } = parse(TaskParam, req.params, 'params');
+    inPaper(s, task);
+    await runtime.startTask(s.id, c, task);
+    return state(req);
+  });
+
+  app.post('/api/me/finish', async (req) => {
+    const { s, c } = me(req);
+    await runtime.finishTask(s.id, c.id, 'the candidate finished the task');
+    return state(req);
+  });
+
+  app.get('/api/me/events', (req, reply) => {
+    const { s, c } = me(req);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    });
+    const send = (event: string, data: unknown) =>
+      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const checklist = () => {
+      const taskId = runtime.currentTask(s.id, c.id);
+      const lab = runtime.lab(s.id, c.id);
+      const path = lab?.recorder.path;
+      if (s.mode !== 'practice' || !taskId || !path) return;
+      const task = getTask(taskId);
+      let text = '';
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch {
+        return;
+      }
+      // The last line may be half-written: grade whole lines only.
+      const r = grade(task, c.seed, {
+        evidence: text.slice(0, text.lastIndexOf('\n') + 1),
+        taskHash: taskHash(task),
+      });
+      send('checklist', {
+        task: taskId,
+        checks: r.tests.map((t) => ({
+          id: t.id,
+          title: t.title,
+          status: t.outcome,
+          ...(t.hint ? { hint: t.hint } : {}),
+        })),
+      });
+    };
+    const off = runtime.onEvent((e) => {
+      if (e.sessionId === s.id && e.candidateId === c.id) send('state', { what: e.what });
+    });
+    const timer = setInterval(() => {
+      try {
+        checklist();
+      } catch (err) {
+        ctx.logger.warn('live checklist failed', { err: String(err) });
+      }
+    }, CHECKLIST_EVERY_MS);
+    send('hello', { mode: s.mode });
+    req.raw.on('close', () => {
+      off();
+      clearInterval(timer);
+    });
+  });
+}
