@@ -19,6 +19,7 @@ import { ruleChainForward } from './l1-app-forward/task.js';
 import { faultLocation } from './l1-sys-fault/task.js';
 import { switchM2m } from './l1-emb-m2m/task.js';
 import { coapBridge } from './l1-emb-coap/task.js';
+import { mcuSht3x } from './l1-emb-mcu/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -26,6 +27,7 @@ export const TASKS: readonly Task[] = [
   coapBridge,
   ruleChainForward,
   faultLocation,
+  mcuSht3x,
 ];
 
 export function listTasks(): readonly Task[] {
