@@ -20,6 +20,7 @@ import { faultLocation } from './l1-sys-fault/task.js';
 import { switchM2m } from './l1-emb-m2m/task.js';
 import { coapBridge } from './l1-emb-coap/task.js';
 import { mcuSht3x } from './l1-emb-mcu/task.js';
+import { alarmHysteresis } from './l1-app-alarm/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -28,6 +29,7 @@ export const TASKS: readonly Task[] = [
   ruleChainForward,
   faultLocation,
   mcuSht3x,
+  alarmHysteresis,
 ];
 
 export function listTasks(): readonly Task[] {
