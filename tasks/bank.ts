@@ -21,6 +21,7 @@ import { switchM2m } from './l1-emb-m2m/task.js';
 import { coapBridge } from './l1-emb-coap/task.js';
 import { mcuSht3x } from './l1-emb-mcu/task.js';
 import { alarmHysteresis } from './l1-app-alarm/task.js';
+import { gatewayPlatform } from './l1-app-gateway/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -30,6 +31,7 @@ export const TASKS: readonly Task[] = [
   faultLocation,
   mcuSht3x,
   alarmHysteresis,
+  gatewayPlatform,
 ];
 
 export function listTasks(): readonly Task[] {
