@@ -235,6 +235,7 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
               record,
               logger,
               ...(scenario.mqtt ? { credentials: scenario.mqtt } : {}),
+              ...(scenario.platform ? { platformDevices: scenario.platform.devices } : {}),
             });
         closers.push(() => broker!.close());
         broker.onClientMessage(activity.onClientMessage);

@@ -4,6 +4,7 @@
  * devices they read, drive or carry.
  */
 import type { z } from 'zod';
+import type { BoardSpec } from './scenario-board.js';
 import { isSerialKind } from './scenario-serial.js';
 
 interface CheckedDevice {
@@ -27,6 +28,20 @@ interface CheckedScenario {
     amplitude?: number | undefined;
     delayMs?: number | undefined;
   }[];
+  board?: BoardSpec | undefined;
+}
+
+/** Lab devices the board reads or drives: the board is their binding (a sensor behind an I2C part). */
+function boardWired(board: BoardSpec | undefined): Set<string> {
+  if (!board) return new Set();
+  return new Set(
+    [
+      ...board.pins.flatMap((p) => (p.device ? [p.device] : [])),
+      ...board.i2c.devices.flatMap((d) => ('device' in d ? [d.device] : [])),
+      ...board.spi.devices.flatMap((d) => (d.kind === 'mcp3008' ? d.channels : [])),
+      ...board.uart.map((u) => u.device),
+    ].filter((n): n is string => typeof n === 'string'),
+  );
 }
 
 export function checkScenario(s: CheckedScenario, ctx: z.RefinementCtx): void {
@@ -39,6 +54,7 @@ export function checkScenario(s: CheckedScenario, ctx: z.RefinementCtx): void {
     string,
     { list: 'devices' | 'serial'; index: number; device: CheckedDevice }
   >();
+  const wired = boardWired(s.board);
   for (const list of ['devices', 'serial'] as const) {
     s[list].forEach((d, i) => {
       const first = names.get(d.name);
@@ -48,8 +64,11 @@ export function checkScenario(s: CheckedScenario, ctx: z.RefinementCtx): void {
           `duplicate device name "${d.name}" (first at ${first.list}[${first.index}])`,
         );
       else names.set(d.name, { list, index: i, device: d });
-      if (!isSerialKind(d.kind) && !d.mqtt && !d.coap && !d.modbus)
-        issue([list, i], 'a device needs at least one binding: mqtt, coap or modbus');
+      if (!isSerialKind(d.kind) && !d.mqtt && !d.coap && !d.modbus && !wired.has(d.name))
+        issue(
+          [list, i],
+          'a device needs at least one binding: mqtt, coap, modbus or a wire to the board',
+        );
     });
   }
   const deviceNamed = (n: string): CheckedDevice | undefined => names.get(n)?.device;

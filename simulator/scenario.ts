@@ -190,6 +190,27 @@ export const Scenario = z
       .object({ username: z.string().min(1), password: z.string().min(1) })
       .strict()
       .optional(),
+    /**
+     * A simulated IoT platform on the lab's broker: these devices log in with signed
+     * credentials (Alibaba Cloud IoT style, protocols/codecs/platform-sign.ts).
+     */
+    platform: z
+      .object({
+        devices: z
+          .array(
+            z
+              .object({
+                productKey: z.string().regex(/^[A-Za-z0-9]{4,32}$/, 'letters and digits'),
+                deviceName: z.string().regex(/^[A-Za-z0-9_\-.@:]{4,32}$/, 'a device name'),
+                deviceSecret: z.string().min(8).max(64),
+              })
+              .strict(),
+          )
+          .min(1)
+          .max(100),
+      })
+      .strict()
+      .optional(),
     devices: z.array(DeviceSpec).max(200),
     serial: z.array(SerialDeviceSpec).max(64).default([]),
     faults: z.array(FaultSpec).default([]),

@@ -22,6 +22,10 @@ import { coapBridge } from './l1-emb-coap/task.js';
 import { digitalAcquisition } from './l1-emb-digital/task.js';
 import { switchEvents } from './l1-emb-switch/task.js';
 import { sqliteStorage } from './l1-app-sqlite/task.js';
+import { mcuSht3x } from './l1-emb-mcu/task.js';
+import { alarmHysteresis } from './l1-app-alarm/task.js';
+import { gatewayPlatform } from './l1-app-gateway/task.js';
+import { platformHmac } from './l1-app-platform-hmac/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -32,6 +36,10 @@ export const TASKS: readonly Task[] = [
   digitalAcquisition,
   switchEvents,
   sqliteStorage,
+  mcuSht3x,
+  alarmHysteresis,
+  gatewayPlatform,
+  platformHmac,
 ];
 
 export function listTasks(): readonly Task[] {

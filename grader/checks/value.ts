@@ -39,7 +39,7 @@ const DIAGNOSE_AT_MOST = 50;
 
 export interface ValueCheckOptions<P extends TaskParams> {
   topic: (ctx: GradeContext<P>) => string;
-  /** Field of the JSON payload holding the value. */
+  /** Field of the JSON payload holding the value (`params.temperature` for a nested one). */
   field: string;
   device: (ctx: GradeContext<P>) => string;
   quantity: (ctx: GradeContext<P>) => string;
@@ -74,10 +74,7 @@ export function valueCheck<P extends TaskParams>(opts: ValueCheckOptions<P>) {
     }[] = [];
     for (const e of got) {
       const json = payloadJson(e);
-      const v =
-        typeof json === 'object' && json !== null
-          ? (json as Record<string, unknown>)[opts.field]
-          : undefined;
+      const v = fieldOf(json, opts.field);
       if (typeof v !== 'number' || !Number.isFinite(v)) {
         wrong.push({ e, v, truth: truthAt(e.t) });
         continue;
@@ -144,6 +141,16 @@ function matchesWithin(
     if (truth !== undefined && Math.abs(v - fn(truth)) <= tol + 1e-9) return true;
   }
   return false;
+}
+
+/** A field of a JSON payload; `a.b` reaches into nested objects. */
+function fieldOf(json: unknown, path: string): unknown {
+  let v = json;
+  for (const key of path.split('.')) {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v;
 }
 
 export function swap16(x: number): number {

@@ -16,6 +16,8 @@ import type { RecordFn } from '../../simulator/evidence.js';
 import { payloadView } from '../../simulator/evidence.js';
 import type { Logger } from '../../simulator/logger.js';
 import { listen, closeServer } from '../listen.js';
+import type { PlatformDevice } from '../codecs/platform-sign.js';
+import { checkLogin } from '../codecs/platform-sign.js';
 
 export interface MqttBrokerOptions {
   host: string;
@@ -26,6 +28,12 @@ export interface MqttBrokerOptions {
   logger: Logger;
   /** When set, clients must log in with these. */
   credentials?: { username: string; password: string };
+  /**
+   * Devices of a simulated IoT platform: a client whose username is `<deviceName>&<productKey>`
+   * of one of them must log in with a signed password (protocols/codecs/platform-sign.ts), and
+   * then needs no `credentials`.
+   */
+  platformDevices?: readonly PlatformDevice[];
 }
 
 export interface InboundMessage {
@@ -86,17 +94,20 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
       done(null, true);
     },
     authenticate: (client, username, password, done) => {
-      if (!creds) return done(null, true);
-      const ok =
-        username === creds.username &&
-        password !== undefined &&
-        password.toString() === creds.password;
+      const signed = checkLogin(opts.platformDevices ?? [], client.id, username, password);
+      if (signed.device === undefined && !creds) return done(null, true);
+      const ok = signed.device
+        ? signed.ok
+        : username === creds!.username &&
+          password !== undefined &&
+          password.toString() === creds!.password;
       if (!ok) {
         record('mqtt.connect', {
           peer: peerOf(client),
           ...connectPackets.get(client),
           accepted: false,
           returnCode: 4,
+          ...(signed.device && !signed.ok ? { error: signed.reason } : {}),
         });
         const err = Object.assign(new Error('bad username or password'), {
           returnCode: 4 as const,

@@ -1,0 +1,101 @@
+/**
+ * l1-emb-mcu over real sockets: reference firmware (TypeScript HAL on the board's TCP protocol,
+ * MQTT to the broker) scores 100, doing nothing 0, and reading the SHT3x at once after the
+ * command (NACKed: the typical mistake) keeps only the 15 points of the commands it wrote. The C
+ * reference firmware (gcc) scores 100 too.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { grade } from '../../grader/grade.js';
+import { getTask, taskHash, validateTask } from '../../tasks/bank.js';
+import { solve } from '../../tasks/l1-emb-mcu/solution.js';
+import type { Solution } from '../../tasks/solution.js';
+import { packageRoot, taskFile } from '../../tasks/paths.js';
+import { untilAborted } from '../../tasks/solution.js';
+import { runTask } from '../support/task-run.js';
+
+/** The C reference firmware, built with gcc, its JSON lines published by mosquitto_pub -l. */
+const cFirmware: Solution = async (ctx) => {
+  const exe = join(mkdtempSync(join(tmpdir(), 'iotlab-mcu-')), 'mcu');
+  execFileSync('gcc', [
+    '-std=c99',
+    '-Wall',
+    '-Wextra',
+    '-Werror',
+    '-o',
+    exe,
+    taskFile('l1-emb-mcu', 'solution.c'),
+    join(packageRoot(), 'clients', 'c', 'iotlab_board.c'),
+  ]);
+  const board = ctx.card.board!;
+  const mqtt = new URL(ctx.card.mqtt.url);
+  const v = ctx.vars;
+  const child = spawn(
+    'sh',
+    [
+      '-c',
+      '"$0" "$1" "$2" "$3" "$4" | mosquitto_pub -h "$5" -p "$6" -t "$7" -l',
+      exe,
+      String(v.address),
+      String(v.ledPin),
+      String(v.threshold),
+      String(v.periodS),
+      mqtt.hostname,
+      mqtt.port,
+      String(v.topic),
+    ],
+    {
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, IOTLAB_BOARD: `${board.host}:${board.port}` },
+    },
+  );
+  await untilAborted(ctx.signal);
+  process.kill(-child.pid!, 'SIGTERM');
+};
+
+const task = getTask('l1-emb-mcu');
+const hash = taskHash(task);
+
+describe('task l1-emb-mcu', () => {
+  it('is fit for the bank and its seeds differ', () => {
+    expect(validateTask(task)).toEqual([]);
+    expect(task.params(1)).not.toEqual(task.params(2));
+  });
+
+  it('scores the reference 100, nothing 0 and reading without waiting 15', async () => {
+    const [ref, none, bad] = await Promise.all([
+      runTask(task, 31, solve),
+      runTask(task, 32, undefined),
+      runTask(task, 33, solve, { mistake: 'no-wait' }),
+    ]);
+    const r = grade(task, 31, { evidence: ref.evidence, taskHash: hash });
+    expect(r.gradable, JSON.stringify(r.problems)).toBe(true);
+    expect(r.tests.filter((t) => t.score < t.max_score).map((t) => t.output)).toEqual([]);
+    expect(r.score).toBe(100);
+    expect(JSON.stringify(grade(task, 31, { evidence: ref.evidence, taskHash: hash }))).toBe(
+      JSON.stringify(r),
+    );
+
+    const n = grade(task, 32, { evidence: none.evidence, taskHash: hash });
+    expect(n.gradable).toBe(true);
+    expect(n.score).toBe(0);
+
+    const m = grade(task, 33, { evidence: bad.evidence, taskHash: hash });
+    expect(m.tests.filter((t) => t.score === t.max_score).map((t) => t.id)).toEqual([
+      'i2c-command',
+    ]);
+    expect(m.score).toBe(15);
+    expect(m.tests.find((t) => t.id === 'i2c-read')!.hint?.en).toMatch(/NACKed/);
+  }, 30_000);
+
+  it('scores the C firmware (gcc, clients/c HAL) 100', async () => {
+    const run = await runTask(task, 34, cFirmware);
+    const r = grade(task, 34, { evidence: run.evidence, taskHash: hash });
+    expect(r.tests.filter((t) => t.score < t.max_score).map((t) => t.output)).toEqual([]);
+    expect(r.score).toBe(100);
+  }, 30_000);
+});
