@@ -19,6 +19,7 @@ import { ruleChainForward } from './l1-app-forward/task.js';
 import { faultLocation } from './l1-sys-fault/task.js';
 import { switchM2m } from './l1-emb-m2m/task.js';
 import { coapBridge } from './l1-emb-coap/task.js';
+import { barcodeAcquisition } from './l1-emb-barcode/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -26,6 +27,7 @@ export const TASKS: readonly Task[] = [
   coapBridge,
   ruleChainForward,
   faultLocation,
+  barcodeAcquisition,
 ];
 
 export function listTasks(): readonly Task[] {

@@ -1,0 +1,55 @@
+/**
+ * The L1 · EMB serial tasks over real sockets: the reference solution scores full marks, doing
+ * nothing scores 0, one typical mistake scores exactly what the rubric says, and grading the
+ * same evidence twice gives the same bytes.
+ */
+import { describe, expect, it } from 'vitest';
+import { grade } from '../../grader/grade.js';
+import { getTask, taskHash } from '../../tasks/bank.js';
+import { solve as barcode } from '../../tasks/l1-emb-barcode/solution.js';
+import type { Solution } from '../../tasks/solution.js';
+import { runTask } from '../support/task-run.js';
+
+const CASES: {
+  id: string;
+  solve: Solution;
+  mistake: string;
+  mistakeScore: number;
+  failing: string[];
+}[] = [
+  // Trusting the scanner: misprints published as valid lose the rejected check (30).
+  {
+    id: 'l1-emb-barcode',
+    solve: barcode,
+    mistake: 'no-check',
+    mistakeScore: 70,
+    failing: ['rejected'],
+  },
+];
+
+describe.each(CASES)('task $id', ({ id, solve, mistake, mistakeScore, failing }) => {
+  const task = getTask(id);
+  const hash = taskHash(task);
+  it('scores the reference 100, nothing 0 and the typical mistake as the rubric says', async () => {
+    const [ref, none, bad] = await Promise.all([
+      runTask(task, 31, solve),
+      runTask(task, 32, undefined),
+      runTask(task, 31, solve, { mistake }),
+    ]);
+    const r = grade(task, 31, { evidence: ref.evidence, taskHash: hash });
+    expect(r.gradable, JSON.stringify(r.problems)).toBe(true);
+    expect(r.tests.filter((t) => t.score < t.max_score).map((t) => t.output)).toEqual([]);
+    expect(r.score).toBe(100);
+    expect(JSON.stringify(grade(task, 31, { evidence: ref.evidence, taskHash: hash }))).toBe(
+      JSON.stringify(r),
+    );
+
+    const n = grade(task, 32, { evidence: none.evidence, taskHash: hash });
+    expect(n.gradable).toBe(true);
+    expect(n.score).toBe(0);
+
+    const m = grade(task, 31, { evidence: bad.evidence, taskHash: hash });
+    expect(m.tests.filter((t) => t.score < t.max_score).map((t) => t.id)).toEqual(failing);
+    expect(m.score).toBe(mistakeScore);
+  }, 30_000);
+});
