@@ -20,6 +20,7 @@ import { faultLocation } from './l1-sys-fault/task.js';
 import { switchM2m } from './l1-emb-m2m/task.js';
 import { coapBridge } from './l1-emb-coap/task.js';
 import { barcodeAcquisition } from './l1-emb-barcode/task.js';
+import { rfidReading } from './l1-emb-rfid/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -28,6 +29,7 @@ export const TASKS: readonly Task[] = [
   ruleChainForward,
   faultLocation,
   barcodeAcquisition,
+  rfidReading,
 ];
 
 export function listTasks(): readonly Task[] {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { grade } from '../../grader/grade.js';
 import { getTask, taskHash } from '../../tasks/bank.js';
 import { solve as barcode } from '../../tasks/l1-emb-barcode/solution.js';
+import { solve as rfid } from '../../tasks/l1-emb-rfid/solution.js';
 import type { Solution } from '../../tasks/solution.js';
 import { runTask } from '../support/task-run.js';
 
@@ -24,6 +25,15 @@ const CASES: {
     mistake: 'no-check',
     mistakeScore: 70,
     failing: ['rejected'],
+  },
+  // The transport key instead of the stated key A: authentication fails, the block is never
+  // read or answered (read 30 + block 30 lost); the frames and the UID still count.
+  {
+    id: 'l1-emb-rfid',
+    solve: rfid,
+    mistake: 'default-key',
+    mistakeScore: 40,
+    failing: ['read', 'block'],
   },
 ];
 
