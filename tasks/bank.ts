@@ -21,6 +21,7 @@ import { switchM2m } from './l1-emb-m2m/task.js';
 import { coapBridge } from './l1-emb-coap/task.js';
 import { barcodeAcquisition } from './l1-emb-barcode/task.js';
 import { rfidReading } from './l1-emb-rfid/task.js';
+import { gnssPositioning } from './l1-emb-gnss/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -30,6 +31,7 @@ export const TASKS: readonly Task[] = [
   faultLocation,
   barcodeAcquisition,
   rfidReading,
+  gnssPositioning,
 ];
 
 export function listTasks(): readonly Task[] {

@@ -8,6 +8,7 @@ import { grade } from '../../grader/grade.js';
 import { getTask, taskHash } from '../../tasks/bank.js';
 import { solve as barcode } from '../../tasks/l1-emb-barcode/solution.js';
 import { solve as rfid } from '../../tasks/l1-emb-rfid/solution.js';
+import { solve as gnss } from '../../tasks/l1-emb-gnss/solution.js';
 import type { Solution } from '../../tasks/solution.js';
 import { runTask } from '../support/task-run.js';
 
@@ -35,6 +36,14 @@ const CASES: {
     mistakeScore: 40,
     failing: ['read', 'block'],
   },
+  // ddmm.mmmm published as degrees: every position with a fix is wrong (position 40 lost).
+  {
+    id: 'l1-emb-gnss',
+    solve: gnss,
+    mistake: 'no-convert',
+    mistakeScore: 60,
+    failing: ['position'],
+  },
 ];
 
 describe.each(CASES)('task $id', ({ id, solve, mistake, mistakeScore, failing }) => {
@@ -61,5 +70,25 @@ describe.each(CASES)('task $id', ({ id, solve, mistake, mistakeScore, failing })
     const m = grade(task, 31, { evidence: bad.evidence, taskHash: hash });
     expect(m.tests.filter((t) => t.score < t.max_score).map((t) => t.id)).toEqual(failing);
     expect(m.score).toBe(mistakeScore);
+  }, 30_000);
+});
+
+describe('task l1-emb-gnss hints', () => {
+  it('names the unconverted ddmm.mmmm and the ignored hemisphere', async () => {
+    const task = getTask('l1-emb-gnss');
+    const hash = taskHash(task);
+    // A seed whose route is south of the equator or west of Greenwich, so the sign matters.
+    let seed = 40;
+    while (task.params(seed).origin === 0) seed++;
+    const [raw, unsigned] = await Promise.all([
+      runTask(task, seed, gnss, { mistake: 'no-convert' }),
+      runTask(task, seed, gnss, { mistake: 'no-sign' }),
+    ]);
+    const a = grade(task, seed, { evidence: raw.evidence, taskHash: hash });
+    expect(a.tests.find((t) => t.id === 'position')!.hint?.en).toMatch(/not converted/);
+    const b = grade(task, seed, { evidence: unsigned.evidence, taskHash: hash });
+    expect(b.tests.filter((t) => t.score < t.max_score).map((t) => t.id)).toEqual(['position']);
+    expect(b.score).toBe(60);
+    expect(b.tests.find((t) => t.id === 'position')!.hint?.en).toMatch(/Hemisphere ignored/);
   }, 30_000);
 });
