@@ -22,6 +22,7 @@ import { coapBridge } from './l1-emb-coap/task.js';
 import { barcodeAcquisition } from './l1-emb-barcode/task.js';
 import { rfidReading } from './l1-emb-rfid/task.js';
 import { gnssPositioning } from './l1-emb-gnss/task.js';
+import { controllerProtocol } from './l1-emb-controller/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -32,6 +33,7 @@ export const TASKS: readonly Task[] = [
   barcodeAcquisition,
   rfidReading,
   gnssPositioning,
+  controllerProtocol,
 ];
 
 export function listTasks(): readonly Task[] {

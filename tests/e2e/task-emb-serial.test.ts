@@ -9,6 +9,7 @@ import { getTask, taskHash } from '../../tasks/bank.js';
 import { solve as barcode } from '../../tasks/l1-emb-barcode/solution.js';
 import { solve as rfid } from '../../tasks/l1-emb-rfid/solution.js';
 import { solve as gnss } from '../../tasks/l1-emb-gnss/solution.js';
+import { solve as controller } from '../../tasks/l1-emb-controller/solution.js';
 import type { Solution } from '../../tasks/solution.js';
 import { runTask } from '../support/task-run.js';
 
@@ -43,6 +44,14 @@ const CASES: {
     mistake: 'no-convert',
     mistakeScore: 60,
     failing: ['position'],
+  },
+  // The raw int32 published without × 0.01: the value check (35) is lost.
+  {
+    id: 'l1-emb-controller',
+    solve: controller,
+    mistake: 'no-scale',
+    mistakeScore: 65,
+    failing: ['value'],
   },
 ];
 
