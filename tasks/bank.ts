@@ -23,6 +23,7 @@ import { barcodeAcquisition } from './l1-emb-barcode/task.js';
 import { rfidReading } from './l1-emb-rfid/task.js';
 import { gnssPositioning } from './l1-emb-gnss/task.js';
 import { controllerProtocol } from './l1-emb-controller/task.js';
+import { rtuMaster } from './l1-emb-rtu/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -34,6 +35,7 @@ export const TASKS: readonly Task[] = [
   rfidReading,
   gnssPositioning,
   controllerProtocol,
+  rtuMaster,
 ];
 
 export function listTasks(): readonly Task[] {

@@ -10,6 +10,7 @@ import { solve as barcode } from '../../tasks/l1-emb-barcode/solution.js';
 import { solve as rfid } from '../../tasks/l1-emb-rfid/solution.js';
 import { solve as gnss } from '../../tasks/l1-emb-gnss/solution.js';
 import { solve as controller } from '../../tasks/l1-emb-controller/solution.js';
+import { solve as rtu } from '../../tasks/l1-emb-rtu/solution.js';
 import type { Solution } from '../../tasks/solution.js';
 import { runTask } from '../support/task-run.js';
 
@@ -52,6 +53,14 @@ const CASES: {
     mistake: 'no-scale',
     mistakeScore: 65,
     failing: ['value'],
+  },
+  // Raw register values published unscaled: the three value checks (60) are lost.
+  {
+    id: 'l1-emb-rtu',
+    solve: rtu,
+    mistake: 'raw',
+    mistakeScore: 40,
+    failing: ['value-moisture', 'value-temperature', 'value-pressure'],
   },
 ];
 
