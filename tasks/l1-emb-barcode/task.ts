@@ -21,6 +21,7 @@ const SUFFIXES = ['CR', 'LF', 'CRLF'] as const;
 const SUFFIX_HEX = { CR: '0D', LF: '0A', CRLF: '0D 0A' } as const;
 const TIME_LIMIT_S = 60;
 const MIN_MESSAGES = 5;
+const GRACE_S = 5;
 
 export type BarcodeParams = {
   suffix: (typeof SUFFIXES)[number];
@@ -40,11 +41,17 @@ interface ScanTruth {
 const topic = (ctx: Ctx) =>
   `${ctx.plan.topicPrefix}/${ctx.params.topicLeaf}/${ctx.plan.serial[0]!.id}`;
 
-/** Delivered scans a candidate can be held to: at least withinS before the deadline. */
+/**
+ * Delivered scans a candidate can be held to: after a grace period for the program to connect
+ * (the line records no connection, so a scan before it cannot be told from a missed one), and at
+ * least withinS before the deadline.
+ */
 function dueScans(ctx: Ctx): ScanTruth[] {
   const scans = serialModel(ctx, 'scanner').truth(ctx.end).scans as ScanTruth[];
   const within = ctx.params.withinS * 1000;
-  return scans.filter((s) => s.delivered && s.t >= ctx.start && s.t <= ctx.end - within);
+  return scans.filter(
+    (s) => s.delivered && s.t >= ctx.start + GRACE_S * 1000 && s.t <= ctx.end - within,
+  );
 }
 
 /** The first message reporting this scan's code within withinS of it, with its `valid`. */
@@ -58,22 +65,31 @@ function reportOf(ctx: Ctx, s: ScanTruth): { e: MqttPublishEvent; valid: unknown
   return undefined;
 }
 
-/** Share of the due scans (all, or only valid/invalid ones) reported with the right verdict. */
+/**
+ * 'any': share of the due scans reported in time. 'valid' / 'invalid': of the due scans of that
+ * kind that were reported, the share with the right verdict (a scan not reported at all is the
+ * 'any' check's loss, not this one's).
+ */
 function verdictCheck(kind: 'any' | 'valid' | 'invalid') {
   return (ctx: Ctx): CheckOutcome => {
     const due = dueScans(ctx).filter((s) => kind === 'any' || s.valid === (kind === 'valid'));
     const missed: { s: ScanTruth; why: string; e?: MqttPublishEvent }[] = [];
     const hits: MqttPublishEvent[] = [];
+    let counted = 0;
     for (const s of due) {
       const r = reportOf(ctx, s);
-      if (!r)
-        missed.push({ s, why: `scan ${s.text} at ${(s.t / 1000).toFixed(1)} s not reported` });
-      else if (kind !== 'any' && r.valid !== s.valid)
+      if (!r) {
+        if (kind === 'any')
+          missed.push({ s, why: `scan ${s.text} at ${(s.t / 1000).toFixed(1)} s not reported` });
+        continue;
+      }
+      counted += 1;
+      if (kind !== 'any' && r.valid !== s.valid)
         missed.push({ s, e: r.e, why: `${s.text} reported valid=${JSON.stringify(r.valid)}` });
       else hits.push(r.e);
     }
     const what = kind === 'any' ? 'scans' : kind === 'valid' ? 'valid codes' : 'misprinted codes';
-    const share = due.length === 0 ? 0 : (due.length - missed.length) / due.length;
+    const share = counted === 0 ? 0 : hits.length / (kind === 'any' ? due.length : counted);
     const hint =
       kind === 'invalid'
         ? {
@@ -89,13 +105,20 @@ function verdictCheck(kind: 'any' | 'valid' | 'invalid') {
               zh: `有扫描未在 ${ctx.params.withinS} 秒内上报：按后缀切分每一行，读到一行就立即发布，不要丢弃或合并。`,
               en: `Some scans were not reported within ${ctx.params.withinS} s: cut lines at the suffix and publish each at once.`,
             };
+    const from = ctx.start / 1000 + GRACE_S;
+    const to = ctx.end / 1000 - ctx.params.withinS;
     return {
       score: share,
-      expected: `every ${what.replace(/s$/, '')} read before ${(ctx.end / 1000 - ctx.params.withinS).toFixed(0)} s reported on ${topic(ctx)} within ${ctx.params.withinS} s${kind === 'any' ? '' : ` with valid=${kind === 'valid'}`}`,
+      expected:
+        kind === 'any'
+          ? `every scan read between ${from.toFixed(0)} s and ${to.toFixed(0)} s reported on ${topic(ctx)} within ${ctx.params.withinS} s`
+          : `every ${what.replace(/s$/, '')} reported with valid=${kind === 'valid'}`,
       seen:
         due.length === 0
-          ? `no ${what} were read before the deadline (the run cannot show this)`
-          : `${due.length - missed.length} of ${due.length} ${what} right${missed[0] ? `; e.g. ${missed[0].why}` : ''}`,
+          ? `no ${what} were read in the graded time (the run cannot show this)`
+          : kind !== 'any' && counted === 0
+            ? `none of the ${due.length} ${what} was reported`
+            : `${hits.length} of ${kind === 'any' ? due.length : counted} ${kind === 'any' ? what : `reported ${what}`} right${missed[0] ? `; e.g. ${missed[0].why}` : ''}`,
       evidence:
         missed.length > 0
           ? missed
@@ -155,6 +178,7 @@ export const barcodeAcquisition = defineTask<BarcodeParams>({
       withinS: p.withinS,
       meanIntervalS: p.meanIntervalS,
       minMessages: MIN_MESSAGES,
+      graceS: GRACE_S,
     };
   },
 
