@@ -28,7 +28,8 @@ export async function solve(ctx: SolutionContext): Promise<void> {
     const lines = pending.split(/[\r\n]/);
     pending = lines.pop() ?? '';
     for (const line of lines) {
-      if (line === '') continue;
+      // Connecting mid-line gives the tail of a scan first: not a code, skip it.
+      if (!/^[0-9]{13}$/.test(line)) continue;
       const valid = ctx.mistake === 'no-check' ? true : validEan13(line);
       void client.publishAsync(String(vars.topic), JSON.stringify({ code: line, valid }), {
         qos: 1,
