@@ -15,6 +15,7 @@ import { LabError } from '../simulator/errors.js';
 import type { Problem } from '../simulator/errors.js';
 import { builtinPapers } from './papers-builtin.js';
 import { listTasks } from '../tasks/bank.js';
+import { skillById } from '../tasks/skills/catalogue.js';
 
 export const LEVELS = ['L1', 'L2', 'L3'] as const;
 export const DIRECTIONS = ['EMB', 'APP', 'SYS', 'ALL'] as const;
@@ -127,11 +128,23 @@ export const Paper = z
       return;
     }
     p.tasks.forEach((t, i) => {
-      if (!(t.function in weights))
+      if (!(t.function in weights)) {
         ctx.addIssue({
           code: 'custom',
           path: ['tasks', i, 'function'],
           message: `"${t.function}" is not a function of ${p.level}.${p.direction} (${Object.keys(weights).join('、')})`,
+        });
+        return;
+      }
+      // A task counts towards a function only if some of its checks assess a skill of it.
+      const task = bank.find((b) => b.id === t.id);
+      if (!task) return;
+      const fns = new Set(task.checks.map((c) => skillById(c.skill)?.functionZh));
+      if (!fns.has(t.function))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tasks', i, 'function'],
+          message: `task ${t.id} has no check of a "${t.function}" skill (its checks assess ${[...fns].join('、')})`,
         });
     });
     p.gaps.forEach((g, i) => {

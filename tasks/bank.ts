@@ -26,6 +26,11 @@ import { mcuSht3x } from './l1-emb-mcu/task.js';
 import { alarmHysteresis } from './l1-app-alarm/task.js';
 import { gatewayPlatform } from './l1-app-gateway/task.js';
 import { platformHmac } from './l1-app-platform-hmac/task.js';
+import { barcodeAcquisition } from './l1-emb-barcode/task.js';
+import { rfidReading } from './l1-emb-rfid/task.js';
+import { gnssPositioning } from './l1-emb-gnss/task.js';
+import { controllerProtocol } from './l1-emb-controller/task.js';
+import { rtuMaster } from './l1-emb-rtu/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -40,6 +45,11 @@ export const TASKS: readonly Task[] = [
   alarmHysteresis,
   gatewayPlatform,
   platformHmac,
+  barcodeAcquisition,
+  rfidReading,
+  gnssPositioning,
+  controllerProtocol,
+  rtuMaster,
 ];
 
 export function listTasks(): readonly Task[] {

@@ -125,6 +125,7 @@ describe('web console in chromium', () => {
       'l1-emb-analog',
       'l1-emb-m2m',
       'l1-emb-coap',
+      'l1-emb-rtu',
       '总分',
       '结果',
     ]);

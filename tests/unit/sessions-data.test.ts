@@ -2,7 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { LabError } from '../../simulator/errors.js';
 import { candidatePassword, candidateSeed, newSecret } from '../../server/derive.js';
-import { WEIGHT_TABLE, listPapers, loadPaper, parsePaperYaml } from '../../server/papers.js';
+import {
+  WEIGHT_TABLE,
+  listPapers,
+  loadPaper,
+  paperComplete,
+  parsePaperYaml,
+} from '../../server/papers.js';
 import { parseRoster } from '../../server/roster.js';
 import { hashPassword, verifyPassword } from '../../server/passwords.js';
 
@@ -52,6 +58,31 @@ tasks:
     expect(problems.some((p) => p.includes('感知控制开发: 50 points') && p.includes('45'))).toBe(
       true,
     );
+  });
+
+  it('a task counts only towards a function some of its checks assess', () => {
+    const yaml = `id: wrongfn
+title: { zh: 错卷, en: Wrong }
+level: L1
+direction: EMB
+tasks:
+  - { id: l1-emb-analog, function: 感知控制开发, points: 45 }
+  - { id: l1-emb-rtu, function: 物联网应用协议开发, points: 20 }
+  - { id: l1-emb-coap, function: 物联网组网通信开发, points: 35 }
+`;
+    const problems = problemsOf(() => parsePaperYaml(yaml, 'wrongfn.yaml'));
+    expect(problems.filter((p) => p.includes('has no check'))).toEqual([
+      expect.stringMatching(
+        /^tasks\.\[2\]\.function: task l1-emb-coap has no check of a "物联网组网通信开发" skill/,
+      ),
+    ]);
+  });
+
+  it('the built-in L1-EMB paper is complete, so an exam can use it', () => {
+    const emb = loadPaper('L1-EMB');
+    expect(paperComplete(emb)).toBe(true);
+    expect(emb.tasks.map((t) => t.id)).toContain('l1-emb-rtu');
+    expect(paperComplete(loadPaper('L1-APP'))).toBe(false);
   });
 
   it('broken YAML and unknown ids are clear errors', () => {

@@ -1,0 +1,112 @@
+/**
+ * The L1 · EMB serial tasks over real sockets: the reference solution scores full marks, doing
+ * nothing scores 0, one typical mistake scores exactly what the rubric says, and grading the
+ * same evidence twice gives the same bytes.
+ */
+import { describe, expect, it } from 'vitest';
+import { grade } from '../../grader/grade.js';
+import { getTask, taskHash } from '../../tasks/bank.js';
+import { solve as barcode } from '../../tasks/l1-emb-barcode/solution.js';
+import { solve as rfid } from '../../tasks/l1-emb-rfid/solution.js';
+import { solve as gnss } from '../../tasks/l1-emb-gnss/solution.js';
+import { solve as controller } from '../../tasks/l1-emb-controller/solution.js';
+import { solve as rtu } from '../../tasks/l1-emb-rtu/solution.js';
+import type { Solution } from '../../tasks/solution.js';
+import { runTask } from '../support/task-run.js';
+
+const CASES: {
+  id: string;
+  solve: Solution;
+  mistake: string;
+  mistakeScore: number;
+  failing: string[];
+}[] = [
+  // Trusting the scanner: misprints published as valid lose the rejected check (30).
+  {
+    id: 'l1-emb-barcode',
+    solve: barcode,
+    mistake: 'no-check',
+    mistakeScore: 70,
+    failing: ['rejected'],
+  },
+  // The transport key instead of the stated key A: authentication fails, the block is never
+  // read or answered (read 30 + block 30 lost); the frames and the UID still count.
+  {
+    id: 'l1-emb-rfid',
+    solve: rfid,
+    mistake: 'default-key',
+    mistakeScore: 40,
+    failing: ['read', 'block'],
+  },
+  // ddmm.mmmm published as degrees: every position with a fix is wrong (position 40 lost).
+  {
+    id: 'l1-emb-gnss',
+    solve: gnss,
+    mistake: 'no-convert',
+    mistakeScore: 60,
+    failing: ['position'],
+  },
+  // The raw int32 published without × 0.01: the value check (35) is lost.
+  {
+    id: 'l1-emb-controller',
+    solve: controller,
+    mistake: 'no-scale',
+    mistakeScore: 65,
+    failing: ['value'],
+  },
+  // Raw register values published unscaled: the three value checks (60) are lost.
+  {
+    id: 'l1-emb-rtu',
+    solve: rtu,
+    mistake: 'raw',
+    mistakeScore: 40,
+    failing: ['value-moisture', 'value-temperature', 'value-pressure'],
+  },
+];
+
+describe.each(CASES)('task $id', ({ id, solve, mistake, mistakeScore, failing }) => {
+  const task = getTask(id);
+  const hash = taskHash(task);
+  it('scores the reference 100, nothing 0 and the typical mistake as the rubric says', async () => {
+    const [ref, none, bad] = await Promise.all([
+      runTask(task, 31, solve),
+      runTask(task, 32, undefined),
+      runTask(task, 31, solve, { mistake }),
+    ]);
+    const r = grade(task, 31, { evidence: ref.evidence, taskHash: hash });
+    expect(r.gradable, JSON.stringify(r.problems)).toBe(true);
+    expect(r.tests.filter((t) => t.score < t.max_score).map((t) => t.output)).toEqual([]);
+    expect(r.score).toBe(100);
+    expect(JSON.stringify(grade(task, 31, { evidence: ref.evidence, taskHash: hash }))).toBe(
+      JSON.stringify(r),
+    );
+
+    const n = grade(task, 32, { evidence: none.evidence, taskHash: hash });
+    expect(n.gradable).toBe(true);
+    expect(n.score).toBe(0);
+
+    const m = grade(task, 31, { evidence: bad.evidence, taskHash: hash });
+    expect(m.tests.filter((t) => t.score < t.max_score).map((t) => t.id)).toEqual(failing);
+    expect(m.score).toBe(mistakeScore);
+  }, 30_000);
+});
+
+describe('task l1-emb-gnss hints', () => {
+  it('names the unconverted ddmm.mmmm and the ignored hemisphere', async () => {
+    const task = getTask('l1-emb-gnss');
+    const hash = taskHash(task);
+    // A seed whose route is south of the equator or west of Greenwich, so the sign matters.
+    let seed = 40;
+    while (task.params(seed).origin === 0) seed++;
+    const [raw, unsigned] = await Promise.all([
+      runTask(task, seed, gnss, { mistake: 'no-convert' }),
+      runTask(task, seed, gnss, { mistake: 'no-sign' }),
+    ]);
+    const a = grade(task, seed, { evidence: raw.evidence, taskHash: hash });
+    expect(a.tests.find((t) => t.id === 'position')!.hint?.en).toMatch(/not converted/);
+    const b = grade(task, seed, { evidence: unsigned.evidence, taskHash: hash });
+    expect(b.tests.filter((t) => t.score < t.max_score).map((t) => t.id)).toEqual(['position']);
+    expect(b.score).toBe(60);
+    expect(b.tests.find((t) => t.id === 'position')!.hint?.en).toMatch(/Hemisphere ignored/);
+  }, 30_000);
+});
