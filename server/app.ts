@@ -17,6 +17,8 @@ import { parse } from './validate.js';
 import { registerGradingRoutes } from './routes-grading.js';
 import { registerCandidateRoutes } from './routes-candidate.js';
 import { registerConsole } from './console.js';
+import { apiDoc, registerOpenApi } from './openapi.js';
+import { GRADER_VERSION } from '../grader/report.js';
 import { Paper, listPapers, loadPaper } from './papers.js';
 import { verifyPassword } from './passwords.js';
 import { parseRoster } from './roster.js';
@@ -35,6 +37,7 @@ export interface ServerDeps {
 }
 
 const COOKIE = 'iotlab_session';
+const STAFF = ['examiner', 'trainer'] as const;
 const TTL_MS = 12 * 3600_000;
 
 const Login = z
@@ -83,6 +86,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { store, runtime } = deps;
   const app = Fastify({ logger: false, bodyLimit: 2_000_000 });
   await app.register(cookie);
+  await registerOpenApi(app, GRADER_VERSION);
   const limiter = loginLimiter();
 
   app.setErrorHandler((err, _req, reply) => {
@@ -147,144 +151,226 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return s;
   };
 
-  app.get('/api/health', () => ({ ok: true, mqttPort: runtime.mqttPort }));
+  app.get('/api/health', apiDoc({ summary: 'Liveness and the MQTT port', tag: 'auth' }), () => ({
+    ok: true,
+    mqttPort: runtime.mqttPort,
+  }));
 
-  app.post('/api/login', async (req, reply) => {
-    limiter.check(req.ip);
-    const body = parse(Login, req.body, 'body');
-    const user = store.getUser(body.username);
-    if (!user || !(await verifyPassword(body.password, user.passwordHash))) {
-      limiter.fail(req.ip);
-      throw new LabError('API_UNAUTHORIZED', 'wrong username or password');
-    }
-    setCookie(
-      reply,
-      store.createWebSession({ role: user.role, subject: body.username, sessionId: null }, TTL_MS),
-    );
-    store.audit(body.username, 'login', null, { ip: req.ip });
-    return { role: user.role, username: body.username };
-  });
+  app.post(
+    '/api/login',
+    apiDoc({
+      summary: 'Examiner or trainer login (sets the session cookie)',
+      tag: 'auth',
+      body: Login,
+    }),
+    async (req, reply) => {
+      limiter.check(req.ip);
+      const body = parse(Login, req.body, 'body');
+      const user = store.getUser(body.username);
+      if (!user || !(await verifyPassword(body.password, user.passwordHash))) {
+        limiter.fail(req.ip);
+        throw new LabError('API_UNAUTHORIZED', 'wrong username or password');
+      }
+      setCookie(
+        reply,
+        store.createWebSession(
+          { role: user.role, subject: body.username, sessionId: null },
+          TTL_MS,
+        ),
+      );
+      store.audit(body.username, 'login', null, { ip: req.ip });
+      return { role: user.role, username: body.username };
+    },
+  );
 
-  app.post('/api/candidate/login', async (req, reply) => {
-    limiter.check(req.ip);
-    const body = parse(CandidateLogin, req.body, 'body');
-    const c = store.candidate(body.session, body.candidate);
-    if (!c || !(await verifyPassword(body.password, c.passwordHash))) {
-      limiter.fail(req.ip);
-      throw new LabError('API_UNAUTHORIZED', 'wrong session, candidate id or password');
-    }
-    setCookie(
-      reply,
-      store.createWebSession({ role: 'candidate', subject: c.id, sessionId: c.sessionId }, TTL_MS),
-    );
-    return { role: 'candidate', candidate: c.id, session: c.sessionId };
-  });
+  app.post(
+    '/api/candidate/login',
+    apiDoc({
+      summary: 'Candidate login with the exam credentials (sets the session cookie)',
+      tag: 'auth',
+      body: CandidateLogin,
+    }),
+    async (req, reply) => {
+      limiter.check(req.ip);
+      const body = parse(CandidateLogin, req.body, 'body');
+      const c = store.candidate(body.session, body.candidate);
+      if (!c || !(await verifyPassword(body.password, c.passwordHash))) {
+        limiter.fail(req.ip);
+        throw new LabError('API_UNAUTHORIZED', 'wrong session, candidate id or password');
+      }
+      setCookie(
+        reply,
+        store.createWebSession(
+          { role: 'candidate', subject: c.id, sessionId: c.sessionId },
+          TTL_MS,
+        ),
+      );
+      return { role: 'candidate', candidate: c.id, session: c.sessionId };
+    },
+  );
 
-  app.post('/api/logout', (req, reply) => {
+  app.post('/api/logout', apiDoc({ summary: 'Log out', tag: 'auth' }), (req, reply) => {
     const token = req.cookies[COOKIE];
     if (token) store.deleteWebSession(token);
     reply.clearCookie(COOKIE, { path: '/' });
     return { ok: true };
   });
 
-  app.get('/api/papers', (req) => {
-    need(req, 'examiner', 'trainer');
-    return listPapers();
-  });
+  app.get(
+    '/api/papers',
+    apiDoc({ summary: 'The built-in papers', tag: 'papers', roles: STAFF }),
+    (req) => {
+      need(req, 'examiner', 'trainer');
+      return listPapers();
+    },
+  );
 
-  app.get('/api/sessions', (req) => {
-    need(req, 'examiner', 'trainer');
-    return store
-      .listSessions()
-      .map((s) => ({ ...s, paper: s.paper.id, running: runtime.isRunning(s.id) }));
-  });
+  app.get(
+    '/api/sessions',
+    apiDoc({ summary: 'All sessions', tag: 'sessions', roles: STAFF }),
+    (req) => {
+      need(req, 'examiner', 'trainer');
+      return store
+        .listSessions()
+        .map((s) => ({ ...s, paper: s.paper.id, running: runtime.isRunning(s.id) }));
+    },
+  );
 
-  app.post('/api/sessions', async (req, reply) => {
-    const me = need(req, 'examiner');
-    const body = parse(CreateSession, req.body, 'body');
-    const paper =
-      typeof body.paper === 'string'
-        ? loadBuiltinPaper(body.paper)
-        : parse(Paper, body.paper, 'paper');
-    const roster = parseRoster(body.roster, 'roster');
-    const created = await createSession(store, {
-      paper,
-      roster,
-      mode: body.mode,
-      ...(body.startsAt ? { startsAt: body.startsAt } : {}),
-      ...(body.durationMin ? { durationMin: body.durationMin } : {}),
-      ...(deps.portRange ? { portRange: deps.portRange } : {}),
-      actor: me.subject,
-    });
-    return reply.status(201).send(created);
-  });
+  app.post(
+    '/api/sessions',
+    apiDoc({
+      summary: 'Create a session from a paper and a roster (CSV text)',
+      tag: 'sessions',
+      roles: ['examiner'],
+      body: CreateSession,
+    }),
+    async (req, reply) => {
+      const me = need(req, 'examiner');
+      const body = parse(CreateSession, req.body, 'body');
+      const paper =
+        typeof body.paper === 'string'
+          ? loadBuiltinPaper(body.paper)
+          : parse(Paper, body.paper, 'paper');
+      const roster = parseRoster(body.roster, 'roster');
+      const created = await createSession(store, {
+        paper,
+        roster,
+        mode: body.mode,
+        ...(body.startsAt ? { startsAt: body.startsAt } : {}),
+        ...(body.durationMin ? { durationMin: body.durationMin } : {}),
+        ...(deps.portRange ? { portRange: deps.portRange } : {}),
+        actor: me.subject,
+      });
+      return reply.status(201).send(created);
+    },
+  );
 
-  app.get('/api/sessions/:id', (req) => {
-    need(req, 'examiner', 'trainer');
-    const { id } = parse(SessionParams, req.params, 'params');
-    const s = sessionOr404(id);
-    return {
-      ...s,
-      running: runtime.isRunning(id),
-      candidates: store.candidates(id).map((c) => ({
-        id: c.id,
-        name: c.name,
-        seat: c.seat ?? null,
-        ip: c.ip ?? null,
-        username: c.username,
-        topicPrefix: c.topicPrefix,
-        ports: {
-          coap: c.portBase,
-          modbus: c.portBase + 1,
-          serialFrom: c.portBase + 2,
-          count: c.portCount,
-        },
-      })),
-    };
-  });
+  app.get(
+    '/api/sessions/:id',
+    apiDoc({
+      summary: 'A session with its candidates and their ports',
+      tag: 'sessions',
+      roles: STAFF,
+      params: SessionParams,
+    }),
+    (req) => {
+      need(req, 'examiner', 'trainer');
+      const { id } = parse(SessionParams, req.params, 'params');
+      const s = sessionOr404(id);
+      return {
+        ...s,
+        running: runtime.isRunning(id),
+        candidates: store.candidates(id).map((c) => ({
+          id: c.id,
+          name: c.name,
+          seat: c.seat ?? null,
+          ip: c.ip ?? null,
+          username: c.username,
+          topicPrefix: c.topicPrefix,
+          ports: {
+            coap: c.portBase,
+            modbus: c.portBase + 1,
+            serialFrom: c.portBase + 2,
+            count: c.portCount,
+          },
+        })),
+      };
+    },
+  );
 
-  app.post('/api/sessions/:id/start', async (req) => {
-    const me = need(req, 'examiner', 'trainer');
-    const { id } = parse(SessionParams, req.params, 'params');
-    const s = sessionOr404(id);
-    if (s.state === 'stopped') throw new LabError('SESSION_STATE', `session ${id} is stopped`);
-    await runtime.startLabs(id);
-    if (s.state !== 'running') store.setSessionState(id, 'running', me.subject);
-    return { id, state: 'running' };
-  });
+  app.post(
+    '/api/sessions/:id/start',
+    apiDoc({ summary: 'Start a session', tag: 'sessions', roles: STAFF, params: SessionParams }),
+    async (req) => {
+      const me = need(req, 'examiner', 'trainer');
+      const { id } = parse(SessionParams, req.params, 'params');
+      const s = sessionOr404(id);
+      if (s.state === 'stopped') throw new LabError('SESSION_STATE', `session ${id} is stopped`);
+      await runtime.startLabs(id);
+      if (s.state !== 'running') store.setSessionState(id, 'running', me.subject);
+      return { id, state: 'running' };
+    },
+  );
 
-  app.post('/api/sessions/:id/stop', async (req) => {
-    const me = need(req, 'examiner', 'trainer');
-    const { id } = parse(SessionParams, req.params, 'params');
-    sessionOr404(id);
-    await runtime.stopLabs(id);
-    store.setSessionState(id, 'stopped', me.subject);
-    return { id, state: 'stopped' };
-  });
+  app.post(
+    '/api/sessions/:id/stop',
+    apiDoc({
+      summary: 'Stop a session (running attempts are graded)',
+      tag: 'sessions',
+      roles: STAFF,
+      params: SessionParams,
+    }),
+    async (req) => {
+      const me = need(req, 'examiner', 'trainer');
+      const { id } = parse(SessionParams, req.params, 'params');
+      sessionOr404(id);
+      await runtime.stopLabs(id);
+      store.setSessionState(id, 'stopped', me.subject);
+      return { id, state: 'stopped' };
+    },
+  );
 
   // Login slips: the only place a candidate's password leaves the server (derived, not stored).
-  app.get('/api/sessions/:id/slips', (req) => {
-    const me = need(req, 'examiner');
-    const { id } = parse(SessionParams, req.params, 'params');
-    const s = sessionOr404(id);
-    const secret = store.sessionSecret(id) ?? '';
-    store.audit(me.subject, 'session.slips', id, {});
-    return store.candidates(id).map((c) => ({
-      session: s.id,
-      candidate: c.id,
-      name: c.name,
-      seat: c.seat ?? null,
-      mqttUsername: c.username,
-      password: candidatePassword(secret, c.id),
-    }));
-  });
+  app.get(
+    '/api/sessions/:id/slips',
+    apiDoc({
+      summary: "Login slips: each candidate's credentials (audited)",
+      tag: 'sessions',
+      roles: ['examiner'],
+      params: SessionParams,
+    }),
+    (req) => {
+      const me = need(req, 'examiner');
+      const { id } = parse(SessionParams, req.params, 'params');
+      const s = sessionOr404(id);
+      const secret = store.sessionSecret(id) ?? '';
+      store.audit(me.subject, 'session.slips', id, {});
+      return store.candidates(id).map((c) => ({
+        session: s.id,
+        candidate: c.id,
+        name: c.name,
+        seat: c.seat ?? null,
+        mqttUsername: c.username,
+        password: candidatePassword(secret, c.id),
+      }));
+    },
+  );
 
-  app.get('/api/sessions/:id/audit', (req) => {
-    need(req, 'examiner');
-    const { id } = parse(SessionParams, req.params, 'params');
-    sessionOr404(id);
-    return store.auditLog(id);
-  });
+  app.get(
+    '/api/sessions/:id/audit',
+    apiDoc({
+      summary: "The session's append-only audit log",
+      tag: 'sessions',
+      roles: ['examiner'],
+      params: SessionParams,
+    }),
+    (req) => {
+      need(req, 'examiner');
+      const { id } = parse(SessionParams, req.params, 'params');
+      sessionOr404(id);
+      return store.auditLog(id);
+    },
+  );
 
   const ctx = { store, runtime, need, sessionOr404, logger: deps.logger };
   registerGradingRoutes(app, ctx);

@@ -41,7 +41,8 @@ function read(file: string): string {
 
 export function registerConsole(app: FastifyInstance): void {
   for (const [url, file] of Object.entries(FILES))
-    app.get(url, (_req, reply) =>
+    // Pages and their assets are not API: kept out of the OpenAPI document.
+    app.get(url, { schema: { hide: true } }, (_req, reply) =>
       reply
         .header('content-type', TYPES[file.split('.').pop() ?? ''] ?? 'text/plain')
         .header('cache-control', 'no-cache')

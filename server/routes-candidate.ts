@@ -13,6 +13,7 @@ import { LabError } from '../simulator/errors.js';
 import { getTask, renderTask, taskHash } from '../tasks/bank.js';
 import type { RouteContext } from './validate.js';
 import { parse } from './validate.js';
+import { apiDoc } from './openapi.js';
 
 const TaskParam = z.object({ task: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/) }).strict();
 const Lang = z.object({ lang: z.enum(['zh', 'en']).default('zh') }).strict();
@@ -70,83 +71,126 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
     };
   };
 
-  app.get('/api/me', (req) => state(req));
+  app.get(
+    '/api/me',
+    apiDoc({
+      summary: 'Who am I: session, tasks and their state, the lab card while a task runs',
+      tag: 'candidate',
+      roles: ['candidate'],
+    }),
+    (req) => state(req),
+  );
 
-  app.get('/api/me/tasks/:task/instructions', (req) => {
-    const { s, c } = me(req);
-    const { task } = parse(TaskParam, req.params, 'params');
-    const { lang } = parse(Lang, req.query, 'query');
-    inPaper(s, task);
-    const t = getTask(task);
-    return { task, lang, title: t.title[lang], text: renderTask(t, c.seed, lang).text };
-  });
+  app.get(
+    '/api/me/tasks/:task/instructions',
+    apiDoc({
+      summary: "A task's instructions rendered with my parameters",
+      tag: 'candidate',
+      roles: ['candidate'],
+      params: TaskParam,
+      querystring: Lang,
+    }),
+    (req) => {
+      const { s, c } = me(req);
+      const { task } = parse(TaskParam, req.params, 'params');
+      const { lang } = parse(Lang, req.query, 'query');
+      inPaper(s, task);
+      const t = getTask(task);
+      return { task, lang, title: t.title[lang], text: renderTask(t, c.seed, lang).text };
+    },
+  );
 
-  app.post('/api/me/tasks/:task/start', async (req) => {
-    const { s, c } = me(req);
-    const { task } = parse(TaskParam, req.params, 'params');
-    inPaper(s, task);
-    await runtime.startTask(s.id, c, task);
-    return state(req);
-  });
+  app.post(
+    '/api/me/tasks/:task/start',
+    apiDoc({
+      summary: 'Start a task (one attempt each): its lab starts',
+      tag: 'candidate',
+      roles: ['candidate'],
+      params: TaskParam,
+    }),
+    async (req) => {
+      const { s, c } = me(req);
+      const { task } = parse(TaskParam, req.params, 'params');
+      inPaper(s, task);
+      await runtime.startTask(s.id, c, task);
+      return state(req);
+    },
+  );
 
-  app.post('/api/me/finish', async (req) => {
-    const { s, c } = me(req);
-    await runtime.finishTask(s.id, c.id, 'the candidate finished the task');
-    return state(req);
-  });
+  app.post(
+    '/api/me/finish',
+    apiDoc({
+      summary: 'Finish the running task: it is graded',
+      tag: 'candidate',
+      roles: ['candidate'],
+    }),
+    async (req) => {
+      const { s, c } = me(req);
+      await runtime.finishTask(s.id, c.id, 'the candidate finished the task');
+      return state(req);
+    },
+  );
 
-  app.get('/api/me/events', (req, reply) => {
-    const { s, c } = me(req);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-    });
-    const send = (event: string, data: unknown) =>
-      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    const checklist = () => {
-      const taskId = runtime.currentTask(s.id, c.id);
-      const lab = runtime.lab(s.id, c.id);
-      const path = lab?.recorder.path;
-      if (s.mode !== 'practice' || !taskId || !path) return;
-      const task = getTask(taskId);
-      let text = '';
-      try {
-        text = readFileSync(path, 'utf8');
-      } catch {
-        return;
-      }
-      // The last line may be half-written: grade whole lines only.
-      const r = grade(task, c.seed, {
-        evidence: text.slice(0, text.lastIndexOf('\n') + 1),
-        taskHash: taskHash(task),
+  app.get(
+    '/api/me/events',
+    apiDoc({
+      summary: 'Live state (SSE); in practice mode with the checklist',
+      tag: 'candidate',
+      roles: ['candidate'],
+    }),
+    (req, reply) => {
+      const { s, c } = me(req);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
       });
-      send('checklist', {
-        task: taskId,
-        checks: r.tests.map((t) => ({
-          id: t.id,
-          title: t.title,
-          status: t.outcome,
-          ...(t.hint ? { hint: t.hint } : {}),
-        })),
+      const send = (event: string, data: unknown) =>
+        res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      const checklist = () => {
+        const taskId = runtime.currentTask(s.id, c.id);
+        const lab = runtime.lab(s.id, c.id);
+        const path = lab?.recorder.path;
+        if (s.mode !== 'practice' || !taskId || !path) return;
+        const task = getTask(taskId);
+        let text = '';
+        try {
+          text = readFileSync(path, 'utf8');
+        } catch {
+          return;
+        }
+        // The last line may be half-written: grade whole lines only.
+        const r = grade(task, c.seed, {
+          evidence: text.slice(0, text.lastIndexOf('\n') + 1),
+          taskHash: taskHash(task),
+        });
+        send('checklist', {
+          task: taskId,
+          checks: r.tests.map((t) => ({
+            id: t.id,
+            title: t.title,
+            status: t.outcome,
+            ...(t.hint ? { hint: t.hint } : {}),
+          })),
+        });
+      };
+      const off = runtime.onEvent((e) => {
+        if (e.sessionId === s.id && e.candidateId === c.id) send('state', { what: e.what });
       });
-    };
-    const off = runtime.onEvent((e) => {
-      if (e.sessionId === s.id && e.candidateId === c.id) send('state', { what: e.what });
-    });
-    const timer = setInterval(() => {
-      try {
-        checklist();
-      } catch (err) {
-        ctx.logger.warn('live checklist failed', { err: String(err) });
-      }
-    }, CHECKLIST_EVERY_MS);
-    send('hello', { mode: s.mode });
-    req.raw.on('close', () => {
-      off();
-      clearInterval(timer);
-    });
-  });
+      const timer = setInterval(() => {
+        try {
+          checklist();
+        } catch (err) {
+          ctx.logger.warn('live checklist failed', { err: String(err) });
+        }
+      }, CHECKLIST_EVERY_MS);
+      send('hello', { mode: s.mode });
+      req.raw.on('close', () => {
+        off();
+        clearInterval(timer);
+      });
+    },
+  );
 }

@@ -15,6 +15,7 @@ import { scoreSheetXlsx } from './export-xlsx.js';
 import { finalScore } from './grades.js';
 import type { RouteContext } from './validate.js';
 import { parse } from './validate.js';
+import { apiDoc } from './openapi.js';
 
 const id = z.string().regex(/^[a-z0-9]{1,32}$/);
 const cid = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/);
@@ -42,54 +43,82 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
   const { store, runtime, need, sessionOr404 } = ctx;
   const grades = runtime.grades;
 
-  app.get('/api/sessions/:id/progress', (req) => {
-    need(req, 'examiner', 'trainer');
-    const { id: sid } = parse(S, req.params, 'params');
-    const s = sessionOr404(sid);
-    const sheet = scoreSheet(store, grades, sid);
-    const all = grades.grades(sid);
-    return {
-      session: { id: s.id, state: s.state, mode: s.mode, endsAt: s.endsAt },
-      tasks: s.paper.tasks.map((t) => ({ id: t.id, points: t.points })),
-      candidates: store.candidates(sid).map((c) => {
-        return {
-          id: c.id,
-          name: c.name,
-          seat: c.seat ?? null,
-          currentTask: runtime.currentTask(sid, c.id) ?? null,
-          connected: runtime.connected(sid, c.id),
-          attempts: grades.attempts(sid, c.id).map((a) => ({ task: a.taskId, state: a.state })),
-          grades: all
-            .filter((g) => g.candidateId === c.id)
-            .map((g) => ({ task: g.taskId, final: g.final, status: g.status })),
-          total: sheet.rows.find((r) => r.candidate === c.id)?.total ?? null,
-          result: sheet.rows.find((r) => r.candidate === c.id)?.result ?? 'pending',
-        };
-      }),
-    };
-  });
+  app.get(
+    '/api/sessions/:id/progress',
+    apiDoc({
+      summary: 'Live progress of every candidate',
+      tag: 'grading',
+      roles: ['examiner', 'trainer'],
+      params: S,
+    }),
+    (req) => {
+      need(req, 'examiner', 'trainer');
+      const { id: sid } = parse(S, req.params, 'params');
+      const s = sessionOr404(sid);
+      const sheet = scoreSheet(store, grades, sid);
+      const all = grades.grades(sid);
+      return {
+        session: { id: s.id, state: s.state, mode: s.mode, endsAt: s.endsAt },
+        tasks: s.paper.tasks.map((t) => ({ id: t.id, points: t.points })),
+        candidates: store.candidates(sid).map((c) => {
+          return {
+            id: c.id,
+            name: c.name,
+            seat: c.seat ?? null,
+            currentTask: runtime.currentTask(sid, c.id) ?? null,
+            connected: runtime.connected(sid, c.id),
+            attempts: grades.attempts(sid, c.id).map((a) => ({ task: a.taskId, state: a.state })),
+            grades: all
+              .filter((g) => g.candidateId === c.id)
+              .map((g) => ({ task: g.taskId, final: g.final, status: g.status })),
+            total: sheet.rows.find((r) => r.candidate === c.id)?.total ?? null,
+            result: sheet.rows.find((r) => r.candidate === c.id)?.result ?? 'pending',
+          };
+        }),
+      };
+    },
+  );
 
-  app.post('/api/sessions/:id/extend', (req) => {
-    const me = need(req, 'examiner');
-    const { id: sid } = parse(S, req.params, 'params');
-    const body = parse(Extend, req.body, 'body');
-    const s = sessionOr404(sid);
-    const endsAt = new Date(Date.parse(s.endsAt) + body.minutes * 60_000).toISOString();
-    store.setSessionEnd(sid, endsAt, me.subject);
-    return { id: sid, endsAt };
-  });
+  app.post(
+    '/api/sessions/:id/extend',
+    apiDoc({
+      summary: "Extend the session's time window (audited)",
+      tag: 'sessions',
+      roles: ['examiner'],
+      params: S,
+      body: Extend,
+    }),
+    (req) => {
+      const me = need(req, 'examiner');
+      const { id: sid } = parse(S, req.params, 'params');
+      const body = parse(Extend, req.body, 'body');
+      const s = sessionOr404(sid);
+      const endsAt = new Date(Date.parse(s.endsAt) + body.minutes * 60_000).toISOString();
+      store.setSessionEnd(sid, endsAt, me.subject);
+      return { id: sid, endsAt };
+    },
+  );
 
-  app.post('/api/sessions/:id/candidates/:cid/grade', async (req) => {
-    const me = need(req, 'examiner');
-    const p = parse(SC, req.params, 'params');
-    sessionOr404(p.id);
-    for (const a of grades.attempts(p.id, p.cid))
-      if (a.state === 'done') await runtime.gradeAttempt(p.id, p.cid, a.taskId);
-    store.audit(me.subject, 'grade', p.id, { candidate: p.cid });
-    return grades
-      .grades(p.id, p.cid)
-      .map((g) => ({ task: g.taskId, final: g.final, status: g.status }));
-  });
+  app.post(
+    '/api/sessions/:id/candidates/:cid/grade',
+    apiDoc({
+      summary: "Grade a candidate's finished attempts now",
+      tag: 'grading',
+      roles: ['examiner'],
+      params: SC,
+    }),
+    async (req) => {
+      const me = need(req, 'examiner');
+      const p = parse(SC, req.params, 'params');
+      sessionOr404(p.id);
+      for (const a of grades.attempts(p.id, p.cid))
+        if (a.state === 'done') await runtime.gradeAttempt(p.id, p.cid, a.taskId);
+      store.audit(me.subject, 'grade', p.id, { candidate: p.cid });
+      return grades
+        .grades(p.id, p.cid)
+        .map((g) => ({ task: g.taskId, final: g.final, status: g.status }));
+    },
+  );
 
   /** The regrade of every finished attempt from its evidence, and how each score would change. */
   const regrade = async (sid: string) => {
@@ -112,101 +141,165 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
     return out;
   };
 
-  app.get('/api/sessions/:id/regrade', async (req) => {
-    need(req, 'examiner');
-    const { id: sid } = parse(S, req.params, 'params');
-    sessionOr404(sid);
-    return (await regrade(sid)).map(({ report: _r, ...d }) => d);
-  });
+  app.get(
+    '/api/sessions/:id/regrade',
+    apiDoc({
+      summary: 'Regrade preview: the score diff, not yet published',
+      tag: 'grading',
+      roles: ['examiner'],
+      params: S,
+    }),
+    async (req) => {
+      need(req, 'examiner');
+      const { id: sid } = parse(S, req.params, 'params');
+      sessionOr404(sid);
+      return (await regrade(sid)).map(({ report: _r, ...d }) => d);
+    },
+  );
 
-  app.post('/api/sessions/:id/regrade', async (req) => {
-    const me = need(req, 'examiner');
-    const { id: sid } = parse(S, req.params, 'params');
-    sessionOr404(sid);
-    const diff = await regrade(sid);
-    for (const d of diff) grades.saveGrade(sid, d.candidate, d.task, d.report);
-    const changed = diff.filter((d) => d.changed).map(({ report: _r, ...d }) => d);
-    store.audit(me.subject, 'session.regrade', sid, { graded: diff.length, changed });
-    return { graded: diff.length, changed };
-  });
+  app.post(
+    '/api/sessions/:id/regrade',
+    apiDoc({
+      summary: 'Regrade the session from evidence and publish (audited)',
+      tag: 'grading',
+      roles: ['examiner'],
+      params: S,
+    }),
+    async (req) => {
+      const me = need(req, 'examiner');
+      const { id: sid } = parse(S, req.params, 'params');
+      sessionOr404(sid);
+      const diff = await regrade(sid);
+      for (const d of diff) grades.saveGrade(sid, d.candidate, d.task, d.report);
+      const changed = diff.filter((d) => d.changed).map(({ report: _r, ...d }) => d);
+      store.audit(me.subject, 'session.regrade', sid, { graded: diff.length, changed });
+      return { graded: diff.length, changed };
+    },
+  );
 
-  app.post('/api/sessions/:id/candidates/:cid/manual', (req) => {
-    const me = need(req, 'examiner');
-    const p = parse(SC, req.params, 'params');
-    const body = parse(Manual, req.body, 'body');
-    sessionOr404(p.id);
-    const g = grades.grades(p.id, p.cid).find((x) => x.taskId === body.task);
-    if (!g) throw new LabError('API_NOT_FOUND', `candidate ${p.cid} has no grade for ${body.task}`);
-    const t = g.report.tests.find((x) => x.id === body.check);
-    if (!t) throw new LabError('API_NOT_FOUND', `task ${body.task} has no check ${body.check}`);
-    if (!t.manual)
-      throw new LabError('API_BAD_REQUEST', `check ${body.check} is automatic, not manual`);
-    if (body.points > t.max_score)
-      throw new LabError('API_BAD_REQUEST', `check ${body.check} is worth at most ${t.max_score}`);
-    grades.adjust(p.id, {
-      candidateId: p.cid,
-      taskId: body.task,
-      checkId: body.check,
-      points: body.points,
-      reason: body.reason,
-      examiner: me.subject,
-    });
-    const after = grades.grades(p.id, p.cid).find((x) => x.taskId === body.task);
-    return { task: body.task, final: after?.final ?? null, status: after?.status };
-  });
+  app.post(
+    '/api/sessions/:id/candidates/:cid/manual',
+    apiDoc({
+      summary: 'Examiner points for a check, with a reason (audited)',
+      tag: 'grading',
+      roles: ['examiner'],
+      params: SC,
+      body: Manual,
+    }),
+    (req) => {
+      const me = need(req, 'examiner');
+      const p = parse(SC, req.params, 'params');
+      const body = parse(Manual, req.body, 'body');
+      sessionOr404(p.id);
+      const g = grades.grades(p.id, p.cid).find((x) => x.taskId === body.task);
+      if (!g)
+        throw new LabError('API_NOT_FOUND', `candidate ${p.cid} has no grade for ${body.task}`);
+      const t = g.report.tests.find((x) => x.id === body.check);
+      if (!t) throw new LabError('API_NOT_FOUND', `task ${body.task} has no check ${body.check}`);
+      if (!t.manual)
+        throw new LabError('API_BAD_REQUEST', `check ${body.check} is automatic, not manual`);
+      if (body.points > t.max_score)
+        throw new LabError(
+          'API_BAD_REQUEST',
+          `check ${body.check} is worth at most ${t.max_score}`,
+        );
+      grades.adjust(p.id, {
+        candidateId: p.cid,
+        taskId: body.task,
+        checkId: body.check,
+        points: body.points,
+        reason: body.reason,
+        examiner: me.subject,
+      });
+      const after = grades.grades(p.id, p.cid).find((x) => x.taskId === body.task);
+      return { task: body.task, final: after?.final ?? null, status: after?.status };
+    },
+  );
 
-  app.get('/api/sessions/:id/candidates/:cid/report', (req, reply) => {
-    need(req, 'examiner');
-    const p = parse(SC, req.params, 'params');
-    const q = parse(ReportQuery, req.query, 'query');
-    sessionOr404(p.id);
-    const g = grades.grades(p.id, p.cid).find((x) => x.taskId === q.task);
-    if (!g) throw new LabError('API_NOT_FOUND', `candidate ${p.cid} has no grade for ${q.task}`);
-    const a = grades.attempts(p.id, p.cid).find((x) => x.taskId === q.task);
-    let events: ReturnType<typeof readEvidenceText>['events'] = [];
-    try {
-      if (a) events = readEvidenceText(readFileSync(a.evidencePath, 'utf8')).events;
-    } catch {
-      // The report still renders without the evidence timeline.
-    }
-    return reply
-      .header('content-type', 'text/html; charset=utf-8')
-      .send(renderHtml(g.report, events));
-  });
-
-  app.get('/api/sessions/:id/reports', (req) => {
-    need(req, 'examiner');
-    const { id: sid } = parse(S, req.params, 'params');
-    sessionOr404(sid);
-    return grades.grades(sid).map((g) => ({
-      candidate: g.candidateId,
-      task: g.taskId,
-      final: g.final,
-      status: g.status,
-      report: g.report,
-    }));
-  });
-
-  app.get('/api/sessions/:id/export', async (req, reply) => {
-    const me = need(req, 'examiner');
-    const { id: sid } = parse(S, req.params, 'params');
-    const q = parse(ExportQuery, req.query, 'query');
-    const sheet = scoreSheet(store, grades, sid);
-    store.audit(me.subject, 'session.export', sid, { format: q.format });
-    const file = (ext: string) => `attachment; filename="iotlab-${sid}-scores.${ext}"`;
-    if (q.format === 'json') return { ...sheet, checks: checkRows(store, grades, sid) };
-    if (q.format === 'xlsx')
+  app.get(
+    '/api/sessions/:id/candidates/:cid/report',
+    apiDoc({
+      summary: "A candidate's report for a task (HTML)",
+      tag: 'grading',
+      roles: ['examiner'],
+      params: SC,
+      querystring: ReportQuery,
+    }),
+    (req, reply) => {
+      need(req, 'examiner');
+      const p = parse(SC, req.params, 'params');
+      const q = parse(ReportQuery, req.query, 'query');
+      sessionOr404(p.id);
+      const g = grades.grades(p.id, p.cid).find((x) => x.taskId === q.task);
+      if (!g) throw new LabError('API_NOT_FOUND', `candidate ${p.cid} has no grade for ${q.task}`);
+      const a = grades.attempts(p.id, p.cid).find((x) => x.taskId === q.task);
+      let events: ReturnType<typeof readEvidenceText>['events'] = [];
+      try {
+        if (a) events = readEvidenceText(readFileSync(a.evidencePath, 'utf8')).events;
+      } catch {
+        // The report still renders without the evidence timeline.
+      }
       return reply
-        .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .header('content-disposition', file('xlsx'))
-        .send(await scoreSheetXlsx(sheet, checkRows(store, grades, sid), q.lang));
-    const csv =
-      q.format === 'csv'
-        ? scoreSheetCsv(sheet, q.lang)
-        : toCsv(longTable(checkRows(store, grades, sid)));
-    return reply
-      .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', file(q.format === 'csv' ? 'csv' : 'long.csv'))
-      .send(csv);
-  });
+        .header('content-type', 'text/html; charset=utf-8')
+        .send(renderHtml(g.report, events));
+    },
+  );
+
+  app.get(
+    '/api/sessions/:id/reports',
+    apiDoc({
+      summary: 'Every report of the session (JSON)',
+      tag: 'grading',
+      roles: ['examiner'],
+      params: S,
+    }),
+    (req) => {
+      need(req, 'examiner');
+      const { id: sid } = parse(S, req.params, 'params');
+      sessionOr404(sid);
+      return grades.grades(sid).map((g) => ({
+        candidate: g.candidateId,
+        task: g.taskId,
+        final: g.final,
+        status: g.status,
+        report: g.report,
+      }));
+    },
+  );
+
+  app.get(
+    '/api/sessions/:id/export',
+    apiDoc({
+      summary: 'The score sheet: csv, csv-long, xlsx or json',
+      tag: 'grading',
+      roles: ['examiner'],
+      params: S,
+      querystring: ExportQuery,
+    }),
+    async (req, reply) => {
+      const me = need(req, 'examiner');
+      const { id: sid } = parse(S, req.params, 'params');
+      const q = parse(ExportQuery, req.query, 'query');
+      const sheet = scoreSheet(store, grades, sid);
+      store.audit(me.subject, 'session.export', sid, { format: q.format });
+      const file = (ext: string) => `attachment; filename="iotlab-${sid}-scores.${ext}"`;
+      if (q.format === 'json') return { ...sheet, checks: checkRows(store, grades, sid) };
+      if (q.format === 'xlsx')
+        return reply
+          .header(
+            'content-type',
+            'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+          )
+          .header('content-disposition', file('xlsx'))
+          .send(await scoreSheetXlsx(sheet, checkRows(store, grades, sid), q.lang));
+      const csv =
+        q.format === 'csv'
+          ? scoreSheetCsv(sheet, q.lang)
+          : toCsv(longTable(checkRows(store, grades, sid)));
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', file(q.format === 'csv' ? 'csv' : 'long.csv'))
+        .send(csv);
+    },
+  );
 }
