@@ -52,7 +52,7 @@ export function apiDoc(doc: ApiDoc): { schema: FastifySchema } {
 /** Registers the OpenAPI generator and Swagger UI; call before any route is added. */
 export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
   // Handlers validate with zod; route schemas only document (see the module comment).
-  app.setValidatorCompiler(() => (data) => ({ value: data }));
+  app.setValidatorCompiler(() => (data: unknown) => ({ value: data }));
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
