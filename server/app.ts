@@ -7,6 +7,7 @@
  */
 import cookie from '@fastify/cookie';
 import Fastify from 'fastify';
+import { toSVG } from 'bwip-js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SessionRow } from './store.js';
 import { z } from 'zod';
@@ -345,14 +346,21 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       const s = sessionOr404(id);
       const secret = store.sessionSecret(id) ?? '';
       store.audit(me.subject, 'session.slips', id, {});
-      return store.candidates(id).map((c) => ({
-        session: s.id,
-        candidate: c.id,
-        name: c.name,
-        seat: c.seat ?? null,
-        mqttUsername: c.username,
-        password: candidatePassword(secret, c.id),
-      }));
+      const origin = `${req.protocol}://${req.host}`;
+      return store.candidates(id).map((c) => {
+        const loginUrl = `${origin}/candidate?session=${s.id}&candidate=${encodeURIComponent(c.id)}`;
+        return {
+          session: s.id,
+          candidate: c.id,
+          name: c.name,
+          seat: c.seat ?? null,
+          mqttUsername: c.username,
+          password: candidatePassword(secret, c.id),
+          loginUrl,
+          // The login link as a QR code (SVG): session and candidate id, never the password.
+          qrSvg: toSVG({ bcid: 'qrcode', text: loginUrl, scale: 2 }),
+        };
+      });
     },
   );
 

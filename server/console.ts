@@ -15,11 +15,13 @@ const FILES: Record<string, string> = {
   '/': 'index.html',
   '/candidate': 'candidate.html',
   '/examiner': 'examiner.html',
+  '/slips': 'slips.html',
   '/console/i18n.js': 'i18n.js',
   '/console/index.js': 'index.js',
   '/console/api.js': 'api.js',
   '/console/candidate.js': 'candidate.js',
   '/console/examiner.js': 'examiner.js',
+  '/console/slips.js': 'slips.js',
   '/console/style.css': 'style.css',
 };
 const TYPES: Record<string, string> = {

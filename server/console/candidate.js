@@ -139,5 +139,11 @@ setupToggle(() => {
   if (me) refresh().catch(() => {});
 });
 setInterval(countdown, 1000);
+// A login slip's QR code links here with the session and candidate id (never the password).
+const given = new URLSearchParams(location.search);
+for (const key of ['session', 'candidate']) {
+  const value = given.get(key);
+  if (value) $('login').elements.namedItem(key).value = value;
+}
 // Already logged in (cookie): go straight to the lab.
 enter().catch(() => {});

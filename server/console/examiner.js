@@ -96,6 +96,8 @@ async function refresh() {
     link('xlsx', 'exportXlsx'),
     ' · ',
     all,
+    ' · ',
+    el('a', { href: `/slips?session=${sid}`, target: '_blank', id: 'slips-link' }, t('slips')),
   );
   const audit = await api('GET', `/api/sessions/${sid}/audit`);
   $('audit').replaceChildren(

@@ -55,6 +55,14 @@ const DICT = {
     provisional: '暂定',
     loginFailed: '登录失败',
     sessions: '场次列表',
+    slips: '登录条',
+    print: '打印',
+    slipTitle: 'iotlab 实操考核 · 登录条',
+    consoleUrl: '考生页面',
+    name: '姓名',
+    seat: '座位',
+    mqttUsername: 'MQTT 用户名',
+    slipNote: '密码仅供本人使用，请勿外传。扫码可打开登录页（不含密码）。',
   },
   en: {
     title: 'iotlab exam console',
@@ -111,6 +119,15 @@ const DICT = {
     provisional: 'provisional',
     loginFailed: 'Login failed',
     sessions: 'Sessions',
+    slips: 'Login slips',
+    print: 'Print',
+    slipTitle: 'iotlab practical exam · login slip',
+    consoleUrl: 'Candidate page',
+    name: 'Name',
+    seat: 'Seat',
+    mqttUsername: 'MQTT username',
+    slipNote:
+      'This password is yours alone. The QR code opens the login page (without the password).',
   },
 };
 

@@ -2,8 +2,10 @@
  * The web console in a real browser: playwright-core driving Debian's chromium (/usr/bin/chromium,
  * installed by .ci/run; nothing downloads a browser). A candidate logs in and sees their
  * instructions (Chinese first, English one click away); an examiner exports the score sheet and
- * the CSV parses with one row per candidate. Fails, never skips, when chromium is missing.
+ * the CSV parses with one row per candidate; login slips print with a QR code that decodes to the
+ * candidate's login link. Fails, never skips, when chromium is missing.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +131,42 @@ describe('web console in chromium', () => {
       '总分',
       '结果',
     ]);
+    await ctx.close();
+  });
+  it("an examiner prints login slips; a slip's QR link and password log its candidate in", async () => {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(server.url + '/examiner');
+    await page.fill('input[name=username]', 'admin');
+    await page.fill('input[name=password]', 'examiner-pw');
+    await page.click('#login button[type=submit]');
+    await page.waitForSelector('#slips-link');
+    const [slipsPage] = await Promise.all([ctx.waitForEvent('page'), page.click('#slips-link')]);
+    await slipsPage.waitForSelector('.slip[data-candidate=c002]');
+    expect(await slipsPage.locator('.slip').count()).toBe(2);
+    const slip = slipsPage.locator('.slip[data-candidate=c002]');
+    expect(await slip.textContent()).toContain('李四');
+    expect(await slip.locator('.qr svg').count()).toBe(1);
+    const slipPassword = (await slip.locator('td.password').textContent())!.trim();
+    const link = (await slip.locator('tr:first-child td').textContent())!.trim();
+    expect(link).toBe(`${server.url}/candidate?session=${sessionId}&candidate=c002`);
+    expect(link).not.toContain(slipPassword);
+    // The QR code, as the browser draws it, decodes (zbarimg, Debian's zbar-tools) to that link.
+    const png = join(mkdtempSync(join(tmpdir(), 'iotlab-qr-')), 'qr.png');
+    await slip.locator('.qr').screenshot({ path: png });
+    const decoded = spawnSync('zbarimg', ['--raw', '-q', png], { encoding: 'utf8' });
+    expect(decoded.status, decoded.stderr).toBe(0);
+    expect(decoded.stdout.trim()).toBe(link);
+    // The candidate follows the link: session and id are filled in, the password is theirs.
+    const other = await browser.newContext();
+    const cand = await other.newPage();
+    await cand.goto(link);
+    expect(await cand.inputValue('input[name=candidate]')).toBe('c002');
+    await cand.fill('input[name=password]', slipPassword);
+    await cand.click('#login button[type=submit]');
+    await cand.waitForSelector('#main:not(.hidden)');
+    expect(await cand.locator('#who').textContent()).toBe('c002 李四');
+    await other.close();
     await ctx.close();
   });
 });
