@@ -36,7 +36,19 @@ function testRow(t: ReportTest, bySeq: ReadonlyMap<number, EvidenceEvent>): stri
 <td><b>expected 要求</b>: ${esc(t.expected)}<br><b>seen 实际</b>: ${esc(t.seen)}${hint}${lines}</td></tr>`;
 }
 
-export function renderHtml(r: GradeReport, events: readonly EvidenceEvent[] = []): string {
+/** Something the server adds for the examiner (integrity flags), shown above the checks. */
+export interface ExaminerNotice {
+  zh: string;
+  en: string;
+  /** Evidence line (seq) that shows it. */
+  seq?: number;
+}
+
+export function renderHtml(
+  r: GradeReport,
+  events: readonly EvidenceEvent[] = [],
+  notices: readonly ExaminerNotice[] = [],
+): string {
   const bySeq = new Map(events.map((e) => [e.seq, e] as const));
   const verdict = !r.gradable
     ? '无法评分 NOT GRADABLE — the evidence cannot be trusted (not the candidate’s fault)'
@@ -44,12 +56,20 @@ export function renderHtml(r: GradeReport, events: readonly EvidenceEvent[] = []
   const problems = r.problems.length
     ? `<h2>证据问题 Evidence problems</h2><ul>${r.problems.map((p) => `<li>line ${p.line}: ${esc(p.message)}</li>`).join('')}</ul>`
     : '';
+  const flagged = notices.length
+    ? `<h2>考评员注意 For the examiner</h2><ul class="notices">${notices
+        .map(
+          (n) =>
+            `<li>${esc(n.zh)}<br>${esc(n.en)}${n.seq !== undefined ? ` <span class="muted">(evidence #${n.seq})</span>` : ''}</li>`,
+        )
+        .join('')}</ul>`
+    : '';
   const p = r.provenance;
   return `<!doctype html>
 <html lang="zh"><head><meta charset="utf-8"><title>${esc(r.task.id)} seed ${p.seed}</title><style>${STYLE}</style></head>
 <body><h1>${esc(r.task.title.zh)} / ${esc(r.task.title.en)}</h1>
 <p class="muted">${esc(r.task.id)} · ${esc(r.task.level)} ${esc(r.task.direction)} · seed ${p.seed} · time limit ${r.task.time_limit_s} s</p>
-<p class="verdict">${esc(verdict)}</p><p>实验结束原因 Run ended: ${esc(r.run.stopped)}</p>${problems}
+<p class="verdict">${esc(verdict)}</p><p>实验结束原因 Run ended: ${esc(r.run.stopped)}</p>${problems}${flagged}
 <table><tr><th>check 检查项</th><th>title 名称</th><th>points 得分</th><th>detail 详情</th></tr>
 ${r.tests.map((t) => testRow(t, bySeq)).join('\n')}</table>
 <h2>Provenance 来源</h2><p class="muted">grader ${esc(p.grader.name)} ${esc(p.grader.version)} · task hash ${esc(p.task.hash)}<br>

@@ -206,6 +206,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
           TTL_MS,
         ),
       );
+      // Where the candidate works from: foreign-access flags compare their lab's peers with it.
+      store.audit(c.id, 'candidate.login', c.sessionId, { ip: req.ip });
       return { role: 'candidate', candidate: c.id, session: c.sessionId };
     },
   );

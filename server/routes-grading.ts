@@ -16,6 +16,7 @@ import { finalScore } from './grades.js';
 import type { RouteContext } from './validate.js';
 import { parse } from './validate.js';
 import { apiDoc } from './openapi.js';
+import { SessionIntegrity } from './integrity.js';
 
 const id = z.string().regex(/^[a-z0-9]{1,32}$/);
 const cid = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/);
@@ -42,6 +43,7 @@ const Extend = z.object({ minutes: z.number().int().min(1).max(600) }).strict();
 export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { store, runtime, need, sessionOr404 } = ctx;
   const grades = runtime.grades;
+  const integrity = new SessionIntegrity(store, grades);
 
   app.get(
     '/api/sessions/:id/progress',
@@ -57,6 +59,7 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
       const s = sessionOr404(sid);
       const sheet = scoreSheet(store, grades, sid);
       const all = grades.grades(sid);
+      const flags = integrity.flags(sid);
       return {
         session: { id: s.id, state: s.state, mode: s.mode, endsAt: s.endsAt },
         tasks: s.paper.tasks.map((t) => ({ id: t.id, points: t.points })),
@@ -73,6 +76,13 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
               .map((g) => ({ task: g.taskId, final: g.final, status: g.status })),
             total: sheet.rows.find((r) => r.candidate === c.id)?.total ?? null,
             result: sheet.rows.find((r) => r.candidate === c.id)?.result ?? 'pending',
+            flags: (flags.get(c.id) ?? []).map((f) => ({
+              kind: f.kind,
+              task: f.task,
+              subject: f.subject,
+              count: f.count,
+              message: f.message,
+            })),
           };
         }),
       };
@@ -239,9 +249,12 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
       } catch {
         // The report still renders without the evidence timeline.
       }
+      const notices = (integrity.flags(p.id).get(p.cid) ?? [])
+        .filter((f) => f.task === q.task)
+        .map((f) => ({ ...f.message, seq: f.first.seq }));
       return reply
         .header('content-type', 'text/html; charset=utf-8')
-        .send(renderHtml(g.report, events));
+        .send(renderHtml(g.report, events, notices));
     },
   );
 

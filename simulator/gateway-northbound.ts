@@ -9,6 +9,7 @@
  * port, an unknown host name). What reaches the lab's broker is recorded by the broker too; an
  * external broker's side is not, so these events are the evidence of the gateway's own side.
  */
+import type { Socket } from 'node:net';
 import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import type { Clock, TimerHandle } from './clock.js';
@@ -260,7 +261,14 @@ export class NorthboundLink {
       if (!mine()) return;
       this.failures = 0;
       this.setState('connected');
-      this.note('connected', { attempt });
+      // The link's own address, so the server can tell the lab's connection from a candidate's
+      // when it looks for foreign access (server/integrity.ts).
+      const sock = client.stream as Partial<Socket> | undefined;
+      const local =
+        sock?.localAddress !== undefined && sock.localPort !== undefined
+          ? `${sock.localAddress}:${sock.localPort}`
+          : undefined;
+      this.note('connected', { attempt }, local);
       logger.info(`gateway ${gateway}: connected to the broker`, {
         url: s.url,
         clientId: s.clientId,
@@ -349,11 +357,12 @@ export class NorthboundLink {
   }
 
   /** Evidence of the gateway's side of the link. */
-  private note(event: string, extra: Record<string, unknown> = {}): void {
+  private note(event: string, extra: Record<string, unknown> = {}, local?: string): void {
     const s = this.settings;
     this.deps.record('device.state', {
       device: this.deps.device,
       source: 'gateway-northbound',
+      ...(local !== undefined ? { local } : {}),
       values: {
         northbound: {
           event,

@@ -34,9 +34,15 @@ async function refresh() {
   const head = el(
     'tr',
     {},
-    ...['candidate', 'connected', 'current', ...p.tasks.map((x) => x.id), 'total', 'result'].map(
-      (k) => el('th', {}, t(k)),
-    ),
+    ...[
+      'candidate',
+      'connected',
+      'current',
+      ...p.tasks.map((x) => x.id),
+      'total',
+      'result',
+      'flags',
+    ].map((k) => el('th', {}, t(k))),
   );
   const rows = p.candidates.map((c) => {
     const cells = p.tasks.map((task) => {
@@ -66,6 +72,14 @@ async function refresh() {
       ...cells,
       el('td', {}, c.total ?? ''),
       el('td', {}, t(c.result)),
+      el(
+        'td',
+        {
+          class: c.flags.length ? 'flag' : '',
+          title: c.flags.map((f) => f.message[lang]).join('\n'),
+        },
+        c.flags.length ? `⚠ ${c.flags.map((f) => `${t(f.kind)} ${f.subject}`).join('; ')}` : '',
+      ),
     );
   });
   $('roster').replaceChildren(head, ...rows);

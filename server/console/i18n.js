@@ -63,6 +63,9 @@ const DICT = {
     seat: '座位',
     mqttUsername: 'MQTT 用户名',
     slipNote: '密码仅供本人使用，请勿外传。扫码可打开登录页（不含密码）。',
+    flags: '异常提示',
+    'foreign-access': '非本人地址访问',
+    copying: '疑似抄袭',
   },
   en: {
     title: 'iotlab exam console',
@@ -128,6 +131,9 @@ const DICT = {
     mqttUsername: 'MQTT username',
     slipNote:
       'This password is yours alone. The QR code opens the login page (without the password).',
+    flags: 'Flags',
+    'foreign-access': 'foreign access',
+    copying: 'possible copying',
   },
 };
 

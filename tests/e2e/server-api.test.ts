@@ -109,7 +109,7 @@ describe('exam server API', () => {
     const r = await api('POST', '/api/sessions', {
       paper: 'L1-EMB',
       mode: 'practice',
-      roster: 'id,name,seat\nc001,张三,A1\nc002,李四,A2\n',
+      roster: 'id,name,seat,ip\nc001,张三,A1,\nc002,李四,A2,10.9.9.9\n',
     });
     expect(r.status).toBe(201);
     sessionId = (r.json as { id: string }).id;
@@ -219,10 +219,59 @@ describe('exam server API', () => {
       'session.create',
       'session.start',
       'session.slips',
+      'candidate.login',
       'task.start',
       'task.stop',
       'session.export',
       'session.export',
     ]);
+  });
+
+  it('flags copying and foreign access for the examiner, in progress and in the report', async () => {
+    // c002's seat is 10.9.9.9; their lab is reached from 127.0.0.1 here: foreign access.
+    const slips = (await api('GET', `/api/sessions/${sessionId}/slips`)).json as {
+      password: string;
+    }[];
+    const login = await api(
+      'POST',
+      '/api/candidate/login',
+      { session: sessionId, candidate: 'c002', password: slips[1]!.password },
+      '',
+    );
+    const me = login.setCookie!.split(';')[0]!;
+    expect((await api('POST', '/api/me/tasks/l1-emb-coap/start', {}, me)).status).toBe(200);
+    const card = ((await api('GET', '/api/me', undefined, me)).json as { card: CandidateCard })
+      .card;
+    const c = await mqtt.connectAsync(card.mqtt.url, {
+      username: card.mqtt.username,
+      password: card.mqtt.password,
+      reconnectPeriod: 0,
+    });
+    await c.publishAsync(`${card.mqtt.topicPrefix}/out`, 'hello', { qos: 1 });
+    await c.endAsync();
+    expect((await api('POST', '/api/me/finish', {}, me)).status).toBe(200);
+    type Flag = { kind: string; task: string; subject: string; message: { zh: string } };
+    const progress = (await api('GET', `/api/sessions/${sessionId}/progress`)).json as {
+      candidates: { id: string; flags: Flag[] }[];
+    };
+    const flagsOf = (id: string) => progress.candidates.find((x) => x.id === id)!.flags;
+    // c001 tried c002's topics (denied, recorded): c002's identifiers in c001's traffic.
+    expect(flagsOf('c001')).toEqual([
+      expect.objectContaining({ kind: 'copying', task: 'l1-emb-analog', subject: 'c002' }),
+    ]);
+    expect(flagsOf('c002')).toEqual([
+      expect.objectContaining({
+        kind: 'foreign-access',
+        task: 'l1-emb-coap',
+        subject: '127.0.0.1',
+      }),
+    ]);
+    const html = await api(
+      'GET',
+      `/api/sessions/${sessionId}/candidates/c002/report?task=l1-emb-coap`,
+    );
+    expect(html.status).toBe(200);
+    expect(html.text).toContain('For the examiner');
+    expect(html.text).toContain('127.0.0.1');
   });
 });
