@@ -105,6 +105,7 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
       const s = sessionOr404(sid);
       const endsAt = new Date(Date.parse(s.endsAt) + body.minutes * 60_000).toISOString();
       store.setSessionEnd(sid, endsAt, me.subject);
+      runtime.windowChanged(sid);
       return { id: sid, endsAt };
     },
   );

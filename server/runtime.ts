@@ -47,6 +47,8 @@ interface Running {
   taskId: string;
   lab: Lab;
   timer: NodeJS.Timeout;
+  /** Wall-clock ms when the task's own time limit is up. */
+  taskEndsAt: number;
   /** The candidate's view of the shared broker (for their connection count). */
   mqtt?: MqttBroker;
 }
@@ -148,6 +150,14 @@ export class SessionRuntime {
       throw new LabError('SESSION_STATE', `finish task ${current} before starting another`);
     if (this.grades.attempts(sessionId, c.id).some((a) => a.taskId === taskId))
       throw new LabError('SESSION_STATE', `task ${taskId} was already attempted (one attempt)`);
+    // An exam's window is enforced: no task before it opens or after it closes.
+    if (session.mode === 'exam') {
+      const now = Date.now();
+      if (now < Date.parse(session.startsAt))
+        throw new LabError('SESSION_STATE', `the exam opens at ${session.startsAt}`);
+      if (now >= Date.parse(session.endsAt))
+        throw new LabError('SESSION_STATE', `the exam closed at ${session.endsAt}`);
+    }
     const evidencePath = join(this.store.dir, 'evidence', sessionId, c.id, `${taskId}.jsonl`);
     this.grades.startAttempt({ sessionId, candidateId: c.id, taskId, evidencePath }, c.id);
     await this.launch(sessionId, c, taskId, evidencePath, 0);
@@ -189,12 +199,8 @@ export class SessionRuntime {
       },
     });
     // The grader ignores evidence after the time limit; half a second of slack for the last flush.
-    const leftMs = Math.max(0, task.timeLimitS * 1000 + 500 - elapsedMs);
-    const timer = setTimeout(() => {
-      this.finishTask(sessionId, c.id, 'task time elapsed').catch((err: unknown) =>
-        this.opts.logger.error('finishing a task failed', { err: String(err) }),
-      );
-    }, leftMs);
+    running.taskEndsAt = Date.now() + Math.max(0, task.timeLimitS * 1000 + 500 - elapsedMs);
+    const timer = this.schedule(sessionId, c.id, running);
     running.lab = lab;
     running.timer = timer;
     this.running.set(`${sessionId}/${c.id}`, running);
@@ -206,6 +212,38 @@ export class SessionRuntime {
       throw err;
     }
     this.emit({ sessionId, candidateId: c.id, what: 'task.start' });
+  }
+
+  /**
+   * The timer that ends an attempt: at the task's time limit, or when an exam's window closes
+   * first (then the attempt is graded on what it did until then).
+   */
+  private schedule(sessionId: string, candidateId: string, r: Running): NodeJS.Timeout {
+    const s = this.store.getSession(sessionId);
+    const examEnd = s?.mode === 'exam' ? Date.parse(s.endsAt) : Infinity;
+    const byExam = examEnd < r.taskEndsAt;
+    const at = Math.min(r.taskEndsAt, examEnd);
+    return setTimeout(
+      () => {
+        this.finishTask(
+          sessionId,
+          candidateId,
+          byExam ? 'exam time over' : 'task time elapsed',
+        ).catch((err: unknown) =>
+          this.opts.logger.error('finishing a task failed', { err: String(err) }),
+        );
+      },
+      Math.max(0, at - Date.now()),
+    );
+  }
+
+  /** The session's window changed (extended): running attempts get their end time again. */
+  windowChanged(sessionId: string): void {
+    for (const [key, r] of this.running) {
+      if (!key.startsWith(`${sessionId}/`)) continue;
+      clearTimeout(r.timer);
+      r.timer = this.schedule(sessionId, key.slice(sessionId.length + 1), r);
+    }
   }
 
   /** Ends the candidate's running attempt (if any), then grades it and stores the report. */
