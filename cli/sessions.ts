@@ -147,6 +147,10 @@ export function registerSessionCommands(
       `candidate ports (default ${DEFAULT_PORT_RANGE.from}-${DEFAULT_PORT_RANGE.to})`,
       range,
     )
+    .option(
+      '--seat-lock',
+      'candidates with a seat IP in the roster may use their lab only from it (others refused; without it they are flagged)',
+    )
     .action(
       async (o: {
         data: string;
@@ -156,6 +160,7 @@ export function registerSessionCommands(
         starts?: string;
         duration?: number;
         portRange?: { from: number; to: number };
+        seatLock?: boolean;
       }) => {
         const paper = loadPaper(o.paper);
         const roster = parseRoster(readText(o.roster), o.roster);
@@ -168,6 +173,7 @@ export function registerSessionCommands(
             ...(o.starts ? { startsAt: o.starts } : {}),
             ...(o.duration ? { durationMin: o.duration } : {}),
             ...(o.portRange ? { portRange: o.portRange } : {}),
+            ...(o.seatLock ? { seatLock: true } : {}),
             actor: 'cli',
           });
           io.stdout(

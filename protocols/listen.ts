@@ -19,3 +19,32 @@ export function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
   });
 }
+
+/**
+ * Which peer addresses may use a lab's endpoints (exam sessions with seats locked to the roster's
+ * IPs), and where a refusal is recorded. `allow` gets the IP as the socket reports it (it may be
+ * `::ffff:`-mapped).
+ */
+export interface PeerGuard {
+  allow(ip: string): boolean;
+  record(kind: 'net.refused', fields: Record<string, unknown>): void;
+}
+
+/**
+ * Whether a new connection or datagram from `ip` is refused by the guard; if so it is recorded as
+ * `net.refused` (with the protocol) and the caller drops it.
+ */
+export function refusePeer(
+  guard: PeerGuard | undefined,
+  ip: string | undefined,
+  port: number | undefined,
+  protocol: string,
+): boolean {
+  if (!guard || guard.allow(ip ?? '')) return false;
+  guard.record('net.refused', {
+    peer: `${ip}:${port}`,
+    protocol,
+    reason: 'not from the seat address',
+  });
+  return true;
+}

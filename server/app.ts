@@ -56,6 +56,8 @@ const CreateSession = z
     paper: z.union([z.string().min(1).max(64), z.unknown()]),
     roster: z.string().min(1).max(1_000_000),
     mode: z.enum(['exam', 'practice', 'lab']),
+    /** Candidates with a seat IP in the roster may use their lab only from it. */
+    seatLock: z.boolean().optional(),
     startsAt: z.iso.datetime({ offset: true }).optional(),
     durationMin: z
       .number()
@@ -262,6 +264,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         ...(body.startsAt ? { startsAt: body.startsAt } : {}),
         ...(body.durationMin ? { durationMin: body.durationMin } : {}),
         ...(deps.portRange ? { portRange: deps.portRange } : {}),
+        ...(body.seatLock ? { seatLock: true } : {}),
         actor: me.subject,
       });
       return reply.status(201).send(created);

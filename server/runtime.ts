@@ -29,6 +29,7 @@ import type { Grader } from './grading.js';
 import { Grades } from './grades.js';
 import { verifyPassword } from './passwords.js';
 import type { CandidateRow, Store } from './store.js';
+import { normaliseIp } from './integrity.js';
 
 export type CandidateCard = Omit<LabCard, 'lab' | 'evidence'> & {
   lab: Omit<LabCard['lab'], 'seed'>;
@@ -41,6 +42,11 @@ export interface RuntimeOptions {
   wsPort?: number;
   logger: Logger;
   grader: Grader;
+  /**
+   * Whether loopback peers pass a seat lock (default true: on a real exam server loopback is the
+   * server itself). Tests, whose every client is on loopback, turn it off.
+   */
+  trustLoopback?: boolean;
 }
 
 interface Running {
@@ -176,6 +182,7 @@ export class SessionRuntime {
     const scenario = validateScenario(task.scenario(task.params(c.seed)), `task ${taskId}`);
     mkdirSync(dirname(evidencePath), { recursive: true });
     const running = { taskId } as Running;
+    const allowPeer = this.seatGuard(sessionId, c);
     const lab = createLab(scenario, {
       seed: c.seed,
       candidate: c.id,
@@ -184,6 +191,7 @@ export class SessionRuntime {
       evidencePath,
       resumeEvidence: true,
       topicPrefix: c.topicPrefix,
+      ...(allowPeer ? { allowPeer } : {}),
       ports: { coap: c.portBase, modbus: c.portBase + 1, ws: null },
       serial: { basePort: c.portBase + 2 },
       broker: ({ record, topicPrefix }) => {
@@ -193,6 +201,7 @@ export class SessionRuntime {
           topicPrefix,
           record,
           checkPassword: (pw) => verifyPassword(pw, c.passwordHash),
+          ...(allowPeer ? { allowPeer } : {}),
         });
         running.mqtt = mqtt;
         return Promise.resolve(mqtt);
@@ -235,6 +244,21 @@ export class SessionRuntime {
       },
       Math.max(0, at - Date.now()),
     );
+  }
+
+  /**
+   * A seat-locked session's rule for a candidate with a seat IP: only that address, plus, unless
+   * `trustLoopback` is off, the server's own loopback (the lab's gateways and PTY bridges connect
+   * from it). Undefined = no lock.
+   */
+  private seatGuard(sessionId: string, c: CandidateRow): ((ip: string) => boolean) | undefined {
+    if (!c.ip || !this.store.getSession(sessionId)?.seatLock) return undefined;
+    const seat = normaliseIp(c.ip);
+    const loopback = this.opts.trustLoopback !== false;
+    return (ip) => {
+      const from = normaliseIp(ip);
+      return from === seat || (loopback && (from === '::1' || from.startsWith('127.')));
+    };
   }
 
   /** The session's window changed (extended): running attempts get their end time again. */

@@ -23,6 +23,8 @@ export interface ServeOptions {
   grader?: Grader;
   /** Creates examiner `admin` with this password when it does not exist yet. */
   adminPassword?: string;
+  /** See RuntimeOptions.trustLoopback (default true). */
+  trustLoopback?: boolean;
 }
 
 export interface RunningServer {
@@ -44,6 +46,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     ...(opts.wsPort !== undefined ? { wsPort: opts.wsPort } : {}),
     logger,
     grader: opts.grader ?? bankGrader,
+    ...(opts.trustLoopback !== undefined ? { trustLoopback: opts.trustLoopback } : {}),
   });
   await runtime.start();
   store.audit('system', 'server.start', null, { pid: process.pid });

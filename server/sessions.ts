@@ -40,6 +40,8 @@ export interface CreateSessionInput {
   /** Default: the paper's duration. */
   durationMin?: number;
   portRange?: PortRange;
+  /** Candidates with a seat IP may use their lab only from it. Default false (flag only). */
+  seatLock?: boolean;
   actor: string;
 }
 
@@ -123,6 +125,7 @@ export async function createSession(
       mode: input.mode,
       startsAt: starts.toISOString(),
       endsAt: new Date(starts.getTime() + durationMin * 60_000).toISOString(),
+      seatLock: input.seatLock ?? false,
     },
     rows,
     input.actor,

@@ -27,6 +27,8 @@ export interface SessionRow {
   startsAt: string;
   endsAt: string;
   createdAt: string;
+  /** Candidates with a seat IP may use their lab only from it (others are refused). */
+  seatLock: boolean;
 }
 
 export interface CandidateRow {
@@ -69,7 +71,8 @@ CREATE TABLE IF NOT EXISTS sessions (
   id TEXT PRIMARY KEY, paper_json TEXT NOT NULL,
   mode TEXT NOT NULL CHECK (mode IN ('exam','practice','lab')),
   state TEXT NOT NULL CHECK (state IN ('created','running','stopped')),
-  secret TEXT NOT NULL, starts_at TEXT NOT NULL, ends_at TEXT NOT NULL, created_at TEXT NOT NULL);
+  secret TEXT NOT NULL, starts_at TEXT NOT NULL, ends_at TEXT NOT NULL, created_at TEXT NOT NULL,
+  seat_lock INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS candidates (
   session_id TEXT NOT NULL REFERENCES sessions(id), id TEXT NOT NULL, name TEXT NOT NULL,
   seat TEXT, ip TEXT, seed INTEGER NOT NULL, username TEXT NOT NULL UNIQUE,
@@ -107,6 +110,7 @@ interface SessionDbRow {
   starts_at: string;
   ends_at: string;
   created_at: string;
+  seat_lock: number;
 }
 interface CandidateDbRow {
   session_id: string;
@@ -131,6 +135,7 @@ const toSession = (r: SessionDbRow): SessionRow => ({
   startsAt: r.starts_at,
   endsAt: r.ends_at,
   createdAt: r.created_at,
+  seatLock: r.seat_lock === 1,
 });
 const toCandidate = (r: CandidateDbRow): CandidateRow => ({
   sessionId: r.session_id,
@@ -162,6 +167,10 @@ export class Store {
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('busy_timeout = 5000');
       this.db.exec(SCHEMA);
+      // Data directories from before seat locks: add the column (default off).
+      const cols = this.db.prepare('PRAGMA table_info(sessions)').all() as { name: string }[];
+      if (!cols.some((c) => c.name === 'seat_lock'))
+        this.db.exec('ALTER TABLE sessions ADD COLUMN seat_lock INTEGER NOT NULL DEFAULT 0');
     } catch (err) {
       throw new LabError('STORE_IO', `cannot open the data directory ${dir}`, {
         cause: String(err),
@@ -222,8 +231,9 @@ export class Store {
     actor: string,
   ): void {
     const insertS = this.db.prepare(
-      `INSERT INTO sessions (id, paper_json, mode, state, secret, starts_at, ends_at, created_at)
-       VALUES (?, ?, ?, 'created', ?, ?, ?, ?)`,
+      `INSERT INTO sessions (id, paper_json, mode, state, secret, starts_at, ends_at, created_at,
+         seat_lock)
+       VALUES (?, ?, ?, 'created', ?, ?, ?, ?, ?)`,
     );
     const insertC = this.db.prepare(
       `INSERT INTO candidates (session_id, id, name, seat, ip, seed, username, password_hash,
@@ -231,7 +241,16 @@ export class Store {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.db.transaction(() => {
-      insertS.run(s.id, JSON.stringify(s.paper), s.mode, s.secret, s.startsAt, s.endsAt, nowIso());
+      insertS.run(
+        s.id,
+        JSON.stringify(s.paper),
+        s.mode,
+        s.secret,
+        s.startsAt,
+        s.endsAt,
+        nowIso(),
+        s.seatLock ? 1 : 0,
+      );
       for (const c of candidates)
         insertC.run(
           s.id,
@@ -253,6 +272,7 @@ export class Store {
         candidates: candidates.length,
         startsAt: s.startsAt,
         endsAt: s.endsAt,
+        seatLock: s.seatLock,
       });
     })();
   }

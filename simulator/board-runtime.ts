@@ -15,6 +15,7 @@ import type { Request } from '../protocols/codecs/board-frame.js';
 import { MAX_DATA, Status } from '../protocols/codecs/board-frame.js';
 import type { BoardAnswer } from '../protocols/board/server.js';
 import { createBoardServer } from '../protocols/board/server.js';
+import type { PeerGuard } from '../protocols/listen.js';
 import type { LineEnd, SerialLine } from '../protocols/serial/line.js';
 import { charTimeMs } from '../protocols/serial/line.js';
 import type { BoardCard } from './board-card.js';
@@ -36,6 +37,8 @@ export interface BoardRuntimeDeps {
   /** Serial lines of the lab by device id (UART wiring). */
   lines: ReadonlyMap<string, SerialLine>;
   command(device: string, on: boolean, source: string): void;
+  /** Seat lock (exam sessions). */
+  guard?: PeerGuard;
 }
 
 export interface BoardRuntime {
@@ -278,6 +281,7 @@ export async function startBoard(deps: BoardRuntimeDeps): Promise<BoardRuntime> 
   };
 
   const server = await createBoardServer({
+    ...(deps.guard ? { guard: deps.guard } : {}),
     host: deps.host,
     port: deps.port,
     logger: deps.logger,

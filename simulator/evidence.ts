@@ -43,6 +43,8 @@ export const EVIDENCE_KINDS = [
   'answer',
   /** What a candidate's program left behind (e.g. its SQLite file), read by the task runner at the end. */
   'capture',
+  /** A connection or datagram refused because it did not come from the candidate's seat. */
+  'net.refused',
   'lab.start',
   'lab.stop',
 ] as const;

@@ -8,6 +8,7 @@ import type { Command, CommandOutcome, DeviceModel, Truth } from '../devices/ind
 import { createCoapServer } from '../protocols/coap/server.js';
 import type { CoapServerHandle } from '../protocols/coap/types.js';
 import { createModbusTcpServer } from '../protocols/modbus/tcp-server.js';
+import type { PeerGuard } from '../protocols/listen.js';
 import type { MqttBroker } from '../protocols/mqtt/broker.js';
 import { createMqttBroker } from '../protocols/mqtt/broker.js';
 import type { CoapBridge } from './adapters.js';
@@ -89,6 +90,12 @@ export interface LabDeps {
   broker?: BrokerProvider;
   /** Overrides the scenario's topic prefix (exam sessions give each candidate their own). */
   topicPrefix?: string;
+  /**
+   * Which peer IPs may use the lab's CoAP, Modbus, serial-over-TCP and board endpoints (exam
+   * sessions locked to the roster's seat IPs); others are refused and recorded as `net.refused`.
+   * Absent = everyone.
+   */
+  allowPeer?: (ip: string) => boolean;
 }
 
 export interface FaultRequest {
@@ -255,7 +262,11 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
             ),
           );
         }
+        const guard: PeerGuard | undefined = deps.allowPeer
+          ? { allow: deps.allowPeer, record }
+          : undefined;
         const coap: CoapServerHandle = await createCoapServer({
+          ...(guard ? { guard } : {}),
           host,
           port: ports.coap ?? 0,
           resources: [...coapBridges.values()].map((b) => b.resource),
@@ -269,6 +280,7 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
         for (const m of models.values())
           if (m.plan.modbus?.transport === 'tcp') units.set(m.plan.modbus.unit, m);
         const modbus = await createModbusTcpServer({
+          ...(guard ? { guard } : {}),
           host,
           port: ports.modbus ?? 0,
           record,
@@ -286,6 +298,7 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
         if (plan.serial.length > 0) {
           serialRuntime = await startSerialDevices({
             ...serialDeps,
+            ...(guard ? { guard } : {}),
             devices: byteDevices,
             clock,
             record,
@@ -300,6 +313,7 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
 
         if (board) {
           boardRuntime = await startBoard({
+            ...(guard ? { guard } : {}),
             plan,
             model: board,
             clock,

@@ -16,6 +16,7 @@ import { SerialLine } from '../protocols/serial/line.js';
 import { createPtyBridge } from '../protocols/serial/pty.js';
 import { openRealPort } from '../protocols/serial/port.js';
 import { createSerialTcpServer } from '../protocols/serial/tcp.js';
+import type { PeerGuard } from '../protocols/listen.js';
 import type { FileEntry } from '../protocols/http/files.js';
 import { createFileServer } from '../protocols/http/files.js';
 import { codeImages } from '../devices/serial/barcode-images.js';
@@ -53,6 +54,8 @@ export interface SerialRuntimeDeps {
   applyCommand(name: string, cmd: Command, source: string): CommandOutcome;
   /** Already-built models (the lab builds them before start so truth works without sockets). */
   devices?: Map<string, ByteDevice>;
+  /** Seat lock of the public TCP ports (the PTY bridge's loopback port is the lab's own). */
+  guard?: PeerGuard;
 }
 
 export interface SerialRuntime {
@@ -178,6 +181,7 @@ export async function startSerialDevices(deps: SerialRuntimeDeps): Promise<Seria
 
       const base = deps.options.basePort ?? 0;
       const tcp = await createSerialTcpServer({
+        ...(deps.guard ? { guard: deps.guard } : {}),
         host: deps.host,
         port: base === 0 ? 0 : base + index,
         line,

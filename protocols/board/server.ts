@@ -8,7 +8,8 @@ import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { LabError } from '../../simulator/errors.js';
 import type { Logger } from '../../simulator/logger.js';
-import { closeServer, listen } from '../listen.js';
+import { closeServer, listen, refusePeer } from '../listen.js';
+import type { PeerGuard } from '../listen.js';
 import type { Request, StatusCode } from '../codecs/board-frame.js';
 import {
   FrameReader,
@@ -31,6 +32,8 @@ export interface BoardServerOptions {
   /** A frame that could not be decoded (evidence of bad input). */
   onBadFrame?(peer: string, status: StatusCode, message: string): void;
   onClient?(peer: string, event: 'connect' | 'disconnect' | 'refused'): void;
+  /** Refuses connections from addresses other than the candidate's seat (exam sessions). */
+  guard?: PeerGuard;
 }
 
 export interface BoardServer {
@@ -46,6 +49,10 @@ export async function createBoardServer(opts: BoardServerOptions): Promise<Board
   let active: Socket | undefined;
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
+    if (refusePeer(opts.guard, socket.remoteAddress, socket.remotePort, 'board')) {
+      socket.destroy();
+      return;
+    }
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;

@@ -134,3 +134,25 @@ export function resetMessage(mid: number): Buffer {
     messageId: mid,
   });
 }
+
+/**
+ * The answer to a request from an address that may not use the lab (RFC 7252 §5.9.2.4, 4.03
+ * Forbidden): piggybacked on an ACK for a CON request, a NON response for a NON request, with the
+ * request's token. Anything that is not a well-formed request gets no answer (undefined).
+ */
+export function forbidden(buf: Buffer): Buffer | undefined {
+  const parsed = parseDatagram(buf);
+  if ('error' in parsed) return undefined;
+  const p = parsed.packet;
+  const [cls, detail] = p.code.split('.').map(Number);
+  if (cls !== 0 || detail === 0 || p.ack || p.reset) return undefined;
+  return generatePacket({
+    code: '4.03',
+    messageId: p.messageId,
+    token: p.token,
+    confirmable: false,
+    ack: p.confirmable,
+    reset: false,
+    payload: Buffer.from('not from the seat address'),
+  });
+}

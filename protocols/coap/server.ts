@@ -23,12 +23,13 @@ import { parse as parsePacket } from 'coap-packet';
 import type { ParsedPacket } from 'coap-packet';
 import type { TimerHandle } from '../../simulator/clock.js';
 import { payloadView } from '../../simulator/evidence.js';
-import { parseDatagram, resetMessage, uintBytes, viewOf } from './message.js';
+import { forbidden, parseDatagram, resetMessage, uintBytes, viewOf } from './message.js';
 import type { CoapMessageView } from './message.js';
 import { JSON_FORMAT, acceptable, decide, represent } from './reply.js';
 import type { CoapReply } from './reply.js';
 import type { CoapResource, CoapServerHandle, CoapServerOptions } from './types.js';
 import { bindSocket, tapSend } from './udp.js';
+import { refusePeer } from '../listen.js';
 
 // Imported from here before the split into message.ts and reply.ts.
 export { checkMessageFormat } from './message.js';
@@ -268,6 +269,11 @@ export async function createCoapServer(opts: CoapServerOptions): Promise<CoapSer
 
   const onDatagram = (msg: Buffer, rinfo: RemoteInfo): void => {
     const peer = `${rinfo.address}:${rinfo.port}`;
+    if (refusePeer(opts.guard, rinfo.address, rinfo.port, 'coap')) {
+      const refusal = forbidden(msg);
+      if (refusal) sock.send(refusal, rinfo.port, rinfo.address);
+      return;
+    }
     const parsed = parseDatagram(msg);
     if ('error' in parsed) {
       const { error } = parsed;

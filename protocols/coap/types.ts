@@ -2,6 +2,7 @@
  * Contracts between the CoAP server (protocols/coap/server.ts) and the lab: a device binding
  * offers `CoapResource`s; the server owns the socket, the protocol rules and the evidence.
  */
+import type { PeerGuard } from '../listen.js';
 import type { Clock } from '../../simulator/clock.js';
 import type { RecordFn } from '../../simulator/evidence.js';
 import type { Logger } from '../../simulator/logger.js';
@@ -28,6 +29,8 @@ export interface CoapServerOptions {
   record: RecordFn;
   clock: Clock;
   logger: Logger;
+  /** Answers requests from addresses other than the candidate's seat with 4.03 (exam sessions). */
+  guard?: PeerGuard;
 }
 
 export interface CoapServerHandle {

@@ -12,6 +12,8 @@
  * holds every byte we read.
  */
 import { createServer } from 'node:net';
+import { refusePeer } from '../listen.js';
+import type { PeerGuard } from '../listen.js';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../../simulator/clock.js';
 import { LabError } from '../../simulator/errors.js';
@@ -31,6 +33,8 @@ export interface ModbusTcpServerOptions {
   record: RecordFn;
   clock: Clock;
   logger: Logger;
+  /** Refuses connections from addresses other than the candidate's seat (exam sessions). */
+  guard?: PeerGuard;
 }
 
 export interface ModbusTcpServer {
@@ -46,6 +50,10 @@ export async function createModbusTcpServer(
 ): Promise<ModbusTcpServer> {
   const connections = new Set<Connection>();
   const server = createServer((socket) => {
+    if (refusePeer(opts.guard, socket.remoteAddress, socket.remotePort, 'modbus')) {
+      socket.destroy();
+      return;
+    }
     const conn = new Connection(socket, opts);
     connections.add(conn);
     socket.once('close', () => connections.delete(conn));

@@ -47,6 +47,11 @@ export interface TenantSpec {
   /** Topic prefix without a trailing slash and without wildcards, e.g. `iotlab/c001`. */
   topicPrefix: string;
   record: RecordFn;
+  /**
+   * Which peer IPs may log in as this tenant (exam seats locked to the roster's IP); a login from
+   * elsewhere gets CONNACK 5 (not authorized), recorded in the tenant's evidence. Absent = any.
+   */
+  allowPeer?: (ip: string) => boolean;
 }
 
 export interface TenantBrokerOptions {
@@ -120,6 +125,19 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
       tenant.spec.checkPassword(Buffer.from(password)).then(
         (ok) => {
           if (!ok) return refuse(4, 'bad username or password');
+          const peer = peerOf(client) ?? '';
+          const ip = peer.slice(0, Math.max(0, peer.lastIndexOf(':')));
+          if (tenant.spec.allowPeer && !tenant.spec.allowPeer(ip)) {
+            const why = 'not from the seat address';
+            tenant.spec.record('mqtt.connect', {
+              peer,
+              ...connectPackets.get(client),
+              accepted: false,
+              returnCode: 5,
+              error: why,
+            });
+            return done(Object.assign(new Error(why), { returnCode: 5 }), false);
+          }
           const owner = clientIdOwner.get(client.id);
           if (owner && owner !== tenant) return refuse(2, 'client id in use by another candidate');
           clientIdOwner.set(client.id, tenant);

@@ -7,7 +7,8 @@ import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { LabError } from '../../simulator/errors.js';
 import type { Logger } from '../../simulator/logger.js';
-import { closeServer, listen } from '../listen.js';
+import { closeServer, listen, refusePeer } from '../listen.js';
+import type { PeerGuard } from '../listen.js';
 import type { SerialLine } from './line.js';
 
 export interface SerialTcpOptions {
@@ -17,6 +18,8 @@ export interface SerialTcpOptions {
   logger: Logger;
   /** 'tcp' for the public port; 'pty' for the loopback port a socat PTY bridge uses. */
   transport?: string;
+  /** Refuses connections from addresses other than the candidate's seat (public port only). */
+  guard?: PeerGuard;
 }
 
 export interface SerialTcpServer {
@@ -29,6 +32,10 @@ export async function createSerialTcpServer(opts: SerialTcpOptions): Promise<Ser
   const transport = opts.transport ?? 'tcp';
   let active: Socket | undefined;
   const server: Server = createServer((socket) => {
+    if (refusePeer(opts.guard, socket.remoteAddress, socket.remotePort, 'serial')) {
+      socket.destroy();
+      return;
+    }
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.on('error', (err) =>
       opts.logger.debug('serial tcp socket error', {
