@@ -5,13 +5,16 @@
  *   2. broker fan-in msgs/s, our embedded broker against mosquitto, side by side (target ≥ 0.7×);
  *   3. lab capacity: N labs × 20 devices at 1 Hz in one process (target N ≥ 100 with p99 ≤ 50 ms);
  *   4. board round trips per second from the C HAL (MILLIS, I2C reads at 100 kHz and 1 MHz);
- *   5. grading throughput: an hour of a 20-device lab read, chain-verified and graded (< 2 s).
+ *   5. grading throughput: an hour of a 20-device lab read, chain-verified and graded (< 2 s);
+ *   6. an exam room: `iotlab serve` with 100 candidates, each running the busiest task's lab.
  * Everything listens on 127.0.0.1; every child process is killed whatever happens.
+ * Parts can be chosen by name: `npm run bench -- room grading` (default: all of them).
  */
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { CapacityResult, CapacityStep } from './capacity.js';
 import { benchCapacity } from './capacity.js';
+import type { GradingBench } from './grading.js';
 import { benchGrading } from './grading.js';
 import type { FanInResult, LoadOptions, LoadResult } from './fanin.js';
 import { PUBLISH_WINDOW, benchFanIn } from './fanin.js';
@@ -20,6 +23,8 @@ import { benchStartup } from './startup.js';
 import { MQTT_DEVICES_PER_LAB } from './capacity-scenario.js';
 import type { BoardBenchRow } from './board.js';
 import { benchBoard } from './board.js';
+import type { RoomResult } from './room.js';
+import { benchRoom, busiestTask } from './room.js';
 import { fmt, round, verdict } from './stats.js';
 
 const TARGET_START_MS = 1500;
@@ -30,6 +35,24 @@ const CAPACITY_STEPS = [10, 25, 50, 100, 150];
 const CAPACITY_WINDOW_MS = 10_000;
 /** Capacity steps are not started after this, to keep the whole run near 6 minutes. */
 const CAPACITY_BUDGET_MS = 5 * 60_000;
+const ROOM_CANDIDATES = 100;
+const ROOM_WINDOW_MS = 30_000;
+/** Candidates logging in and starting their lab at the same moment. */
+const ROOM_CONCURRENCY = 10;
+/** Below Linux's ephemeral ports (32768–60999), so no client socket can hold a lab's port. */
+const ROOM_PORT_RANGE = { from: 10_000, to: 19_999 };
+
+const PARTS = ['startup', 'fanin', 'capacity', 'board', 'grading', 'room'] as const;
+type PartName = (typeof PARTS)[number];
+const chosen = process.argv.slice(2);
+const unknownParts = chosen.filter((x) => !(PARTS as readonly string[]).includes(x));
+if (unknownParts.length > 0) {
+  process.stderr.write(
+    `unknown benchmark part(s): ${unknownParts.join(', ')}; parts are ${PARTS.join(', ')}\n`,
+  );
+  process.exit(2);
+}
+const wanted = (name: PartName): boolean => chosen.length === 0 || chosen.includes(name);
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'cli', 'main.js');
@@ -255,19 +278,121 @@ function summary(
   };
 }
 
+function figure(label: string, value: string): void {
+  out(`  ${label.padEnd(55)} ${value}`);
+}
+
+function reportRoom(r: RoomResult): void {
+  const n = r.candidates;
+  const ms = (s: { p50: number; p99: number; max: number }, d = 0): string =>
+    `${fmt(s.p50, d)} / ${fmt(s.p99, d)} / ${fmt(s.max, d)} ms`;
+  figure(`session create (${n} scrypt hashes) + start`, `${fmt(r.createMs)} ms`);
+  figure(
+    `${n} candidates: log in, start the task, card, MQTT sub`,
+    `${(r.roomStartMs / 1000).toFixed(1)} s (${ROOM_CONCURRENCY} at a time)`,
+  );
+  figure(
+    "labs running with a client connected (server's count)",
+    `${r.connected}/${n}   all: ${verdict(r.connected === n)}`,
+  );
+  figure(
+    'devices per lab (publishing at 1 Hz)',
+    `${r.devicesPerLab} (${r.mqttDevicesPerLab}) → ${fmt(n * r.devicesPerLab)} devices in the room`,
+  );
+  figure(
+    `telemetry delivered in ${r.windowS.toFixed(1)} s`,
+    `${fmt(r.msgsPerSec)} msg/s of nominal ${fmt(r.nominalPerSec)}; silent at the end:` +
+      ` ${r.silentDevices} device(s) (the task gives ~1 lab in 4 an "offline" fault)`,
+  );
+  figure(
+    'latency publish → delivery p50 / p99 / max',
+    `${ms(r.latencyMs)}   p99 ≤ ${LATENCY_LIMIT_MS} ms: ${verdict(r.latencyMs.p99 <= LATENCY_LIMIT_MS)}`,
+  );
+  figure('GET /api/health meanwhile p50 / p99 / max', ms(r.healthMs, 1));
+  figure(
+    'serve CPU mean / max of 1 s samples',
+    `${fmt(r.serverCpuPct, 1)}% / ${fmt(r.serverCpuMaxPct)}%   (load generator ${fmt(r.generatorCpuPct, 1)}%)`,
+  );
+  figure(
+    'serve RSS idle → end of window (max)',
+    `${fmt(r.rssIdleMb)} → ${fmt(r.rssMb)} MB (${fmt(r.rssMaxMb)}), ${fmt(r.rssPerCandidateMb, 2)} MB/candidate`,
+  );
+  figure(
+    `stop session: ${n} labs stopped, attempts graded`,
+    `${fmt(r.stopMs)} ms (${fmt(r.stopCpuS, 2)} CPU s); graded ${r.graded}/${n}: ${verdict(r.graded === n)}`,
+  );
+  figure(
+    'regrade preview of the room from evidence',
+    `${fmt(r.regradeMs)} ms (${r.regraded} attempts)`,
+  );
+  if (r.windowS < r.windowWantedS - 0.5)
+    out(
+      `  NOTE: window shortened to ${r.windowS.toFixed(1)} s: the first lab's attempt ends at the` +
+        ' task time limit, and the room took long to start',
+    );
+  out(
+    '  notes: a lab runs one task at a time, so "a full paper" is every candidate on the busiest' +
+      ' task; the subscribers (one per candidate, with their own card’s login) run in this process;' +
+      ' CPU is % of one core; MB/candidate = (RSS at the window’s end − RSS when serve first' +
+      ` listened) / N; latency compares two processes’ wall clocks at 1 ms resolution; load average` +
+      ` in the window ${r.loadAverage.map((x) => x.toFixed(2)).join(' ')}.`,
+  );
+}
+
+function roomSummary(r: RoomResult): Record<string, unknown> {
+  return {
+    candidates: r.candidates,
+    paper: r.paper,
+    task: r.task,
+    devicesPerLab: r.devicesPerLab,
+    mqttDevicesPerLab: r.mqttDevicesPerLab,
+    createMs: round(r.createMs, 0),
+    roomStartS: round(r.roomStartMs / 1000, 1),
+    connected: r.connected,
+    windowS: round(r.windowS, 1),
+    msgsPerSec: round(r.msgsPerSec, 0),
+    nominalPerSec: r.nominalPerSec,
+    silentDevices: r.silentDevices,
+    p50Ms: r.latencyMs.p50,
+    p99Ms: r.latencyMs.p99,
+    maxMs: r.latencyMs.max,
+    healthP99Ms: round(r.healthMs.p99, 1),
+    serverCpuPct: round(r.serverCpuPct, 1),
+    serverCpuMaxPct: round(r.serverCpuMaxPct, 0),
+    generatorCpuPct: round(r.generatorCpuPct, 1),
+    rssIdleMb: round(r.rssIdleMb, 0),
+    rssMb: round(r.rssMb, 0),
+    rssMaxMb: round(r.rssMaxMb, 0),
+    rssPerCandidateMb: round(r.rssPerCandidateMb, 2),
+    loadAverage: r.loadAverage.map((x) => round(x, 2)),
+    stopMs: round(r.stopMs, 0),
+    stopCpuS: round(r.stopCpuS, 2),
+    graded: r.graded,
+    regradeMs: round(r.regradeMs, 0),
+    latencyLimitMs: LATENCY_LIMIT_MS,
+    met:
+      r.latencyMs.p99 <= LATENCY_LIMIT_MS &&
+      r.connected === r.candidates &&
+      r.graded === r.candidates,
+  };
+}
+
 header();
 
-out();
-out('== 1. iotlab start → lab card written (spawn to valid JSON; 1 warm-up + 5 runs) ==');
-const startup = await part('startup', () => benchStartup(bin, 5));
-if (startup) reportStartup(startup);
+let startup: StartupResult | undefined;
+if (wanted('startup')) {
+  out();
+  out('== 1. iotlab start → lab card written (spawn to valid JSON; 1 warm-up + 5 runs) ==');
+  startup = await part('startup', () => benchStartup(bin, 5));
+  if (startup) reportStartup(startup);
+}
 
 const fanIn: FanInResult[] = [];
 const loads: LoadOptions[] = [
   { publishers: 8, messages: 20_000, warmup: 500, qos: 0 },
   { publishers: 8, messages: 4000, warmup: 200, qos: 1 },
 ];
-for (const o of loads) {
+for (const o of wanted('fanin') ? loads : []) {
   out();
   out(
     `== 2. Broker fan-in, QoS ${o.qos}: ${o.publishers} publishers × ${fmt(o.messages)} msgs` +
@@ -281,42 +406,77 @@ for (const o of loads) {
   }
 }
 
-out();
-out(
-  `== 3. Lab capacity: N labs in one process, ${MQTT_DEVICES_PER_LAB} MQTT devices each at 1 Hz;` +
-    ` ${CAPACITY_WINDOW_MS / 1000} s window per step ==`,
-);
-out(row(COLUMNS.map(([name]) => name)));
-const capacity = await part('capacity', () =>
-  benchCapacity(
-    CAPACITY_STEPS,
-    CAPACITY_WINDOW_MS,
-    LATENCY_LIMIT_MS,
-    reportStep,
-    () => performance.now() - began < CAPACITY_BUDGET_MS,
-  ),
-);
-if (capacity) reportCapacity(capacity);
-
-out();
-out('== 4. Board round trips from the C HAL (one client, in-process greenhouse lab) ==');
-const board = await part('board', () =>
-  benchBoard((r: BoardBenchRow) =>
-    out(
-      `  ${r.op === 'millis' ? 'MILLIS (no bus time)      ' : `I2C 6-byte read @ ${fmt(r.i2cHz / 1000)} kHz`}` +
-        `  ${fmt(r.perSecond)} round trips/s, ${fmt(r.usPerTrip)} µs each` +
-        (r.busUs > 0 ? ` (simulated bus time ${fmt(r.busUs)} µs)` : ''),
-    ),
-  ),
-);
-
-out('== 5. Grading throughput: an hour of a 20-device lab, read, chain-verified and graded ==');
-const grading = await part('grading', () => Promise.resolve(benchGrading(3600)));
-if (grading)
+let capacity: CapacityResult | undefined;
+if (wanted('capacity')) {
+  out();
   out(
-    `  ${grading.events} events: read ${fmt(grading.readMs)} ms + grade ${fmt(grading.gradeMs)} ms` +
-      ` = ${grading.eventsPerSecond} events/s; target < 2000 ms: ${verdict(grading.readMs + grading.gradeMs < 2000)}`,
+    `== 3. Lab capacity: N labs in one process, ${MQTT_DEVICES_PER_LAB} MQTT devices each at 1 Hz;` +
+      ` ${CAPACITY_WINDOW_MS / 1000} s window per step ==`,
   );
+  out(row(COLUMNS.map(([name]) => name)));
+  capacity = await part('capacity', () =>
+    benchCapacity(
+      CAPACITY_STEPS,
+      CAPACITY_WINDOW_MS,
+      LATENCY_LIMIT_MS,
+      reportStep,
+      () => performance.now() - began < CAPACITY_BUDGET_MS,
+    ),
+  );
+  if (capacity) reportCapacity(capacity);
+}
+
+let board: BoardBenchRow[] | undefined;
+if (wanted('board')) {
+  out();
+  out('== 4. Board round trips from the C HAL (one client, in-process greenhouse lab) ==');
+  board = await part('board', () =>
+    benchBoard((r: BoardBenchRow) =>
+      out(
+        `  ${r.op === 'millis' ? 'MILLIS (no bus time)      ' : `I2C 6-byte read @ ${fmt(r.i2cHz / 1000)} kHz`}` +
+          `  ${fmt(r.perSecond)} round trips/s, ${fmt(r.usPerTrip)} µs each` +
+          (r.busUs > 0 ? ` (simulated bus time ${fmt(r.busUs)} µs)` : ''),
+      ),
+    ),
+  );
+}
+
+let grading: GradingBench | undefined;
+if (wanted('grading')) {
+  out();
+  out('== 5. Grading throughput: an hour of a 20-device lab, read, chain-verified and graded ==');
+  grading = await part('grading', () => Promise.resolve(benchGrading(3600)));
+  if (grading)
+    out(
+      `  ${grading.events} events: read ${fmt(grading.readMs)} ms + grade ${fmt(grading.gradeMs)} ms` +
+        ` = ${grading.eventsPerSecond} events/s; target < 2000 ms: ${verdict(grading.readMs + grading.gradeMs < 2000)}`,
+    );
+}
+
+let room: RoomResult | undefined;
+if (wanted('room')) {
+  const busiest = busiestTask();
+  out();
+  out(
+    `== 6. Exam room: one \`iotlab serve\` (child process) with ${ROOM_CANDIDATES} candidates,` +
+      ` each running task ${busiest.task} of ${busiest.paper} (${busiest.devices} MQTT devices at` +
+      ` 1 Hz); ${ROOM_WINDOW_MS / 1000} s window, then the session is stopped (and graded) ==`,
+  );
+  room = await part('room', () =>
+    benchRoom({
+      bin,
+      candidates: ROOM_CANDIDATES,
+      windowMs: ROOM_WINDOW_MS,
+      warmupMs: 2000,
+      paper: busiest.paper,
+      task: busiest.task,
+      portRange: ROOM_PORT_RANGE,
+      concurrency: ROOM_CONCURRENCY,
+      log: (line) => out(`  … ${line}`),
+    }),
+  );
+  if (room) reportRoom(room);
+}
 
 out();
 out(
@@ -327,6 +487,7 @@ out(
     ...summary(startup, fanIn, capacity),
     board: board?.map((r) => ({ op: r.op, i2cHz: r.i2cHz, perSecond: round(r.perSecond) })),
     grading,
+    room: room && roomSummary(room),
   }),
 );
 process.exitCode = errors.length > 0 ? 1 : 0;
