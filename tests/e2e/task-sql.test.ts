@@ -6,7 +6,8 @@
  * same bytes; two seeds give different params and different databases; a database the candidate
  * deleted or corrupted is reported as such by the capture and by every check, never a crash.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +16,10 @@ import { readEvidenceText } from '../../grader/evidence-file.js';
 import { getTask, taskHash } from '../../tasks/bank.js';
 import { solve } from '../../tasks/l1-sys-sql/solution.js';
 import type { Solution } from '../../tasks/solution.js';
+import { runCli } from '../../cli/program.js';
+import { renderTask } from '../../tasks/bank.js';
+import type { LabCard } from '../../simulator/card.js';
+import { waitFor } from '../support/net.js';
 import { runTask } from '../support/task-run.js';
 
 const task = getTask('l1-sys-sql');
@@ -108,4 +113,39 @@ describe('task l1-sys-sql', () => {
       for (const t of g.tests) expect(t.output, t.id).toMatch(why);
     }
   }, 30_000);
+});
+
+describe('l1-sys-sql in iotlab practice and task show', () => {
+  it('task show names the file; practice puts it in --workdir, ticks checks live, grades at the end', async () => {
+    let shown = '';
+    await runCli(['task', 'show', 'l1-sys-sql', '--seed', '4', '--lang', 'en'], {
+      stdout: (s) => (shown += s),
+      stderr: () => undefined,
+    });
+    expect(shown).toMatch(/When the lab starts, iot\.db is put in the work folder IOTLAB_WORKDIR/);
+
+    const workdir = join(mkdtempSync(join(tmpdir(), 'iotlab-practice-sql-')), 'mine');
+    let out = '';
+    const abort = new AbortController();
+    let started: (v: [LabCard, string | undefined]) => void = () => undefined;
+    const up = new Promise<[LabCard, string | undefined]>((r) => (started = r));
+    const argv = ['practice', 'l1-sys-sql', '--seed', '4', '--mqtt-port', '0', '--lang', 'en'];
+    const done = runCli([...argv, '--workdir', workdir], {
+      stdout: (s) => (out += s),
+      stderr: () => undefined,
+      signal: abort.signal,
+      onStarted: (card, dir) => started([card, dir]),
+    });
+    const [card, dir] = await up;
+    expect(dir).toBe(workdir);
+    expect(out).toContain(`the lab's file / 实验提供的文件: ${join(workdir, 'iot.db')}`);
+    expect(existsSync(join(workdir, 'iot.db'))).toBe(true);
+    const vars = renderTask(task, 4, 'en').vars;
+    await solve({ card, vars, signal: abort.signal, workdir });
+    // The live checklist reads the database each second without recording it.
+    await waitFor(() => (/✔ index: 15 \/ 15/.test(out) ? true : undefined), 5000, 'index tick');
+    abort.abort();
+    expect(await done).toBe(0);
+    expect(out).toMatch(/Total: 100 \/ 100/);
+  }, 20_000);
 });
