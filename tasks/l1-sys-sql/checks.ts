@@ -125,7 +125,9 @@ export function viewRowsCheck(ctx: Ctx): CheckOutcome {
   const n = want.summary.size;
   let seen: string;
   let ok = false;
+  const lacking = 'columns' in rows ? VIEW_COLUMNS.filter((c) => !rows.columns.includes(c)) : [];
   if ('why' in rows) seen = unusable(db) ?? rows.why;
+  else if (lacking.length > 0) seen = `${view} lacks the column(s) ${lacking.join(', ')}`;
   else {
     const byId = new Map<string, Record<string, unknown>[]>();
     for (const r of rows.records) {

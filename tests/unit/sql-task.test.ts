@@ -159,4 +159,27 @@ describe('the checks of l1-sys-sql on bad captures', () => {
       expect(o.seen, c.id).toMatch(why);
     }
   });
+
+  it('names the columns a view lacks rather than grading its rows', () => {
+    const events = [
+      capture({
+        found: true,
+        tables: [],
+        objects: [{ type: 'view', name: 'v_device_summary', table: 'v_device_summary' }],
+        tableRows: [
+          {
+            table: 'v_device_summary',
+            found: true,
+            columns: ['device_id', 'n'],
+            values: [['x', 1]],
+          },
+        ],
+      }),
+    ];
+    const byId = (id: string) => task.checks.find((c) => c.id === id)!.run(ctxWith(events));
+    expect(byId('view').seen).toBe('columns: device_id, n');
+    expect(byId('view-rows').seen).toBe(
+      'v_device_summary lacks the column(s) kind, readings, avg_value, last_ts',
+    );
+  });
 });
