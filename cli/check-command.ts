@@ -18,6 +18,7 @@ import { createLab } from '../simulator/lab.js';
 import { validateScenario } from '../simulator/scenario.js';
 import { taskHash } from '../tasks/bank.js';
 import { captureForTask } from '../tasks/capture.js';
+import { prepareWorkdir } from '../tasks/prepare.js';
 import type { CliIo } from './program.js';
 import { reportExit, writeReport } from './report-out.js';
 import type { ReportFormat } from './report-out.js';
@@ -42,6 +43,8 @@ export async function checkCommand(
   if (program === undefined) throw new LabError('USAGE', 'give the program to run after --');
   const dir = mkdtempSync(join(tmpdir(), `iotlab-check-${task.id}-`));
   const evidencePath = resolve(opts.evidence ?? join(dir, 'evidence.jsonl'));
+  // Files the lab provides (a task's seeded database) are in place before the program starts.
+  const provided = prepareWorkdir(task, opts.seed, dir);
   const scenario = validateScenario(task.scenario(task.params(opts.seed)), `task ${task.id}`);
   const lab = createLab(scenario, {
     seed: opts.seed,
@@ -54,6 +57,8 @@ export async function checkCommand(
   const cardPath = join(dir, 'card.json');
   writeFileSync(cardPath, JSON.stringify(card, null, 2));
   io.stderr(`iotlab check ${task.id}: lab up (seed ${opts.seed}); running ${command.join(' ')}\n`);
+  if (provided.length > 0)
+    io.stderr(`work folder (IOTLAB_WORKDIR): ${dir}; the lab's files: ${provided.join(', ')}\n`);
 
   const child = spawn(program, args, {
     // IOTLAB_WORKDIR: where a task's files go (e.g. a SQLite database), captured at the end.

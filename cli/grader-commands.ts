@@ -13,6 +13,7 @@ import { getTask, listTasks, renderTask, taskHash } from '../tasks/bank.js';
 import { DIRECTIONS, LEVELS, filterSkills, loadCatalogue } from '../tasks/skills/catalogue.js';
 import type { Direction, Level } from '../tasks/skills/catalogue.js';
 import { coverage } from '../tasks/coverage.js';
+import { preparedFiles } from '../tasks/prepare.js';
 import type { CliIo } from './program.js';
 import { answerCommand } from './answer-command.js';
 import { checkCommand } from './check-command.js';
@@ -118,7 +119,15 @@ export function registerGraderCommands(
     .option('--seed <n>', 'seed (per-candidate variant)', seedOption, 1)
     .addOption(new Option('--lang <lang>', 'language').choices(['zh', 'en']).default('zh'))
     .action((id: string, opts: { seed: number; lang: 'zh' | 'en' }) => {
-      io.stdout(renderTask(getTask(id), opts.seed, opts.lang).text);
+      const t = getTask(id);
+      io.stdout(renderTask(t, opts.seed, opts.lang).text);
+      const files = preparedFiles(t, opts.seed).map((f) => f.file);
+      if (files.length > 0)
+        io.stdout(
+          opts.lang === 'zh'
+            ? `\n实验开始时，${files.join('、')} 放在 IOTLAB_WORKDIR 指定的工作目录中（iotlab check 为程序设置该变量；iotlab practice 会打印目录位置，也可用 --workdir 指定）。\n`
+            : `\nWhen the lab starts, ${files.join(', ')} is put in the work folder IOTLAB_WORKDIR names (iotlab check sets it for your program; iotlab practice prints the folder, or choose it with --workdir).\n`,
+        );
     });
 
   program
@@ -215,10 +224,20 @@ export function registerGraderCommands(
     .option('--speed <factor>', 'run lab time faster than real time', positive, 1)
     .option('--mqtt-port <port>', 'MQTT port (0 = any free port)', portOption, 1883)
     .addOption(new Option('--lang <lang>', 'language').choices(['zh', 'en']).default('zh'))
+    .option(
+      '--workdir <dir>',
+      "work folder for a task's files (default: a new temporary folder); the lab's files there are replaced",
+    )
     .action(
       async (
         id: string,
-        opts: { seed: number; speed: number; mqttPort: number; lang: 'zh' | 'en' },
+        opts: {
+          seed: number;
+          speed: number;
+          mqttPort: number;
+          lang: 'zh' | 'en';
+          workdir?: string;
+        },
       ) => {
         exit(await practiceCommand(getTask(id), opts, io));
       },

@@ -2,7 +2,15 @@
  * `iotlab practice ID`: start the task's lab, print the card and the instructions, and keep a live
  * checklist: the recorded evidence is graded every second and each check is printed when its
  * points change (instant feedback). Ends at the task's time limit or on Ctrl-C with the report.
+ *
+ * A task that works on files gets a work folder (`--workdir`, or a new temporary one), printed
+ * with the files the lab provides there. Its files are captured when the practice ends, as
+ * `iotlab check` does; for the live checklist they are also read every second, graded with the
+ * evidence so far, and not recorded.
  */
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { grade } from '../grader/grade.js';
 import type { EvidenceFile } from '../grader/evidence-file.js';
 import { renderText } from '../grader/report.js';
@@ -13,6 +21,9 @@ import type { EvidenceEvent } from '../simulator/evidence.js';
 import { createLab } from '../simulator/lab.js';
 import { validateScenario } from '../simulator/scenario.js';
 import { renderTask, taskHash } from '../tasks/bank.js';
+import { captureForTask } from '../tasks/capture.js';
+import type { SqliteCapture } from '../tasks/capture.js';
+import { prepareWorkdir } from '../tasks/prepare.js';
 import { renderCardText } from './card-text.js';
 import type { CliIo } from './program.js';
 
@@ -21,6 +32,8 @@ export interface PracticeOptions {
   speed: number;
   lang: 'zh' | 'en';
   mqttPort: number;
+  /** The work folder (IOTLAB_WORKDIR); the lab's files in it are replaced. */
+  workdir?: string;
 }
 
 const MARK = { passed: '✔', partial: '◐', failed: '✘', manual: '?' } as const;
@@ -57,23 +70,49 @@ export async function practiceCommand(
   });
   const events: EvidenceEvent[] = [];
   lab.recorder.subscribe((e) => events.push(e));
+  const usesFiles = task.capture !== undefined || task.prepare !== undefined;
+  const workdir = usesFiles
+    ? resolve(opts.workdir ?? mkdtempSync(join(tmpdir(), `iotlab-practice-${task.id}-`)))
+    : undefined;
+  if (workdir) mkdirSync(workdir, { recursive: true });
+  const provided = workdir ? prepareWorkdir(task, opts.seed, workdir) : [];
   const card = await lab.start();
   io.stdout(renderCardText(card) + '\n' + rendered.text + '\n');
-  io.onStarted?.(card);
+  if (workdir)
+    io.stdout(
+      `work folder / 工作目录 (IOTLAB_WORKDIR): ${workdir}\n` +
+        provided.map((f) => `the lab's file / 实验提供的文件: ${join(workdir, f)}\n`).join(''),
+    );
+  io.onStarted?.(card, workdir);
   const hash = taskHash(task);
+  // The last readable look at the candidate's files: a database locked by a write in progress
+  // keeps the previous look rather than flickering to "cannot read".
+  let look: SqliteCapture | undefined;
+  const lookNow = (): SqliteCapture | undefined => {
+    const c = workdir ? captureForTask(task, opts.seed, workdir) : undefined;
+    if (c && !(look && c.error !== undefined && /locked|busy/i.test(c.error))) look = c;
+    return look;
+  };
   // Live grading reads the events so far; the chain was checked as they were recorded.
-  const live = (): GradeReport => {
-    const file: EvidenceFile = {
-      events: [...events],
-      problems: [],
-      sha256: 'live',
-      lines: events.length,
-    };
+  const live = (withLook: boolean): GradeReport => {
+    const all = [...events];
+    const seen = withLook ? lookNow() : undefined;
+    const last = all.at(-1);
+    if (seen)
+      all.push({
+        ...seen,
+        seq: (last?.seq ?? 0) + 1,
+        t: clock.now(),
+        wall: last?.wall ?? '',
+        kind: 'capture',
+        prev: '',
+      });
+    const file: EvidenceFile = { events: all, problems: [], sha256: 'live', lines: all.length };
     return grade(task, opts.seed, { evidence: file, taskHash: hash });
   };
   let last: GradeReport | undefined;
   const tick = (): void => {
-    const now = live();
+    const now = live(true);
     for (const line of checklistChanges(last, now, opts.lang))
       io.stdout(`[${(clock.now() / 1000).toFixed(0)} s] ${line}\n`);
     last = now;
@@ -92,8 +131,11 @@ export async function practiceCommand(
   });
   clearInterval(timer);
   tick();
+  // As `iotlab check` does: the files the candidate left become evidence before the lab stops.
+  const captured = workdir ? captureForTask(task, opts.seed, workdir) : undefined;
+  if (captured) lab.recorder.record('capture', captured);
   await lab.stop('practice ended');
-  const final = live();
+  const final = live(false);
   io.stdout(renderText(final, opts.lang));
   return final.passed ? 0 : 1;
 }

@@ -30,8 +30,8 @@ export interface CliIo {
   stderr(text: string): void;
   /** Aborting stops a running lab (the process wires SIGINT/SIGTERM to it). */
   signal?: AbortSignal;
-  /** Called once a lab is listening (tests use it to reach the card). */
-  onStarted?(card: LabCard): void;
+  /** Called once a lab is listening (tests use it to reach the card and the work folder, if any). */
+  onStarted?(card: LabCard, workdir?: string): void;
 }
 
 const VERSION = '0.1.0';

@@ -116,12 +116,28 @@ export interface TaskDefinition<P extends TaskParams = TaskParams> {
    * so grading still reads evidence only.
    */
   capture?(params: P, plan: LabPlan): CaptureRequest;
+  /**
+   * Files the lab provides: the task runner writes them into the work folder before the
+   * candidate's program starts (`iotlab check`, `iotlab practice`; tasks/prepare.ts). They are
+   * data, a pure function of the params, so the grader can recompute what they held.
+   */
+  prepare?(params: P, plan: LabPlan): PreparedFile[];
 }
 
-/** What the runner captures: the rows of one table of a SQLite file in the work folder. */
+/**
+ * What the runner captures from a SQLite file in the work folder: the schema of every table,
+ * index, view and trigger, the rows of `table`, and the rows of each of `tables` (tables or views).
+ */
 export interface CaptureRequest {
-  sqlite: { file: string; table: string };
+  sqlite: { file: string; table?: string; tables?: string[] };
 }
+
+/**
+ * A file the runner writes into the work folder before the program starts: a SQLite database
+ * made by running `sqliteScript` (SQL) on a new, empty database, or a text file. `file` is a
+ * plain name, no folders.
+ */
+export type PreparedFile = { file: string; sqliteScript: string } | { file: string; text: string };
 
 /** A task of the bank, its params type erased (checks get the params their task made). */
 export type Task = TaskDefinition<TaskParams>;

@@ -13,6 +13,7 @@ import { GRADER_VERSION } from '../grader/report.js';
 import { placeholders, renderTemplate } from '../grader/template.js';
 import type { Lang, Task, TaskParams } from '../grader/types.js';
 import { taskFile } from './paths.js';
+import { preparedFiles, preparedNameProblem } from './prepare.js';
 import { skillById } from './skills/catalogue.js';
 import { analogAcquisition } from './l1-emb-analog/task.js';
 import { ruleChainForward } from './l1-app-forward/task.js';
@@ -31,6 +32,7 @@ import { rfidReading } from './l1-emb-rfid/task.js';
 import { gnssPositioning } from './l1-emb-gnss/task.js';
 import { controllerProtocol } from './l1-emb-controller/task.js';
 import { rtuMaster } from './l1-emb-rtu/task.js';
+import { sqlScripts } from './l1-sys-sql/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -50,6 +52,7 @@ export const TASKS: readonly Task[] = [
   gnssPositioning,
   controllerProtocol,
   rtuMaster,
+  sqlScripts,
 ];
 
 export function listTasks(): readonly Task[] {
@@ -137,6 +140,11 @@ export function validateTask(task: Task, seeds: readonly number[] = [1, 2, 3]): 
       say(`check ${c.id} assesses ${c.skill}, which the task does not list`);
     if (!(c.points > 0)) say(`check ${c.id} has no points`);
   }
+  for (const seed of seeds)
+    for (const f of preparedFiles(task, seed)) {
+      const problem = preparedNameProblem(f.file);
+      if (problem) say(`seed ${seed}: ${problem}`);
+    }
   if (!existsSync(taskFile(task.id, task.solution)))
     say(`reference solution ${task.solution} is missing`);
   for (const lang of ['zh', 'en'] as const) {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderTask } from '../../tasks/bank.js';
 import { captureForTask } from '../../tasks/capture.js';
+import { prepareWorkdir } from '../../tasks/prepare.js';
 import type { Solution } from '../../tasks/solution.js';
 import type { Task } from '../../grader/types.js';
 import { RealClock } from '../../simulator/clock.js';
@@ -32,6 +33,8 @@ export async function runTask(
   const scenario = validateScenario(task.scenario(rendered.params), `task ${task.id}`);
   const workdir = mkdtempSync(join(tmpdir(), 'iotlab-task-'));
   const path = join(workdir, 'evidence.jsonl');
+  // As `iotlab check` does: the files the lab provides are written before the program starts.
+  prepareWorkdir(task, seed, workdir);
   const lab = createLab(scenario, {
     seed,
     clock: new RealClock({ speed }),
