@@ -31,6 +31,7 @@ import { rfidReading } from './l1-emb-rfid/task.js';
 import { gnssPositioning } from './l1-emb-gnss/task.js';
 import { controllerProtocol } from './l1-emb-controller/task.js';
 import { rtuMaster } from './l1-emb-rtu/task.js';
+import { firmwareUpgrade } from './l1-sys-firmware/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -50,6 +51,7 @@ export const TASKS: readonly Task[] = [
   gnssPositioning,
   controllerProtocol,
   rtuMaster,
+  firmwareUpgrade,
 ];
 
 export function listTasks(): readonly Task[] {
