@@ -34,6 +34,16 @@ export function renderCardText(card: LabCard): string {
           `    mqtt  command → ${d.mqtt.commandTopic}  ({"on":true} | ON/OFF)   state ← ${d.mqtt.stateTopic ?? ''}`,
         );
     }
+    if (d.firmware) {
+      const fw = d.firmware;
+      lines.push(
+        `    firmware  request → ${fw.commandTopic}  reply ← ${fw.replyTopic}  (docs/firmware.md)`,
+      );
+      if (fw.release)
+        lines.push(
+          `    release ${fw.release.version}  ${fw.release.size} B  sha256 ${fw.release.sha256}  (restart ${fw.rebootS} s)`,
+        );
+    }
     if (d.coap)
       lines.push(
         `    coap  ${d.coap.path}${d.kind === 'actuator' ? '  (PUT {"on":true} | on/off)' : ''}  observable`,

@@ -6,6 +6,7 @@
  */
 import type { FaultBook } from '../simulator/faults.js';
 import type { DevicePlan, RegisterEntry } from '../simulator/plan.js';
+import type { FirmwareModel } from './firmware.js';
 
 export type Value = number | boolean;
 
@@ -18,6 +19,8 @@ export interface Truth {
   online: boolean;
   /** Types of the faults active at t. */
   faults: string[];
+  /** Devices with firmware: the version at t, and whether it is restarting after an upgrade. */
+  firmware?: { version: string; rebooting: boolean };
 }
 
 /** A request to change an actuator, from any protocol. */
@@ -38,6 +41,8 @@ export interface DeviceModel {
   command(cmd: Command, t: number): CommandOutcome;
   /** Switch sensors: the next time after t at which the state changes (within a day). */
   nextChange(t: number): number | undefined;
+  /** Its firmware service, when the plan gives it one (devices/firmware.ts). */
+  readonly firmware?: FirmwareModel;
 }
 
 export interface ModelContext {

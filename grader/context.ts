@@ -1,7 +1,7 @@
 /**
  * The grading context of one run: the lab plan rebuilt from the task's scenario and the seed, and
- * device truth recomputed from it, with the faults and actuator changes the evidence recorded
- * (DESIGN.md principle 4: evidence, not state).
+ * device truth recomputed from it, with the faults, actuator changes and firmware upgrades the
+ * evidence recorded (DESIGN.md principle 4: evidence, not state).
  */
 import { createModel } from '../devices/index.js';
 import type { DeviceModel } from '../devices/index.js';
@@ -34,12 +34,16 @@ export function buildContext<P extends TaskParams>(
   for (const p of plan.devices) models.set(p.name, createModel(p, { seed, faults }));
   const byId = new Map<string, DeviceModel>();
   for (const m of models.values()) byId.set(m.plan.id, m);
-  // Actuator state changes are evidence too: replay them so truth knows them.
+  // Actuator state changes and accepted firmware upgrades are evidence too: replay them so
+  // truth knows them.
   for (const e of events) {
     if (e.kind !== 'device.state' || typeof e.device !== 'string') continue;
     const m = byId.get(e.device);
     const on = (e.values as Record<string, unknown> | undefined)?.on;
     if (m && m.plan.spec.kind === 'actuator' && typeof on === 'boolean') m.command({ on }, e.t);
+    const fw = e.firmware as { op?: unknown; to?: unknown } | undefined;
+    if (m?.firmware && fw?.op === 'upgrade' && typeof fw.to === 'string')
+      m.firmware.install(fw.to, e.t);
   }
   const startEvent = events.find((e) => e.kind === 'lab.start');
   const stopEvent = events.find((e) => e.kind === 'lab.stop');

@@ -6,6 +6,7 @@
 import type { DevicePlan, LabPlan, RegisterEntry } from './plan.js';
 import type { LineSettings } from './scenario-serial.js';
 import type { BoardCard } from './board-card.js';
+import type { FirmwareRelease } from './firmware-plan.js';
 
 export interface Endpoints {
   host: string;
@@ -35,6 +36,16 @@ export interface CardDevice {
   coap?: { path: string; observable: boolean; observePeriod: number };
   /** transport 'rtu': only on the modbus_rtu serial line that lists it, not on Modbus TCP. */
   modbus?: { unit: number; transport: 'tcp' | 'rtu'; registers: RegisterEntry[] };
+  /**
+   * Its firmware service (docs/firmware.md): where to ask, the release offered, the restart
+   * time. Not the version it runs: that is what a version query is for.
+   */
+  firmware?: {
+    commandTopic: string;
+    replyTopic: string;
+    release?: FirmwareRelease;
+    rebootS: number;
+  };
 }
 
 export interface SerialCardEntry {
@@ -149,6 +160,14 @@ function cardDevice(d: DevicePlan): CardDevice {
       unit: d.modbus.unit,
       transport: d.modbus.transport,
       registers: d.modbus.registers,
+    };
+  const fw = d.firmware;
+  if (fw)
+    out.firmware = {
+      commandTopic: fw.commandTopic,
+      replyTopic: fw.replyTopic,
+      ...(fw.release ? { release: { ...fw.release } } : {}),
+      rebootS: fw.rebootMs / 1000,
     };
   return out;
 }

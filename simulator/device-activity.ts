@@ -11,7 +11,7 @@ import type { CoapBridge } from './adapters.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { RecordFn } from './evidence.js';
 import type { FaultBook } from './faults.js';
-import { isOnline, responsiveness } from './faults.js';
+import { responsiveness } from './faults.js';
 import type { Logger } from './logger.js';
 import type { DevicePlan, LabPlan } from './plan.js';
 
@@ -40,6 +40,19 @@ export interface DeviceActivity {
   publishStatus: (deviceId: string) => void;
   /** Publishes status and state, and schedules telemetry, switch transitions and observe ticks. */
   start: () => void;
+}
+
+/**
+ * How a device answers requests at t: its faults, and silence while it restarts after a firmware
+ * upgrade (devices/firmware.ts).
+ */
+export function deviceResponsiveness(
+  m: DeviceModel,
+  faults: FaultBook,
+  t: number,
+): { respond: boolean; delayMs: number } {
+  if (m.firmware?.rebootingAt(t)) return { respond: false, delayMs: 0 };
+  return responsiveness(faults.activeAt(m.plan.id, t));
 }
 
 export function createDeviceActivity(deps: DeviceActivityDeps): DeviceActivity {
@@ -73,7 +86,8 @@ export function createDeviceActivity(deps: DeviceActivityDeps): DeviceActivity {
     const p = m.plan;
     const broker = deps.broker();
     if (!broker || !p.mqtt) return;
-    const online = isOnline(faults.activeAt(p.id, clock.now()));
+    // Truth's online: no offline fault, and not restarting after a firmware upgrade.
+    const online = m.truth(clock.now()).online;
     void broker.publish(p.mqtt.statusTopic, online ? 'online' : 'offline', {
       qos: 1,
       retain: true,
@@ -100,7 +114,7 @@ export function createDeviceActivity(deps: DeviceActivityDeps): DeviceActivity {
 
   /** Commands over MQTT: honour faults (offline/no response: ignored; slow: applied late). */
   const onMqttCommand = (m: DeviceModel, payload: Buffer): void => {
-    const { respond, delayMs } = responsiveness(faults.activeAt(m.plan.id, clock.now()));
+    const { respond, delayMs } = deviceResponsiveness(m, faults, clock.now());
     if (!respond) return;
     const cmd = parseCommand(payload.toString('utf8'));
     if (!cmd) {

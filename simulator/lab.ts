@@ -18,12 +18,13 @@ import type { LabCard } from './card.js';
 import { buildCard } from './card.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { RealClock } from './clock.js';
-import { createDeviceActivity } from './device-activity.js';
+import { createDeviceActivity, deviceResponsiveness } from './device-activity.js';
+import { createFirmwareActivity } from './firmware-activity.js';
 import { createDeviceDirectory } from './device-directory.js';
 import { LabError } from './errors.js';
 import { EvidenceRecorder } from './evidence.js';
 import { createFaultSchedule } from './fault-schedule.js';
-import { FaultBook, responsiveness } from './faults.js';
+import { FaultBook } from './faults.js';
 import type { Fault } from './faults.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
@@ -180,6 +181,16 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
     logger,
   });
   const applyCommand = activity.applyCommand;
+  const firmware = createFirmwareActivity({
+    models,
+    clock,
+    record,
+    faults,
+    timers,
+    broker: () => broker,
+    publishStatus: activity.publishStatus,
+    notify: (id) => coapBridges.get(id)?.notify(),
+  });
   const faultSchedule = createFaultSchedule({
     clock,
     record,
@@ -246,6 +257,7 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
             });
         closers.push(() => broker!.close());
         broker.onClientMessage(activity.onClientMessage);
+        broker.onClientMessage(firmware.onClientMessage);
         broker.onClientMessage(answerRecorder(plan.topicPrefix, record));
 
         for (const m of models.values()) {
@@ -257,7 +269,7 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
               m,
               () => clock.now(),
               () => clock.wall(),
-              () => responsiveness(faults.activeAt(id, clock.now())),
+              () => deviceResponsiveness(m, faults, clock.now()),
               (cmd, source) => applyCommand(m, cmd, source),
             ),
           );
@@ -289,7 +301,7 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
           resolveUnit: (unitId) => {
             const m = units.get(unitId);
             if (!m) return undefined;
-            const r = responsiveness(faults.activeAt(m.plan.id, clock.now()));
+            const r = deviceResponsiveness(m, faults, clock.now());
             return { unit: unitOf(m), ...r };
           },
         });

@@ -9,6 +9,8 @@ import type { Channel, DeviceSpec, Scenario, SerialDeviceSpec } from './scenario
 import type { LineSettings } from './scenario-serial.js';
 import type { BoardPlan } from './board-plan.js';
 import { planBoard } from './board-plan.js';
+import type { FirmwarePlan } from './firmware-plan.js';
+import { planFirmware } from './firmware-plan.js';
 
 export type RegisterTable = 'coil' | 'discrete' | 'input' | 'holding';
 
@@ -53,6 +55,8 @@ export interface DevicePlan {
   };
   coap?: { path: string; observePeriod: number };
   modbus?: { unit: number; transport: 'tcp' | 'rtu'; registers: RegisterEntry[] };
+  /** Its firmware service (devices with a `firmware` section and an MQTT binding). */
+  firmware?: FirmwarePlan;
 }
 
 /** A byte-level device: one serial line, reached as raw TCP, a PTY or a real port. */
@@ -107,6 +111,12 @@ export function planLab(scenario: Scenario, seed: number): LabPlan {
         qos: spec.mqtt.qos,
         retain: spec.mqtt.retain,
       };
+      if (spec.firmware)
+        plan.firmware = planFirmware(spec.firmware, {
+          seed,
+          scenario: scenario.name,
+          baseTopic: base,
+        });
     }
     if (spec.coap) {
       plan.coap = {

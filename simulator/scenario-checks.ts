@@ -13,6 +13,7 @@ interface CheckedDevice {
   mqtt?: unknown;
   coap?: unknown;
   modbus?: { unit?: number | undefined; transport: 'tcp' | 'rtu' } | undefined;
+  firmware?: unknown;
   sensors?: string[];
   actuators?: string[];
   units?: string[];
@@ -68,6 +69,11 @@ export function checkScenario(s: CheckedScenario, ctx: z.RefinementCtx): void {
         issue(
           [list, i],
           'a device needs at least one binding: mqtt, coap, modbus or a wire to the board',
+        );
+      if (d.firmware !== undefined && !d.mqtt)
+        issue(
+          [list, i, 'firmware'],
+          'firmware is queried and upgraded over MQTT: the device needs an mqtt binding',
         );
     });
   }

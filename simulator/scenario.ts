@@ -81,12 +81,49 @@ const ModbusBinding = z
   })
   .strict();
 
+/** A firmware version as devices report it: MAJOR.MINOR.PATCH, each part a decimal number. */
+export const FirmwareVersion = z
+  // YAML reads 1.2 as a number: say what is wanted rather than "expected string".
+  .string({ error: 'a version MAJOR.MINOR.PATCH, e.g. 1.10.2 (quote it if YAML reads a number)' })
+  .regex(/^\d{1,4}\.\d{1,4}\.\d{1,4}$/, 'a version MAJOR.MINOR.PATCH of numbers, e.g. 1.10.2');
+
+/**
+ * A device's firmware (docs/firmware.md): the version it runs at the start, and the release the
+ * lab offers for it. Versions are queried and upgrades commanded over MQTT; an upgrade restarts
+ * the device, offline for `rebootS`.
+ */
+export const FirmwareSpec = z
+  .object({
+    version: FirmwareVersion,
+    release: z
+      .object({
+        version: FirmwareVersion,
+        /** Size of the release image, bytes. */
+        size: z
+          .number()
+          .int()
+          .min(1024)
+          .max(64 * 1024 * 1024),
+        /** SHA-256 of the image (lowercase hex); derived from the seed when absent. */
+        sha256: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits')
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    /** Seconds the device is offline while it restarts into a new firmware. */
+    rebootS: seconds.max(300).default(5),
+  })
+  .strict();
+
 const deviceBase = {
   name,
   title: i18n.optional(),
   mqtt: MqttBinding.optional(),
   coap: CoapBinding.optional(),
   modbus: ModbusBinding.optional(),
+  firmware: FirmwareSpec.optional(),
 };
 
 export const SIGNALS = ['adc12', '4-20mA', '0-10V'] as const;
@@ -232,6 +269,7 @@ export type SerialDeviceSpec = z.infer<typeof SerialDeviceSpec>;
 export type FaultSpec = z.infer<typeof FaultSpec>;
 export type Channel = z.infer<typeof Channel>;
 export type Profile = z.infer<typeof Profile>;
+export type FirmwareSpec = z.infer<typeof FirmwareSpec>;
 export type ScenarioInput = z.input<typeof Scenario>;
 
 /** Validates an already-parsed object (e.g. a task's scenario builder output). */

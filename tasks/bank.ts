@@ -33,6 +33,7 @@ import { gnssPositioning } from './l1-emb-gnss/task.js';
 import { controllerProtocol } from './l1-emb-controller/task.js';
 import { rtuMaster } from './l1-emb-rtu/task.js';
 import { sqlScripts } from './l1-sys-sql/task.js';
+import { firmwareUpgrade } from './l1-sys-firmware/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -53,6 +54,7 @@ export const TASKS: readonly Task[] = [
   controllerProtocol,
   rtuMaster,
   sqlScripts,
+  firmwareUpgrade,
 ];
 
 export function listTasks(): readonly Task[] {

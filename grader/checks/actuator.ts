@@ -47,7 +47,13 @@ function stateChanges(ctx: GradeContext, actuator: string): (EvidenceEvent & { o
   const id = ctx.device(actuator).id;
   return ctx.events
     .filter(
-      (e) => e.kind === 'device.state' && e.device === id && e.t >= ctx.start && e.t <= ctx.end,
+      (e) =>
+        e.kind === 'device.state' &&
+        e.device === id &&
+        // Its on/off changes only, not a firmware upgrade or restart of the same device.
+        e.values !== undefined &&
+        e.t >= ctx.start &&
+        e.t <= ctx.end,
     )
     .map((e) => ({ ...e, on: (e.values as { on?: unknown } | undefined)?.on === true }));
 }

@@ -58,7 +58,13 @@ export function thresholdOutputCheck<P extends TaskParams>(
     const worst = Math.min(share(tally.above), share(tally.below));
     const id = ctx.device(s.actuator).id;
     const lines = ctx.events.filter(
-      (e) => e.kind === 'device.state' && e.device === id && e.t >= ctx.start && e.t <= ctx.end,
+      (e) =>
+        e.kind === 'device.state' &&
+        e.device === id &&
+        // Its on/off changes only, not a firmware upgrade or restart of the same device.
+        e.values !== undefined &&
+        e.t >= ctx.start &&
+        e.t <= ctx.end,
     );
     const pct = (b: { n: number; ok: number }) => `${b.ok}/${b.n}`;
     return {
