@@ -7,7 +7,7 @@
  * function only if some of its checks assess a skill of that function (validated in papers.ts).
  *
  * L1-EMB is complete (exam-ready). L1-APP lacks 物联网移动应用开发 (no mobile-app task: the
- * simulator has no phone), L1-SYS lacks installation, deployment and consulting tasks.
+ * simulator has no phone), L1-SYS lacks 物联网技术咨询与服务 (consulting: an examiner's judgement).
  */
 import type { PaperInput } from './papers.js';
 
@@ -62,11 +62,11 @@ export const builtinPapers: PaperInput[] = [
     },
     level: 'L1',
     direction: 'SYS',
-    tasks: tasks([['l1-sys-fault', '物联网系统运行与维护', 20]]),
-    gaps: [
-      gap('物联网设备安装与调试', 35),
-      gap('物联网系统部署', 30),
-      gap('物联网技术咨询与服务', 15),
-    ],
+    tasks: tasks([
+      ['l1-sys-firmware', '物联网设备安装与调试', 35],
+      ['l1-sys-sql', '物联网系统部署', 30],
+      ['l1-sys-fault', '物联网系统运行与维护', 20],
+    ]),
+    gaps: [gap('物联网技术咨询与服务', 15)],
   },
 ];

@@ -5,7 +5,8 @@
  * in practice mode it carries the live checklist with hints (graded at most every 2 s), in exam
  * mode never. Answer keys, checks' expected values and the seed never reach the browser.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { grade } from '../grader/grade.js';
@@ -18,6 +19,10 @@ import { apiDoc } from './openapi.js';
 const TaskParam = z.object({ task: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/) }).strict();
 const Lang = z.object({ lang: z.enum(['zh', 'en']).default('zh') }).strict();
 const CHECKLIST_EVERY_MS = 2000;
+const FileParam = z
+  .object({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/) })
+  .strict();
+const UPLOAD_MAX = 20 * 1024 * 1024;
 
 export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { store, runtime, need, sessionOr404 } = ctx;
@@ -128,6 +133,96 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
       const { s, c } = me(req);
       await runtime.finishTask(s.id, c.id, 'the candidate finished the task');
       return state(req);
+    },
+  );
+
+  // Files of the running attempt: what the task provides (e.g. a seeded database to work on) and
+  // the one file the candidate hands in, captured when the attempt ends (tasks/capture.ts).
+  app.addContentTypeParser(
+    'application/octet-stream',
+    { parseAs: 'buffer', bodyLimit: UPLOAD_MAX },
+    (_req, body, done) => done(null, body),
+  );
+  const filesOf = (req: FastifyRequest) => {
+    const { s, c } = me(req);
+    const files = runtime.files(s.id, c);
+    if (!files) throw new LabError('SESSION_STATE', 'no task is running');
+    return { s, c, files };
+  };
+
+  app.get(
+    '/api/me/files',
+    apiDoc({
+      summary: "The running task's files: provided ones to download, the one to hand in",
+      tag: 'candidate',
+      roles: ['candidate'],
+    }),
+    (req) => filesOf(req).files,
+  );
+
+  app.get(
+    '/api/me/files/:name',
+    apiDoc({
+      summary: 'Download a file of the running task (provided, or the one handed in)',
+      tag: 'candidate',
+      roles: ['candidate'],
+      params: FileParam,
+    }),
+    (req, reply) => {
+      const { s, c, files } = filesOf(req);
+      const { name } = parse(FileParam, req.params, 'params');
+      const known = [...files.provided.map((f) => f.name), files.upload?.name];
+      if (!known.includes(name))
+        throw new LabError('API_NOT_FOUND', `task ${files.task} has no file ${name}`);
+      let body: Buffer;
+      try {
+        body = readFileSync(join(runtime.workdir(s.id, c.id, files.task), name));
+      } catch {
+        throw new LabError('API_NOT_FOUND', `${name} is not there (yet)`);
+      }
+      return reply
+        .header('content-type', 'application/octet-stream')
+        .header('content-disposition', `attachment; filename="${name}"`)
+        .send(body);
+    },
+  );
+
+  app.put(
+    '/api/me/files/:name',
+    {
+      ...apiDoc({
+        summary: 'Hand in the file the running task captures (raw bytes, at most 20 MB)',
+        tag: 'candidate',
+        roles: ['candidate'],
+        params: FileParam,
+        description: 'Content-Type application/octet-stream, with the x-iotlab-csrf header.',
+      }),
+      bodyLimit: UPLOAD_MAX,
+    },
+    (req) => {
+      const { s, c, files } = filesOf(req);
+      const { name } = parse(FileParam, req.params, 'params');
+      if (files.upload?.name !== name)
+        throw new LabError(
+          'API_BAD_REQUEST',
+          files.upload
+            ? `task ${files.task} takes ${files.upload.name}, not ${name}`
+            : `task ${files.task} takes no file`,
+        );
+      if (!Buffer.isBuffer(req.body) || req.body.length === 0)
+        throw new LabError('API_BAD_REQUEST', 'send the file as application/octet-stream');
+      const dir = runtime.workdir(s.id, c.id, files.task);
+      const tmp = join(dir, `.${name}.upload`);
+      writeFileSync(tmp, req.body);
+      for (const suffix of ['-journal', '-wal', '-shm'])
+        rmSync(join(dir, name + suffix), { force: true });
+      renameSync(tmp, join(dir, name));
+      store.audit(c.id, 'candidate.upload', s.id, {
+        task: files.task,
+        name,
+        bytes: req.body.length,
+      });
+      return { name, size: req.body.length };
     },
   );
 

@@ -10,7 +10,7 @@
  * time limit, and one MQTT login per candidate maps to one lab at a time.
  * A restarted server resumes every running attempt with the same seed, ports and evidence file.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { RealClock } from '../simulator/clock.js';
 import type { LabCard } from '../simulator/card.js';
@@ -20,10 +20,14 @@ import type { Lab } from '../simulator/lab.js';
 import { createLab } from '../simulator/lab.js';
 import type { Logger } from '../simulator/logger.js';
 import { validateScenario } from '../simulator/scenario.js';
+import { planLab } from '../simulator/plan.js';
+import type { Task } from '../grader/types.js';
 import type { MqttBroker } from '../protocols/mqtt/broker.js';
 import type { TenantBroker } from '../protocols/mqtt/tenant-broker.js';
 import { createTenantBroker } from '../protocols/mqtt/tenant-broker.js';
 import { getTask } from '../tasks/bank.js';
+import { captureForTask } from '../tasks/capture.js';
+import { preparedFiles, prepareWorkdir } from '../tasks/prepare.js';
 import { candidatePassword } from './derive.js';
 import type { Grader } from './grading.js';
 import { Grades } from './grades.js';
@@ -57,6 +61,22 @@ interface Running {
   taskEndsAt: number;
   /** The candidate's view of the shared broker (for their connection count). */
   mqtt?: MqttBroker;
+}
+
+export interface AttemptFiles {
+  task: string;
+  /** Files the task provides for the candidate to download; size null = not there. */
+  provided: { name: string; size: number | null }[];
+  /** The file the candidate hands in (captured when the attempt ends), if the task has one. */
+  upload: { name: string; size: number | null } | null;
+}
+
+/** The file a task captures at the end (a SQLite database), if any. */
+export function captureFile(task: Task, seed: number): string | undefined {
+  if (!task.capture) return undefined;
+  const params = task.params(seed);
+  return task.capture(params, planLab(validateScenario(task.scenario(params), task.id), seed))
+    .sqlite.file;
 }
 
 export type RuntimeEvent = { sessionId: string; candidateId: string; what: string };
@@ -165,8 +185,45 @@ export class SessionRuntime {
         throw new LabError('SESSION_STATE', `the exam closed at ${session.endsAt}`);
     }
     const evidencePath = join(this.store.dir, 'evidence', sessionId, c.id, `${taskId}.jsonl`);
+    // The task's files (e.g. a seeded database), fresh for this attempt.
+    const workdir = this.workdir(sessionId, c.id, taskId);
+    mkdirSync(workdir, { recursive: true });
+    prepareWorkdir(getTask(taskId), c.seed, workdir);
     this.grades.startAttempt({ sessionId, candidateId: c.id, taskId, evidencePath }, c.id);
     await this.launch(sessionId, c, taskId, evidencePath, 0);
+  }
+
+  /**
+   * An attempt's work folder on the server: the files the task provides (the candidate downloads
+   * them) and the file the candidate uploads for capture (tasks/capture.ts) when the attempt ends.
+   */
+  workdir(sessionId: string, candidateId: string, taskId: string): string {
+    return join(this.store.dir, 'work', sessionId, candidateId, taskId);
+  }
+
+  /**
+   * The files of the candidate's running attempt: what the task provides, and the one file the
+   * runner captures at the end (which the candidate uploads), with their sizes if present.
+   */
+  files(sessionId: string, c: CandidateRow): AttemptFiles | undefined {
+    const taskId = this.currentTask(sessionId, c.id);
+    if (!taskId) return undefined;
+    const task = getTask(taskId);
+    const dir = this.workdir(sessionId, c.id, taskId);
+    const size = (name: string) => {
+      try {
+        return statSync(join(dir, name)).size;
+      } catch {
+        return null;
+      }
+    };
+    const provided = preparedFiles(task, c.seed).map((f) => ({ name: f.file, size: size(f.file) }));
+    const captured = captureFile(task, c.seed);
+    return {
+      task: taskId,
+      provided,
+      upload: captured === undefined ? null : { name: captured, size: size(captured) },
+    };
   }
 
   private async launch(
@@ -277,6 +334,20 @@ export class SessionRuntime {
     if (!r) return;
     this.running.delete(key);
     clearTimeout(r.timer);
+    // What the candidate's program left (uploaded), read by the runner before the lab stops.
+    const c = this.store.candidate(sessionId, candidateId);
+    if (c) {
+      try {
+        const captured = captureForTask(
+          getTask(r.taskId),
+          c.seed,
+          this.workdir(sessionId, candidateId, r.taskId),
+        );
+        if (captured) r.lab.recorder.record('capture', captured);
+      } catch (err) {
+        this.opts.logger.error('capture failed', { err: String(err), task: r.taskId });
+      }
+    }
     await r.lab.stop(reason);
     this.grades.endAttempt(sessionId, candidateId, r.taskId, reason);
     await this.gradeAttempt(sessionId, candidateId, r.taskId);

@@ -62,9 +62,52 @@ function render() {
   $('checklist-box').classList.toggle('hidden', me.session.mode !== 'practice');
 }
 
+// A running task's files: the ones it provides to download, and the one to hand in (captured
+// when the task ends).
+let files = null;
+async function showFiles() {
+  files = me?.currentTask ? await api('GET', '/api/me/files') : null;
+  const box = $('files-box');
+  box.classList.toggle('hidden', !files || (files.provided.length === 0 && !files.upload));
+  if (!files) return;
+  $('files').replaceChildren(
+    ...files.provided.map((f) =>
+      el(
+        'li',
+        {},
+        el('a', { href: `/api/me/files/${encodeURIComponent(f.name)}`, download: f.name }, f.name),
+        f.size === null ? '' : ` (${f.size} B)`,
+      ),
+    ),
+  );
+  $('upload').classList.toggle('hidden', !files.upload);
+  if (files.upload)
+    $('upload-name').textContent =
+      files.upload.name +
+      (files.upload.size === null ? '' : ` (${t('handedIn')} ${files.upload.size} B)`);
+}
+
+$('upload').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const file = e.target.elements.namedItem('file').files[0];
+  if (!file || !files?.upload) return;
+  const res = await fetch(`/api/me/files/${encodeURIComponent(files.upload.name)}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/octet-stream', 'x-iotlab-csrf': '1' },
+    body: file,
+    credentials: 'same-origin',
+  });
+  const body = await res.json();
+  $('upload-status').textContent = res.ok
+    ? `${t('uploaded')} ${body.size} B`
+    : (body.error?.message ?? String(res.status));
+  await showFiles();
+});
+
 async function refresh() {
   me = await api('GET', '/api/me');
   render();
+  await showFiles();
   const task = shown ?? me.currentTask ?? me.tasks[0]?.id;
   if (task) await showInstructions(task);
 }

@@ -66,6 +66,11 @@ const DICT = {
     flags: '异常提示',
     'foreign-access': '非本人地址访问',
     copying: '疑似抄袭',
+    files: '任务文件',
+    handIn: '提交文件',
+    upload: '上传',
+    uploaded: '已上传',
+    handedIn: '当前',
   },
   en: {
     title: 'iotlab exam console',
@@ -134,6 +139,11 @@ const DICT = {
     flags: 'Flags',
     'foreign-access': 'foreign access',
     copying: 'possible copying',
+    files: 'Task files',
+    handIn: 'Hand in',
+    upload: 'Upload',
+    uploaded: 'Uploaded',
+    handedIn: 'now',
   },
 };
 

@@ -16,6 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../simulator/logger.js';
 import type { RunningServer } from '../../server/serve.js';
 import { serve } from '../../server/serve.js';
+import { taskFile } from '../../tasks/paths.js';
+import Database from 'better-sqlite3';
 
 const CHROMIUM = '/usr/bin/chromium';
 const base = 20000 + Math.floor(Math.random() * 5900);
@@ -167,6 +169,44 @@ describe('web console in chromium', () => {
     await cand.waitForSelector('#main:not(.hidden)');
     expect(await cand.locator('#who').textContent()).toBe('c002 李四');
     await other.close();
+    await ctx.close();
+  });
+  it('a candidate downloads a task file, works on it and hands it in from the page', async () => {
+    const login = await post('/api/login', { username: 'admin', password: 'examiner-pw' });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const created = await post(
+      '/api/sessions',
+      { paper: 'L1-SYS', mode: 'practice', roster: 'id,name\nc101,王五\n' },
+      cookie,
+    );
+    const s = (await created.json()) as { id: string; candidates: { password: string }[] };
+    expect((await post(`/api/sessions/${s.id}/start`, {}, cookie)).status).toBe(200);
+    const ctx = await browser.newContext({ acceptDownloads: true });
+    const page = await ctx.newPage();
+    await page.goto(`${server.url}/candidate?session=${s.id}&candidate=c101`);
+    await page.fill('input[name=password]', s.candidates[0]!.password);
+    await page.click('#login button[type=submit]');
+    await page.waitForSelector('#main:not(.hidden)');
+    await page.click('button[data-task=l1-sys-sql]');
+    await page.waitForSelector('#files-box:not(.hidden) a[download="iot.db"]');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('a[download="iot.db"]'),
+    ]);
+    const local = join(mkdtempSync(join(tmpdir(), 'iotlab-dl-')), 'iot.db');
+    await download.saveAs(local);
+    const db = new Database(local, { fileMustExist: true });
+    db.exec(readFileSync(taskFile('l1-sys-sql', 'solution.sql'), 'utf8'));
+    db.close();
+    await page.setInputFiles('#upload input[type=file]', local);
+    await page.click('#upload button[type=submit]');
+    await expect.poll(() => page.locator('#upload-status').textContent()).toMatch(/^已上传 \d+ B$/);
+    await page.click('#finish');
+    await expect
+      .poll(() => page.locator('tr[data-task=l1-sys-sql] td:nth-child(4)').textContent(), {
+        timeout: 10_000,
+      })
+      .toBe('100');
     await ctx.close();
   });
 });

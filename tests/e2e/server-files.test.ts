@@ -1,0 +1,114 @@
+/**
+ * Tasks with files in an exam server: the candidate downloads what the task provides (l1-sys-sql's
+ * seeded database), works on it on their own machine, hands the result back, and the runner
+ * captures it when the attempt ends, so the server grades it like `iotlab check` does. Bad
+ * uploads (another name, no CSRF header, nothing) are refused with the reason.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../simulator/logger.js';
+import type { RunningServer } from '../../server/serve.js';
+import { serve } from '../../server/serve.js';
+import { taskFile } from '../../tasks/paths.js';
+
+let server: RunningServer;
+let examiner = '';
+const base = 14000 + Math.floor(Math.random() * 5000);
+
+async function call(method: string, path: string, init: RequestInit = {}, cookie = examiner) {
+  const res = await fetch(server.url + path, {
+    method,
+    ...init,
+    headers: { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}) },
+  });
+  return res;
+}
+const json = (method: string, path: string, body: unknown, cookie = examiner) =>
+  call(
+    method,
+    path,
+    { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } },
+    cookie,
+  );
+
+beforeAll(async () => {
+  server = await serve({
+    dataDir: mkdtempSync(join(tmpdir(), 'iotlab-files-')),
+    host: '127.0.0.1',
+    port: 0,
+    mqttPort: 0,
+    portRange: { from: base, to: base + 99 },
+    logger: silentLogger,
+    adminPassword: 'examiner-pw',
+  });
+  const ok = await json('POST', '/api/login', { username: 'admin', password: 'examiner-pw' }, '');
+  examiner = ok.headers.get('set-cookie')!.split(';')[0]!;
+});
+afterAll(async () => server?.close());
+
+describe('task files in a session', () => {
+  it('provides the seeded database, takes the worked one back, and grades what was handed in', async () => {
+    const created = await json('POST', '/api/sessions', {
+      paper: 'L1-SYS',
+      mode: 'practice',
+      roster: 'id,name\nc001,张三\n',
+    });
+    expect(created.status).toBe(201);
+    const s = (await created.json()) as { id: string; candidates: { password: string }[] };
+    expect((await json('POST', `/api/sessions/${s.id}/start`, {})).status).toBe(200);
+    const login = await json(
+      'POST',
+      '/api/candidate/login',
+      { session: s.id, candidate: 'c001', password: s.candidates[0]!.password },
+      '',
+    );
+    const me = login.headers.get('set-cookie')!.split(';')[0]!;
+    expect((await call('GET', '/api/me/files', {}, me)).status).toBe(409); // no task yet
+    expect((await json('POST', '/api/me/tasks/l1-sys-sql/start', {}, me)).status).toBe(200);
+
+    const files = (await (await call('GET', '/api/me/files', {}, me)).json()) as {
+      task: string;
+      provided: { name: string; size: number }[];
+      upload: { name: string; size: number };
+    };
+    expect(files.task).toBe('l1-sys-sql');
+    expect(files.provided).toEqual([{ name: 'iot.db', size: expect.any(Number) }]);
+    expect(files.upload.name).toBe('iot.db');
+    expect((await call('GET', '/api/me/files/secret.txt', {}, me)).status).toBe(404);
+
+    // Download, work on it locally with the reference script, as a candidate would.
+    const got = await call('GET', '/api/me/files/iot.db', {}, me);
+    expect(got.status).toBe(200);
+    const local = join(mkdtempSync(join(tmpdir(), 'iotlab-cand-')), 'iot.db');
+    writeFileSync(local, Buffer.from(await got.arrayBuffer()));
+    const db = new Database(local, { fileMustExist: true });
+    db.exec(readFileSync(taskFile('l1-sys-sql', 'solution.sql'), 'utf8'));
+    db.close();
+    const bytes = readFileSync(local);
+
+    const upload = (name: string, body: Buffer, headers: Record<string, string>) =>
+      call('PUT', `/api/me/files/${name}`, { body, headers }, me);
+    const octet = { 'content-type': 'application/octet-stream', 'x-iotlab-csrf': '1' };
+    expect(
+      (await upload('iot.db', bytes, { 'content-type': 'application/octet-stream' })).status,
+    ).toBe(403);
+    const wrong = await upload('other.db', bytes, octet);
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toContain('takes iot.db');
+    expect((await upload('iot.db', Buffer.alloc(0), octet)).status).toBe(400);
+    const put = await upload('iot.db', bytes, octet);
+    expect(put.status, await put.clone().text()).toBe(200);
+    expect(await put.json()).toEqual({ name: 'iot.db', size: bytes.length });
+
+    const done = (await (await json('POST', '/api/me/finish', {}, me)).json()) as {
+      tasks: { id: string; score: { final: number } | null }[];
+    };
+    expect(done.tasks.find((t) => t.id === 'l1-sys-sql')!.score).toEqual({
+      final: 100,
+      status: 'final',
+    });
+  });
+});
