@@ -86,7 +86,9 @@ describe('session CLI', () => {
       .replace(/^\uFEFF/, '')
       .trim()
       .split('\n');
-    expect(lines[0]).toMatch(/^考生编号,姓名,座位,l1-sys-firmware,l1-sys-sql,l1-sys-fault,总分,结果$/);
+    expect(lines[0]).toMatch(
+      /^考生编号,姓名,座位,l1-sys-firmware,l1-sys-sql,l1-sys-fault,总分,结果$/,
+    );
     expect(lines.slice(1).map((l) => l.split(',').at(-1))).toEqual(['待评分', '待评分']);
     const missing = await cli(
       'session',
