@@ -138,7 +138,7 @@ export function faultRequest(lab: Lab, req: FaultRequest): FaultRequest {
   if (!info.faultTypes.includes(req.type))
     throw new LabError(
       'API_BAD_REQUEST',
-      `a ${info.kind} (${info.name}) does not take "${req.type}"; it takes ${info.faultTypes.join(', ')}`,
+      `${info.name} (${info.kind}) does not take "${req.type}"; it takes ${info.faultTypes.join(', ')}`,
     );
   const range = info.channels[0]?.range;
   const span = range ? range[1] - range[0] : 1;

@@ -80,7 +80,7 @@ describe('trainer view', () => {
     expect(faultRequest(l, { device: 'rs485', type: 'slow' }).delayMs).toBe(2000);
     expect(faultRequest(l, { device: 'soil_moisture', type: 'drift', rate: -3 }).rate).toBe(-3);
     expect(() => faultRequest(l, { device: 'fan', type: 'stuck' })).toThrow(
-      /actuator \(fan\) does not take "stuck"/,
+      /fan \(actuator\) does not take "stuck"/,
     );
     expect(() => faultRequest(l, { device: 'rs485', type: 'spike' })).toThrow(/does not take/);
     expect(() => faultRequest(l, { device: 'nope', type: 'offline' })).toThrow(/no device "nope"/);
