@@ -4,6 +4,11 @@
  * what a device reports, faults included), the faults active now, injecting a fault with
  * defaults sized to the device's range, and resetting the lab.
  *
+ * The issue's faults map onto the lab's fault types: device offline = `offline`, sensor stuck =
+ * `stuck`, drift, noise burst = `noise` (with a duration), out-of-range spike = `spike`, Modbus
+ * slave timeout = `no-response` on a Modbus device (TCP or on an RTU line; `slow` delays answers
+ * instead), serial CRC errors = `crc-error` on a serial device with CRC-16 frames.
+ *
  * Reset, defined: every fault active now ends (injected or from the scenario; each end is `fault`
  * evidence) and every actuator returns to its scenario's initial state (`device.state` evidence
  * with source `trainer`). Scenario faults not due yet stay scheduled, the lab keeps its clock,
@@ -19,6 +24,7 @@ import type { Fault } from '../simulator/faults.js';
 import { isOnline } from '../simulator/faults.js';
 import type { FaultRequest, Lab } from '../simulator/lab.js';
 import type { FaultType } from '../simulator/scenario.js';
+import { CRC_FRAMED_KINDS } from '../simulator/scenario-serial.js';
 
 /** Faults that bend a sensor's values; the others act on how a device answers. */
 const VALUE_FAULTS: readonly FaultType[] = ['stuck', 'drift', 'noise', 'spike'];
@@ -91,7 +97,9 @@ export function describeDevices(lab: Lab): DeviceInfo[] {
     bindings: ['serial'],
     channels: [],
     actuator: false,
-    faultTypes: [...LINK_FAULTS],
+    faultTypes: CRC_FRAMED_KINDS.includes(p.spec.kind)
+      ? [...LINK_FAULTS, 'crc-error']
+      : [...LINK_FAULTS],
   }));
   return [...socket, ...serial];
 }

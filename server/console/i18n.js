@@ -85,6 +85,7 @@ const DICT = {
     'fault.slow': '响应变慢',
     'fault.no-response': '无响应',
     'fault.modbus-timeout': 'Modbus 从站超时',
+    'fault.crc-error': '串口 CRC 错误',
   },
   en: {
     title: 'iotlab exam console',
@@ -171,6 +172,7 @@ const DICT = {
     'fault.slow': 'Slow answers',
     'fault.no-response': 'No response',
     'fault.modbus-timeout': 'Modbus slave timeout',
+    'fault.crc-error': 'Serial CRC errors',
   },
 };
 
