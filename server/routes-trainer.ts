@@ -12,7 +12,13 @@ import { z } from 'zod';
 import { LabError } from '../simulator/errors.js';
 import type { Lab } from '../simulator/lab.js';
 import { FAULT_TYPES } from '../simulator/scenario.js';
-import { describeDevices, faultRequest, liveState, resetLab } from './trainer-view.js';
+import {
+  activeFaults,
+  describeDevices,
+  faultRequest,
+  liveState,
+  resetLab,
+} from './trainer-view.js';
 import type { WebSession } from './store.js';
 import type { RouteContext } from './validate.js';
 import { parse } from './validate.js';
@@ -85,7 +91,7 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: RouteContext): 
         task: r.taskId,
         t: r.lab.clock.now(),
         devices: r.lab.plan.devices.length + r.lab.plan.serial.length,
-        faults: liveState(r.lab).faults.length,
+        faults: activeFaults(r.lab, r.lab.clock.now()).length,
       };
     });
   });
@@ -136,6 +142,13 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: RouteContext): 
     return outcome;
   });
 
+  // Open live streams end when the server closes, which would otherwise wait for their clients.
+  const streams = new Set<() => void>();
+  app.addHook('preClose', (done) => {
+    for (const end of streams) end();
+    done();
+  });
+
   // Live values once a second until the client goes or the lab stops (`ended`, then close).
   app.get('/api/trainer/labs/:session/:candidate/events', (req, reply) => {
     need(req, 'examiner', 'trainer');
@@ -154,8 +167,7 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: RouteContext): 
       const lab = current();
       if (lab !== x.lab || lab.state !== 'running') {
         send('ended', { task: x.task });
-        stop();
-        res.end();
+        end();
         return;
       }
       try {
@@ -165,7 +177,15 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: RouteContext): 
       }
     };
     const timer = setInterval(tick, LIVE_EVERY_MS);
-    const stop = () => clearInterval(timer);
+    const end = () => {
+      stop();
+      res.end();
+    };
+    const stop = () => {
+      clearInterval(timer);
+      streams.delete(end);
+    };
+    streams.add(end);
     req.raw.on('close', stop);
     tick();
   });

@@ -34,7 +34,8 @@ const labPath = () =>
   `/api/trainer/labs/${current.session}/${encodeURIComponent(current.candidate)}`;
 const title = (d) => (d.title ? `${d.title[lang]} · ${d.name}` : d.name);
 const faultLabel = (d, type) =>
-  type === 'no-response' && d.bindings.some((b) => b.startsWith('modbus'))
+  type === 'no-response' &&
+  (d.kind === 'modbus_rtu' || d.bindings.some((b) => b.startsWith('modbus')))
     ? t('fault.modbus-timeout')
     : t(`fault.${type}`);
 

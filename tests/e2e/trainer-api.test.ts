@@ -20,6 +20,7 @@ const base = 20000 + Math.floor(Math.random() * 5900);
 let examiner = '';
 let trainer = '';
 let candidate = '';
+const candidates = new Map<string, string>();
 let classId = '';
 let examId = '';
 
@@ -65,6 +66,7 @@ async function sessionWithTasks(mode: 'lab' | 'exam', tasks: Record<string, stri
     });
     const started = await api('POST', `/api/me/tasks/${tasks[c.id]}/start`, me, {});
     expect(started.status).toBe(200);
+    candidates.set(c.id, me);
     if (c.id === 'c001') candidate = me;
   }
   return s.id;
@@ -266,10 +268,8 @@ describe('trainer API', () => {
   });
 
   it('streams live values over SSE', async () => {
-    const ac = new AbortController();
     const res = await fetch(`${server.url}${labPath()}/events`, {
       headers: { cookie: trainer },
-      signal: ac.signal,
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
@@ -280,7 +280,7 @@ describe('trainer API', () => {
       if (chunk.done) break;
       text += Buffer.from(chunk.value).toString('utf8');
     }
-    ac.abort();
+    // The stream stays open: closing the server in afterAll must end it rather than wait.
     const data = /event: live\ndata: (.*)\n\n/.exec(text)?.[1];
     const live = JSON.parse(data ?? 'null') as LiveState;
     expect(live.devices.map((d) => d.id)).toEqual((await view()).devices.map((d) => d.id));
@@ -289,5 +289,31 @@ describe('trainer API', () => {
       headers: { cookie: candidate },
     });
     expect(denied.status).toBe(403);
+  });
+
+  it('tells the stream when the lab ends, and drops the lab from the list', async () => {
+    const res = await fetch(`${server.url}/api/trainer/labs/${classId}/c002/events`, {
+      headers: { cookie: trainer },
+    });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let text = '';
+    const read = async (until: RegExp) => {
+      while (!until.test(text)) {
+        const chunk: ReadableStreamReadResult<Uint8Array> = await reader.read();
+        if (chunk.done) break;
+        text += Buffer.from(chunk.value).toString('utf8');
+      }
+    };
+    await read(/event: live\n/);
+    const finished = await api('POST', '/api/me/finish', candidates.get('c002')!, {});
+    expect(finished.status).toBe(200);
+    await read(/event: ended\n/);
+    expect(text).toContain('event: ended\ndata: {"task":"l1-emb-m2m"}');
+    // The server ends the stream after `ended`.
+    expect((await reader.read()).done).toBe(true);
+    const labs = (await api('GET', '/api/trainer/labs', trainer)).json as { candidate: string }[];
+    expect(labs.map((l) => l.candidate)).not.toContain('c002');
+    expect((await api('GET', `/api/trainer/labs/${classId}/c002`, trainer)).status).toBe(404);
   });
 });

@@ -37,6 +37,8 @@ describe('trainer view', () => {
     expect(fan.faultTypes).not.toContain('stuck');
     const rs485 = devices.find((d) => d.name === 'rs485')!;
     expect(rs485.bindings).toEqual(['serial']);
+    expect(rs485.faultTypes).toEqual(['offline', 'slow', 'no-response', 'crc-error']);
+    expect(devices.find((d) => d.name === 'gnss')!.faultTypes).not.toContain('crc-error');
     expect(devices).toHaveLength(l.plan.devices.length + l.plan.serial.length);
   });
 
