@@ -85,6 +85,7 @@ export function registerSessionCommands(
       }) => {
         const logger = createLogger(o.logLevel, (l) => io.stderr(l + '\n'));
         const adminPassword = process.env.IOTLAB_ADMIN_PASSWORD;
+        const trainerPassword = process.env.IOTLAB_TRAINER_PASSWORD;
         const server = await serve({
           dataDir: resolve(o.data),
           host: o.host,
@@ -93,6 +94,7 @@ export function registerSessionCommands(
           ...(o.wsPort !== undefined ? { wsPort: o.wsPort } : {}),
           ...(o.portRange ? { portRange: o.portRange } : {}),
           ...(adminPassword ? { adminPassword } : {}),
+          ...(trainerPassword ? { trainerPassword } : {}),
           logger,
         });
         io.stdout(`iotlab serve: API ${server.url}  MQTT port ${server.mqttPort}\n`);

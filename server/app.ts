@@ -17,6 +17,7 @@ import { candidatePassword } from './derive.js';
 import { parse } from './validate.js';
 import { registerGradingRoutes } from './routes-grading.js';
 import { registerCandidateRoutes } from './routes-candidate.js';
+import { registerTrainerRoutes } from './routes-trainer.js';
 import { registerConsole } from './console.js';
 import { apiDoc, registerOpenApi } from './openapi.js';
 import { GRADER_VERSION } from '../grader/report.js';
@@ -388,6 +389,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const ctx = { store, runtime, need, sessionOr404, logger: deps.logger };
   registerGradingRoutes(app, ctx);
   registerCandidateRoutes(app, ctx);
+  registerTrainerRoutes(app, ctx);
   registerConsole(app);
 
   return app;

@@ -1,8 +1,10 @@
 /**
  * The web console: plain HTML pages and small ES modules in server/console/, served as fixed
- * files (no build step, nothing from a CDN). Chinese by default; English one click away.
+ * files (no build step, nothing from a CDN). Chinese by default; English one click away. The one
+ * third-party browser library, uPlot (MIT, the trainer page's charts), is served from node_modules.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
@@ -16,13 +18,20 @@ const FILES: Record<string, string> = {
   '/candidate': 'candidate.html',
   '/examiner': 'examiner.html',
   '/slips': 'slips.html',
+  '/trainer': 'trainer.html',
   '/console/i18n.js': 'i18n.js',
   '/console/index.js': 'index.js',
   '/console/api.js': 'api.js',
   '/console/candidate.js': 'candidate.js',
   '/console/examiner.js': 'examiner.js',
   '/console/slips.js': 'slips.js',
+  '/console/trainer.js': 'trainer.js',
   '/console/style.css': 'style.css',
+};
+/** Browser files of npm packages, by URL: resolved through node_modules like an import. */
+const VENDOR: Record<string, string> = {
+  '/console/vendor/uPlot.esm.js': 'uplot/dist/uPlot.esm.js',
+  '/console/vendor/uPlot.min.css': 'uplot/dist/uPlot.min.css',
 };
 const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
@@ -42,7 +51,20 @@ function read(file: string): string {
 }
 
 export function registerConsole(app: FastifyInstance): void {
-  for (const [url, file] of Object.entries(FILES))
+  const require = createRequire(import.meta.url);
+  const files: [string, string, () => string][] = [
+    ...Object.entries(FILES).map(([url, file]): [string, string, () => string] => [
+      url,
+      file,
+      () => read(file),
+    ]),
+    // Read once: a missing package fails at startup, not on a trainer's first page load.
+    ...Object.entries(VENDOR).map(([url, spec]): [string, string, () => string] => {
+      const text = readFileSync(require.resolve(spec), 'utf8');
+      return [url, spec, () => text];
+    }),
+  ];
+  for (const [url, file, body] of files)
     // Pages and their assets are not API: kept out of the OpenAPI document.
     app.get(url, { schema: { hide: true } }, (_req, reply) =>
       reply
@@ -52,6 +74,6 @@ export function registerConsole(app: FastifyInstance): void {
           'content-security-policy',
           "default-src 'self'; style-src 'self'; script-src 'self'; frame-src 'self'",
         )
-        .send(read(file)),
+        .send(body()),
     );
 }

@@ -397,6 +397,19 @@ export class SessionRuntime {
     return this.running.get(`${sessionId}/${candidateId}`)?.lab;
   }
 
+  /** Every lab running now, in start order (the trainer page lists them). */
+  runningLabs(): { sessionId: string; candidateId: string; taskId: string; lab: Lab }[] {
+    return [...this.running].map(([key, r]) => {
+      const slash = key.indexOf('/');
+      return {
+        sessionId: key.slice(0, slash),
+        candidateId: key.slice(slash + 1),
+        taskId: r.taskId,
+        lab: r.lab,
+      };
+    });
+  }
+
   /** Stops the labs without ending attempts: a restarted server resumes them. */
   async close(): Promise<void> {
     const all = [...this.running.values()];

@@ -25,6 +25,8 @@ export interface ServeOptions {
   adminPassword?: string;
   /** See RuntimeOptions.trustLoopback (default true). */
   trustLoopback?: boolean;
+  /** Creates trainer `trainer` with this password when it does not exist yet. */
+  trainerPassword?: string;
 }
 
 export interface RunningServer {
@@ -38,6 +40,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const store = new Store(opts.dataDir);
   if (opts.adminPassword && !store.getUser('admin'))
     store.addUser('admin', 'examiner', await hashPassword(opts.adminPassword));
+  if (opts.trainerPassword && !store.getUser('trainer'))
+    store.addUser('trainer', 'trainer', await hashPassword(opts.trainerPassword));
   if (store.countUsers() === 0)
     logger.warn('no examiner account: set IOTLAB_ADMIN_PASSWORD to create "admin"');
   const runtime = new SessionRuntime(store, {

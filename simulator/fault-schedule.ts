@@ -55,8 +55,17 @@ export function createFaultSchedule(deps: FaultScheduleDeps): FaultSchedule {
     const startIn = f.start - now;
     if (startIn <= 0) evidence(f, 'start', origin);
     else timers.push(clock.setTimeout(() => evidence(f, 'start', origin), startIn));
-    if (f.end !== undefined)
-      timers.push(clock.setTimeout(() => evidence(f, 'end', origin), Math.max(0, f.end - now)));
+    const end = f.end;
+    // A fault cleared before its planned end already has its end in the log.
+    if (end !== undefined)
+      timers.push(
+        clock.setTimeout(
+          () => {
+            if (f.end === end) evidence(f, 'end', origin);
+          },
+          Math.max(0, end - now),
+        ),
+      );
   };
 
   return {

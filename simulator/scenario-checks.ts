@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import type { BoardSpec } from './scenario-board.js';
-import { isSerialKind } from './scenario-serial.js';
+import { CRC_FRAMED_KINDS, isSerialKind } from './scenario-serial.js';
 
 interface CheckedDevice {
   name: string;
@@ -144,6 +144,11 @@ export function checkScenario(s: CheckedScenario, ctx: z.RefinementCtx): void {
       issue(
         ['faults', i, 'type'],
         `"${f.type}" applies to analog and digital sensors, not to a ${d.kind}`,
+      );
+    if (f.type === 'crc-error' && !CRC_FRAMED_KINDS.some((k) => k === d.kind))
+      issue(
+        ['faults', i, 'type'],
+        `"crc-error" applies to serial devices with CRC frames (${CRC_FRAMED_KINDS.join(', ')}), not to a ${d.kind}`,
       );
     if (f.type === 'drift' && f.rate === undefined)
       issue(['faults', i, 'rate'], 'a drift fault needs rate (units per minute)');

@@ -149,6 +149,13 @@ export const SERIAL_KINDS = [
 ] as const;
 export type SerialKind = (typeof SERIAL_KINDS)[number];
 
+/**
+ * Serial kinds whose frames end in a CRC-16: the ones a `crc-error` fault applies to (their models
+ * implement `corruptCheck`). GNSS (NMEA's XOR checksum has its own seeded `badChecksum` stream),
+ * the AT modem, the beacon and barcode scanners (text lines) have no CRC to corrupt.
+ */
+export const CRC_FRAMED_KINDS: readonly SerialKind[] = ['modbus_rtu', 'controller', 'rfid_reader'];
+
 export const serialDeviceSchemas = [
   RfidReaderDevice,
   BarcodeScannerDevice,

@@ -191,6 +191,8 @@ export const FAULT_TYPES = [
   'spike',
   'slow',
   'no-response',
+  /** Serial devices with CRC-framed protocols (CRC_FRAMED_KINDS): every frame sent has a bad CRC. */
+  'crc-error',
 ] as const;
 export type FaultType = (typeof FAULT_TYPES)[number];
 

@@ -2,7 +2,8 @@
  * Runs the lab's byte-level devices: one SerialLine per device, reachable as raw TCP (always), a
  * PTY (with --pty) and a real serial port (--serial NAME=PATH). Device answers and unsolicited
  * output are intents; this module paces them onto the line, applies offline/slow faults to the line
- * as a whole, and hands commands to the lab.
+ * as a whole and crc-error faults to each frame sent (through the model's `corruptCheck`), and
+ * hands commands to the lab.
  */
 import { join } from 'node:path';
 import type {
@@ -125,12 +126,19 @@ export async function startSerialDevices(deps: SerialRuntimeDeps): Promise<Seria
       lines.push(line);
       lineById.set(plan.id, line);
       const apply = (intents: ByteIntent[]): void => {
-        const { delayMs: faultDelay } = responsiveness(deps.faults.activeAt(plan.id, clock.now()));
+        const active = deps.faults.activeAt(plan.id, clock.now());
+        const { delayMs: faultDelay } = responsiveness(active);
+        // A crc-error fault active when the device answers spoils every frame of that answer.
+        const corrupt =
+          device.corruptCheck && active.some((f) => f.type === 'crc-error')
+            ? device.corruptCheck.bind(device)
+            : undefined;
         for (const intent of intents) {
           if ('send' in intent) {
+            const bytes = corrupt ? corrupt(intent.send) : intent.send;
             const delay = (intent.delayMs ?? 0) + faultDelay;
-            if (delay > 0) later(() => line.send(intent.send), delay);
-            else line.send(intent.send);
+            if (delay > 0) later(() => line.send(bytes), delay);
+            else line.send(bytes);
           } else if ('state' in intent)
             record('device.state', { device: plan.id, values: intent.state, source: 'serial' });
           else if ('command' in intent)

@@ -44,6 +44,7 @@ import {
 } from '../../protocols/codecs/controller-reply.js';
 import { scanFrames } from '../../protocols/codecs/controller-frame.js';
 import type { ByteDevice, ByteDeviceContext, ByteDeviceFactory, ByteIntent } from './model.js';
+import { invertTrailingCrc16 } from '../../protocols/codecs/crc16-fault.js';
 
 /** One sensor channel as the lab card lists it: engineering value = raw × scale. */
 export interface SensorChannel {
@@ -312,6 +313,11 @@ class ControllerDevice implements ByteDevice {
       }),
       config: this.configAt(t),
     };
+  }
+
+  /** `crc-error` fault: each frame ends in a CRC-16, low byte first. */
+  corruptCheck(frame: Buffer): Buffer {
+    return invertTrailingCrc16(frame);
   }
 
   cardInfo(): Record<string, unknown> {

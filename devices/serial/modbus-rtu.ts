@@ -41,6 +41,7 @@ import {
 } from '../../protocols/codecs/modbus-rtu.js';
 import { handleRequest } from '../../protocols/modbus/slave.js';
 import type { ByteDevice, ByteDeviceContext, ByteDeviceFactory, ByteIntent } from './model.js';
+import { invertTrailingCrc16 } from '../../protocols/codecs/crc16-fault.js';
 
 /** Processing time of a slave after the closing silence of a request. */
 export const PROCESSING_MS = 5;
@@ -98,6 +99,11 @@ class ModbusRtuLine implements ByteDevice {
 
   truth(): Record<string, unknown> {
     return { units: this.units() };
+  }
+
+  /** `crc-error` fault: each frame ends in a CRC-16, low byte first. */
+  corruptCheck(frame: Buffer): Buffer {
+    return invertTrailingCrc16(frame);
   }
 
   cardInfo(): Record<string, unknown> {

@@ -48,6 +48,11 @@ export interface ByteDevice {
   truth(t: number): Record<string, unknown>;
   /** Facts a candidate needs beyond the line settings (lookup tables, beacon positions, where PNGs are). */
   cardInfo(): Record<string, unknown>;
+  /**
+   * Devices whose frames carry a check value (CRC): one frame it sends, with that check made
+   * wrong. The runtime applies it to every frame sent while a `crc-error` fault is active.
+   */
+  corruptCheck?(frame: Buffer): Buffer;
 }
 
 export type ByteDeviceFactory = (plan: SerialDevicePlan, ctx: ByteDeviceContext) => ByteDevice;

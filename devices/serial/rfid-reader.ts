@@ -38,6 +38,7 @@ import { KEYED_ACCESS, dataBlocks, seedCards, uidHex } from './rfid-cards.js';
 import type { SeededCard } from './rfid-cards.js';
 import { VisitSchedule } from './rfid-visits.js';
 import type { Visit } from './rfid-visits.js';
+import { invertTrailingCrc16 } from '../../protocols/codecs/crc16-fault.js';
 
 /** Processing time of the module before it answers. */
 export const RESPONSE_DELAY_MS = 5;
@@ -147,6 +148,11 @@ class RfidReader implements ByteDevice {
   }
 
   /** Everything about the cards, keys included: the runtime decides what candidates see. */
+  /** `crc-error` fault: each frame ends in a CRC-16, low byte first. */
+  corruptCheck(frame: Buffer): Buffer {
+    return invertTrailingCrc16(frame);
+  }
+
   cardInfo(): Record<string, unknown> {
     return {
       address: this.spec.address,
