@@ -74,7 +74,19 @@ export function readEvidenceText(text: string): EvidenceFile {
     lineNos.push(lineNo);
   });
   if (lines.length === 0) problems.push({ line: 0, message: 'the evidence file is empty' });
-  const starts = events.filter((e) => e.kind === 'lab.start');
+  // A `resumed` lab.start continues the same run after a server restart: same seed, lab time
+  // going on. Anything else that starts again is a second run in one file.
+  const starts = events.filter((e) => e.kind === 'lab.start' && e['resumed'] !== true);
+  events.forEach((e, i) => {
+    if (e.kind !== 'lab.start' || e['resumed'] !== true) return;
+    const line = lineNos[i] ?? 0;
+    if (starts.length === 0 || events.indexOf(starts[0]!) > i)
+      problems.push({ line, message: 'a resumed lab.start before the run started' });
+    else if (e['seed'] !== starts[0]!['seed'])
+      problems.push({ line, message: 'a resumed lab.start with another seed' });
+    if (i > 0 && e.t < events[i - 1]!.t)
+      problems.push({ line, message: 'a resumed lab.start goes back in lab time' });
+  });
   if (lines.length > 0 && starts.length === 0)
     problems.push({ line: 1, message: 'no lab.start event: the run did not start recording' });
   if (starts.length > 1)

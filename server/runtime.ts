@@ -10,7 +10,8 @@
  * time limit, and one MQTT login per candidate maps to one lab at a time.
  * A restarted server resumes every running attempt with the same seed, ports and evidence file.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { readEvidenceText } from '../grader/evidence-file.js';
 import { dirname, join } from 'node:path';
 import { RealClock } from '../simulator/clock.js';
 import type { LabCard } from '../simulator/card.js';
@@ -77,6 +78,23 @@ export function captureFile(task: Task, seed: number): string | undefined {
   const params = task.params(seed);
   return task.capture(params, planLab(validateScenario(task.scenario(params), task.id), seed))
     .sqlite.file;
+}
+
+/** The last on/off state of each actuator in an evidence file (what a resumed lab restores). */
+function lastActuatorStates(path: string): Map<string, boolean> {
+  const states = new Map<string, boolean>();
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return states;
+  }
+  for (const e of readEvidenceText(text).events) {
+    const on = (e.values as Record<string, unknown> | undefined)?.on;
+    if (e.kind === 'device.state' && typeof e.device === 'string' && typeof on === 'boolean')
+      states.set(e.device, on);
+  }
+  return states;
 }
 
 export type RuntimeEvent = { sessionId: string; candidateId: string; what: string };
@@ -247,6 +265,9 @@ export class SessionRuntime {
       host: this.opts.host,
       evidencePath,
       resumeEvidence: true,
+      // A restart resumes the run: lab time goes on from the attempt's start (the grader reads
+      // one run with a `resumed` lab.start), instead of a second run from 0 in the same file.
+      ...(elapsedMs > 0 ? { resumed: true, clock: new RealClock({ startAtMs: elapsedMs }) } : {}),
       topicPrefix: c.topicPrefix,
       ...(allowPeer ? { allowPeer } : {}),
       ports: { coap: c.portBase, modbus: c.portBase + 1, ws: null },
@@ -270,12 +291,23 @@ export class SessionRuntime {
     running.lab = lab;
     running.timer = timer;
     this.running.set(`${sessionId}/${c.id}`, running);
+    // Actuator states of the interrupted run, read back before the new lab records anything.
+    const actuators = elapsedMs > 0 ? lastActuatorStates(evidencePath) : new Map<string, boolean>();
     try {
       await lab.start();
     } catch (err) {
       clearTimeout(timer);
       this.running.delete(`${sessionId}/${c.id}`);
       throw err;
+    }
+    // A resumed lab's actuators are where the run left them (commands are evidence, and the
+    // grader replays them). Injected faults still active at the crash are not restored.
+    for (const [device, on] of actuators) {
+      try {
+        lab.command(device, { on }, 'resume');
+      } catch (err) {
+        this.opts.logger.warn('resume: actuator state not restored', { device, err: String(err) });
+      }
     }
     this.emit({ sessionId, candidateId: c.id, what: 'task.start' });
   }

@@ -36,14 +36,22 @@ export class RealClock implements Clock {
   private nextId = 1;
   private readonly timers = new Map<number, NodeJS.Timeout>();
 
-  constructor(options: { speed?: number; epochMs?: number } = {}) {
+  private readonly startAt: number;
+
+  /**
+   * `startAtMs`: the lab time at construction (default 0), for a lab resumed after a server
+   * restart, whose time goes on from where its run began; `epochMs` is the wall time of lab time 0.
+   */
+  constructor(options: { speed?: number; epochMs?: number; startAtMs?: number } = {}) {
     this.speed = options.speed ?? 1;
-    this.startWall = options.epochMs ?? Date.now();
+    this.startAt = options.startAtMs ?? 0;
+    this.startWall = options.epochMs ?? Date.now() - this.startAt;
     if (!(this.speed > 0)) throw new RangeError('clock speed must be > 0');
+    if (!(this.startAt >= 0)) throw new RangeError('clock startAtMs must be ≥ 0');
   }
 
   now(): number {
-    return (performance.now() - this.startPerf) * this.speed;
+    return this.startAt + (performance.now() - this.startPerf) * this.speed;
   }
 
   wall(): number {

@@ -77,6 +77,11 @@ export interface LabDeps {
   evidencePath?: string;
   /** Append to an existing evidence file, continuing its hash chain (server restarts). */
   resumeEvidence?: boolean;
+  /**
+   * This start resumes a run a server restart interrupted: `lab.start` is recorded with
+   * `resumed: true`, and the clock (deps.clock) should go on from the run's lab time.
+   */
+  resumed?: boolean;
   candidate?: string;
   /** Transports of serial devices: TCP base port, PTY directory, real ports. */
   serial?: SerialOptions;
@@ -379,6 +384,7 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
           },
         );
         record('lab.start', {
+          ...(deps.resumed ? { resumed: true } : {}),
           scenario: scenario.name,
           seed,
           labId: plan.labId,

@@ -7,12 +7,14 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readEvidence } from '../../simulator/evidence.js';
+import { grade } from '../../grader/grade.js';
+import { getTask, taskHash } from '../../tasks/bank.js';
 import type { CandidateCard } from '../../server/runtime.js';
 import { waitFor } from '../support/net.js';
 
@@ -168,6 +170,16 @@ describe('iotlab serve survives kill -9', () => {
     const starts = after.events.filter((e) => e.kind === 'lab.start');
     expect(starts).toHaveLength(2);
     expect(starts[1]!.seed).toBe(starts[0]!.seed);
+    // One run, resumed: lab time goes on (it includes the downtime), it does not restart at 0.
+    expect(starts[1]!.resumed).toBe(true);
+    expect(starts[1]!.t).toBeGreaterThanOrEqual(before.events.at(-1)!.t);
+    // ...so the attempt is gradable, as an uninterrupted run with the same traffic would be.
+    const report = grade(getTask('l1-emb-analog'), starts[0]!.seed as number, {
+      evidence: readFileSync(evidence, 'utf8'),
+      taskHash: taskHash(getTask('l1-emb-analog')),
+    });
+    expect(report.problems).toEqual([]);
+    expect(report.gradable).toBe(true);
     expect(
       after.events.some(
         (e) => (e.payload as { text?: string } | undefined)?.text === 'after-restart',

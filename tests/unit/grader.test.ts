@@ -86,6 +86,27 @@ describe('evidence reader', () => {
       { line: 0, message: 'the evidence file is empty' },
     ]);
   });
+
+  it('reads a run resumed after a server restart as one run, unless the resume is wrong', () => {
+    const start = { kind: 'lab.start', seed: 7 };
+    const resumed = { kind: 'lab.start', seed: 7, resumed: true };
+    const stop = { kind: 'lab.stop' };
+    expect(readEvidenceText(chain([start, { kind: 'answer' }, resumed, stop])).problems).toEqual(
+      [],
+    );
+    expect(
+      readEvidenceText(chain([start, { ...resumed, seed: 8 }, stop])).problems.map(
+        (p) => p.message,
+      ),
+    ).toEqual(['a resumed lab.start with another seed']);
+    expect(
+      readEvidenceText(chain([start, { kind: 'answer', t: 500 }, { ...resumed, t: 20 }, stop]))
+        .problems,
+    ).toEqual([{ line: 3, message: 'a resumed lab.start goes back in lab time' }]);
+    expect(
+      readEvidenceText(chain([resumed, start, stop])).problems.map((p) => p.message),
+    ).toContain('a resumed lab.start before the run started');
+  });
 });
 
 describe('check helpers', () => {
