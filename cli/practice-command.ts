@@ -107,7 +107,13 @@ export async function practiceCommand(
         kind: 'capture',
         prev: '',
       });
-    const file: EvidenceFile = { events: all, problems: [], sha256: 'live', lines: all.length };
+    const file: EvidenceFile = {
+      events: all,
+      problems: [],
+      sha256: 'live',
+      head: 'live',
+      lines: all.length,
+    };
     return grade(task, opts.seed, { evidence: file, taskHash: hash });
   };
   let last: GradeReport | undefined;

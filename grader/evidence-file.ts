@@ -17,6 +17,8 @@ export interface EvidenceFile {
   problems: EvidenceProblem[];
   /** SHA-256 of the file's bytes as read. */
   sha256: string;
+  /** SHA-256 of the last line (the chain's head; GENESIS for an empty file). */
+  head: string;
   lines: number;
 }
 
@@ -99,7 +101,7 @@ export function readEvidenceText(text: string): EvidenceFile {
       line: lines.length,
       message: 'no lab.stop event: the lab did not finish recording (crashed or still running)',
     });
-  return { events, problems, sha256: sha256(text), lines: lines.length };
+  return { events, problems, sha256: sha256(text), head: prev, lines: lines.length };
 }
 
 function notAnEvent(v: unknown): string | undefined {

@@ -20,6 +20,12 @@ export interface GradeInput {
   evidence: string | EvidenceFile;
   /** The task's content hash (from the bank), for provenance. */
   taskHash: string;
+  /**
+   * The chain head (SHA-256 of the last line) recorded apart from the file when the run ended
+   * (the exam server keeps it): the hash chain cannot show an edit to the last line, or lines
+   * added after the end, but a different head does.
+   */
+  head?: string;
 }
 
 export function grade(task: Task, seed: number, input: GradeInput): GradeReport {
@@ -28,6 +34,12 @@ export function grade(task: Task, seed: number, input: GradeInput): GradeReport 
   const params = task.params(seed);
   const scenario = validateScenario(task.scenario(params), `task ${task.id}`);
   const problems = [...file.problems];
+  if (input.head !== undefined && input.head !== file.head)
+    problems.push({
+      line: file.lines,
+      message:
+        'the file does not end as it did when the run ended (its last line was edited, or lines were added or removed since)',
+    });
   const start = file.events.find((e) => e.kind === 'lab.start');
   if (start) {
     if (start.scenario !== scenario.name)

@@ -28,6 +28,11 @@ export interface Attempt {
   startedAt: string;
   endedAt: string | null;
   evidencePath: string;
+  /**
+   * SHA-256 of the evidence file's last line when the attempt ended, kept apart from the file so
+   * that an edit to the last line, or lines added later, show when it is graded again.
+   */
+  evidenceHead: string | null;
 }
 
 export interface StoredGrade {
@@ -76,9 +81,15 @@ export class Grades {
   constructor(private readonly store: Store) {
     this.db = store.db;
     this.db.exec(SCHEMA);
+    const cols = this.db.prepare('PRAGMA table_info(attempts)').all() as { name: string }[];
+    if (!cols.some((c) => c.name === 'evidence_head'))
+      this.db.exec('ALTER TABLE attempts ADD COLUMN evidence_head TEXT');
   }
 
-  startAttempt(a: Omit<Attempt, 'state' | 'startedAt' | 'endedAt'>, actor: string): void {
+  startAttempt(
+    a: Omit<Attempt, 'state' | 'startedAt' | 'endedAt' | 'evidenceHead'>,
+    actor: string,
+  ): void {
     this.db.transaction(() => {
       this.db
         .prepare(
@@ -93,14 +104,20 @@ export class Grades {
     })();
   }
 
-  endAttempt(sessionId: string, candidateId: string, taskId: string, reason: string): void {
+  endAttempt(
+    sessionId: string,
+    candidateId: string,
+    taskId: string,
+    reason: string,
+    evidenceHead?: string,
+  ): void {
     this.db.transaction(() => {
       this.db
         .prepare(
-          `UPDATE attempts SET state = 'done', ended_at = ?
+          `UPDATE attempts SET state = 'done', ended_at = ?, evidence_head = ?
            WHERE session_id = ? AND candidate_id = ? AND task_id = ? AND state = 'running'`,
         )
-        .run(new Date().toISOString(), sessionId, candidateId, taskId);
+        .run(new Date().toISOString(), evidenceHead ?? null, sessionId, candidateId, taskId);
       this.store.audit('system', 'task.stop', sessionId, {
         candidate: candidateId,
         task: taskId,
@@ -125,6 +142,7 @@ export class Grades {
       startedAt: String(r.started_at),
       endedAt: r.ended_at ?? null,
       evidencePath: String(r.evidence_path),
+      evidenceHead: r.evidence_head ?? null,
     }));
   }
 

@@ -13,6 +13,8 @@ export interface GradeRequest {
   taskId: string;
   seed: number;
   evidencePath: string;
+  /** The chain head recorded when the attempt ended (see GradeInput.head). */
+  head?: string;
 }
 
 export type Grader = (req: GradeRequest) => Promise<GradeReport>;
@@ -27,5 +29,9 @@ export const bankGrader: Grader = async (req) => {
       cause: String(err),
     });
   }
-  return grade(task, req.seed, { evidence: text, taskHash: taskHash(task) });
+  return grade(task, req.seed, {
+    evidence: text,
+    taskHash: taskHash(task),
+    ...(req.head !== undefined ? { head: req.head } : {}),
+  });
 };

@@ -381,7 +381,14 @@ export class SessionRuntime {
       }
     }
     await r.lab.stop(reason);
-    this.grades.endAttempt(sessionId, candidateId, r.taskId, reason);
+    // The chain head as the run ended, kept in the database apart from the file (grading checks it).
+    let head: string | undefined;
+    try {
+      head = readEvidenceText(readFileSync(r.lab.recorder.path ?? '', 'utf8')).head;
+    } catch (err) {
+      this.opts.logger.warn('evidence head not read', { err: String(err) });
+    }
+    this.grades.endAttempt(sessionId, candidateId, r.taskId, reason, head);
     await this.gradeAttempt(sessionId, candidateId, r.taskId);
     this.emit({ sessionId, candidateId, what: 'task.graded' });
   }
@@ -399,7 +406,12 @@ export class SessionRuntime {
       .attempts(sessionId, candidateId)
       .find((x) => x.taskId === taskId && x.state === 'done');
     if (!c || !a) return undefined;
-    return this.opts.grader({ taskId, seed: c.seed, evidencePath: a.evidencePath });
+    return this.opts.grader({
+      taskId,
+      seed: c.seed,
+      evidencePath: a.evidencePath,
+      ...(a.evidenceHead ? { head: a.evidenceHead } : {}),
+    });
   }
 
   /**

@@ -50,16 +50,20 @@ function exchange(port: number, bytes: Buffer, answers: number) {
 
 describe('board over TCP', () => {
   it('reads the SHT3x and records each bus transaction', async () => {
-    const c = await BoardClient.connect('127.0.0.1', b.port);
-    const since = b.events.length;
-    const addr = b.address('sht3x');
+    // A lab at 1/20 speed: the 15 ms measurement lasts 300 ms of real time, so the read right
+    // after the command meets it even on a loaded machine (at full speed it may not).
+    const slow = await startBoardLab(1, 0.05);
+    const c = await BoardClient.connect('127.0.0.1', slow.port);
+    const since = slow.events.length;
+    const addr = slow.address('sht3x');
     await c.i2cWrite(addr, Uint8Array.of(0x24, 0x00));
     await expect(c.i2cRead(addr, 6)).rejects.toMatchObject({ status: 'ADDR_NACK' });
     await c.delay(16);
     const data = await c.i2cRead(addr, 6);
     await expect(c.i2cRead(0x31, 1)).rejects.toBeInstanceOf(BoardError);
     await c.close();
-    const bus = b.events.slice(since).filter((e) => e.kind === 'bus.transfer');
+    await slow.lab.stop();
+    const bus = slow.events.slice(since).filter((e) => e.kind === 'bus.transfer');
     expect(bus.map((e) => [e.address, e.out, e.status])).toEqual([
       [addr, '2400', 'ok'],
       [addr, '', 'addr_nack'],

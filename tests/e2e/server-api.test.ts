@@ -3,7 +3,7 @@
  * from a paper and a roster, its labs started on the shared broker, a candidate's login, card and
  * MQTT access with the card's credentials, and the score sheet ("pending", never a made-up score).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -17,13 +17,15 @@ import { waitFor } from '../support/net.js';
 
 let server: RunningServer;
 let examiner = '';
+let dataDir = '';
 // Below Linux's ephemeral range (32768–60999), where client sockets of parallel tests would take
 // ports at random; and apart from serve-crash.test.ts's 26000–31999.
 const base = 20000 + Math.floor(Math.random() * 5900);
 
 beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'iotlab-api-'));
   server = await serve({
-    dataDir: mkdtempSync(join(tmpdir(), 'iotlab-api-')),
+    dataDir,
     host: '127.0.0.1',
     port: 0,
     mqttPort: 0,
@@ -273,5 +275,26 @@ describe('exam server API', () => {
     expect(html.status).toBe(200);
     expect(html.text).toContain('For the examiner');
     expect(html.text).toContain('127.0.0.1');
+  });
+  it('a regrade notices evidence changed after the attempt ended, even in its last line', async () => {
+    const before = (await api('GET', `/api/sessions/${sessionId}/regrade`)).json as {
+      candidate: string;
+      task: string;
+      afterStatus: string;
+    }[];
+    const row = (d: typeof before) => d.find((x) => x.candidate === 'c002')!;
+    expect(row(before).afterStatus).not.toBe('ungradable');
+    // Edit the last line (lab.stop's reason) and mend nothing else: the hash chain cannot show it.
+    const file = join(dataDir, 'evidence', sessionId, 'c002', 'l1-emb-coap.jsonl');
+    const text = readFileSync(file, 'utf8');
+    const lines = text.trimEnd().split('\n');
+    const last = JSON.parse(lines.at(-1)!) as Record<string, unknown>;
+    lines[lines.length - 1] = JSON.stringify({ ...last, reason: 'edited' });
+    writeFileSync(file, lines.join('\n') + '\n');
+    const after = (await api('GET', `/api/sessions/${sessionId}/regrade`)).json as typeof before;
+    expect(row(after)).toEqual(expect.objectContaining({ afterStatus: 'ungradable' }));
+    writeFileSync(file, text);
+    const mended = (await api('GET', `/api/sessions/${sessionId}/regrade`)).json as typeof before;
+    expect(row(mended).afterStatus).toBe(row(before).afterStatus);
   });
 });

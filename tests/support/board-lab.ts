@@ -3,6 +3,7 @@ import type { EvidenceEvent } from '../../simulator/evidence.js';
 import type { Lab } from '../../simulator/lab.js';
 import { createLab } from '../../simulator/lab.js';
 import { loadScenario } from '../../simulator/scenario.js';
+import { RealClock } from '../../simulator/clock.js';
 
 export interface BoardLab {
   lab: Lab;
@@ -12,9 +13,17 @@ export interface BoardLab {
   address(kind: string): number;
 }
 
-export async function startBoardLab(seed = 1): Promise<BoardLab> {
+/**
+ * `speed` < 1 slows the lab clock, for tests whose assertion needs a lab-time window (e.g. the
+ * SHT3x's 15 ms measurement) to outlast a round trip on a loaded machine.
+ */
+export async function startBoardLab(seed = 1, speed = 1): Promise<BoardLab> {
   const { scenario } = loadScenario('greenhouse');
-  const lab = createLab(scenario, { seed, ports: { ws: null } });
+  const lab = createLab(scenario, {
+    seed,
+    ports: { ws: null },
+    ...(speed !== 1 ? { clock: new RealClock({ speed }) } : {}),
+  });
   const events: EvidenceEvent[] = [];
   lab.recorder.subscribe((e) => events.push(e));
   const card = await lab.start();
