@@ -3,7 +3,8 @@
  * must pass to be in the bank (ids, skills, points, templates, scenario). `validateTask` names
  * the task and the problem, and tests/unit/task-bank.test.ts runs it over the whole bank.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { LabError } from '../simulator/errors.js';
 import type { LabPlan } from '../simulator/plan.js';
@@ -96,6 +97,16 @@ export function taskHash(task: Task): string {
   for (const lang of ['zh', 'en'] as const) h.update(instructionTemplate(task, lang));
   const solution = taskFile(task.id, task.solution);
   if (existsSync(solution)) h.update(readFileSync(solution));
+  // Every file of the task's folder (its definition, checks, data generator…), by name, so a
+  // change to the task's own code shows in provenance; shared check code is the grader version.
+  const dir = taskFile(task.id);
+  if (existsSync(dir))
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (!statSync(path).isFile()) continue;
+      h.update(`\0${name}\0`);
+      h.update(readFileSync(path));
+    }
   return h.digest('hex');
 }
 
