@@ -2,7 +2,7 @@
  * The `iotlab` command, built by a factory so tests run it without a process: `runCli(argv, io)`
  * resolves to the exit code. Exit codes: 0 ok, 1 runtime failure, 2 bad input (usage, scenario).
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -283,9 +283,20 @@ async function startCommand(opts: StartOptions, io: CliIo): Promise<number> {
   const { scenario: loaded } = loadScenario(opts.scenario);
   const scenario = withPortSettings(loaded, opts.serial);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
-  const evidencePath = resolve(
-    opts.evidence ?? join('iotlab-evidence', `${scenario.name}-seed${opts.seed}-${stamp}.jsonl`),
-  );
+  // One run per evidence file: a second run appended would be a second chain the grader refuses.
+  let evidencePath: string;
+  if (opts.evidence !== undefined) {
+    evidencePath = resolve(opts.evidence);
+    if (existsSync(evidencePath) && statSync(evidencePath).size > 0)
+      throw new LabError(
+        'USAGE',
+        `evidence file ${evidencePath} already holds a run: give another --evidence path, or remove it`,
+      );
+  } else {
+    const base = join('iotlab-evidence', `${scenario.name}-seed${opts.seed}-${stamp}`);
+    evidencePath = resolve(`${base}.jsonl`);
+    for (let n = 2; existsSync(evidencePath); n++) evidencePath = resolve(`${base}-${n}.jsonl`);
+  }
   const lab = createLab(scenario, {
     seed: opts.seed,
     clock: new RealClock({ speed: opts.speed }),

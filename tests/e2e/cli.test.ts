@@ -115,6 +115,12 @@ describe('iotlab CLI', () => {
     const { events, problems } = readEvidence(evidence);
     expect(problems).toEqual([]);
     expect(events.at(-1)).toMatchObject({ kind: 'lab.stop', reason: 'test' });
+    // One run per file: a second start on the same path is refused and the first run kept.
+    const kept = readFileSync(evidence, 'utf8');
+    const again = await run(['start', '--seed', '9', '--evidence', evidence, '--duration', '0.1']);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/already holds a run/);
+    expect(readFileSync(evidence, 'utf8')).toBe(kept);
   });
 
   it('stops by itself after --duration', async () => {
