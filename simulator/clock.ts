@@ -79,9 +79,28 @@ export class RealClock implements Clock {
     return { id };
   }
 
+  /**
+   * Ticks at start + k·ms of lab time, never before (same re-arming as setTimeout) and without
+   * drift; ticks missed while the event loop was blocked are skipped, not fired in a burst.
+   */
   setInterval(fn: () => void, ms: number): TimerHandle {
     const id = this.nextId++;
-    this.timers.set(id, setInterval(fn, ms / this.speed));
+    const period = Math.max(1, ms);
+    let due = this.now() + period;
+    const arm = (wait: number): void => {
+      this.timers.set(
+        id,
+        setTimeout(() => {
+          const left = due - this.now();
+          if (left > 0) return arm(left);
+          due += period;
+          if (due <= this.now()) due = this.now() + period;
+          arm(due - this.now()); // before fn, so that fn may clear this interval
+          fn();
+        }, wait / this.speed),
+      );
+    };
+    arm(period);
     return { id };
   }
 

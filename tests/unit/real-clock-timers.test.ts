@@ -27,3 +27,30 @@ describe('RealClock.setTimeout', () => {
     }
   });
 });
+
+describe('RealClock.setInterval', () => {
+  it('ticks at start + k·period of lab time, never early, and stops when cleared in a tick', async () => {
+    for (const speed of [1, 20]) {
+      const clock = new RealClock({ speed });
+      const period = 4 * speed;
+      const start = clock.now();
+      const early: number[] = [];
+      let k = 0;
+      await new Promise<void>((resolve) => {
+        const h = clock.setInterval(() => {
+          k += 1;
+          const due = start + k * period;
+          if (clock.now() < due) early.push(due - clock.now());
+          if (k === 12) {
+            clock.clear(h);
+            resolve();
+          }
+        }, period);
+      });
+      // Cleared from inside its own tick: no tick after it.
+      await new Promise((r) => setTimeout(r, 30));
+      expect(k, `speed ${speed}`).toBe(12);
+      expect(early, `speed ${speed}`).toEqual([]);
+    }
+  });
+});
