@@ -67,6 +67,10 @@ export function registerSessionCommands(
       1883,
     )
     .option('--ws-port <port>', 'MQTT over WebSocket port', port('--ws-port'))
+    .option(
+      '--public-host <host>',
+      "the host candidates' cards name (default: --host, or this machine's IPv4 when --host is 0.0.0.0)",
+    )
     .option('--port-range <from-to>', "ports for candidates' CoAP/Modbus/serial", range)
     .addOption(
       new Option('--log-level <level>', 'log level')
@@ -80,6 +84,7 @@ export function registerSessionCommands(
         port: number;
         mqttPort: number;
         wsPort?: number;
+        publicHost?: string;
         portRange?: { from: number; to: number };
         logLevel: LogLevel;
       }) => {
@@ -92,6 +97,7 @@ export function registerSessionCommands(
           port: o.port,
           mqttPort: o.mqttPort,
           ...(o.wsPort !== undefined ? { wsPort: o.wsPort } : {}),
+          ...(o.publicHost !== undefined ? { publicHost: o.publicHost } : {}),
           ...(o.portRange ? { portRange: o.portRange } : {}),
           ...(adminPassword ? { adminPassword } : {}),
           ...(trainerPassword ? { trainerPassword } : {}),

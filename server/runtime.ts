@@ -35,6 +35,7 @@ import { Grades } from './grades.js';
 import { verifyPassword } from './passwords.js';
 import type { CandidateRow, Store } from './store.js';
 import { normaliseIp } from './integrity.js';
+import { defaultPublicHost, withPublicHost } from './public-host.js';
 
 export type CandidateCard = Omit<LabCard, 'lab' | 'evidence'> & {
   lab: Omit<LabCard['lab'], 'seed'>;
@@ -47,6 +48,8 @@ export interface RuntimeOptions {
   wsPort?: number;
   logger: Logger;
   grader: Grader;
+  /** The host cards name (default: see public-host.ts). */
+  publicHost?: string;
   /**
    * Whether loopback peers pass a seat lock (default true: on a real exam server loopback is the
    * server itself). Tests, whose every client is on loopback, turn it off.
@@ -425,11 +428,15 @@ export class SessionRuntime {
     if (!card || !secret) return undefined;
     const { evidence: _e, lab, ...rest } = card;
     const { seed: _s, ...labInfo } = lab;
-    return {
-      ...rest,
-      lab: labInfo,
-      mqtt: { ...card.mqtt, username: c.username, password: candidatePassword(secret, c.id) },
-    };
+    return withPublicHost(
+      {
+        ...rest,
+        lab: labInfo,
+        mqtt: { ...card.mqtt, username: c.username, password: candidatePassword(secret, c.id) },
+      },
+      this.opts.host,
+      this.opts.publicHost ?? defaultPublicHost(this.opts.host),
+    );
   }
 
   /** MQTT clients the candidate has connected to their running lab. */

@@ -25,6 +25,8 @@ export interface ServeOptions {
   adminPassword?: string;
   /** See RuntimeOptions.trustLoopback (default true). */
   trustLoopback?: boolean;
+  /** The host candidates' cards name (default: the bind host, or this machine's IPv4 for 0.0.0.0). */
+  publicHost?: string;
   /** Creates trainer `trainer` with this password when it does not exist yet. */
   trainerPassword?: string;
 }
@@ -51,6 +53,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     logger,
     grader: opts.grader ?? bankGrader,
     ...(opts.trustLoopback !== undefined ? { trustLoopback: opts.trustLoopback } : {}),
+    ...(opts.publicHost !== undefined ? { publicHost: opts.publicHost } : {}),
   });
   await runtime.start();
   store.audit('system', 'server.start', null, { pid: process.pid });

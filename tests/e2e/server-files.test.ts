@@ -43,6 +43,8 @@ beforeAll(async () => {
     portRange: { from: base, to: base + 99 },
     logger: silentLogger,
     adminPassword: 'examiner-pw',
+    // Cards name this host, not the bind address (a room's server behind --host 0.0.0.0).
+    publicHost: 'lab.example',
   });
   const ok = await json('POST', '/api/login', { username: 'admin', password: 'examiner-pw' }, '');
   examiner = ok.headers.get('set-cookie')!.split(';')[0]!;
@@ -75,6 +77,16 @@ describe('task files in a session', () => {
       upload: { name: string; size: number };
     };
     expect(files.task).toBe('l1-sys-sql');
+    const card = (
+      (await (await call('GET', '/api/me', {}, me)).json()) as {
+        card: { mqtt: { url: string }; coap: { url: string }; modbus: { host: string } };
+      }
+    ).card;
+    expect([card.mqtt.url, card.coap.url, card.modbus.host]).toEqual([
+      expect.stringMatching(/^mqtt:\/\/lab\.example:\d+$/),
+      expect.stringMatching(/^coap:\/\/lab\.example:\d+$/),
+      'lab.example',
+    ]);
     expect(files.provided.map((f) => f.name)).toEqual(['iot.db']);
     expect(files.provided[0]!.size).toBeGreaterThan(0);
     expect(files.upload.name).toBe('iot.db');
