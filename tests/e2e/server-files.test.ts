@@ -9,24 +9,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../simulator/logger.js';
-import type { RunningServer } from '../../server/serve.js';
-import { serve } from '../../server/serve.js';
 import { taskFile } from '../../tasks/paths.js';
+import type { TestServer } from '../support/server.js';
+import { startTestServer } from '../support/server.js';
 
-let server: RunningServer;
-let examiner = '';
+let t: TestServer;
 const base = 14000 + Math.floor(Math.random() * 5000);
 
-async function call(method: string, path: string, init: RequestInit = {}, cookie = examiner) {
-  const res = await fetch(server.url + path, {
+/** Raw requests (file bytes), with the examiner's cookie unless another is given. */
+async function call(method: string, path: string, init: RequestInit = {}, cookie = t.examiner) {
+  return fetch(t.server.url + path, {
     method,
     ...init,
     headers: { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}) },
   });
-  return res;
 }
-const json = (method: string, path: string, body: unknown, cookie = examiner) =>
+const json = (method: string, path: string, body: unknown, cookie = t.examiner) =>
   call(
     method,
     path,
@@ -35,21 +33,10 @@ const json = (method: string, path: string, body: unknown, cookie = examiner) =>
   );
 
 beforeAll(async () => {
-  server = await serve({
-    dataDir: mkdtempSync(join(tmpdir(), 'iotlab-files-')),
-    host: '127.0.0.1',
-    port: 0,
-    mqttPort: 0,
-    portRange: { from: base, to: base + 99 },
-    logger: silentLogger,
-    adminPassword: 'examiner-pw',
-    // Cards name this host, not the bind address (a room's server behind --host 0.0.0.0).
-    publicHost: 'lab.example',
-  });
-  const ok = await json('POST', '/api/login', { username: 'admin', password: 'examiner-pw' }, '');
-  examiner = ok.headers.get('set-cookie')!.split(';')[0]!;
+  // Cards name this host, not the bind address (a room's server behind --host 0.0.0.0).
+  t = await startTestServer('files', base, { publicHost: 'lab.example' });
 });
-afterAll(async () => server?.close());
+afterAll(async () => t?.close());
 
 describe('task files in a session', () => {
   it('provides the seeded database, takes the worked one back, and grades what was handed in', async () => {
@@ -61,13 +48,7 @@ describe('task files in a session', () => {
     expect(created.status).toBe(201);
     const s = (await created.json()) as { id: string; candidates: { password: string }[] };
     expect((await json('POST', `/api/sessions/${s.id}/start`, {})).status).toBe(200);
-    const login = await json(
-      'POST',
-      '/api/candidate/login',
-      { session: s.id, candidate: 'c001', password: s.candidates[0]!.password },
-      '',
-    );
-    const me = login.headers.get('set-cookie')!.split(';')[0]!;
+    const me = await t.candidate(s.id, 'c001', s.candidates[0]!.password);
     expect((await call('GET', '/api/me/files', {}, me)).status).toBe(409); // no task yet
     expect((await json('POST', '/api/me/tasks/l1-sys-sql/start', {}, me)).status).toBe(200);
 

@@ -5,52 +5,25 @@
  * the foreign access flagged. A candidate without a seat IP is not locked. Every client here is on
  * loopback, so the server runs with trustLoopback off (on a real server loopback is itself).
  */
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../simulator/logger.js';
 import type { CandidateCard } from '../../server/runtime.js';
-import type { RunningServer } from '../../server/serve.js';
-import { serve } from '../../server/serve.js';
 import { coapRequest } from '../support/clients.js';
 import { sendRaw } from '../support/net.js';
+import type { TestServer } from '../support/server.js';
+import { startTestServer } from '../support/server.js';
 
-let server: RunningServer;
-let examiner = '';
-let dataDir = '';
+let t: TestServer;
 const base = 14000 + Math.floor(Math.random() * 5000);
-
-async function api(method: string, path: string, body?: unknown, cookie = examiner) {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: {
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(cookie ? { cookie } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, text, json: JSON.parse(text || 'null') as unknown, res };
-}
+const api = (method: string, path: string, body?: unknown, cookie?: string) =>
+  t.api(method, path, body, cookie);
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'iotlab-seat-'));
-  server = await serve({
-    dataDir,
-    host: '127.0.0.1',
-    port: 0,
-    mqttPort: 0,
-    portRange: { from: base, to: base + 99 },
-    logger: silentLogger,
-    adminPassword: 'examiner-pw',
-    trustLoopback: false,
-  });
-  const ok = await api('POST', '/api/login', { username: 'admin', password: 'examiner-pw' }, '');
-  examiner = ok.res.headers.get('set-cookie')!.split(';')[0]!;
+  t = await startTestServer('seat', base, { trustLoopback: false });
 });
-afterAll(async () => server?.close());
+afterAll(async () => t?.close());
 
 describe('seat lock', () => {
   it('refuses a seated candidate’s lab from elsewhere, records it, flags it; others unaffected', async () => {
@@ -64,13 +37,7 @@ describe('seat lock', () => {
     const s = created.json as { id: string; candidates: { password: string }[] };
     expect((await api('POST', `/api/sessions/${s.id}/start`, {})).status).toBe(200);
     const enter = async (cid: string, password: string, task: string) => {
-      const login = await api(
-        'POST',
-        '/api/candidate/login',
-        { session: s.id, candidate: cid, password },
-        '',
-      );
-      const cookie = login.res.headers.get('set-cookie')!.split(';')[0]!;
+      const cookie = await t.candidate(s.id, cid, password);
       expect((await api('POST', `/api/me/tasks/${task}/start`, {}, cookie)).status).toBe(200);
       const card = (
         (await api('GET', '/api/me', undefined, cookie)).json as { card: CandidateCard }
@@ -105,7 +72,7 @@ describe('seat lock', () => {
 
     expect((await api('POST', '/api/me/finish', {}, a.cookie)).status).toBe(200);
     expect((await api('POST', '/api/me/finish', {}, b.cookie)).status).toBe(200);
-    const dir = join(dataDir, 'evidence', s.id, 'c001');
+    const dir = join(t.dataDir, 'evidence', s.id, 'c001');
     const events = readFileSync(join(dir, readdirSync(dir)[0]!), 'utf8')
       .trim()
       .split('\n')

@@ -3,31 +3,15 @@
  * running when it closes is ended then ("exam time over") and graded on what it did until then;
  * extending the window gives running attempts their time back. Practice sessions only show it.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../simulator/logger.js';
-import type { RunningServer } from '../../server/serve.js';
-import { serve } from '../../server/serve.js';
+import type { TestServer } from '../support/server.js';
+import { startTestServer } from '../support/server.js';
 
-let server: RunningServer;
-let examiner = '';
+let t: TestServer;
 // Below Linux's ephemeral range and apart from the other server tests' blocks.
 const base = 14000 + Math.floor(Math.random() * 5000);
-
-async function api(method: string, path: string, body?: unknown, cookie = examiner) {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: {
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(cookie ? { cookie } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, text, json: JSON.parse(text || 'null') as unknown, res };
-}
+const api = (method: string, path: string, body?: unknown, cookie?: string) =>
+  t.api(method, path, body, cookie);
 
 /** Creates and starts a session; returns its id and the first candidate's cookie. */
 async function session(mode: string, startsAt: Date, durationMin: number) {
@@ -41,30 +25,14 @@ async function session(mode: string, startsAt: Date, durationMin: number) {
   expect(r.status, r.text).toBe(201);
   const s = r.json as { id: string; candidates: { password: string }[] };
   expect((await api('POST', `/api/sessions/${s.id}/start`, {})).status).toBe(200);
-  const login = await api(
-    'POST',
-    '/api/candidate/login',
-    { session: s.id, candidate: 'c001', password: s.candidates[0]!.password },
-    '',
-  );
-  const cookie = login.res.headers.get('set-cookie')!.split(';')[0]!;
+  const cookie = await t.candidate(s.id, 'c001', s.candidates[0]!.password);
   return { id: s.id, cookie };
 }
 
 beforeAll(async () => {
-  server = await serve({
-    dataDir: mkdtempSync(join(tmpdir(), 'iotlab-window-')),
-    host: '127.0.0.1',
-    port: 0,
-    mqttPort: 0,
-    portRange: { from: base, to: base + 99 },
-    logger: silentLogger,
-    adminPassword: 'examiner-pw',
-  });
-  const ok = await api('POST', '/api/login', { username: 'admin', password: 'examiner-pw' }, '');
-  examiner = ok.res.headers.get('set-cookie')!.split(';')[0]!;
+  t = await startTestServer('window', base);
 });
-afterAll(async () => server?.close());
+afterAll(async () => t?.close());
 
 describe('exam time window', () => {
   it('refuses a task before the exam opens', async () => {
