@@ -24,7 +24,11 @@ export interface EvidenceFile {
 
 const KINDS = new Set<string>(EVIDENCE_KINDS);
 
-export function readEvidenceText(text: string): EvidenceFile {
+/**
+ * Reads an evidence file. `live`: the run is still going (a practice checklist), so a missing
+ * lab.stop is not a problem.
+ */
+export function readEvidenceText(text: string, opts: { live?: boolean } = {}): EvidenceFile {
   const events: EvidenceEvent[] = [];
   const lineNos: number[] = [];
   const problems: EvidenceProblem[] = [];
@@ -96,7 +100,7 @@ export function readEvidenceText(text: string): EvidenceFile {
       line: lineNos[events.indexOf(starts[1]!)] ?? 0,
       message: 'a second lab.start: more than one run in one file',
     });
-  if (events.length > 0 && !events.some((e) => e.kind === 'lab.stop'))
+  if (!opts.live && events.length > 0 && !events.some((e) => e.kind === 'lab.stop'))
     problems.push({
       line: lines.length,
       message: 'no lab.stop event: the lab did not finish recording (crashed or still running)',

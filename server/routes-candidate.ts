@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { grade } from '../grader/grade.js';
+import { readEvidenceText } from '../grader/evidence-file.js';
 import { LabError } from '../simulator/errors.js';
 import { getTask, renderTask, taskHash } from '../tasks/bank.js';
 import type { RouteContext } from './validate.js';
@@ -226,6 +227,13 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
     },
   );
 
+  // Open streams end when the server closes, which would otherwise wait for their clients.
+  const streams = new Set<() => void>();
+  app.addHook('preClose', (done) => {
+    for (const end of streams) end();
+    done();
+  });
+
   app.get(
     '/api/me/events',
     apiDoc({
@@ -256,9 +264,9 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
         } catch {
           return;
         }
-        // The last line may be half-written: grade whole lines only.
+        // The last line may be half-written: grade whole lines only, of a run still going.
         const r = grade(task, c.seed, {
-          evidence: text.slice(0, text.lastIndexOf('\n') + 1),
+          evidence: readEvidenceText(text.slice(0, text.lastIndexOf('\n') + 1), { live: true }),
           taskHash: taskHash(task),
         });
         send('checklist', {
@@ -282,10 +290,14 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
         }
       }, CHECKLIST_EVERY_MS);
       send('hello', { mode: s.mode });
-      req.raw.on('close', () => {
+      const end = () => {
+        streams.delete(end);
         off();
         clearInterval(timer);
-      });
+        res.end();
+      };
+      streams.add(end);
+      req.raw.on('close', end);
     },
   );
 }
