@@ -193,25 +193,31 @@ export class SessionIntegrity {
   }
 
   /** Addresses the candidate works from: the roster's seat IP, else their console logins. */
-  addresses(sessionId: string, c: CandidateRow): string[] {
-    if (c.ip) return [c.ip];
-    const ips = this.store
-      .auditLog(sessionId)
-      .filter((a) => a.action === 'candidate.login' && a.actor === c.id)
-      .map((a) => (a.detail as { ip?: unknown }).ip)
-      .filter((ip): ip is string => typeof ip === 'string');
-    return [...new Set(ips)];
+  private loginAddresses(sessionId: string): Map<string, Set<string>> {
+    const byCandidate = new Map<string, Set<string>>();
+    for (const a of this.store.auditLog(sessionId)) {
+      const ip = (a.detail as { ip?: unknown } | null)?.ip;
+      if (a.action !== 'candidate.login' || typeof ip !== 'string') continue;
+      const set = byCandidate.get(a.actor) ?? new Set<string>();
+      set.add(ip);
+      byCandidate.set(a.actor, set);
+    }
+    return byCandidate;
   }
 
   flags(sessionId: string): Map<string, IntegrityFlag[]> {
     const candidates = this.store.candidates(sessionId);
     const out = new Map<string, IntegrityFlag[]>();
+    // Where each candidate works from: the seat IP, else their console logins (audit log, read
+    // once per call).
+    const logins = this.loginAddresses(sessionId);
+    const addresses = (c: CandidateRow) => (c.ip ? [c.ip] : [...(logins.get(c.id) ?? [])]);
     for (const c of candidates) {
       const list: IntegrityFlag[] = [];
       for (const a of this.grades.attempts(sessionId, c.id)) {
         if (a.state !== 'done' || !existsSync(a.evidencePath)) continue;
         const st = statSync(a.evidencePath);
-        const ownAddresses = this.addresses(sessionId, c);
+        const ownAddresses = addresses(c);
         const stamp = `${st.size}/${st.mtimeMs}/${ownAddresses.join(',')}`;
         let hit = this.scanned.get(a.evidencePath);
         if (hit?.stamp !== stamp) {
