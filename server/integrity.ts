@@ -18,8 +18,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Task } from '../grader/types.js';
-import { planLab } from '../simulator/plan.js';
-import { validateScenario } from '../simulator/scenario.js';
+import { planTask } from '../tasks/task-plan.js';
 import { getTask } from '../tasks/bank.js';
 import type { Grades } from './grades.js';
 import type { CandidateRow, Store } from './store.js';
@@ -156,10 +155,7 @@ export function markersFor(
   task: Task,
   c: Pick<CandidateRow, 'id' | 'seed' | 'topicPrefix' | 'username'>,
 ): string[] {
-  const plan = planLab(
-    validateScenario(task.scenario(task.params(c.seed)), `task ${task.id}`),
-    c.seed,
-  );
+  const { plan } = planTask(task, c.seed);
   return [
     c.topicPrefix,
     c.username,

@@ -20,14 +20,13 @@ import { EvidenceRecorder } from '../simulator/evidence.js';
 import type { Lab } from '../simulator/lab.js';
 import { createLab } from '../simulator/lab.js';
 import type { Logger } from '../simulator/logger.js';
-import { validateScenario } from '../simulator/scenario.js';
-import { planLab } from '../simulator/plan.js';
 import type { Task } from '../grader/types.js';
 import type { MqttBroker } from '../protocols/mqtt/broker.js';
 import type { TenantBroker } from '../protocols/mqtt/tenant-broker.js';
 import { createTenantBroker } from '../protocols/mqtt/tenant-broker.js';
 import { getTask } from '../tasks/bank.js';
-import { captureForTask } from '../tasks/capture.js';
+import { validateScenario } from '../simulator/scenario.js';
+import { captureForTask, captureRequestFor } from '../tasks/capture.js';
 import { preparedFiles, prepareWorkdir } from '../tasks/prepare.js';
 import { candidatePassword } from './derive.js';
 import type { Grader } from './grading.js';
@@ -77,10 +76,7 @@ export interface AttemptFiles {
 
 /** The file a task captures at the end (a SQLite database), if any. */
 export function captureFile(task: Task, seed: number): string | undefined {
-  if (!task.capture) return undefined;
-  const params = task.params(seed);
-  return task.capture(params, planLab(validateScenario(task.scenario(params), task.id), seed))
-    .sqlite.file;
+  return captureRequestFor(task, seed)?.sqlite.file;
 }
 
 /** The last on/off state of each actuator in an evidence file (what a resumed lab restores). */

@@ -5,8 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { LabError } from '../simulator/errors.js';
-import { planLab } from '../simulator/plan.js';
-import { validateScenario } from '../simulator/scenario.js';
+import { planTask } from '../tasks/task-plan.js';
 import { getTask } from '../tasks/bank.js';
 import { candidatePassword, candidateSeed, newSecret } from './derive.js';
 import type { Paper } from './papers.js';
@@ -62,9 +61,7 @@ function newSessionId(): string {
 export function portsPerCandidate(paper: Paper): number {
   return Math.max(
     ...paper.tasks.map((t) => {
-      const task = getTask(t.id);
-      const scenario = validateScenario(task.scenario(task.params(1)), `task ${t.id}`);
-      return 2 + planLab(scenario, 1).serial.length;
+      return 2 + planTask(getTask(t.id), 1).plan.serial.length;
     }),
   );
 }

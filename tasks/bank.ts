@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { LabError } from '../simulator/errors.js';
 import type { LabPlan } from '../simulator/plan.js';
-import { planLab } from '../simulator/plan.js';
-import { validateScenario } from '../simulator/scenario.js';
+import { planTask } from './task-plan.js';
 import { GRADER_VERSION } from '../grader/report.js';
 import { placeholders, renderTemplate } from '../grader/template.js';
 import type { Lang, Task, TaskParams } from '../grader/types.js';
@@ -118,8 +117,7 @@ export interface RenderedTask {
 }
 
 export function renderTask(task: Task, seed: number, lang: Lang): RenderedTask {
-  const params = task.params(seed);
-  const plan = planLab(validateScenario(task.scenario(params), `task ${task.id}`), seed);
+  const { params, plan } = planTask(task, seed);
   const vars = { ...task.vars(params, plan), timeLimitS: task.timeLimitS };
   const { text, missing } = renderTemplate(instructionTemplate(task, lang), vars);
   if (missing.length > 0)

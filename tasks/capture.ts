@@ -19,8 +19,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { CaptureRequest, Task } from '../grader/types.js';
 import type { EvidenceFields } from '../simulator/evidence.js';
-import { planLab } from '../simulator/plan.js';
-import { validateScenario } from '../simulator/scenario.js';
+import { planTask } from './task-plan.js';
 
 /** Rows kept at most (a run of a few minutes writes far fewer). */
 export const CAPTURE_MAX_ROWS = 5000;
@@ -175,14 +174,19 @@ function rowsOf(
   }
 }
 
+/** What a task captures for a seed, or undefined when it captures nothing. */
+export function captureRequestFor(task: Task, seed: number): CaptureRequest | undefined {
+  if (!task.capture) return undefined;
+  const { params, plan } = planTask(task, seed);
+  return task.capture(params, plan);
+}
+
 /** The capture event's fields for a task's run, or undefined when the task captures nothing. */
 export function captureForTask(
   task: Task,
   seed: number,
   workdir: string,
 ): SqliteCapture | undefined {
-  if (!task.capture) return undefined;
-  const params = task.params(seed);
-  const plan = planLab(validateScenario(task.scenario(params), `task ${task.id}`), seed);
-  return captureSqlite(workdir, task.capture(params, plan));
+  const request = captureRequestFor(task, seed);
+  return request && captureSqlite(workdir, request);
 }

@@ -10,14 +10,12 @@ import { basename, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { PreparedFile, Task } from '../grader/types.js';
 import { LabError } from '../simulator/errors.js';
-import { planLab } from '../simulator/plan.js';
-import { validateScenario } from '../simulator/scenario.js';
+import { planTask } from './task-plan.js';
 
 /** The files a task provides for a seed (none for most tasks). */
 export function preparedFiles(task: Task, seed: number): PreparedFile[] {
   if (!task.prepare) return [];
-  const params = task.params(seed);
-  const plan = planLab(validateScenario(task.scenario(params), `task ${task.id}`), seed);
+  const { params, plan } = planTask(task, seed);
   return task.prepare(params, plan);
 }
 
