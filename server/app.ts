@@ -20,6 +20,7 @@ import { registerCandidateRoutes } from './routes-candidate.js';
 import { registerTrainerRoutes } from './routes-trainer.js';
 import { registerConsole } from './console.js';
 import { apiDoc, registerOpenApi } from './openapi.js';
+import { SseStreams } from './sse.js';
 import { GRADER_VERSION } from '../grader/report.js';
 import { Paper, listPapers, loadPaper } from './papers.js';
 import { verifyPassword } from './passwords.js';
@@ -386,7 +387,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     },
   );
 
-  const ctx = { store, runtime, need, sessionOr404, logger: deps.logger };
+  const ctx = { store, runtime, need, sessionOr404, logger: deps.logger, sse: new SseStreams(app) };
   registerGradingRoutes(app, ctx);
   registerCandidateRoutes(app, ctx);
   registerTrainerRoutes(app, ctx);

@@ -227,13 +227,6 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
     },
   );
 
-  // Open streams end when the server closes, which would otherwise wait for their clients.
-  const streams = new Set<() => void>();
-  app.addHook('preClose', (done) => {
-    for (const end of streams) end();
-    done();
-  });
-
   app.get(
     '/api/me/events',
     apiDoc({
@@ -243,15 +236,11 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
     }),
     (req, reply) => {
       const { s, c } = me(req);
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        connection: 'keep-alive',
+      const stream = ctx.sse.open(req, reply, () => {
+        off();
+        clearInterval(timer);
       });
-      const send = (event: string, data: unknown) =>
-        res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      const send = stream.send;
       const checklist = () => {
         const taskId = runtime.currentTask(s.id, c.id);
         const lab = runtime.lab(s.id, c.id);
@@ -290,14 +279,6 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
         }
       }, CHECKLIST_EVERY_MS);
       send('hello', { mode: s.mode });
-      const end = () => {
-        streams.delete(end);
-        off();
-        clearInterval(timer);
-        res.end();
-      };
-      streams.add(end);
-      req.raw.on('close', end);
     },
   );
 }

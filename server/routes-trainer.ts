@@ -184,13 +184,6 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: RouteContext): 
     },
   );
 
-  // Open live streams end when the server closes, which would otherwise wait for their clients.
-  const streams = new Set<() => void>();
-  app.addHook('preClose', (done) => {
-    for (const end of streams) end();
-    done();
-  });
-
   // Live values once a second until the client goes or the lab stops (`ended`, then close).
   app.get(
     '/api/trainer/labs/:session/:candidate/events',
@@ -203,21 +196,14 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: RouteContext): 
     (req, reply) => {
       need(req, 'examiner', 'trainer');
       const x = labOf(req.params);
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        connection: 'keep-alive',
-      });
-      const send = (event: string, data: unknown) =>
-        res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      const stream = ctx.sse.open(req, reply, () => clearInterval(timer));
+      const send = stream.send;
       const current = (): Lab | undefined => runtime.lab(x.s.id, x.candidate);
       const tick = () => {
         const lab = current();
         if (lab !== x.lab || lab.state !== 'running') {
           send('ended', { task: x.task });
-          end();
+          stream.end();
           return;
         }
         try {
@@ -227,16 +213,6 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: RouteContext): 
         }
       };
       const timer = setInterval(tick, LIVE_EVERY_MS);
-      const end = () => {
-        stop();
-        res.end();
-      };
-      const stop = () => {
-        clearInterval(timer);
-        streams.delete(end);
-      };
-      streams.add(end);
-      req.raw.on('close', stop);
       tick();
     },
   );

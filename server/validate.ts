@@ -5,6 +5,7 @@ import { LabError } from '../simulator/errors.js';
 import type { Logger } from '../simulator/logger.js';
 import type { SessionRuntime } from './runtime.js';
 import type { Role, SessionRow, Store, WebSession } from './store.js';
+import type { SseStreams } from './sse.js';
 
 export function parse<T>(schema: z.ZodType<T>, data: unknown, where: string): T {
   const r = schema.safeParse(data);
@@ -27,4 +28,6 @@ export interface RouteContext {
   logger: Logger;
   need: (req: FastifyRequest, ...roles: Role[]) => WebSession;
   sessionOr404: (id: string) => SessionRow;
+  /** The console's SSE streams, ended when the server closes. */
+  sse: SseStreams;
 }
