@@ -58,49 +58,49 @@ export class RealClock implements Clock {
     return Math.round(this.startWall + this.now());
   }
 
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const id = this.nextId++;
-    const due = this.now() + ms;
-    // Node timers may fire up to a millisecond early against performance.now() (more in lab time
-    // when accelerated): re-arm until the lab clock has reached the due time, so a callback never
-    // sees now() before it (e.g. an offline fault's status edge computed as still online).
+  /**
+   * Runs `fire` once the lab clock has reached `due` under timer `id`. Node timers may fire up to
+   * a millisecond early against performance.now() (more in lab time when accelerated): re-arm
+   * until the lab time is there, so a callback never sees now() before it (e.g. an offline fault's
+   * status edge computed as still online).
+   */
+  private armAt(id: number, due: number, fire: () => void): void {
     const arm = (wait: number): void => {
       this.timers.set(
         id,
         setTimeout(() => {
           const left = due - this.now();
           if (left > 0) return arm(left);
-          this.timers.delete(id);
-          fn();
+          fire();
         }, wait / this.speed),
       );
     };
-    arm(ms);
+    arm(due - this.now());
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const id = this.nextId++;
+    this.armAt(id, this.now() + ms, () => {
+      this.timers.delete(id);
+      fn();
+    });
     return { id };
   }
 
   /**
-   * Ticks at start + k·ms of lab time, never before (same re-arming as setTimeout) and without
-   * drift; ticks missed while the event loop was blocked are skipped, not fired in a burst.
+   * Ticks at start + k·ms of lab time, never before and without drift; ticks missed while the
+   * event loop was blocked are skipped, not fired in a burst.
    */
   setInterval(fn: () => void, ms: number): TimerHandle {
     const id = this.nextId++;
     const period = Math.max(1, ms);
-    let due = this.now() + period;
-    const arm = (wait: number): void => {
-      this.timers.set(
-        id,
-        setTimeout(() => {
-          const left = due - this.now();
-          if (left > 0) return arm(left);
-          due += period;
-          if (due <= this.now()) due = this.now() + period;
-          arm(due - this.now()); // before fn, so that fn may clear this interval
-          fn();
-        }, wait / this.speed),
-      );
-    };
-    arm(period);
+    const tick = (due: number): void =>
+      this.armAt(id, due, () => {
+        const next = due + period;
+        tick(next > this.now() ? next : this.now() + period); // before fn, so fn may clear it
+        fn();
+      });
+    tick(this.now() + period);
     return { id };
   }
 
