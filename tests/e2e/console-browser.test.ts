@@ -6,82 +6,51 @@
  * candidate's login link. Fails, never skips, when chromium is missing.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Browser } from 'playwright-core';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../simulator/logger.js';
-import type { RunningServer } from '../../server/serve.js';
-import { serve } from '../../server/serve.js';
 import { taskFile } from '../../tasks/paths.js';
 import Database from 'better-sqlite3';
+import { launchChromium } from '../support/browser.js';
+import type { TestServer } from '../support/server.js';
+import { startTestServer } from '../support/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const base = 20000 + Math.floor(Math.random() * 5900);
-let server: RunningServer;
+let t: TestServer;
 let browser: Browser;
 let sessionId = '';
 let password = '';
 
-async function post(path: string, body: unknown, cookie = ''): Promise<Response> {
-  return fetch(server.url + path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie },
-    body: JSON.stringify(body),
-  });
+/** Creates and starts a session of `paper`; returns its id and the candidates' passwords. */
+async function startSession(paper: string, roster: string) {
+  const created = await t.api('POST', '/api/sessions', { paper, mode: 'practice', roster });
+  expect(created.status).toBe(201);
+  const s = created.json as { id: string; candidates: { password: string }[] };
+  expect((await t.api('POST', `/api/sessions/${s.id}/start`, {})).status).toBe(200);
+  return s;
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
-  server = await serve({
-    dataDir: mkdtempSync(join(tmpdir(), 'iotlab-console-')),
-    host: '127.0.0.1',
-    port: 0,
-    mqttPort: 0,
-    portRange: { from: base, to: base + 99 },
-    logger: silentLogger,
-    adminPassword: 'examiner-pw',
-  });
-  const login = await post('/api/login', { username: 'admin', password: 'examiner-pw' });
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const created = await post(
-    '/api/sessions',
-    { paper: 'L1-EMB', mode: 'practice', roster: 'id,name\nc001,张三\nc002,李四\n' },
-    cookie,
-  );
-  expect(created.status).toBe(201);
-  const s = (await created.json()) as { id: string; candidates: { password: string }[] };
+  t = await startTestServer('console', base);
+  const s = await startSession('L1-EMB', 'id,name\nc001,张三\nc002,李四\n');
   sessionId = s.id;
   password = s.candidates[0]!.password;
-  expect((await post(`/api/sessions/${sessionId}/start`, {}, cookie)).status).toBe(200);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  await server?.close();
+  await t?.close();
 });
 
 describe('web console in chromium', () => {
   it('a candidate logs in and sees their instructions, in Chinese then English', async () => {
     const ctx = await browser.newContext({ acceptDownloads: true });
     const page = await ctx.newPage();
-    await page.goto(server.url + '/candidate');
+    await page.goto(t.server.url + '/candidate');
     await expect.poll(() => page.locator('h1').textContent()).toBe('考生');
     await page.fill('input[name=session]', sessionId);
     await page.fill('input[name=candidate]', 'c001');
@@ -105,7 +74,7 @@ describe('web console in chromium', () => {
   it('an examiner exports the score sheet; the CSV parses with one row per candidate', async () => {
     const ctx = await browser.newContext({ acceptDownloads: true });
     const page = await ctx.newPage();
-    await page.goto(server.url + '/examiner');
+    await page.goto(t.server.url + '/examiner');
     await page.fill('input[name=username]', 'admin');
     await page.fill('input[name=password]', 'examiner-pw');
     await page.click('#login button[type=submit]');
@@ -138,7 +107,7 @@ describe('web console in chromium', () => {
   it("an examiner prints login slips; a slip's QR link and password log its candidate in", async () => {
     const ctx = await browser.newContext();
     const page = await ctx.newPage();
-    await page.goto(server.url + '/examiner');
+    await page.goto(t.server.url + '/examiner');
     await page.fill('input[name=username]', 'admin');
     await page.fill('input[name=password]', 'examiner-pw');
     await page.click('#login button[type=submit]');
@@ -151,7 +120,7 @@ describe('web console in chromium', () => {
     expect(await slip.locator('.qr svg').count()).toBe(1);
     const slipPassword = (await slip.locator('td.password').textContent())!.trim();
     const link = (await slip.locator('tr:first-child td').textContent())!.trim();
-    expect(link).toBe(`${server.url}/candidate?session=${sessionId}&candidate=c002`);
+    expect(link).toBe(`${t.server.url}/candidate?session=${sessionId}&candidate=c002`);
     expect(link).not.toContain(slipPassword);
     // The QR code, as the browser draws it, decodes (zbarimg, Debian's zbar-tools) to that link.
     const png = join(mkdtempSync(join(tmpdir(), 'iotlab-qr-')), 'qr.png');
@@ -172,18 +141,10 @@ describe('web console in chromium', () => {
     await ctx.close();
   });
   it('a candidate downloads a task file, works on it and hands it in from the page', async () => {
-    const login = await post('/api/login', { username: 'admin', password: 'examiner-pw' });
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-    const created = await post(
-      '/api/sessions',
-      { paper: 'L1-SYS', mode: 'practice', roster: 'id,name\nc101,王五\n' },
-      cookie,
-    );
-    const s = (await created.json()) as { id: string; candidates: { password: string }[] };
-    expect((await post(`/api/sessions/${s.id}/start`, {}, cookie)).status).toBe(200);
+    const s = await startSession('L1-SYS', 'id,name\nc101,王五\n');
     const ctx = await browser.newContext({ acceptDownloads: true });
     const page = await ctx.newPage();
-    await page.goto(`${server.url}/candidate?session=${s.id}&candidate=c101`);
+    await page.goto(`${t.server.url}/candidate?session=${s.id}&candidate=c101`);
     await page.fill('input[name=password]', s.candidates[0]!.password);
     await page.click('#login button[type=submit]');
     await page.waitForSelector('#main:not(.hidden)');

@@ -3,29 +3,17 @@
  * with a summary, a tag and the login it needs, and the documented bodies are the same schemas the
  * handlers validate with (a body the document forbids is refused with the server's own 400).
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../simulator/logger.js';
-import type { RunningServer } from '../../server/serve.js';
-import { serve } from '../../server/serve.js';
+import type { TestServer } from '../support/server.js';
+import { startTestServer } from '../support/server.js';
 
-let server: RunningServer;
+let t: TestServer;
 const base = 20000 + Math.floor(Math.random() * 5900);
 
 beforeAll(async () => {
-  server = await serve({
-    dataDir: mkdtempSync(join(tmpdir(), 'iotlab-docs-')),
-    host: '127.0.0.1',
-    port: 0,
-    mqttPort: 0,
-    portRange: { from: base, to: base + 99 },
-    logger: silentLogger,
-    adminPassword: 'examiner-pw',
-  });
+  t = await startTestServer('docs', base);
 });
-afterAll(async () => server?.close());
+afterAll(async () => t?.close());
 
 interface Operation {
   summary?: string;
@@ -38,7 +26,7 @@ type Doc = { openapi: string; paths: Record<string, Record<string, Operation>> }
 
 describe('OpenAPI docs', () => {
   it('documents every API route with a summary, a tag and who may call it', async () => {
-    const res = await fetch(`${server.url}/docs/json`);
+    const res = await fetch(`${t.server.url}/docs/json`);
     expect(res.status).toBe(200);
     const doc = (await res.json()) as Doc;
     expect(doc.openapi).toMatch(/^3\./);
@@ -63,13 +51,13 @@ describe('OpenAPI docs', () => {
   });
 
   it('serves Swagger UI at /docs', async () => {
-    const res = await fetch(`${server.url}/docs/`, { redirect: 'follow' });
+    const res = await fetch(`${t.server.url}/docs/`, { redirect: 'follow' });
     expect(res.status).toBe(200);
     expect(await res.text()).toMatch(/swagger/i);
   });
 
   it("keeps the handlers' own validation: a documented-invalid body gets the server's 400", async () => {
-    const res = await fetch(`${server.url}/api/login`, {
+    const res = await fetch(`${t.server.url}/api/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'examiner', password: 'x', extra: 1 }),

@@ -4,81 +4,36 @@
  * opens a candidate's running lab, sees the sensor charted, injects "device offline" on it and
  * sees the device go offline on the page, then clears the fault and sees it back online.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../simulator/logger.js';
-import type { RunningServer } from '../../server/serve.js';
-import { serve } from '../../server/serve.js';
+import { launchChromium } from '../support/browser.js';
+import type { TestServer } from '../support/server.js';
+import { startTestServer } from '../support/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const base = 20000 + Math.floor(Math.random() * 5900);
-let server: RunningServer;
+let t: TestServer;
 let browser: Browser;
 let sessionId = '';
 
-async function post(path: string, body: unknown, cookie = ''): Promise<Response> {
-  return fetch(server.url + path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie },
-    body: JSON.stringify(body),
-  });
-}
-const cookieOf = (res: Response) => (res.headers.get('set-cookie') ?? '').split(';')[0]!;
-
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
-  server = await serve({
-    dataDir: mkdtempSync(join(tmpdir(), 'iotlab-trainer-page-')),
-    host: '127.0.0.1',
-    port: 0,
-    mqttPort: 0,
-    portRange: { from: base, to: base + 99 },
-    logger: silentLogger,
-    adminPassword: 'examiner-pw',
-    trainerPassword: 'trainer-pw',
+  t = await startTestServer('trainer-page', base, { trainerPassword: 'trainer-pw' });
+  const created = await t.api('POST', '/api/sessions', {
+    paper: 'L1-EMB',
+    mode: 'lab',
+    roster: 'id,name\nc001,张三\n',
   });
-  const examiner = cookieOf(
-    await post('/api/login', { username: 'admin', password: 'examiner-pw' }),
-  );
-  const created = await post(
-    '/api/sessions',
-    { paper: 'L1-EMB', mode: 'lab', roster: 'id,name\nc001,张三\n' },
-    examiner,
-  );
   expect(created.status).toBe(201);
-  const s = (await created.json()) as { id: string; candidates: { password: string }[] };
+  const s = created.json as { id: string; candidates: { password: string }[] };
   sessionId = s.id;
-  expect((await post(`/api/sessions/${sessionId}/start`, {}, examiner)).status).toBe(200);
-  const me = cookieOf(
-    await post('/api/candidate/login', {
-      session: sessionId,
-      candidate: 'c001',
-      password: s.candidates[0]!.password,
-    }),
-  );
-  expect((await post('/api/me/tasks/l1-emb-analog/start', {}, me)).status).toBe(200);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  expect((await t.api('POST', `/api/sessions/${sessionId}/start`, {})).status).toBe(200);
+  const me = await t.candidate(sessionId, 'c001', s.candidates[0]!.password);
+  expect((await t.api('POST', '/api/me/tasks/l1-emb-analog/start', {}, me)).status).toBe(200);
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  await server?.close();
+  await t?.close();
 });
 
 describe('trainer page in chromium', () => {
@@ -92,7 +47,7 @@ describe('trainer page in chromium', () => {
       if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
         problems.push(m.text());
     });
-    await page.goto(server.url + '/trainer');
+    await page.goto(t.server.url + '/trainer');
     await expect.poll(() => page.locator('h1').textContent()).toBe('培训师');
     await page.fill('input[name=username]', 'trainer');
     await page.fill('input[name=password]', 'trainer-pw');
