@@ -381,13 +381,7 @@ export class SessionRuntime {
     }
     await r.lab.stop(reason);
     // The chain head as the run ended, kept in the database apart from the file (grading checks it).
-    let head: string | undefined;
-    try {
-      head = readEvidenceText(readFileSync(r.lab.recorder.path ?? '', 'utf8')).head;
-    } catch (err) {
-      this.opts.logger.warn('evidence head not read', { err: String(err) });
-    }
-    this.grades.endAttempt(sessionId, candidateId, r.taskId, reason, head);
+    this.grades.endAttempt(sessionId, candidateId, r.taskId, reason, r.lab.recorder.head);
     await this.gradeAttempt(sessionId, candidateId, r.taskId);
     this.emit({ sessionId, candidateId, what: 'task.graded' });
   }
