@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BoardLab } from '../support/board-lab.js';
 import { checkShtReading, parseSht, startBoardLab } from '../support/board-lab.js';
-import { PYTHON, killTools, runOk, runTool, startTool } from './harness/tools.js';
+import { PYTHON, killTools, requireTools, runOk, runTool, startTool } from './harness/tools.js';
 import { BoardClient } from '../../clients/ts/board.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -19,6 +19,7 @@ const out = mkdtempSync(join(tmpdir(), 'iotlab-board-c-'));
 let b: BoardLab;
 
 beforeAll(async () => {
+  requireTools('gcc', PYTHON);
   for (const example of ['blink', 'sht3x']) {
     const r = await runOk('gcc', [
       '-std=c99',

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { RunningLab } from './harness/lab.js';
 import { modbusExchanges, startLab, telemetryPublish } from './harness/lab.js';
 import { READ_FC, registerNumber } from './harness/parse.js';
-import { PYTHON, killTools, requirePythonLibraries, runOk } from './harness/tools.js';
+import { PYTHON, killTools, requirePython, runOk } from './harness/tools.js';
 
 const SEED = 15;
 const SCRIPT = fileURLToPath(new URL('./lab_client.py', import.meta.url));
@@ -42,7 +42,7 @@ beforeAll(async () => {
 });
 // In beforeEach, not beforeAll: a missing tool must fail every test, not skip them.
 beforeEach(async () => {
-  await requirePythonLibraries();
+  await requirePython('paho.mqtt.client', 'pymodbus.client');
 });
 afterEach(killTools);
 afterAll(async () => {

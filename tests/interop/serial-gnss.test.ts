@@ -24,7 +24,7 @@ import { readEvidence } from '../../simulator/evidence.js';
 import type { Lab } from '../../simulator/lab.js';
 import { createLab } from '../../simulator/lab.js';
 import { loadScenario } from '../../simulator/scenario.js';
-import { PYTHON, killTools, requireTools, runTool, startTool } from './harness/tools.js';
+import { PYTHON, killTools, requirePython, requireTools, startTool } from './harness/tools.js';
 
 const SEED = 23;
 const SCRIPT = fileURLToPath(new URL('./serial_gnss.py', import.meta.url));
@@ -37,30 +37,10 @@ const SENTENCE = /^\$GP(GGA|GSA|GSV|RMC|VTG),[^*$\r\n]*\*[0-9A-F]{2}$/;
 // ---------------------------------------------------------------------------------------------
 // Tools: fail, never skip, naming the Debian package.
 
-async function socatPresent(): Promise<boolean> {
-  try {
-    return (await runTool('socat', ['-V'], { timeoutMs: 5000 })).code === 0;
-  } catch {
-    return false; // spawn ENOENT
-  }
-}
-
-let toolsChecked: Promise<void> | undefined;
-function requireSerialTools(): Promise<void> {
-  requireTools(PYTHON);
-  toolsChecked ??= (async () => {
-    if (!(await socatPresent()))
-      throw new Error(
-        'socat not found (the lab PTY needs it). Install it with: apt-get install socat',
-      );
-    const r = await runTool(PYTHON, ['-c', 'import serial'], { timeoutMs: 10_000 });
-    if (r.code !== 0)
-      throw new Error(
-        `${PYTHON} cannot import pyserial (${r.stderr.trim()}). ` +
-          'Install it with: apt-get install python3-serial',
-      );
-  })();
-  return toolsChecked;
+/** Fails every test, naming the Debian packages, when a tool or library is missing. */
+async function requireSerialTools(): Promise<void> {
+  requireTools('socat'); // the lab's PTYs
+  await requirePython('serial');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -181,18 +161,20 @@ function truthByTime(): Map<string, TickTruth> {
 
 let lab: Lab;
 let gnss: SerialCardEntry;
-let dir: string;
+let dir: string | undefined;
 let evidencePath: string;
 const sockets = new Set<Socket>();
 /** Filled by the first test: both readers, at the same time. */
 let py: PyReport;
 let tcp: Chunk[];
 
-let socatOk = false;
 beforeAll(async () => {
   // Without socat the lab cannot make its PTYs; every test then fails in beforeEach instead.
-  socatOk = await socatPresent();
-  if (!socatOk) return;
+  try {
+    requireTools('socat');
+  } catch {
+    return;
+  }
   dir = mkdtempSync(join(tmpdir(), 'iotlab-gnss-'));
   evidencePath = join(dir, 'evidence.jsonl');
   lab = createLab(loadScenario('greenhouse').scenario, {
@@ -215,9 +197,8 @@ afterEach(() => {
   sockets.clear();
 });
 afterAll(async () => {
-  if (!socatOk) return;
   await lab?.stop('interop test done');
-  if (!process.env.IOTLAB_KEEP_EVIDENCE) rmSync(dir, { recursive: true, force: true });
+  if (dir && !process.env.IOTLAB_KEEP_EVIDENCE) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('NMEA readers against the lab GNSS receiver', () => {

@@ -36,7 +36,7 @@ import type { RegisterEntry } from '../../simulator/plan.js';
 import { planLab } from '../../simulator/plan.js';
 import { loadScenario } from '../../simulator/scenario.js';
 import { engineering, parseMbpoll, registerNumber } from './harness/parse.js';
-import { PYTHON, killTools, requireTools, runOk, runTool } from './harness/tools.js';
+import { PYTHON, killTools, requirePython, requireTools, runOk, runTool } from './harness/tools.js';
 
 const SEED = 21;
 const SCRIPT = fileURLToPath(new URL('./serial_modbus_rtu.py', import.meta.url));
@@ -45,32 +45,10 @@ const READ_INPUT = 4;
 // ---------------------------------------------------------------------------------------------
 // Tools: fail, never skip, naming the Debian package.
 
-async function socatPresent(): Promise<boolean> {
-  try {
-    return (await runTool('socat', ['-V'], { timeoutMs: 5000 })).code === 0;
-  } catch {
-    return false; // spawn ENOENT
-  }
-}
-
-let toolsChecked: Promise<void> | undefined;
-function requireSerialTools(): Promise<void> {
-  requireTools(PYTHON, 'mbpoll');
-  toolsChecked ??= (async () => {
-    if (!(await socatPresent()))
-      throw new Error(
-        'socat not found (iotlab --pty needs it). Install it with: apt-get install socat',
-      );
-    const r = await runTool(PYTHON, ['-c', 'import serial, pymodbus.client'], {
-      timeoutMs: 10_000,
-    });
-    if (r.code !== 0)
-      throw new Error(
-        `${PYTHON} cannot import pyserial and pymodbus (${r.stderr.trim()}). ` +
-          'Install them with: apt-get install python3-serial python3-pymodbus',
-      );
-  })();
-  return toolsChecked;
+/** Fails every test, naming the Debian packages, when a tool or library is missing. */
+async function requireSerialTools(): Promise<void> {
+  requireTools('socat'); // the lab's PTYs
+  await requirePython('serial', 'pymodbus.client');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -402,11 +380,13 @@ async function rawConnection(host: string, port: number): Promise<RawConnection>
 
 // ---------------------------------------------------------------------------------------------
 
-let socatOk = false;
 beforeAll(async () => {
   // Without socat the lab cannot make its PTYs; every test then fails in beforeEach instead.
-  socatOk = await socatPresent();
-  if (!socatOk) return;
+  try {
+    requireTools('socat');
+  } catch {
+    return;
+  }
   lab = await startSerialLab(SEED);
   line = lab.card.serial!.find((s) => s.kind === 'modbus_rtu')!;
   const listed = (line.info as { units: { name: string; unitId: number }[] }).units;
@@ -430,7 +410,7 @@ afterEach(() => {
   sockets.clear();
 });
 afterAll(async () => {
-  if (socatOk) await lab?.stop();
+  await lab?.stop();
 });
 
 describe('Modbus RTU masters against the lab RS-485 line', () => {

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/program.js';
 import type { GradeReport } from '../../grader/report.js';
+import { requireTools } from '../support/debian.js';
 
 const script = resolve(import.meta.dirname, '../../tasks/l1-sys-sql/solution.sql');
 
@@ -35,6 +36,7 @@ const CLIENTS: { name: string; seed: number; command: string[] }[] = [
 
 describe.each(CLIENTS)('l1-sys-sql solved with $name through iotlab check', ({ seed, command }) => {
   it('scores full marks from the captured database', async () => {
+    requireTools('/usr/bin/sqlite3', '/usr/bin/python3');
     let out = '';
     let err = '';
     const argv = ['check', 'l1-sys-sql', '--seed', String(seed), '--speed', '10'];

@@ -10,6 +10,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireTools } from './debian.js';
 import { waitFor } from './net.js';
 
 export interface Mosquitto {
@@ -57,6 +58,7 @@ function accepts(port: number): Promise<boolean> {
 }
 
 export async function startMosquitto(user: string, password: string): Promise<Mosquitto> {
+  requireTools('mosquitto', 'mosquitto_passwd');
   const dir = mkdtempSync(join(tmpdir(), 'iotlab-mosquitto-'));
   const pw = join(dir, 'passwd');
   await run('mosquitto_passwd', ['-b', '-c', pw, user, password]);

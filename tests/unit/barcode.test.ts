@@ -35,6 +35,7 @@ import { LabError } from '../../simulator/errors.js';
 import { FaultBook } from '../../simulator/faults.js';
 import type { SerialDevicePlan } from '../../simulator/plan.js';
 import { BarcodeScannerDevice } from '../../simulator/scenario-serial.js';
+import { requireTools } from '../support/debian.js';
 
 const PROPS = { seed: 42, numRuns: 300 };
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -552,14 +553,10 @@ describe('code images', () => {
     );
   });
 
-  // An independent decoder reads our images back. zbarimg comes from Debian's zbar-tools,
-  // which .ci/run installs; without it this test fails and says so.
+  // An independent decoder reads our images back: zbarimg, from Debian's zbar-tools.
   it('zbarimg decodes every valid code image back to its text', async () => {
+    requireTools('zbarimg');
     const dir = mkdtempSync(join(tmpdir(), 'iotlab-barcode-'));
-    expect(
-      spawnSync('zbarimg', ['--version']).status,
-      'zbarimg is missing: apt-get install zbar-tools',
-    ).toBe(0);
     try {
       for (const c of codes.filter((x) => x.valid)) {
         const file = join(dir, `${c.index}.png`);

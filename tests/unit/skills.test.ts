@@ -1,7 +1,8 @@
 /**
- * The skill catalogue against the standard's own text (../shared/standard/): every 专业能力要求
- * item of sections 3.1–3.3 is in the catalogue exactly once, with the standard's words, and the
- * numbering in each level and direction runs 1, 2, 3… without gaps.
+ * The skill catalogue against the standard's own text (docs/standard/, the published standard
+ * kept in the repository): every 专业能力要求 item of sections 3.1–3.3 is in the catalogue
+ * exactly once, with the standard's words, and the numbering in each level and direction runs
+ * 1, 2, 3… without gaps.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -10,7 +11,7 @@ import { loadCatalogue, parseCatalogue } from '../../tasks/skills/catalogue.js';
 
 const STANDARD = resolve(
   import.meta.dirname,
-  '../../../shared/standard/iot-engineering-technician-2021.zh.txt',
+  '../../docs/standard/iot-engineering-technician-2021.zh.txt',
 );
 
 const SECTIONS = [

@@ -6,64 +6,9 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 
-/** The Debian package that provides each tool, for the "missing tool" message. */
-export const DEBIAN_PACKAGE = {
-  mosquitto_sub: 'mosquitto-clients',
-  mosquitto_pub: 'mosquitto-clients',
-  'coap-client-notls': 'libcoap3-bin',
-  mbpoll: 'mbpoll',
-  '/usr/bin/python3': 'python3',
-} as const;
-
-export type Tool = keyof typeof DEBIAN_PACKAGE;
-
-export const PYTHON = '/usr/bin/python3';
-
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Fails (never skips) when a tool is absent, naming the package that provides it: an interop
- * suite that silently skips proves nothing.
- */
-export function requireTools(...tools: Tool[]): void {
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '');
-  const missing = tools.filter((tool) =>
-    tool.startsWith('/') ? !executable(tool) : !dirs.some((d) => executable(join(d, tool))),
-  );
-  if (missing.length === 0) return;
-  const packages = [...new Set(missing.map((t) => DEBIAN_PACKAGE[t]))].join(' ');
-  throw new Error(
-    `interop tool(s) not found: ${missing.join(', ')}. ` +
-      `Install them with: apt-get install ${packages}`,
-  );
-}
-
-let pythonChecked: Promise<void> | undefined;
-
-/** Checks (once per file) that /usr/bin/python3 has the client libraries the Python test uses. */
-export function requirePythonLibraries(): Promise<void> {
-  requireTools(PYTHON);
-  pythonChecked ??= runTool(PYTHON, ['-c', 'import paho.mqtt.client, pymodbus.client'], {
-    timeoutMs: 10_000,
-  }).then((r) => {
-    if (r.code !== 0)
-      throw new Error(
-        `${PYTHON} cannot import paho-mqtt and pymodbus (${r.stderr.trim()}). ` +
-          'Install them with: apt-get install python3-paho-mqtt python3-pymodbus',
-      );
-  });
-  return pythonChecked;
-}
+// What the tools are and which Debian package has each: one table for every test.
+export { PYTHON, requirePython, requireTools } from '../../support/debian.js';
 
 export interface ToolResult {
   command: string;
