@@ -193,7 +193,7 @@ describe('Modbus read check hints', () => {
       seq: i + 1,
       t: 1000 * (i + 1),
       wall: '',
-      kind: 'modbus.request',
+      kind: 'modbus.request' as const,
       prev: '',
       request: { unit: 1, fc, address: 0, quantity: 1 },
     })),
