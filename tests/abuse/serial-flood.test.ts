@@ -51,7 +51,7 @@ describe('a flood on a serial line', () => {
     const chunk = Buffer.alloc(64 * 1024, 'A');
     const start = evidenceBytes;
     for (let i = 0; i < 128; i++) flooder.write(chunk); // 8 MiB
-    await new Promise((r) => flooder.end(r));
+    await new Promise<void>((r) => flooder.end(() => r()));
     await new Promise((r) => setTimeout(r, 500));
     const rx = events.filter((e) => e.kind === 'serial.rx');
     const carried = rx.reduce((n, e) => n + (typeof e.size === 'number' ? e.size : 0), 0);
