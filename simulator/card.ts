@@ -4,9 +4,9 @@
  * seed have the same card but for ports and start time.
  */
 import type { DevicePlan, LabPlan, RegisterEntry } from './plan.js';
-import type { LineSettings } from './scenario-serial.js';
-import type { BoardCard } from './board-card.js';
-import type { FirmwareRelease } from './firmware-plan.js';
+import type { LineSettings } from '../devices/serial/scenario.js';
+import type { BoardCard } from '../devices/board/card.js';
+import type { FirmwareRelease } from '../devices/field/firmware-plan.js';
 
 export interface Endpoints {
   host: string;

@@ -3,41 +3,41 @@
  * every exchange and state change in the evidence log. Built by `createLab` so tests and the
  * later issues (tasks, exam sessions) run labs in-process.
  */
-import { createModel } from '../devices/index.js';
-import type { Command, CommandOutcome, DeviceModel, Truth } from '../devices/index.js';
+import { createModel } from '../devices/field/index.js';
+import type { Command, CommandOutcome, DeviceModel, Truth } from '../devices/field/index.js';
 import { createCoapServer } from '../protocols/coap/server.js';
 import type { CoapServerHandle } from '../protocols/coap/types.js';
 import { createModbusTcpServer } from '../protocols/modbus/tcp-server.js';
 import type { PeerGuard } from '../protocols/listen.js';
 import type { MqttBroker } from '../protocols/mqtt/broker.js';
 import { createMqttBroker } from '../protocols/mqtt/broker.js';
-import type { CoapBridge } from './adapters.js';
+import type { CoapBridge } from '../devices/field/runtime/adapters.js';
 import { answerRecorder } from './answers.js';
-import { coapResourceFor, modbusUnitFor } from './adapters.js';
+import { coapResourceFor, modbusUnitFor } from '../devices/field/runtime/adapters.js';
 import type { LabCard } from './card.js';
 import { buildCard } from './card.js';
-import type { Clock, TimerHandle } from './clock.js';
-import { RealClock } from './clock.js';
-import { createDeviceActivity, deviceResponsiveness } from './device-activity.js';
-import { createFirmwareActivity } from './firmware-activity.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
+import { RealClock } from '../core/clock.js';
+import { createDeviceActivity, deviceResponsiveness } from '../devices/field/runtime/activity.js';
+import { createFirmwareActivity } from '../devices/field/runtime/firmware.js';
 import { createDeviceDirectory } from './device-directory.js';
-import { LabError } from './errors.js';
-import { EvidenceRecorder } from './evidence.js';
+import { LabError } from '../core/errors.js';
+import { EvidenceRecorder } from '../core/evidence.js';
 import { createFaultSchedule } from './fault-schedule.js';
-import { FaultBook } from './faults.js';
-import type { Fault } from './faults.js';
-import type { Logger } from './logger.js';
-import { silentLogger } from './logger.js';
+import { FaultBook } from '../core/faults.js';
+import type { Fault } from '../core/faults.js';
+import type { Logger } from '../core/logger.js';
+import { silentLogger } from '../core/logger.js';
 import type { LabPlan } from './plan.js';
 import { planLab } from './plan.js';
 import type { FaultType, Scenario } from './scenario.js';
 import type { ByteDevice, ByteDeviceFactory } from '../devices/serial/model.js';
 import { serialFactoriesFor } from '../devices/serial/index.js';
-import type { SerialOptions, SerialRuntime } from './serial-runtime.js';
-import { createByteDevices, startSerialDevices } from './serial-runtime.js';
-import type { GatewayRuntime } from './gateway-runtime.js';
-import { startScenarioGateways } from './gateway-runtime.js';
-import type { RecordFn } from './evidence.js';
+import type { SerialOptions, SerialRuntime } from '../devices/serial/runtime.js';
+import { createByteDevices, startSerialDevices } from '../devices/serial/runtime.js';
+import type { GatewayRuntime } from '../devices/gateway/runtime.js';
+import { startScenarioGateways } from '../devices/gateway/runtime.js';
+import type { RecordFn } from '../core/evidence.js';
 
 /**
  * Gives a lab an MQTT broker it does not own (exam sessions: one broker, one tenant per
@@ -50,8 +50,8 @@ export type BrokerProvider = (ctx: {
   logger: Logger;
 }) => Promise<MqttBroker>;
 import { BoardModel } from '../devices/board/board.js';
-import type { BoardRuntime } from './board-runtime.js';
-import { startBoard } from './board-runtime.js';
+import type { BoardRuntime } from '../devices/board/runtime.js';
+import { startBoard } from '../devices/board/runtime.js';
 
 export interface LabPorts {
   mqtt?: number;

@@ -4,13 +4,13 @@
  * every seeded trajectory parameter. The lab card is the plan plus the listening addresses, and
  * the grader (a later issue) rebuilds the same plan to recompute truth.
  */
-import { Rng } from './rng.js';
+import { Rng } from '../core/rng.js';
 import type { Channel, DeviceSpec, Scenario, SerialDeviceSpec } from './scenario.js';
-import type { LineSettings } from './scenario-serial.js';
-import type { BoardPlan } from './board-plan.js';
-import { planBoard } from './board-plan.js';
-import type { FirmwarePlan } from './firmware-plan.js';
-import { planFirmware } from './firmware-plan.js';
+import type { LineSettings } from '../devices/serial/scenario.js';
+import type { BoardPlan } from '../devices/board/plan.js';
+import { planBoard } from '../devices/board/plan.js';
+import type { FirmwarePlan } from '../devices/field/firmware-plan.js';
+import { planFirmware } from '../devices/field/firmware-plan.js';
 
 export type RegisterTable = 'coil' | 'discrete' | 'input' | 'holding';
 

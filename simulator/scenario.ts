@@ -8,12 +8,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
-import type { Problem } from './errors.js';
-import { LabError } from './errors.js';
+import type { Problem } from '../core/errors.js';
+import { LabError } from '../core/errors.js';
 import { checkScenario } from './scenario-checks.js';
-import { serialDeviceSchemas } from './scenario-serial.js';
-import { GatewaySpec, checkGateways } from './scenario-gateway.js';
-import { BoardSpec, checkBoard } from './scenario-board.js';
+import { serialDeviceSchemas } from '../devices/serial/scenario.js';
+import { GatewaySpec, checkGateways } from '../devices/gateway/scenario.js';
+import { BoardSpec, checkBoard } from '../devices/board/scenario.js';
 
 const name = z
   .string()

@@ -3,9 +3,9 @@
  * offers `CoapResource`s; the server owns the socket, the protocol rules and the evidence.
  */
 import type { PeerGuard } from '../listen.js';
-import type { Clock } from '../../simulator/clock.js';
-import type { RecordFn } from '../../simulator/evidence.js';
-import type { Logger } from '../../simulator/logger.js';
+import type { Clock } from '../../core/clock.js';
+import type { RecordFn } from '../../core/evidence.js';
+import type { Logger } from '../../core/logger.js';
 
 export interface CoapResource {
   path: string; // e.g. '/sensors/air-temp-3f9a'

@@ -25,10 +25,10 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import { LabError } from '../../simulator/errors.js';
-import type { RecordFn } from '../../simulator/evidence.js';
-import { payloadView } from '../../simulator/evidence.js';
-import type { Logger } from '../../simulator/logger.js';
+import { LabError } from '../../core/errors.js';
+import type { RecordFn } from '../../core/evidence.js';
+import { payloadView } from '../../core/evidence.js';
+import type { Logger } from '../../core/logger.js';
 import { closeServer, listen } from '../listen.js';
 import type { InboundMessage, MqttBroker } from './broker.js';
 import {

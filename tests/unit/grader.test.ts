@@ -5,7 +5,7 @@ import { topicMatches } from '../../grader/checks/mqtt.js';
 import { normaliseAnswer } from '../../grader/checks/answer.js';
 import { swap16 } from '../../grader/checks/value.js';
 import { renderTemplate } from '../../grader/template.js';
-import { GENESIS, sha256 } from '../../simulator/evidence.js';
+import { GENESIS, sha256 } from '../../core/evidence.js';
 
 /** A well-formed evidence text from event bodies (seq and prev filled in). */
 export function chain(bodies: Record<string, unknown>[]): string {

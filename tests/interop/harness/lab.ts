@@ -7,12 +7,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../cli/program.js';
-import { createModel } from '../../../devices/index.js';
-import type { DeviceModel } from '../../../devices/index.js';
+import { createModel } from '../../../devices/field/index.js';
+import type { DeviceModel } from '../../../devices/field/index.js';
 import type { CardDevice, LabCard } from '../../../simulator/card.js';
-import type { ChainProblem, EvidenceEvent } from '../../../simulator/evidence.js';
-import { readEvidence } from '../../../simulator/evidence.js';
-import { FaultBook } from '../../../simulator/faults.js';
+import type { ChainProblem, EvidenceEvent } from '../../../core/evidence.js';
+import { readEvidence } from '../../../core/evidence.js';
+import { FaultBook } from '../../../core/faults.js';
 import { planLab } from '../../../simulator/plan.js';
 import { loadScenario } from '../../../simulator/scenario.js';
 
