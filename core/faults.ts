@@ -4,7 +4,20 @@
  * device models read them to compute truth — so a grader that replays the `fault` events knows
  * what a correct client should have seen.
  */
-import type { FaultType } from '../simulator/scenario.js';
+
+/** What can go wrong with a device (scenario `faults:` and the Lab API's injectFault). */
+export const FAULT_TYPES = [
+  'offline',
+  'stuck',
+  'drift',
+  'noise',
+  'spike',
+  'slow',
+  'no-response',
+  /** Serial devices with CRC-framed protocols (CRC_FRAMED_KINDS): every frame sent has a bad CRC. */
+  'crc-error',
+] as const;
+export type FaultType = (typeof FAULT_TYPES)[number];
 
 export interface Fault {
   /** Stable id: `s<i>` for the scenario's i-th fault, `f<n>` for injected ones. */

@@ -23,7 +23,7 @@ import { LabError } from '../core/errors.js';
 import type { Fault } from '../core/faults.js';
 import { isOnline } from '../core/faults.js';
 import type { FaultRequest, Lab } from '../simulator/lab.js';
-import type { FaultType } from '../simulator/scenario.js';
+import type { FaultType } from '../core/faults.js';
 import { CRC_FRAMED_KINDS } from '../devices/serial/scenario.js';
 
 /** Faults that bend a sensor's values; the others act on how a device answers. */

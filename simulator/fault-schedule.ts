@@ -8,7 +8,8 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import { LabError } from '../core/errors.js';
 import type { RecordFn } from '../core/evidence.js';
 import type { Fault, FaultBook } from '../core/faults.js';
-import type { FaultSpec, FaultType } from './scenario.js';
+import type { FaultSpec } from './scenario.js';
+import type { FaultType } from '../core/faults.js';
 
 /** What a fault does and for how long, apart from its device and start. */
 export interface FaultParams {

@@ -1,7 +1,8 @@
 /** The `board` section of the lab card: where the board listens and what is wired where. */
 import type { BoardPlan } from './plan.js';
-import type { DevicePlan, SerialDevicePlan } from '../../simulator/plan.js';
-import type { LineSettings } from '../serial/scenario.js';
+import type { DevicePlan } from '../field/plan.js';
+import type { SerialDevicePlan } from '../serial/plan.js';
+import type { LineSettings } from '../../protocols/serial/settings.js';
 import { hex } from './scenario.js';
 
 export interface BoardCard {

@@ -4,7 +4,6 @@
  * the card or found by scanning the bus).
  */
 import { Rng } from '../../core/rng.js';
-import type { Scenario } from '../../simulator/scenario.js';
 import type { BoardSpec, I2cPartSpec } from './scenario.js';
 import { I2C_ADDRESSES } from './scenario.js';
 
@@ -18,7 +17,7 @@ export interface BoardPlan {
 }
 
 export function planBoard(
-  scenario: Scenario,
+  scenario: { name: string; board?: BoardSpec | undefined },
   seed: number,
   usedIds: ReadonlySet<string>,
 ): BoardPlan | undefined {

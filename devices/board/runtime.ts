@@ -24,10 +24,12 @@ import { buildBoardCard } from './card.js';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { RecordFn } from '../../core/evidence.js';
 import type { Logger } from '../../core/logger.js';
-import type { LabPlan } from '../../simulator/plan.js';
+import type { DevicePlan } from '../field/plan.js';
+import type { SerialDevicePlan } from '../serial/plan.js';
 
 export interface BoardRuntimeDeps {
-  plan: LabPlan;
+  /** The lab's devices and lines the board is wired to. */
+  plan: { devices: readonly DevicePlan[]; serial: readonly SerialDevicePlan[] };
   model: BoardModel;
   clock: Clock;
   record: RecordFn;

@@ -5,14 +5,7 @@
  * of the same sensor agree.
  */
 import { z } from 'zod';
-
-const name = z
-  .string()
-  .regex(
-    /^[a-z][a-z0-9_]{0,31}$/,
-    'a name of lowercase letters, digits and _ (max 32), starting with a letter',
-  );
-const i18n = z.object({ zh: z.string().min(1), en: z.string().min(1) }).strict();
+import { name, i18n } from '../../core/schema.js';
 
 export const BOARD_PINS = 32;
 const pin = z

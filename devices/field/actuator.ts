@@ -4,7 +4,7 @@
  */
 import type { FaultBook } from '../../core/faults.js';
 import { isOnline } from '../../core/faults.js';
-import type { DevicePlan } from '../../simulator/plan.js';
+import type { DevicePlan } from './plan.js';
 import type { Command, CommandOutcome, DeviceModel, ModelContext, Truth } from './model.js';
 
 export class ActuatorModel implements DeviceModel {

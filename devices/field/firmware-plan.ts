@@ -4,7 +4,7 @@
  * MQTT topics of its firmware service (docs/firmware.md).
  */
 import { createHash } from 'node:crypto';
-import type { FirmwareSpec } from '../../simulator/scenario.js';
+import type { FirmwareSpec } from './scenario.js';
 
 export interface FirmwareRelease {
   version: string;

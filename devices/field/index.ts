@@ -1,5 +1,5 @@
 /** The device registry of models: one factory per device kind. */
-import type { DevicePlan } from '../../simulator/plan.js';
+import type { DevicePlan } from './plan.js';
 import { ActuatorModel } from './actuator.js';
 import { FirmwareDevice, FirmwareModel } from './firmware.js';
 import type { DeviceModel, ModelContext } from './model.js';

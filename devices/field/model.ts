@@ -5,7 +5,8 @@
  * turns their answers into protocol traffic and evidence (STYLE.md rule 2).
  */
 import type { FaultBook } from '../../core/faults.js';
-import type { DevicePlan, RegisterEntry } from '../../simulator/plan.js';
+import type { DevicePlan } from './plan.js';
+import type { RegisterEntry } from '../../protocols/modbus/types.js';
 import type { FirmwareModel } from './firmware.js';
 
 export type Value = number | boolean;

@@ -4,7 +4,8 @@
  */
 import type { FaultBook } from '../../core/faults.js';
 import { isOnline } from '../../core/faults.js';
-import type { DevicePlan, RegisterEntry } from '../../simulator/plan.js';
+import type { DevicePlan } from './plan.js';
+import type { RegisterEntry } from '../../protocols/modbus/types.js';
 import type { CommandOutcome, DeviceModel, ModelContext, Truth, Value } from './model.js';
 import { faultedValue, physicalValue, quantize, toRaw } from './signal.js';
 

@@ -4,8 +4,8 @@
  * in, so truth at any t can be recomputed alone, in any order.
  */
 import type { Fault } from '../../core/faults.js';
-import type { ChannelPlan } from '../../simulator/plan.js';
-import { SIGNAL_RAW } from '../../simulator/plan.js';
+import type { ChannelPlan } from './plan.js';
+import { SIGNAL_RAW } from './plan.js';
 import { normalAt } from '../../core/rng.js';
 
 /** The physical value: seeded base, cycle, trend; no noise, no faults. */

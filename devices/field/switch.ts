@@ -6,8 +6,8 @@
  */
 import type { FaultBook } from '../../core/faults.js';
 import { isOnline } from '../../core/faults.js';
-import type { DevicePlan } from '../../simulator/plan.js';
-import { switchQuantity } from '../../simulator/plan.js';
+import type { DevicePlan } from './plan.js';
+import { switchQuantity } from './plan.js';
 import { Rng } from '../../core/rng.js';
 import type { CommandOutcome, DeviceModel, ModelContext, Truth } from './model.js';
 

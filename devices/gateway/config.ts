@@ -5,13 +5,11 @@
  * rows here. Problems carry a severity: `error` (the config cannot work as written) or
  * `inventory` (it does not match what is on the lab's lines; a real gateway would poll and fail).
  */
-import type { RegisterTable } from '../../simulator/plan.js';
-import { planLab } from '../../simulator/plan.js';
-import type { Scenario } from '../../simulator/scenario.js';
+import type { RegisterTable } from '../../protocols/modbus/types.js';
 import type { GatewayPoll, GatewayProblem, GatewaySpec } from './scenario.js';
 import { DEFAULT_STATUS_TOPIC } from './scenario.js';
 import { resolveModbus } from './modbus-row.js';
-import type { GatewayWorld, WorldLine } from './world.js';
+import type { GatewayWorld, PlanView, WorldLine } from './world.js';
 import { ranges, worldFromPlan } from './world.js';
 
 interface PointBase {
@@ -51,15 +49,18 @@ export interface ResolvedGateway {
   problems: GatewayProblem[];
 }
 
-/** Checks of a scenario's gateways against its lines (scenario-gateway.ts adds name checks). */
+/**
+ * Checks of a scenario's gateways against its lines (scenario.ts adds name checks). `planOf` plans
+ * the scenario (the lab's planner, with any seed: what the seed draws is treated as unknown).
+ */
 export function gatewayScenarioProblemsOf(
-  scenario: Scenario,
+  planOf: () => PlanView,
   gateways: readonly GatewaySpec[],
 ): GatewayProblem[] {
   if (gateways.length === 0) return [];
   let world: GatewayWorld;
   try {
-    world = worldFromPlan(planLab(scenario, 1), { seeded: 'unknown' });
+    world = worldFromPlan(planOf(), { seeded: 'unknown' });
   } catch {
     return []; // the scenario's own problems are reported by its own checks
   }

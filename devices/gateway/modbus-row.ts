@@ -4,7 +4,7 @@
  * it in words a technician can act on ("unit 17 has no input register 305 (its input
  * registers: 300–301)").
  */
-import type { RegisterEntry, RegisterTable } from '../../simulator/plan.js';
+import type { RegisterEntry, RegisterTable } from '../../protocols/modbus/types.js';
 import type { GatewayPoll } from './scenario.js';
 import type { Report, Unplaced } from './config.js';
 import type { GatewayPoint } from './config.js';

@@ -20,7 +20,8 @@ import { GatewayCore } from './model.js';
 import type { GatewayIntent } from './model.js';
 import type { LineClient } from '../../protocols/serial/tcp-client.js';
 import { openLineClient } from '../../protocols/serial/tcp-client.js';
-import type { GatewayCardEntry, SerialCardEntry } from '../../simulator/card.js';
+import type { GatewayCardEntry } from './card.js';
+import type { SerialCardEntry } from '../serial/card.js';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { Problem } from '../../core/errors.js';
 import { LabError } from '../../core/errors.js';
@@ -32,9 +33,8 @@ import { resolveGateway, statusTopic } from './config.js';
 import { PASSWORD_MASK, maskPassword, unmaskPassword } from './link.js';
 import type { NorthboundSettings } from './runtime/northbound.js';
 import { NorthboundLink, resolveNorthbound } from './runtime/northbound.js';
-import type { GatewayWorld } from './world.js';
+import type { GatewayWorld, PlanView } from './world.js';
 import { worldFromPlan } from './world.js';
-import type { LabPlan } from '../../simulator/plan.js';
 import { charTimeMs } from '../../protocols/serial/line.js';
 import type { Logger } from '../../core/logger.js';
 import type { GatewaySpec } from './scenario.js';
@@ -335,7 +335,7 @@ export async function startGateway(deps: GatewayRuntimeDeps): Promise<GatewayRun
 }
 
 export interface ScenarioGatewaysDeps {
-  plan: LabPlan;
+  plan: PlanView & { scenario: { gateways: readonly GatewaySpec[] } };
   /** The serial lines as the card gives them (their TCP ports and line settings). */
   serial: readonly SerialCardEntry[];
   mqtt: GatewayRuntimeDeps['mqtt'];

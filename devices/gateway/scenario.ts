@@ -22,18 +22,11 @@
  * JSON with its text placeholders inside quotes renders to valid JSON.
  */
 import { z } from 'zod';
+import { name, i18n } from '../../core/schema.js';
 import type { Problem } from '../../core/errors.js';
 import { gatewayScenarioProblemsOf } from './config.js';
 import { parseBrokerUrl } from './link.js';
-import type { Scenario } from '../../simulator/scenario.js';
-
-const name = z
-  .string()
-  .regex(
-    /^[a-z][a-z0-9_]{0,31}$/,
-    'a name of lowercase letters, digits and _ (max 32), starting with a letter',
-  );
-const i18n = z.object({ zh: z.string().min(1), en: z.string().min(1) }).strict();
+import type { PlanView } from './world.js';
 
 export const TOPIC_PLACEHOLDERS = ['prefix', 'lab', 'name', 'point', 'line', 'quantity'] as const;
 export const PAYLOAD_PLACEHOLDERS = [
@@ -254,23 +247,31 @@ function known(list: readonly string[]): string {
   return list.map((p) => `{${p}}`).join(', ');
 }
 
+/** What the gateway checks read from the rest of a scenario: the names already taken. */
+interface ScenarioView {
+  devices: readonly { name: string }[];
+  serial: readonly { name: string }[];
+}
+
 /**
  * The gateways of a scenario against its lines and devices (superRefine-style: call it from
  * the scenario schema's refinement). Unit ids and register addresses a scenario leaves to the
  * seed are unknown here, so a config that names them by number is refused with a hint.
  */
 export function checkGateways(
-  s: Scenario & { gateways?: readonly GatewaySpec[] },
+  s: ScenarioView & { gateways?: readonly GatewaySpec[] },
   ctx: z.RefinementCtx,
+  planOf: () => PlanView,
 ): void {
-  for (const p of gatewayScenarioProblems(s, s.gateways ?? []))
+  for (const p of gatewayScenarioProblems(s, s.gateways ?? [], planOf))
     ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
 }
 
 /** The same checks, as problems with paths from the scenario's top (`gateways[0].poll[2]…`). */
 export function gatewayScenarioProblems(
-  scenario: Scenario,
+  scenario: ScenarioView,
   gateways: readonly GatewaySpec[],
+  planOf: () => PlanView,
 ): GatewayProblem[] {
   const out: GatewayProblem[] = [];
   const names = new Map<string, number>();
@@ -294,7 +295,7 @@ export function gatewayScenarioProblems(
       else ports.set(g.apiPort, i);
     }
   });
-  for (const p of gatewayScenarioProblemsOf(scenario, gateways)) out.push(p);
+  for (const p of gatewayScenarioProblemsOf(planOf, gateways)) out.push(p);
   return out;
 }
 

@@ -6,10 +6,13 @@
  * ids and register addresses the scenario leaves to the seed are unknown.
  */
 import { z } from 'zod';
-import type { LabCard } from '../../simulator/card.js';
 import { LabError } from '../../core/errors.js';
-import type { LabPlan, RegisterEntry } from '../../simulator/plan.js';
-import { switchQuantity } from '../../simulator/plan.js';
+import type { CardDevice } from '../field/card.js';
+import type { DevicePlan } from '../field/plan.js';
+import type { SerialCardEntry } from '../serial/card.js';
+import type { SerialDevicePlan } from '../serial/plan.js';
+import type { RegisterEntry } from '../../protocols/modbus/types.js';
+import { switchQuantity } from '../field/plan.js';
 
 export interface WorldUnit {
   name: string;
@@ -47,8 +50,24 @@ export interface GatewayWorld {
   lines: ReadonlyMap<string, WorldLine>;
 }
 
+/** What a gateway reads from a lab's plan: the lab's id and prefix, its devices and lines. */
+export interface PlanView {
+  labId: string;
+  topicPrefix: string;
+  devices: readonly DevicePlan[];
+  serial: readonly SerialDevicePlan[];
+}
+
+/** What a gateway reads from a lab card. */
+export interface CardView {
+  lab: { labId: string };
+  mqtt: { topicPrefix: string };
+  devices: readonly CardDevice[];
+  serial?: readonly SerialCardEntry[] | undefined;
+}
+
 export function worldFromPlan(
-  plan: LabPlan,
+  plan: PlanView,
   opts: { seeded: 'known' | 'unknown' } = { seeded: 'known' },
 ): GatewayWorld {
   const known = opts.seeded === 'known';
@@ -114,9 +133,7 @@ const ControllerInfo = z.object({
 });
 
 /** The world as the lab card describes it (validated: the card is JSON from outside). */
-export function worldFromCard(
-  card: Pick<LabCard, 'lab' | 'mqtt' | 'devices' | 'serial'>,
-): GatewayWorld {
+export function worldFromCard(card: CardView): GatewayWorld {
   const byName = new Map(card.devices.map((d) => [d.name, d]));
   const lines = new Map<string, WorldLine>();
   for (const s of card.serial ?? []) {

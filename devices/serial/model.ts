@@ -7,7 +7,7 @@
  */
 import type { Command, Truth } from '../field/model.js';
 import type { FaultBook } from '../../core/faults.js';
-import type { SerialDevicePlan } from '../../simulator/plan.js';
+import type { SerialDevicePlan } from './plan.js';
 import type { ModbusUnit } from '../../protocols/modbus/types.js';
 
 export type ByteIntent =

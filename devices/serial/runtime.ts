@@ -22,8 +22,8 @@ import type { RecordFn } from '../../core/evidence.js';
 import type { FaultBook } from '../../core/faults.js';
 import { responsiveness } from '../../core/faults.js';
 import type { Logger } from '../../core/logger.js';
-import type { SerialDevicePlan } from '../../simulator/plan.js';
-import type { SerialCardEntry } from '../../simulator/card.js';
+import type { SerialDevicePlan } from './plan.js';
+import type { SerialCardEntry } from './card.js';
 
 export interface SerialOptions {
   /** First TCP port; device i listens on base + i. 0 = an ephemeral port each. */

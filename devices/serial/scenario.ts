@@ -4,34 +4,8 @@
  * optionally a PTY, or a real serial port, with the line settings given here.
  */
 import { z } from 'zod';
-
-const name = z
-  .string()
-  .regex(
-    /^[a-z][a-z0-9_]{0,31}$/,
-    'a name of lowercase letters, digits and _ (max 32), starting with a letter',
-  );
-const i18n = z.object({ zh: z.string().min(1), en: z.string().min(1) }).strict();
-const seconds = z.number().positive();
-const ratio = z.number().min(0).max(1);
-
-export const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] as const;
-
-export const LineSettings = z
-  .object({
-    baudRate: z
-      .number()
-      .int()
-      .refine((b) => (BAUD_RATES as readonly number[]).includes(b), {
-        message: `one of ${BAUD_RATES.join(', ')}`,
-      })
-      .default(9600),
-    dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
-    parity: z.enum(['none', 'even', 'odd']).default('none'),
-    stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
-  })
-  .strict();
-export type LineSettings = z.infer<typeof LineSettings>;
+import { LineSettings } from '../../protocols/serial/settings.js';
+import { name, i18n, seconds, ratio } from '../../core/schema.js';
 
 const serialBase = { name, title: i18n.optional(), serial: LineSettings.prefault({}) };
 
@@ -173,6 +147,8 @@ export type CellularModemSpec = z.infer<typeof CellularModemDevice>;
 export type BeaconScannerSpec = z.infer<typeof BeaconScannerDevice>;
 export type ControllerSpec = z.infer<typeof ControllerDevice>;
 export type ModbusRtuSpec = z.infer<typeof ModbusRtuDevice>;
+/** Byte-level devices reached over a serial line (raw TCP, PTY or a real port). */
+export const SerialDeviceSpec = z.discriminatedUnion('kind', serialDeviceSchemas);
 export type SerialDeviceSpec =
   | RfidReaderSpec
   | BarcodeScannerSpec

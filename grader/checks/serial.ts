@@ -13,7 +13,7 @@ import type { EvidenceEvent } from '../../core/evidence.js';
 import { LabError } from '../../core/errors.js';
 import type { Fault } from '../../core/faults.js';
 import { FaultBook, responsiveness } from '../../core/faults.js';
-import type { SerialDevicePlan } from '../../simulator/plan.js';
+import type { SerialDevicePlan } from '../../devices/serial/plan.js';
 import type { CheckOutcome, GradeContext, I18n, TaskParams } from '../types.js';
 import { ref, someRefs } from './mqtt.js';
 

@@ -5,7 +5,7 @@
  * swapped, °F for °C, and stale values.
  */
 import { toRaw } from '../../devices/field/signal.js';
-import type { RegisterEntry } from '../../simulator/plan.js';
+import type { RegisterEntry } from '../../protocols/modbus/types.js';
 import type { CheckOutcome, GradeContext, I18n, MqttPublishEvent, TaskParams } from '../types.js';
 import { payloadJson, publishesOn, ref, someRefs } from './mqtt.js';
 

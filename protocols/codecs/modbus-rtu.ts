@@ -34,7 +34,7 @@
  */
 import { crc16modbus } from 'crc';
 import { LabError } from '../../core/errors.js';
-import type { LineSettings } from '../../devices/serial/scenario.js';
+import type { LineSettings } from '../serial/settings.js';
 import { FunctionCode, MAX_PDU_LENGTH } from './modbus.js';
 
 /** [SER] §2.2: address 0 is a broadcast; slaves act on it and never answer. */

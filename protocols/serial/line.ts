@@ -8,7 +8,7 @@
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { RecordFn } from '../../core/evidence.js';
 import { payloadView } from '../../core/evidence.js';
-import type { LineSettings } from '../../devices/serial/scenario.js';
+import type { LineSettings } from './settings.js';
 
 export interface LineEnd {
   /** 'tcp' | 'pty' | 'port' */

@@ -9,7 +9,7 @@
  */
 import mqtt from 'mqtt';
 import { compareVersions } from '../../devices/field/firmware.js';
-import type { CardDevice } from '../../simulator/card.js';
+import type { CardDevice } from '../../devices/field/card.js';
 import type { SolutionContext } from '../solution.js';
 import { untilAborted } from '../solution.js';
 

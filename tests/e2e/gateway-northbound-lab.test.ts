@@ -7,7 +7,7 @@
  */
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GatewayCardEntry } from '../../simulator/card.js';
+import type { GatewayCardEntry } from '../../devices/gateway/card.js';
 import { RealClock } from '../../core/clock.js';
 import type { EvidenceEvent } from '../../core/evidence.js';
 import type { GatewayStatusReport } from '../../devices/gateway/runtime/api.js';

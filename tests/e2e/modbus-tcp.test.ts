@@ -20,7 +20,7 @@ import type { ModbusUnit, UnitBinding } from '../../protocols/modbus/types.js';
 import { ManualClock } from '../../core/clock.js';
 import type { EvidenceFields, EvidenceKind, RecordFn } from '../../core/evidence.js';
 import { silentLogger } from '../../core/logger.js';
-import type { RegisterTable } from '../../simulator/plan.js';
+import type { RegisterTable } from '../../protocols/modbus/types.js';
 
 // modbus-serial is CommonJS: the class is module.exports (and, at runtime, module.exports.default
 // too), but under NodeNext its `export default` typing lands on `.default`.

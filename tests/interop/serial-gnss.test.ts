@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EmittedSentence } from '../../devices/serial/gnss/model.js';
 import { GnssReceiver } from '../../devices/serial/gnss/model.js';
-import type { SerialCardEntry } from '../../simulator/card.js';
+import type { SerialCardEntry } from '../../devices/serial/card.js';
 import { RealClock } from '../../core/clock.js';
 import type { EvidenceEvent } from '../../core/evidence.js';
 import { readEvidence } from '../../core/evidence.js';

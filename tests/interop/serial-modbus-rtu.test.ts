@@ -28,11 +28,13 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { runCli } from '../../cli/program.js';
 import { createModel } from '../../devices/field/index.js';
 import type { DeviceModel } from '../../devices/field/index.js';
-import type { CardDevice, LabCard, SerialCardEntry } from '../../simulator/card.js';
+import type { CardDevice } from '../../devices/field/card.js';
+import type { LabCard } from '../../simulator/card.js';
+import type { SerialCardEntry } from '../../devices/serial/card.js';
 import type { ChainProblem, EvidenceEvent } from '../../core/evidence.js';
 import { readEvidence } from '../../core/evidence.js';
 import { FaultBook } from '../../core/faults.js';
-import type { RegisterEntry } from '../../simulator/plan.js';
+import type { RegisterEntry } from '../../protocols/modbus/types.js';
 import { planLab } from '../../simulator/plan.js';
 import { loadScenario } from '../../simulator/scenario.js';
 import { engineering, parseMbpoll, registerNumber } from './harness/parse.js';

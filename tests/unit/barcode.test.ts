@@ -37,7 +37,7 @@ import {
 import type { Scan } from '../../devices/serial/barcode-scanner/model.js';
 import { LabError } from '../../core/errors.js';
 import { FaultBook } from '../../core/faults.js';
-import type { SerialDevicePlan } from '../../simulator/plan.js';
+import type { SerialDevicePlan } from '../../devices/serial/plan.js';
 import { BarcodeScannerDevice } from '../../devices/serial/scenario.js';
 import { requireTools } from '../support/debian.js';
 

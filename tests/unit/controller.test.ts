@@ -27,7 +27,7 @@ import { createController } from '../../devices/serial/controller/model.js';
 import type { ByteDevice, ByteDeviceContext, ByteIntent } from '../../devices/serial/model.js';
 import { LabError } from '../../core/errors.js';
 import { FaultBook } from '../../core/faults.js';
-import type { SerialDevicePlan } from '../../simulator/plan.js';
+import type { SerialDevicePlan } from '../../devices/serial/plan.js';
 import { ControllerDevice } from '../../devices/serial/scenario.js';
 
 const PROPS = { seed: 42, numRuns: 400 };

@@ -25,7 +25,7 @@ import {
 import type { ModbusUnit } from '../../protocols/modbus/types.js';
 import { LabError } from '../../core/errors.js';
 import { FaultBook } from '../../core/faults.js';
-import type { SerialDevicePlan } from '../../simulator/plan.js';
+import type { SerialDevicePlan } from '../../devices/serial/plan.js';
 import { ModbusRtuDevice } from '../../devices/serial/scenario.js';
 
 const PROPS = { seed: 42, numRuns: 300 };

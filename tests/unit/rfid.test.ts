@@ -42,7 +42,7 @@ import {
 } from '../../protocols/codecs/rfid-access.js';
 import { LabError } from '../../core/errors.js';
 import { FaultBook } from '../../core/faults.js';
-import type { SerialDevicePlan } from '../../simulator/plan.js';
+import type { SerialDevicePlan } from '../../devices/serial/plan.js';
 import { RfidReaderDevice } from '../../devices/serial/scenario.js';
 
 const PROPS = { seed: 1356, numRuns: 300 };

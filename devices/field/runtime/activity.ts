@@ -13,10 +13,10 @@ import type { RecordFn } from '../../../core/evidence.js';
 import type { FaultBook } from '../../../core/faults.js';
 import { responsiveness } from '../../../core/faults.js';
 import type { Logger } from '../../../core/logger.js';
-import type { DevicePlan, LabPlan } from '../../../simulator/plan.js';
+import type { DevicePlan } from '../plan.js';
 
 export interface DeviceActivityDeps {
-  plan: LabPlan;
+  plan: { devices: readonly DevicePlan[] };
   /** Socket devices by id. */
   models: ReadonlyMap<string, DeviceModel>;
   clock: Clock;

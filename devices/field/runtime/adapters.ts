@@ -7,7 +7,7 @@ import type { DeviceModel, Command, CommandOutcome } from '../index.js';
 import { parseCommand } from '../index.js';
 import type { CoapResource } from '../../../protocols/coap/types.js';
 import type { ModbusUnit } from '../../../protocols/modbus/types.js';
-import type { RegisterEntry, RegisterTable } from '../../../simulator/plan.js';
+import type { RegisterEntry, RegisterTable } from '../../../protocols/modbus/types.js';
 
 /** Modbus Application Protocol v1.1b3 §7: exception 02, ILLEGAL DATA ADDRESS. */
 const ILLEGAL_DATA_ADDRESS = { exception: 2 };

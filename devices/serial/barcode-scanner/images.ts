@@ -11,7 +11,7 @@
  */
 import { toBuffer } from 'bwip-js';
 import { LabError } from '../../../core/errors.js';
-import type { SerialDevicePlan } from '../../../simulator/plan.js';
+import type { SerialDevicePlan } from '../plan.js';
 import { ean13Modules, isValidEan13, runLengths } from '../../../protocols/codecs/barcode.js';
 import type { Symbology } from '../../../protocols/codecs/barcode.js';
 import { codeCatalogue, codeImagePath } from './model.js';

@@ -18,7 +18,7 @@ import {
 } from '../../../protocols/codecs/beacon.js';
 import type { BeaconReport } from '../../../protocols/codecs/beacon.js';
 import { splitLines } from '../../../protocols/codecs/at.js';
-import type { SerialDevicePlan } from '../../../simulator/plan.js';
+import type { SerialDevicePlan } from '../plan.js';
 import { Rng } from '../../../core/rng.js';
 import type { ByteDevice, ByteDeviceContext, ByteDeviceFactory, ByteIntent } from '../model.js';
 

@@ -14,7 +14,7 @@ import {
   encodeInfo,
   encodeUrc,
 } from '../../../protocols/codecs/at-response.js';
-import type { SerialDevicePlan } from '../../../simulator/plan.js';
+import type { SerialDevicePlan } from '../plan.js';
 import { Rng } from '../../../core/rng.js';
 import { CellularNetwork, cellIdentity } from './network.js';
 import type { ByteDevice, ByteDeviceContext, ByteDeviceFactory, ByteIntent } from '../model.js';

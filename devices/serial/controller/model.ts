@@ -13,7 +13,7 @@
  * re-arms emissions only after one, and a register write can enable reports at any time.
  */
 import type { Truth, Value } from '../../field/model.js';
-import type { SerialDevicePlan } from '../../../simulator/plan.js';
+import type { SerialDevicePlan } from '../plan.js';
 import type { ControllerSpec } from '../scenario.js';
 import type {
   ControllerRequest,

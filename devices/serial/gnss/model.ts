@@ -23,7 +23,7 @@
  *   bytes are ignored.
  */
 import { LabError } from '../../../core/errors.js';
-import type { SerialDevicePlan } from '../../../simulator/plan.js';
+import type { SerialDevicePlan } from '../plan.js';
 import { Rng } from '../../../core/rng.js';
 import type { GnssSpec } from '../scenario.js';
 import { decodeFrame, encodeSentence, hex2, splitLines } from '../../../protocols/codecs/nmea.js';

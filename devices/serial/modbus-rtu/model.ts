@@ -28,7 +28,7 @@
  * timeouts masters use.
  */
 import type { ModbusRtuSpec } from '../scenario.js';
-import type { SerialDevicePlan } from '../../../simulator/plan.js';
+import type { SerialDevicePlan } from '../plan.js';
 import { LabError } from '../../../core/errors.js';
 import { decodeRequest } from '../../../protocols/codecs/modbus.js';
 import {

@@ -16,7 +16,7 @@
  * at every arrival and departure (emitted at the visit edges, with the auto-report frame).
  */
 import { LabError } from '../../../core/errors.js';
-import type { SerialDevicePlan } from '../../../simulator/plan.js';
+import type { SerialDevicePlan } from '../plan.js';
 import { Rng } from '../../../core/rng.js';
 import type { RfidReaderSpec } from '../scenario.js';
 import {
