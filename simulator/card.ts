@@ -3,12 +3,10 @@
  * Built from the plan plus the addresses the servers listen on, so that two labs with the same
  * seed have the same card but for ports and start time.
  */
-import type { BoardCard } from '../devices/board/card.js';
 import type { CardDevice } from '../devices/field/card.js';
 import { cardDevice } from '../devices/field/card.js';
-import type { GatewayCardEntry } from '../devices/gateway/card.js';
-import type { SerialCardEntry } from '../devices/serial/card.js';
 import { serialEnv } from '../devices/serial/card.js';
+import type { FamilyCards } from './families.js';
 import type { LabPlan } from './plan.js';
 
 export interface Endpoints {
@@ -19,7 +17,8 @@ export interface Endpoints {
   modbusPort: number;
 }
 
-export interface LabCard {
+/** The lab's own part of the card; each family of the registry adds its section (FamilyCards). */
+export interface LabCardBase {
   lab: {
     scenario: string;
     title: { zh: string; en: string };
@@ -32,24 +31,19 @@ export interface LabCard {
   modbus: { host: string; port: number };
   evidence?: { path: string };
   devices: CardDevice[];
-  /** Byte-level devices: TCP address, PTY path, real port, line settings, device facts. */
-  serial?: SerialCardEntry[];
-  /** Edge gateways polling serial lines into MQTT. */
-  gateways?: GatewayCardEntry[];
-  /** The virtual MCU board: address, pin map, bus map (docs/board.md). */
-  board?: BoardCard;
 }
+
+/**
+ * Beside the field devices: `serial` (TCP address, PTY path, real port, line settings, device
+ * facts), `gateways` (configuration API, MQTT identity, lines held) and `board` (address, pin map,
+ * bus map; docs/board.md) — each only when its family runs in the lab.
+ */
+export type LabCard = LabCardBase & FamilyCards;
 
 export function buildCard(
   plan: LabPlan,
   ep: Endpoints,
-  extra: {
-    startedAt?: string;
-    evidencePath?: string;
-    serial?: SerialCardEntry[];
-    gateways?: GatewayCardEntry[];
-    board?: BoardCard;
-  } = {},
+  extra: { startedAt?: string; evidencePath?: string; sections?: FamilyCards } = {},
 ): LabCard {
   const s = plan.scenario;
   const host = ep.host.includes(':') ? `[${ep.host}]` : ep.host;
@@ -71,9 +65,8 @@ export function buildCard(
     modbus: { host: ep.host, port: ep.modbusPort },
     ...(extra.evidencePath ? { evidence: { path: extra.evidencePath } } : {}),
     devices: plan.devices.map(cardDevice),
-    ...(extra.serial && extra.serial.length > 0 ? { serial: extra.serial } : {}),
-    ...(extra.gateways && extra.gateways.length > 0 ? { gateways: extra.gateways } : {}),
-    ...(extra.board ? { board: extra.board } : {}),
+    // In the registry's order; a family with nothing running has no section.
+    ...extra.sections,
   };
 }
 

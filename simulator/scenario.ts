@@ -15,9 +15,7 @@ import { checkScenario } from './scenario-checks.js';
 import { planLab } from './plan.js';
 import { FAULT_TYPES } from '../core/faults.js';
 import { DeviceSpec } from '../devices/field/scenario.js';
-import { SerialDeviceSpec } from '../devices/serial/scenario.js';
-import { GatewaySpec, checkGateways } from '../devices/gateway/scenario.js';
-import { BoardSpec, checkBoard } from '../devices/board/scenario.js';
+import { FAMILIES, familyShapes } from './families.js';
 
 export const FaultSpec = z
   .object({
@@ -73,20 +71,21 @@ export const Scenario = z
       })
       .strict()
       .optional(),
+    /** The field devices (devices/field/): every other family reads, drives or carries them. */
     devices: z.array(DeviceSpec).max(200),
-    serial: z.array(SerialDeviceSpec).max(64).default([]),
+    /** `serial:`, `gateways:`, `board:` — one section per family of the registry. */
+    ...familyShapes,
     faults: z.array(FaultSpec).default([]),
-    /** Edge gateways polling the serial lines into MQTT (docs/gateway.md). */
-    gateways: z.array(GatewaySpec).max(8).default([]),
-    /** The virtual MCU board (docs/board.md); at most one per lab. */
-    board: BoardSpec.optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
     checkScenario(s, ctx);
-    checkBoard(s.board, s.devices, s.serial, ctx);
+    for (const f of FAMILIES) f.check?.(s, ctx);
   })
-  .superRefine((s, ctx) => checkGateways(s, ctx, () => planLab(s, 1)));
+  // Once the rest holds: these checks plan the scenario (with any seed).
+  .superRefine((s, ctx) => {
+    for (const f of FAMILIES) f.checkPlanned?.(s, ctx, () => planLab(s, 1));
+  });
 
 export type Scenario = z.infer<typeof Scenario>;
 export type FaultSpec = z.infer<typeof FaultSpec>;
