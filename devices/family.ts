@@ -27,12 +27,12 @@ import type { SerialCardEntry } from './serial/card.js';
 
 /** The field devices as other families reach them: by scenario name. */
 export interface FieldAccess {
-  model(name: string): DeviceModel;
-  truthOf(name: string, t: number): Truth;
+  model: (name: string) => DeviceModel;
+  truthOf: (name: string, t: number) => Truth;
   /** Its Modbus data model; writes through it are applied and recorded like any command. */
-  modbusUnitOf(name: string): { unitId: number; unit: ModbusUnit };
+  modbusUnitOf: (name: string) => { unitId: number; unit: ModbusUnit };
   /** Drives an actuator; the lab records and publishes the change. */
-  command(name: string, cmd: Command, source: string): CommandOutcome;
+  command: (name: string, cmd: Command, source: string) => CommandOutcome;
 }
 
 /** What a family's models are built with (no sockets, no recorder). */

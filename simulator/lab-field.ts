@@ -55,7 +55,7 @@ export interface FieldDevices {
   /** CoAP resources by device id, made when the CoAP server starts (Observe notifications). */
   coapBridges: Map<string, CoapBridge>;
   /** A device's Modbus data model; writes are applied and recorded as commands. */
-  unitOf(m: DeviceModel): ModbusUnit;
+  unitOf: (m: DeviceModel) => ModbusUnit;
   /** Routes broker messages to the devices (commands, firmware requests). */
   attach(broker: MqttBroker): void;
 }

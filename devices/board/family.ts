@@ -10,7 +10,6 @@ import type { SerialDeviceSpec } from '../serial/scenario.js';
 import { BoardModel } from './board.js';
 import type { BoardPlan } from './plan.js';
 import { planBoard } from './plan.js';
-import { startBoard } from './runtime.js';
 import { BoardSpec, checkBoard } from './scenario.js';
 
 interface BoardScenario {
@@ -47,6 +46,8 @@ export const boardFamily = defineFamily({
       model,
       async start(sctx) {
         if (!model) return undefined;
+        // Loaded here, so planning a lab (graders, `iotlab check`) never loads servers.
+        const { startBoard } = await import('./runtime.js');
         const runtime = await startBoard({
           ...(sctx.guard ? { guard: sctx.guard } : {}),
           plan,

@@ -7,7 +7,6 @@ import { z } from 'zod';
 import { defineFamily } from '../family.js';
 import type { SerialDeviceSpec } from '../serial/scenario.js';
 import type { DeviceSpec } from '../field/scenario.js';
-import { startScenarioGateways } from './runtime.js';
 import { GatewaySpec, checkGateways } from './scenario.js';
 import type { PlanView } from './world.js';
 
@@ -41,6 +40,8 @@ export const gatewayFamily = defineFamily({
     return {
       async start(sctx) {
         if (deps.gateways === false || plan.scenario.gateways.length === 0) return undefined;
+        // Loaded here, so planning a lab (graders, `iotlab check`) never loads servers.
+        const { startScenarioGateways } = await import('./runtime.js');
         const gateways = await startScenarioGateways({
           plan,
           serial: sctx.services.serialCard ?? [],

@@ -23,6 +23,7 @@ import type { FaultBook } from '../../core/faults.js';
 import { responsiveness } from '../../core/faults.js';
 import type { Logger } from '../../core/logger.js';
 import type { SerialDevicePlan } from './plan.js';
+import { createByteDevices } from './models.js';
 import type { SerialCardEntry } from './card.js';
 
 export interface SerialOptions {
@@ -60,23 +61,6 @@ export interface SerialRuntime {
   lines: Map<string, SerialLine>;
   card: SerialCardEntry[];
   close(): Promise<void>;
-}
-
-/** Creates the models without opening anything (truth for graders and tests). */
-export function createByteDevices(
-  deps: Pick<SerialRuntimeDeps, 'plans' | 'factories' | 'context' | 'seed' | 'faults'>,
-): Map<string, ByteDevice> {
-  const devices = new Map<string, ByteDevice>();
-  for (const plan of deps.plans) {
-    const factory = deps.factories[plan.spec.kind];
-    if (!factory)
-      throw new LabError(
-        'DEVICE_UNKNOWN',
-        `no model for serial device kind "${plan.spec.kind}" (${plan.name})`,
-      );
-    devices.set(plan.id, factory(plan, { ...deps.context, seed: deps.seed, faults: deps.faults }));
-  }
-  return devices;
 }
 
 export async function startSerialDevices(deps: SerialRuntimeDeps): Promise<SerialRuntime> {
