@@ -38,7 +38,7 @@ import type { Scan } from '../../devices/serial/barcode-scanner/model.js';
 import { LabError } from '../../core/errors.js';
 import { FaultBook } from '../../core/faults.js';
 import type { SerialDevicePlan } from '../../devices/serial/plan.js';
-import { BarcodeScannerDevice } from '../../devices/serial/scenario.js';
+import { BarcodeScannerDevice } from '../../devices/serial/barcode-scanner/scenario.js';
 import { requireTools } from '../support/debian.js';
 
 const PROPS = { seed: 42, numRuns: 300 };

@@ -20,7 +20,7 @@ import type { ByteDevice, ByteIntent } from '../../devices/serial/model.js';
 import { LabError } from '../../core/errors.js';
 import { FaultBook } from '../../core/faults.js';
 import type { SerialDevicePlan } from '../../devices/serial/plan.js';
-import { BeaconScannerDevice } from '../../devices/serial/scenario.js';
+import { BeaconScannerDevice } from '../../devices/serial/beacon-scanner/scenario.js';
 
 const PROPS = { seed: 42, numRuns: 300 };
 

@@ -19,7 +19,7 @@ import type { ByteDevice, ByteIntent } from '../../devices/serial/model.js';
 import { LabError } from '../../core/errors.js';
 import { FaultBook } from '../../core/faults.js';
 import type { SerialDevicePlan } from '../../devices/serial/plan.js';
-import { CellularModemDevice } from '../../devices/serial/scenario.js';
+import { CellularModemDevice } from '../../devices/serial/cellular-modem/scenario.js';
 
 const PROPS = { seed: 42, numRuns: 300 };
 const T = 60_000; // a lab time after registration (which happens within 3–8 s)

@@ -20,7 +20,7 @@ import {
 } from '../../devices/serial/controller/doc.js';
 import { EXAMPLES, MODBUS_CRC_CHECK } from '../../devices/serial/controller/doc-examples.js';
 import { FaultBook } from '../../core/faults.js';
-import { ControllerDevice } from '../../devices/serial/scenario.js';
+import { ControllerDevice } from '../../devices/serial/controller/scenario.js';
 
 const DOC = fileURLToPath(new URL('../../docs/protocols/controller.md', import.meta.url));
 

@@ -28,7 +28,7 @@ import type { ByteDevice, ByteDeviceContext, ByteIntent } from '../../devices/se
 import { LabError } from '../../core/errors.js';
 import { FaultBook } from '../../core/faults.js';
 import type { SerialDevicePlan } from '../../devices/serial/plan.js';
-import { ControllerDevice } from '../../devices/serial/scenario.js';
+import { ControllerDevice } from '../../devices/serial/controller/scenario.js';
 
 const PROPS = { seed: 42, numRuns: 400 };
 

@@ -18,7 +18,7 @@ import type {
 } from '../../protocols/codecs/nmea-sentences.js';
 import { LabError } from '../../core/errors.js';
 import { FaultBook } from '../../core/faults.js';
-import { GnssDevice } from '../../devices/serial/scenario.js';
+import { GnssDevice } from '../../devices/serial/gnss/scenario.js';
 
 type SpecInput = Omit<z.input<typeof GnssDevice>, 'name' | 'kind'>;
 

@@ -26,7 +26,7 @@ import type { ModbusUnit } from '../../protocols/modbus/types.js';
 import { LabError } from '../../core/errors.js';
 import { FaultBook } from '../../core/faults.js';
 import type { SerialDevicePlan } from '../../devices/serial/plan.js';
-import { ModbusRtuDevice } from '../../devices/serial/scenario.js';
+import { ModbusRtuDevice } from '../../devices/serial/modbus-rtu/scenario.js';
 
 const PROPS = { seed: 42, numRuns: 300 };
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');

@@ -43,7 +43,7 @@ import {
 import { LabError } from '../../core/errors.js';
 import { FaultBook } from '../../core/faults.js';
 import type { SerialDevicePlan } from '../../devices/serial/plan.js';
-import { RfidReaderDevice } from '../../devices/serial/scenario.js';
+import { RfidReaderDevice } from '../../devices/serial/rfid-reader/scenario.js';
 
 const PROPS = { seed: 1356, numRuns: 300 };
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');

@@ -28,7 +28,7 @@ import { isOnline, responsiveness } from '../../../core/faults.js';
 import { LabError } from '../../../core/errors.js';
 import type { SerialDevicePlan } from '../plan.js';
 import { Rng } from '../../../core/rng.js';
-import type { BarcodeScannerSpec } from '../scenario.js';
+import type { BarcodeScannerSpec } from './scenario.js';
 import {
   ACK,
   AIM_IDS,

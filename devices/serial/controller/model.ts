@@ -14,7 +14,7 @@
  */
 import type { Truth, Value } from '../../field/model.js';
 import type { SerialDevicePlan } from '../plan.js';
-import type { ControllerSpec } from '../scenario.js';
+import type { ControllerSpec } from './scenario.js';
 import type {
   ControllerRequest,
   ControllerResponse,

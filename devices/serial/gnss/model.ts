@@ -25,7 +25,7 @@
 import { LabError } from '../../../core/errors.js';
 import type { SerialDevicePlan } from '../plan.js';
 import { Rng } from '../../../core/rng.js';
-import type { GnssSpec } from '../scenario.js';
+import type { GnssSpec } from './scenario.js';
 import { decodeFrame, encodeSentence, hex2, splitLines } from '../../../protocols/codecs/nmea.js';
 import type { Position } from '../../../protocols/codecs/nmea.js';
 import { buildGsvGroup, buildSentence } from '../../../protocols/codecs/nmea-sentences.js';

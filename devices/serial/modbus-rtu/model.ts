@@ -27,7 +27,7 @@
  * request's last byte (9 ms at 9600 8N1, 35 ms at 1200 8N1), well inside the 100 ms–1 s response
  * timeouts masters use.
  */
-import type { ModbusRtuSpec } from '../scenario.js';
+import type { ModbusRtuSpec } from './scenario.js';
 import type { SerialDevicePlan } from '../plan.js';
 import { LabError } from '../../../core/errors.js';
 import { decodeRequest } from '../../../protocols/codecs/modbus.js';

@@ -18,7 +18,7 @@
 import { LabError } from '../../../core/errors.js';
 import type { SerialDevicePlan } from '../plan.js';
 import { Rng } from '../../../core/rng.js';
-import type { RfidReaderSpec } from '../scenario.js';
+import type { RfidReaderSpec } from './scenario.js';
 import {
   BLOCK_SIZE,
   ERROR_STATUS,

@@ -10,7 +10,7 @@
  * uniformly drawn card stays holdS × U(0.75, 1.25), and so on.
  */
 import { Rng } from '../../../core/rng.js';
-import type { RfidReaderSpec } from '../scenario.js';
+import type { RfidReaderSpec } from './scenario.js';
 
 const BASE_WINDOW_MS = 600_000;
 
