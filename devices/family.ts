@@ -78,6 +78,12 @@ export interface FamilyRuntime<Card extends object> {
 }
 
 export interface FamilyInstance<Card extends object> {
+  /**
+   * Its runtime module, loading since the lab was created (absent when it has nothing to run).
+   * The lab waits for every family's before it starts any, so loading never delays one family's
+   * start after another's (a serial device could speak before `lab.start`).
+   */
+  readonly loading?: Promise<unknown>;
   /** undefined: the family has nothing to run in this lab (no devices of its kind, or disabled). */
   start(ctx: FamilyStartContext): Promise<FamilyRuntime<Card> | undefined>;
 }

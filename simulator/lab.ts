@@ -21,7 +21,12 @@ import { FaultBook } from '../core/faults.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import type { BoardModel } from '../devices/board/board.js';
-import type { FamilyRuntime, FamilyStartContext, LabServices } from '../devices/family.js';
+import type {
+  FamilyInstance,
+  FamilyRuntime,
+  FamilyStartContext,
+  LabServices,
+} from '../devices/family.js';
 import type { Command, CommandOutcome, DeviceModel, Truth } from '../devices/field/index.js';
 import type { ByteDevice } from '../devices/serial/model.js';
 import type { PeerGuard } from '../protocols/listen.js';
@@ -257,7 +262,8 @@ function instantiateFamilies(
 }
 
 /**
- * Step: start(). The broker first (every family may publish), then the field devices' CoAP and
+ * Step: start(). Every family's runtime module loaded first, so nothing waits for a module
+ * between two starts. Then the broker (every family may publish), the field devices' CoAP and
  * Modbus TCP servers, then each family in the registry's order; then the card, the `lab.start`
  * evidence, and last the scheduled faults and device timers, so no telemetry precedes lab.start.
  */
@@ -271,6 +277,8 @@ async function startLab(
   const { plan, clock, record, logger, host, recorder } = ground;
   const scenario = plan.scenario;
   const ports = deps.ports ?? {};
+  const instances: FamilyInstance<object>[] = FAMILIES.map((f) => families[f.name]);
+  await Promise.all(instances.flatMap((i) => (i.loading ? [i.loading] : [])));
   const broker = await startBroker(ground, deps);
   close.closers.push(() => broker.close());
   field.attach(broker);

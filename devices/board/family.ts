@@ -42,12 +42,14 @@ export const boardFamily = defineFamily({
     const model = plan.board
       ? new BoardModel(plan.board, { seed: ctx.seed, device: ctx.field.model })
       : undefined;
+    // Loaded here, not imported above, so planning a lab (graders, `iotlab check`) loads no server.
+    const loading = model ? import('./runtime.js') : undefined;
     return {
       model,
+      ...(loading ? { loading } : {}),
       async start(sctx) {
-        if (!model) return undefined;
-        // Loaded here, so planning a lab (graders, `iotlab check`) never loads servers.
-        const { startBoard } = await import('./runtime.js');
+        if (!model || !loading) return undefined;
+        const { startBoard } = await loading;
         const runtime = await startBoard({
           ...(sctx.guard ? { guard: sctx.guard } : {}),
           plan,

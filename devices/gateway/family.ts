@@ -37,11 +37,14 @@ export const gatewayFamily = defineFamily({
       ports?: { gateway?: number };
     },
   ) {
+    const runs = deps.gateways !== false && plan.scenario.gateways.length > 0;
+    // Loaded here, not imported above, so planning a lab (graders, `iotlab check`) loads no server.
+    const loading = runs ? import('./runtime.js') : undefined;
     return {
+      ...(loading ? { loading } : {}),
       async start(sctx) {
-        if (deps.gateways === false || plan.scenario.gateways.length === 0) return undefined;
-        // Loaded here, so planning a lab (graders, `iotlab check`) never loads servers.
-        const { startScenarioGateways } = await import('./runtime.js');
+        if (!loading) return undefined;
+        const { startScenarioGateways } = await loading;
         const gateways = await startScenarioGateways({
           plan,
           serial: sctx.services.serialCard ?? [],

@@ -42,12 +42,14 @@ export const serialFamily = defineFamily({
     // Byte devices exist from the start (truth needs no sockets); their lines open in start().
     const devices: Map<string, ByteDevice> =
       plan.serial.length > 0 ? createByteDevices(models) : new Map<string, ByteDevice>();
+    // Loaded here, not imported above, so planning a lab (graders, `iotlab check`) loads no server.
+    const loading = plan.serial.length > 0 ? import('./runtime.js') : undefined;
     return {
       devices,
+      ...(loading ? { loading } : {}),
       async start(sctx) {
-        if (plan.serial.length === 0) return undefined;
-        // Loaded here, so planning a lab (graders, `iotlab check`) never loads servers.
-        const { startSerialDevices } = await import('./runtime.js');
+        if (!loading) return undefined;
+        const { startSerialDevices } = await loading;
         const runtime = await startSerialDevices({
           ...models,
           ...(sctx.guard ? { guard: sctx.guard } : {}),
