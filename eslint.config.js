@@ -2,7 +2,34 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const socketModules = ['node:net', 'node:dgram', 'net', 'dgram', 'serialport', 'node:http', 'ws'];
+const socketModules = [
+  'node:net',
+  'node:dgram',
+  'net',
+  'dgram',
+  'serialport',
+  'node:http',
+  'ws',
+  'mqtt',
+  'aedes',
+  'coap',
+  'fastify',
+];
+const socketPaths = (message) => socketModules.map((name) => ({ name, message }));
+
+/** Folders above devices/ and protocols/: nothing below them imports them. */
+const LAB_AND_ABOVE = ['simulator', 'grader', 'tasks', 'server', 'cli'];
+/** From a file under `from`, an import reaching one of `folders` at the top level. */
+const up = (from, folders) => ({
+  regex: `^(\\.\\./)+(${folders.join('|')})/`,
+  message: `${from} sits below ${folders.join(', ')}: no arrow runs up into them.`,
+});
+/** Protocol servers and transports (not codecs, not data models, not line settings). */
+const SERVERS = {
+  regex:
+    '(^|/)protocols/(mqtt/|board/|http/|listen|coap/(server|udp)|modbus/tcp-server|serial/(line|pty|port|tcp))',
+  message: 'Protocol servers and transports are for runtimes, not for pure code.',
+};
 
 export default tseslint.config(
   // Fixture programs in plain JS are run by node as a candidate's program would be, not type-checked.
@@ -31,42 +58,107 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  // The layering (README "Layout", docs/architecture.md): core ← protocols ← devices ← simulator
+  // (the lab) ← grader/tasks/server/cli. Each block below gives every restriction of its files in
+  // one rule, since a later block's rule replaces an earlier one's for the files both match.
   {
-    // STYLE.md rule 9: codecs and device models never touch sockets.
-    files: [
-      'protocols/codecs/**/*.ts',
-      'devices/**/*.ts',
-      'protocols/coap/message.ts',
-      'protocols/coap/reply.ts',
-      'protocols/modbus/slave.ts',
-    ],
+    files: ['core/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: socketModules.map((name) => ({
-            name,
-            message: 'Codecs and device models are pure: no sockets here.',
-          })),
+          paths: socketPaths('core/ is the ground: no sockets here.'),
+          patterns: [{ regex: '^\\.\\./', message: 'core/ imports nothing of ours outside it.' }],
         },
       ],
     },
   },
   {
-    // STYLE.md rule 9: the grader reads evidence; it never reaches protocol servers or sockets.
-    files: ['grader/**/*.ts'],
+    // Protocol servers and transports: they may use sockets, never a device or the lab.
+    files: ['protocols/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [up('protocols/', ['devices', ...LAB_AND_ABOVE])] },
+      ],
+    },
+  },
+  {
+    // STYLE.md rule 9: codecs and the Modbus/CoAP data models are pure: no sockets, no servers.
+    files: [
+      'protocols/codecs/**/*.ts',
+      'protocols/coap/message.ts',
+      'protocols/coap/reply.ts',
+      'protocols/modbus/slave.ts',
+      'protocols/modbus/types.ts',
+      'protocols/serial/settings.ts',
+    ],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: socketModules.map((name) => ({
-            name,
-            message: 'The grader is pure: it reads evidence, never sockets.',
-          })),
+          paths: socketPaths('Codecs are pure: no sockets here.'),
           patterns: [
+            up('protocols/', ['devices', ...LAB_AND_ABOVE]),
             {
-              group: ['**/protocols/**'],
-              message: 'The grader reads evidence, not protocol servers.',
+              regex:
+                '^\\.\\.?/(\\.\\./)?(mqtt/|board/|http/|listen|coap/(server|udp)|modbus/tcp-server|serial/(line|pty|port|tcp)|(server|udp|tcp-server)\\.js)',
+              message: 'Codecs are pure: no protocol servers or transports here.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Device runtimes (a family's runtime.ts or runtime/) wire models to servers and sockets.
+    files: ['devices/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [up('devices/', LAB_AND_ABOVE)] },
+      ],
+    },
+  },
+  {
+    // STYLE.md rules 2 and 9: models, scenario sections, plans, cards and docs generators are
+    // pure. Types of servers may be named (a family says what its runtime needs), never loaded;
+    // a family.ts loads its runtime with import() when the lab starts it.
+    files: ['devices/**/*.ts'],
+    ignores: ['devices/**/runtime.ts', 'devices/**/runtime/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: socketPaths('Device models are pure: no sockets here (runtimes are).'),
+          patterns: [
+            up('devices/', LAB_AND_ABOVE),
+            { ...SERVERS, allowTypeImports: true },
+            {
+              regex: '(^|/)runtime(\\.js|/)',
+              allowTypeImports: true,
+              message: 'Pure device code does not load a runtime (family.ts imports it lazily).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // STYLE.md rule 9: the grader reads evidence and recomputes truth from models; it never
+    // reaches a socket, a protocol server, a device runtime or a running lab.
+    files: ['grader/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: socketPaths('The grader is pure: it reads evidence, never sockets.'),
+          patterns: [
+            SERVERS,
+            { regex: '(^|/)runtime(\\.js|/)', message: 'The grader runs no device runtime.' },
+            {
+              regex: '(^|/)simulator/lab(\\.js|-)',
+              message: 'The grader reads evidence; it never runs a lab.',
             },
           ],
         },

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
 import type { LabCard } from '../simulator/card.js';
-import { LabError } from '../simulator/errors.js';
+import { LabError } from '../core/errors.js';
 import type { CliIo } from './program.js';
 
 const KEY = /^[a-z][a-z0-9_]{0,31}$/;

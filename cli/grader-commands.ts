@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { readEvidenceText } from '../grader/evidence-file.js';
 import { grade } from '../grader/grade.js';
-import { LabError } from '../simulator/errors.js';
+import { LabError } from '../core/errors.js';
 import { getTask, listTasks, renderTask, taskHash } from '../tasks/bank.js';
 import { DIRECTIONS, LEVELS, filterSkills, loadCatalogue } from '../tasks/skills/catalogue.js';
 import type { Direction, Level } from '../tasks/skills/catalogue.js';

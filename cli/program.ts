@@ -8,11 +8,11 @@ import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { LabCard } from '../simulator/card.js';
 import { buildCard, stableCard } from '../simulator/card.js';
-import { RealClock } from '../simulator/clock.js';
-import { LabError, exitCodeOf } from '../simulator/errors.js';
+import { RealClock } from '../core/clock.js';
+import { LabError, exitCodeOf } from '../core/errors.js';
 import { createLab } from '../simulator/lab.js';
-import type { LogLevel } from '../simulator/logger.js';
-import { createLogger } from '../simulator/logger.js';
+import type { LogLevel } from '../core/logger.js';
+import { createLogger } from '../core/logger.js';
 import { planLab } from '../simulator/plan.js';
 import type { Scenario } from '../simulator/scenario.js';
 import {

@@ -5,7 +5,7 @@ import type { GradeReport } from '../grader/report.js';
 import { renderText } from '../grader/report.js';
 import { renderHtml } from '../grader/html.js';
 import { renderJunit } from '../grader/junit.js';
-import type { EvidenceEvent } from '../simulator/evidence.js';
+import type { EvidenceEvent } from '../core/evidence.js';
 import type { CliIo } from './program.js';
 
 export const REPORT_FORMATS = ['text', 'json', 'html', 'junit'] as const;

@@ -3,12 +3,12 @@
  * device truth recomputed from it, with the faults, actuator changes and firmware upgrades the
  * evidence recorded (DESIGN.md principle 4: evidence, not state).
  */
-import { createModel } from '../devices/index.js';
-import type { DeviceModel } from '../devices/index.js';
-import type { EvidenceEvent } from '../simulator/evidence.js';
-import { LabError } from '../simulator/errors.js';
-import type { Fault } from '../simulator/faults.js';
-import { FaultBook } from '../simulator/faults.js';
+import { createModel } from '../devices/field/index.js';
+import type { DeviceModel } from '../devices/field/index.js';
+import type { EvidenceEvent } from '../core/evidence.js';
+import { LabError } from '../core/errors.js';
+import type { Fault } from '../core/faults.js';
+import { FaultBook } from '../core/faults.js';
 import type { LabPlan } from '../simulator/plan.js';
 import type { AnswerEvent, GradeContext, MqttPublishEvent, TaskParams } from './types.js';
 

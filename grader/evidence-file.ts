@@ -4,8 +4,8 @@
  * stopped. Any problem makes the run ungradable, with the line number and what is wrong, so a
  * damaged file is reported and never silently graded.
  */
-import { EVIDENCE_KINDS, GENESIS, sha256 } from '../simulator/evidence.js';
-import type { EvidenceEvent } from '../simulator/evidence.js';
+import { EVIDENCE_KINDS, GENESIS, sha256 } from '../core/evidence.js';
+import type { EvidenceEvent } from '../core/evidence.js';
 
 export interface EvidenceProblem {
   line: number;

@@ -3,7 +3,7 @@
  * expected, seen, the hint, and the evidence lines behind it (quoted from the evidence file), in
  * Chinese and English. No scripts, no external resources; the same report gives the same bytes.
  */
-import type { EvidenceEvent } from '../simulator/evidence.js';
+import type { EvidenceEvent } from '../core/evidence.js';
 import type { GradeReport, ReportTest } from './report.js';
 import { CRITICAL_CAP } from './report.js';
 

@@ -3,10 +3,11 @@
  * functions: params from the seed, a scenario from the params, instruction variables, and checks
  * that read evidence and truth. Nothing here touches sockets or the wall clock.
  */
-import type { DevicePlan, LabPlan } from '../simulator/plan.js';
-import type { EvidenceEvent } from '../simulator/evidence.js';
+import type { DevicePlan } from '../devices/field/plan.js';
+import type { LabPlan } from '../simulator/plan.js';
+import type { EvidenceEvent } from '../core/evidence.js';
 import type { ScenarioInput } from '../simulator/scenario.js';
-import type { Truth } from '../devices/index.js';
+import type { Truth } from '../devices/field/index.js';
 
 export interface I18n {
   zh: string;

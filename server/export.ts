@@ -9,7 +9,7 @@
  */
 import { relative } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { LabError } from '../simulator/errors.js';
+import { LabError } from '../core/errors.js';
 import type { Grades } from './grades.js';
 import type { Store } from './store.js';
 

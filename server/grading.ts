@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { grade } from '../grader/grade.js';
 import type { GradeReport } from '../grader/report.js';
-import { LabError } from '../simulator/errors.js';
+import { LabError } from '../core/errors.js';
 import { getTask, taskHash } from '../tasks/bank.js';
 
 export interface GradeRequest {

@@ -23,7 +23,7 @@ import { getTask } from '../tasks/bank.js';
 import type { Grades } from './grades.js';
 import type { CandidateRow, Store } from './store.js';
 import { readEvidenceText } from '../grader/evidence-file.js';
-import type { EvidenceEvent } from '../simulator/evidence.js';
+import type { EvidenceEvent } from '../core/evidence.js';
 
 export type FlagKind = 'foreign-access' | 'copying';
 

@@ -5,7 +5,7 @@
  * passwords for one account from one address blocks only that pair for a while; every other
  * account, from that address or any other, logs in as before.
  */
-import { LabError } from '../simulator/errors.js';
+import { LabError } from '../core/errors.js';
 
 export interface LoginLimits {
   /** Failures of one account from one address within `windowMs` before that pair is blocked. */

@@ -11,8 +11,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { LabError } from '../simulator/errors.js';
-import type { Problem } from '../simulator/errors.js';
+import { LabError } from '../core/errors.js';
+import type { Problem } from '../core/errors.js';
 import { builtinPapers } from './papers-builtin.js';
 import { listTasks } from '../tasks/bank.js';
 import { skillById } from '../tasks/skills/catalogue.js';

@@ -5,8 +5,8 @@
 import { isIP } from 'node:net';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
-import { LabError } from '../simulator/errors.js';
-import type { Problem } from '../simulator/errors.js';
+import { LabError } from '../core/errors.js';
+import type { Problem } from '../core/errors.js';
 
 export const CANDIDATE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
 

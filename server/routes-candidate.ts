@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { grade } from '../grader/grade.js';
 import { readEvidenceText } from '../grader/evidence-file.js';
-import { LabError } from '../simulator/errors.js';
+import { LabError } from '../core/errors.js';
 import { getTask, renderTask, taskHash } from '../tasks/bank.js';
 import type { RouteContext } from './validate.js';
 import { parse } from './validate.js';

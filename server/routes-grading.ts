@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { renderHtml } from '../grader/html.js';
 import { readEvidenceText } from '../grader/evidence-file.js';
-import { LabError } from '../simulator/errors.js';
+import { LabError } from '../core/errors.js';
 import { readFileSync } from 'node:fs';
 import { checkRows, longTable, scoreSheet, scoreSheetCsv, toCsv } from './export.js';
 import { scoreSheetXlsx } from './export-xlsx.js';

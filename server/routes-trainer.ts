@@ -9,9 +9,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { LabError } from '../simulator/errors.js';
+import { LabError } from '../core/errors.js';
 import type { Lab } from '../simulator/lab.js';
-import { FAULT_TYPES } from '../simulator/scenario.js';
+import { FAULT_TYPES } from '../core/faults.js';
 import {
   activeFaults,
   describeDevices,

@@ -13,13 +13,13 @@
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { readEvidenceText } from '../grader/evidence-file.js';
 import { dirname, join } from 'node:path';
-import { RealClock } from '../simulator/clock.js';
+import { RealClock } from '../core/clock.js';
 import type { LabCard } from '../simulator/card.js';
-import { LabError } from '../simulator/errors.js';
-import { EvidenceRecorder } from '../simulator/evidence.js';
+import { LabError } from '../core/errors.js';
+import { EvidenceRecorder } from '../core/evidence.js';
 import type { Lab } from '../simulator/lab.js';
 import { createLab } from '../simulator/lab.js';
-import type { Logger } from '../simulator/logger.js';
+import type { Logger } from '../core/logger.js';
 import type { Task } from '../grader/types.js';
 import type { MqttBroker } from '../protocols/mqtt/broker.js';
 import type { TenantBroker } from '../protocols/mqtt/tenant-broker.js';

@@ -2,8 +2,8 @@
  * `iotlab serve`: open the data directory, bring back every running session's labs on the shared
  * broker, and listen for the API. Used by the CLI and by tests (in-process or as a child).
  */
-import { createLogger } from '../simulator/logger.js';
-import type { Logger } from '../simulator/logger.js';
+import { createLogger } from '../core/logger.js';
+import type { Logger } from '../core/logger.js';
 import { buildServer } from './app.js';
 import type { Grader } from './grading.js';
 import { bankGrader } from './grading.js';

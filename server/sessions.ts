@@ -4,7 +4,7 @@
  * topic prefix, and a block of ports from the configured range. All or nothing.
  */
 import { randomBytes } from 'node:crypto';
-import { LabError } from '../simulator/errors.js';
+import { LabError } from '../core/errors.js';
 import { planTask } from '../tasks/task-plan.js';
 import { getTask } from '../tasks/bank.js';
 import { candidatePassword, candidateSeed, newSecret } from './derive.js';

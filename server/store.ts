@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { LabError } from '../simulator/errors.js';
+import { LabError } from '../core/errors.js';
 import type { Paper } from './papers.js';
 
 export type SessionMode = 'exam' | 'practice' | 'lab';

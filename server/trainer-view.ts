@@ -18,13 +18,13 @@
  * The virtual MCU board (tasks with a `board`) is not listed: its pins and bus parts are driven by
  * the candidate's firmware and have no fault model here.
  */
-import type { Value } from '../devices/index.js';
-import { LabError } from '../simulator/errors.js';
-import type { Fault } from '../simulator/faults.js';
-import { isOnline } from '../simulator/faults.js';
+import type { Value } from '../devices/field/index.js';
+import { LabError } from '../core/errors.js';
+import type { Fault } from '../core/faults.js';
+import { isOnline } from '../core/faults.js';
 import type { FaultRequest, Lab } from '../simulator/lab.js';
-import type { FaultType } from '../simulator/scenario.js';
-import { CRC_FRAMED_KINDS } from '../simulator/scenario-serial.js';
+import type { FaultType } from '../core/faults.js';
+import { CRC_FRAMED_KINDS } from '../devices/serial/scenario.js';
 
 /** Faults that bend a sensor's values; the others act on how a device answers. */
 const VALUE_FAULTS: readonly FaultType[] = ['stuck', 'drift', 'noise', 'spike'];

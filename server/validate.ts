@@ -1,8 +1,8 @@
 /** Input checking at the API's edge: zod, and a 400 listing every problem with its path. */
 import type { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
-import { LabError } from '../simulator/errors.js';
-import type { Logger } from '../simulator/logger.js';
+import { LabError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import type { SessionRuntime } from './runtime.js';
 import type { Role, SessionRow, Store, WebSession } from './store.js';
 import type { SseStreams } from './sse.js';

@@ -4,7 +4,7 @@
  * the grader. Keys are short names; values are UTF-8 text up to 256 characters.
  */
 import type { InboundMessage } from '../protocols/mqtt/broker.js';
-import type { RecordFn } from './evidence.js';
+import type { RecordFn } from '../core/evidence.js';
 
 const KEY = /^[a-z][a-z0-9_]{0,31}$/;
 const MAX_VALUE = 256;

@@ -2,9 +2,9 @@
  * Finds a lab's devices by id or by scenario name: socket devices (MQTT, CoAP, Modbus TCP) by
  * their model, serial devices by their byte-level model, and either kind's id for faults.
  */
-import type { DeviceModel } from '../devices/index.js';
+import type { DeviceModel } from '../devices/field/index.js';
 import type { ByteDevice } from '../devices/serial/model.js';
-import { LabError } from './errors.js';
+import { LabError } from '../core/errors.js';
 import type { LabPlan } from './plan.js';
 
 export interface DeviceDirectory {

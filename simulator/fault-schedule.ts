@@ -4,11 +4,12 @@
  * for truth) and its start and end are recorded as `fault` evidence when they happen, so a grader
  * replaying the log sees the timeline a correct client saw.
  */
-import type { Clock, TimerHandle } from './clock.js';
-import { LabError } from './errors.js';
-import type { RecordFn } from './evidence.js';
-import type { Fault, FaultBook } from './faults.js';
-import type { FaultSpec, FaultType } from './scenario.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
+import { LabError } from '../core/errors.js';
+import type { RecordFn } from '../core/evidence.js';
+import type { Fault, FaultBook } from '../core/faults.js';
+import type { FaultSpec } from './scenario.js';
+import type { FaultType } from '../core/faults.js';
 
 /** What a fault does and for how long, apart from its device and start. */
 export interface FaultParams {

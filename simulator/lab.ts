@@ -1,43 +1,47 @@
 /**
- * The lab runtime: scenario + seed → devices on real MQTT, CoAP and Modbus TCP servers, with
- * every exchange and state change in the evidence log. Built by `createLab` so tests and the
- * later issues (tasks, exam sessions) run labs in-process.
+ * The lab: scenario + seed → devices on real MQTT, CoAP, Modbus TCP, serial and board servers,
+ * with every exchange and state change in the evidence log. Built by `createLab` so tests, tasks
+ * and exam sessions run labs in-process. It is the composition root, and reads as its steps:
+ *
+ *   plan       scenario + seed → LabPlan (simulator/plan.ts): ids, topics, registers, trajectories
+ *   ground     clock, logger, fault book and evidence recorder every later step shares
+ *   field      the field devices' models, their activity and fault timeline (lab-field.ts)
+ *   families   each registered family's models (simulator/families.ts)
+ *   start()    broker → CoAP and Modbus TCP servers → each family's runtime, in registry order
+ *              → card → `lab.start` evidence → scheduled faults and device timers
+ *   stop()     timers → families that close first → servers, in reverse → `lab.stop` evidence
  */
-import { createModel } from '../devices/index.js';
-import type { Command, CommandOutcome, DeviceModel, Truth } from '../devices/index.js';
-import { createCoapServer } from '../protocols/coap/server.js';
-import type { CoapServerHandle } from '../protocols/coap/types.js';
-import { createModbusTcpServer } from '../protocols/modbus/tcp-server.js';
+import type { Clock } from '../core/clock.js';
+import { RealClock } from '../core/clock.js';
+import { LabError } from '../core/errors.js';
+import type { RecordFn } from '../core/evidence.js';
+import { EvidenceRecorder } from '../core/evidence.js';
+import type { Fault, FaultType } from '../core/faults.js';
+import { FaultBook } from '../core/faults.js';
+import type { Logger } from '../core/logger.js';
+import { silentLogger } from '../core/logger.js';
+import type { BoardModel } from '../devices/board/board.js';
+import type {
+  FamilyInstance,
+  FamilyRuntime,
+  FamilyStartContext,
+  LabServices,
+} from '../devices/family.js';
+import type { Command, CommandOutcome, DeviceModel, Truth } from '../devices/field/index.js';
+import type { ByteDevice } from '../devices/serial/model.js';
 import type { PeerGuard } from '../protocols/listen.js';
 import type { MqttBroker } from '../protocols/mqtt/broker.js';
 import { createMqttBroker } from '../protocols/mqtt/broker.js';
-import type { CoapBridge } from './adapters.js';
 import { answerRecorder } from './answers.js';
-import { coapResourceFor, modbusUnitFor } from './adapters.js';
 import type { LabCard } from './card.js';
 import { buildCard } from './card.js';
-import type { Clock, TimerHandle } from './clock.js';
-import { RealClock } from './clock.js';
-import { createDeviceActivity, deviceResponsiveness } from './device-activity.js';
-import { createFirmwareActivity } from './firmware-activity.js';
-import { createDeviceDirectory } from './device-directory.js';
-import { LabError } from './errors.js';
-import { EvidenceRecorder } from './evidence.js';
-import { createFaultSchedule } from './fault-schedule.js';
-import { FaultBook } from './faults.js';
-import type { Fault } from './faults.js';
-import type { Logger } from './logger.js';
-import { silentLogger } from './logger.js';
+import type { FamilyCards, FamilyDeps, FamilyInstances } from './families.js';
+import { FAMILIES } from './families.js';
+import type { FieldDevices, LabGround } from './lab-field.js';
+import { createFieldDevices, startFieldServers } from './lab-field.js';
 import type { LabPlan } from './plan.js';
 import { planLab } from './plan.js';
-import type { FaultType, Scenario } from './scenario.js';
-import type { ByteDevice, ByteDeviceFactory } from '../devices/serial/model.js';
-import { serialFactoriesFor } from '../devices/serial/index.js';
-import type { SerialOptions, SerialRuntime } from './serial-runtime.js';
-import { createByteDevices, startSerialDevices } from './serial-runtime.js';
-import type { GatewayRuntime } from './gateway-runtime.js';
-import { startScenarioGateways } from './gateway-runtime.js';
-import type { RecordFn } from './evidence.js';
+import type { Scenario } from './scenario.js';
 
 /**
  * Gives a lab an MQTT broker it does not own (exam sessions: one broker, one tenant per
@@ -49,9 +53,6 @@ export type BrokerProvider = (ctx: {
   topicPrefix: string;
   logger: Logger;
 }) => Promise<MqttBroker>;
-import { BoardModel } from '../devices/board/board.js';
-import type { BoardRuntime } from './board-runtime.js';
-import { startBoard } from './board-runtime.js';
 
 export interface LabPorts {
   mqtt?: number;
@@ -65,7 +66,8 @@ export interface LabPorts {
   board?: number;
 }
 
-export interface LabDeps {
+/** The lab's own options; the families' (serial transports, gateways on/off) are FamilyDeps. */
+export interface LabOwnDeps {
   seed?: number;
   clock?: Clock;
   logger?: Logger;
@@ -83,15 +85,6 @@ export interface LabDeps {
    */
   resumed?: boolean;
   candidate?: string;
-  /** Transports of serial devices: TCP base port, PTY directory, real ports. */
-  serial?: SerialOptions;
-  /** Models of serial device kinds (default: every built-in kind). */
-  serialFactories?: Partial<Record<string, ByteDeviceFactory>>;
-  /**
-   * false: do not start the scenario's edge gateways, leaving every serial line free for the
-   * candidate's own host (a gateway holds the TCP port of each line it polls). Default true.
-   */
-  gateways?: boolean;
   /** An external (shared) broker; without it the lab runs its own on `ports.mqtt`. */
   broker?: BrokerProvider;
   /** Overrides the scenario's topic prefix (exam sessions give each candidate their own). */
@@ -103,6 +96,8 @@ export interface LabDeps {
    */
   allowPeer?: (ip: string) => boolean;
 }
+
+export type LabDeps = LabOwnDeps & FamilyDeps;
 
 export interface FaultRequest {
   device: string;
@@ -143,97 +138,19 @@ export interface Lab {
 }
 
 export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
-  const seed = deps.seed ?? 1;
-  const clock = deps.clock ?? new RealClock();
-  const logger = deps.logger ?? silentLogger;
-  const host = deps.host ?? '127.0.0.1';
-  const plan = planLab(
-    deps.topicPrefix === undefined ? scenario : { ...scenario, topicPrefix: deps.topicPrefix },
-    seed,
-  );
-  const faults = new FaultBook();
-  const recorder = new EvidenceRecorder({
-    clock,
-    path: deps.evidencePath,
-    candidate: deps.candidate,
-    ...(deps.resumeEvidence ? { resume: true } : {}),
-    logger,
-  });
-  const record = recorder.record;
-  const models = new Map<string, DeviceModel>();
-  for (const p of plan.devices) models.set(p.id, createModel(p, { seed, faults }));
-  // Filled below: byte devices' context looks socket devices up through the directory.
-  const byteDevices = new Map<string, ByteDevice>();
-  const directory = createDeviceDirectory(plan, models, byteDevices);
-  const find = directory.model;
-  const coapBridges = new Map<string, CoapBridge>();
-  const timers: TimerHandle[] = [];
+  const ground = createGround(scenario, deps);
+  const field = createFieldDevices(ground);
+  const families = instantiateFamilies(ground, field, deps);
+  const { clock, recorder, faults, record, logger } = ground;
+  const board = families.board.model;
   const closers: (() => Promise<void>)[] = [];
   // Closed before the servers, so a gateway's offline status still reaches the broker.
-  const gatewayClosers: (() => Promise<void>)[] = [];
-  let broker: MqttBroker | undefined;
+  const earlyClosers: (() => Promise<void>)[] = [];
   let state: LabState = 'new';
   let card: LabCard | undefined;
-  const activity = createDeviceActivity({
-    plan,
-    models,
-    clock,
-    record,
-    faults,
-    timers,
-    coapBridges,
-    broker: () => broker,
-    logger,
-  });
-  const applyCommand = activity.applyCommand;
-  const firmware = createFirmwareActivity({
-    models,
-    clock,
-    record,
-    faults,
-    timers,
-    broker: () => broker,
-    publishStatus: activity.publishStatus,
-    notify: (id) => coapBridges.get(id)?.notify(),
-  });
-  const faultSchedule = createFaultSchedule({
-    clock,
-    record,
-    faults,
-    timers,
-    // An offline fault's start and end flip the device's retained status.
-    onEdge: (f) => {
-      if (f.type === 'offline') activity.publishStatus(f.deviceId);
-    },
-  });
-  const unitOf = (m: DeviceModel) =>
-    modbusUnitFor(
-      m,
-      () => clock.now(),
-      (cmd, src) => applyCommand(m, cmd, src),
-    );
-  const modbusUnitOf = (name: string) => {
-    const m = find(name);
-    if (!m.plan.modbus)
-      throw new LabError('DEVICE_UNKNOWN', `device "${name}" has no Modbus binding`);
-    return { unitId: m.plan.modbus.unit, unit: unitOf(m) };
-  };
-  // Byte devices exist from the start (truth needs no sockets); their lines open in start().
-  const serialDeps = {
-    plans: plan.serial,
-    factories: deps.serialFactories ?? serialFactoriesFor({ epochMs: clock.wall() - clock.now() }),
-    context: { truthOf: (name: string, t: number) => find(name).truth(t), modbusUnitOf },
-    seed,
-    faults,
-  };
-  if (plan.serial.length > 0)
-    for (const [id, d] of createByteDevices(serialDeps)) byteDevices.set(id, d);
-  let serialRuntime: SerialRuntime | undefined;
-  const board = plan.board ? new BoardModel(plan.board, { seed, device: find }) : undefined;
-  let boardRuntime: BoardRuntime | undefined;
 
   const lab: Lab = {
-    plan,
+    plan: ground.plan,
     clock,
     recorder,
     faults,
@@ -247,156 +164,8 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
     async start() {
       if (state !== 'new') throw new LabError('LAB_STATE', `cannot start a lab that is ${state}`);
       state = 'starting';
-      const ports = deps.ports ?? {};
       try {
-        broker = deps.broker
-          ? await deps.broker({ record, topicPrefix: plan.topicPrefix, logger })
-          : await createMqttBroker({
-              host,
-              port: ports.mqtt ?? 0,
-              ...(ports.ws === null ? {} : { wsPort: ports.ws ?? 0 }),
-              record,
-              logger,
-              ...(scenario.mqtt ? { credentials: scenario.mqtt } : {}),
-              ...(scenario.platform ? { platformDevices: scenario.platform.devices } : {}),
-            });
-        closers.push(() => broker!.close());
-        broker.onClientMessage(activity.onClientMessage);
-        broker.onClientMessage(firmware.onClientMessage);
-        broker.onClientMessage(answerRecorder(plan.topicPrefix, record));
-
-        for (const m of models.values()) {
-          if (!m.plan.coap) continue;
-          const id = m.plan.id;
-          coapBridges.set(
-            id,
-            coapResourceFor(
-              m,
-              () => clock.now(),
-              () => clock.wall(),
-              () => deviceResponsiveness(m, faults, clock.now()),
-              (cmd, source) => applyCommand(m, cmd, source),
-            ),
-          );
-        }
-        const guard: PeerGuard | undefined = deps.allowPeer
-          ? { allow: deps.allowPeer, record }
-          : undefined;
-        const coap: CoapServerHandle = await createCoapServer({
-          ...(guard ? { guard } : {}),
-          host,
-          port: ports.coap ?? 0,
-          resources: [...coapBridges.values()].map((b) => b.resource),
-          record,
-          clock,
-          logger,
-        });
-        closers.push(() => coap.close());
-
-        const units = new Map<number, DeviceModel>();
-        for (const m of models.values())
-          if (m.plan.modbus?.transport === 'tcp') units.set(m.plan.modbus.unit, m);
-        const modbus = await createModbusTcpServer({
-          ...(guard ? { guard } : {}),
-          host,
-          port: ports.modbus ?? 0,
-          record,
-          clock,
-          logger,
-          resolveUnit: (unitId) => {
-            const m = units.get(unitId);
-            if (!m) return undefined;
-            const r = deviceResponsiveness(m, faults, clock.now());
-            return { unit: unitOf(m), ...r };
-          },
-        });
-        closers.push(() => modbus.close());
-
-        if (plan.serial.length > 0) {
-          serialRuntime = await startSerialDevices({
-            ...serialDeps,
-            ...(guard ? { guard } : {}),
-            devices: byteDevices,
-            clock,
-            record,
-            logger,
-            host,
-            options: deps.serial ?? {},
-            applyCommand: (name, cmd, source) => applyCommand(find(name), cmd, source),
-          });
-          const sr = serialRuntime;
-          closers.push(() => sr.close());
-        }
-
-        if (board) {
-          boardRuntime = await startBoard({
-            ...(guard ? { guard } : {}),
-            plan,
-            model: board,
-            clock,
-            record,
-            logger,
-            host,
-            port: ports.board ?? 0,
-            lines: serialRuntime?.lines ?? new Map(),
-            command: (name, on, source) => {
-              applyCommand(find(name), { on }, source);
-            },
-          });
-          const br = boardRuntime;
-          closers.push(() => br.close());
-        }
-
-        let gateways: GatewayRuntime[] = [];
-        if (deps.gateways !== false && scenario.gateways.length > 0) {
-          gateways = await startScenarioGateways({
-            plan,
-            serial: serialRuntime?.card ?? [],
-            mqtt: {
-              url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${broker.port}`,
-              ...(scenario.mqtt ?? {}),
-            },
-            clock,
-            record,
-            logger,
-            host,
-            basePort: ports.gateway ?? 0,
-          });
-          const gws = gateways;
-          gatewayClosers.push(() => Promise.all(gws.map((g) => g.close())).then(() => undefined));
-        }
-
-        card = buildCard(
-          plan,
-          {
-            host,
-            mqttPort: broker.port,
-            wsPort: broker.wsPort,
-            coapPort: coap.port,
-            modbusPort: modbus.port,
-          },
-          {
-            startedAt: new Date(clock.wall()).toISOString(),
-            ...(recorder.path ? { evidencePath: recorder.path } : {}),
-            ...(serialRuntime ? { serial: serialRuntime.card } : {}),
-            gateways: gateways.map((g) => g.card()),
-            ...(boardRuntime ? { board: boardRuntime.card } : {}),
-          },
-        );
-        record('lab.start', {
-          ...(deps.resumed ? { resumed: true } : {}),
-          scenario: scenario.name,
-          seed,
-          labId: plan.labId,
-          card: {
-            mqtt: card.mqtt,
-            coap: card.coap,
-            modbus: card.modbus,
-            ...(card.gateways ? { gateways: card.gateways } : {}),
-          },
-        });
-        faultSchedule.scheduleScenario(scenario.faults, directory.idOf);
-        activity.start();
+        card = await startLab(ground, field, families, deps, { closers, earlyClosers });
         state = 'running';
         return card;
       } catch (err) {
@@ -409,10 +178,10 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
     async stop(reason = 'stopped') {
       if (state === 'stopping' || state === 'stopped') return;
       state = 'stopping';
-      for (const t of timers) clock.clear(t);
-      timers.length = 0;
+      for (const t of ground.timers) clock.clear(t);
+      ground.timers.length = 0;
       const results = [
-        ...(await Promise.allSettled(gatewayClosers.map((c) => c()))),
+        ...(await Promise.allSettled(earlyClosers.map((c) => c()))),
         ...(await Promise.allSettled(closers.reverse().map((c) => c()))),
       ];
       for (const r of results)
@@ -424,13 +193,13 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
       state = 'stopped';
     },
 
-    device: find,
-    byteDevice: directory.byteDevice,
-    truth: (idOrName, t) => find(idOrName).truth(t ?? clock.now()),
-    command: (idOrName, cmd, source = 'api') => applyCommand(find(idOrName), cmd, source),
-
-    injectFault: (req) => faultSchedule.inject(directory.idOf(req.device), req),
-    clearFault: (id) => faultSchedule.clear(id),
+    device: field.directory.model,
+    byteDevice: field.directory.byteDevice,
+    truth: (idOrName, t) => field.directory.model(idOrName).truth(t ?? clock.now()),
+    command: (idOrName, cmd, source = 'api') =>
+      field.activity.applyCommand(field.directory.model(idOrName), cmd, source),
+    injectFault: (req) => field.faultSchedule.inject(field.directory.idOf(req.device), req),
+    clearFault: (id) => field.faultSchedule.clear(id),
     board,
     pressButton(nameOrPin, pressed, source = 'api') {
       const pin = board?.pins.buttonPin(nameOrPin);
@@ -441,4 +210,158 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
     },
   };
   return lab;
+}
+
+/** Step: the plan, and what every later step shares (clock, logger, fault book, recorder). */
+function createGround(scenario: Scenario, deps: LabDeps): LabGround {
+  const seed = deps.seed ?? 1;
+  const clock = deps.clock ?? new RealClock();
+  const logger = deps.logger ?? silentLogger;
+  const plan = planLab(
+    deps.topicPrefix === undefined ? scenario : { ...scenario, topicPrefix: deps.topicPrefix },
+    seed,
+  );
+  const recorder = new EvidenceRecorder({
+    clock,
+    path: deps.evidencePath,
+    candidate: deps.candidate,
+    ...(deps.resumeEvidence ? { resume: true } : {}),
+    logger,
+  });
+  return {
+    plan,
+    seed,
+    clock,
+    logger,
+    host: deps.host ?? '127.0.0.1',
+    faults: new FaultBook(),
+    recorder,
+    record: recorder.record,
+    timers: [],
+  };
+}
+
+/** Step: each registered family's models, from the plan (no sockets yet: truth works now). */
+function instantiateFamilies(
+  ground: LabGround,
+  field: FieldDevices,
+  deps: LabDeps,
+): FamilyInstances {
+  const ctx = {
+    seed: ground.seed,
+    faults: ground.faults,
+    clock: ground.clock,
+    field: field.access,
+  };
+  const instances = Object.fromEntries(
+    FAMILIES.map((f) => [f.name, f.instantiate(ground.plan, ctx, deps)]),
+  ) as FamilyInstances;
+  // The directory finds serial devices too (faults and the Lab API name them).
+  for (const [id, d] of instances.serial.devices) field.byteDevices.set(id, d);
+  return instances;
+}
+
+/**
+ * Step: start(). Every family's runtime module loaded first, so nothing waits for a module
+ * between two starts. Then the broker (every family may publish), the field devices' CoAP and
+ * Modbus TCP servers, then each family in the registry's order; then the card, the `lab.start`
+ * evidence, and last the scheduled faults and device timers, so no telemetry precedes lab.start.
+ */
+async function startLab(
+  ground: LabGround,
+  field: FieldDevices,
+  families: FamilyInstances,
+  deps: LabDeps,
+  close: { closers: (() => Promise<void>)[]; earlyClosers: (() => Promise<void>)[] },
+): Promise<LabCard> {
+  const { plan, clock, record, logger, host, recorder } = ground;
+  const scenario = plan.scenario;
+  const ports = deps.ports ?? {};
+  const instances: FamilyInstance<object>[] = FAMILIES.map((f) => families[f.name]);
+  await Promise.all(instances.flatMap((i) => (i.loading ? [i.loading] : [])));
+  const broker = await startBroker(ground, deps);
+  close.closers.push(() => broker.close());
+  field.attach(broker);
+  broker.onClientMessage(answerRecorder(plan.topicPrefix, record));
+
+  const guard: PeerGuard | undefined = deps.allowPeer
+    ? { allow: deps.allowPeer, record }
+    : undefined;
+  const servers = await startFieldServers(ground, field, {
+    guard,
+    coapPort: ports.coap ?? 0,
+    modbusPort: ports.modbus ?? 0,
+  });
+  close.closers.push(...servers.closers);
+
+  const services: LabServices = {};
+  const ctx: FamilyStartContext = {
+    clock,
+    record,
+    logger,
+    host,
+    ...(guard ? { guard } : {}),
+    mqtt: {
+      url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${broker.port}`,
+      ...(scenario.mqtt ?? {}),
+    },
+    field: field.access,
+    services,
+  };
+  const sections: FamilyCards = {};
+  for (const f of FAMILIES) {
+    const runtime: FamilyRuntime<object> | undefined = await families[f.name].start(ctx);
+    if (!runtime) continue;
+    (runtime.closeBeforeServers ? close.earlyClosers : close.closers).push(() => runtime.close());
+    Object.assign(services, runtime.provides);
+    Object.assign(sections, runtime.card);
+  }
+
+  const card = buildCard(
+    plan,
+    {
+      host,
+      mqttPort: broker.port,
+      wsPort: broker.wsPort,
+      coapPort: servers.coapPort,
+      modbusPort: servers.modbusPort,
+    },
+    {
+      startedAt: new Date(clock.wall()).toISOString(),
+      ...(recorder.path ? { evidencePath: recorder.path } : {}),
+      sections,
+    },
+  );
+  record('lab.start', {
+    ...(deps.resumed ? { resumed: true } : {}),
+    scenario: scenario.name,
+    seed: ground.seed,
+    labId: plan.labId,
+    card: {
+      mqtt: card.mqtt,
+      coap: card.coap,
+      modbus: card.modbus,
+      ...(card.gateways ? { gateways: card.gateways } : {}),
+    },
+  });
+  field.faultSchedule.scheduleScenario(scenario.faults, field.directory.idOf);
+  field.activity.start();
+  return card;
+}
+
+/** The lab's own MQTT broker, or a tenant of a shared one (exam sessions). */
+async function startBroker(ground: LabGround, deps: LabDeps): Promise<MqttBroker> {
+  const { plan, record, logger, host } = ground;
+  const scenario = plan.scenario;
+  const ports = deps.ports ?? {};
+  if (deps.broker) return deps.broker({ record, topicPrefix: plan.topicPrefix, logger });
+  return createMqttBroker({
+    host,
+    port: ports.mqtt ?? 0,
+    ...(ports.ws === null ? {} : { wsPort: ports.ws ?? 0 }),
+    record,
+    logger,
+    ...(scenario.mqtt ? { credentials: scenario.mqtt } : {}),
+    ...(scenario.platform ? { platformDevices: scenario.platform.devices } : {}),
+  });
 }

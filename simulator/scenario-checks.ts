@@ -4,8 +4,8 @@
  * devices they read, drive or carry.
  */
 import type { z } from 'zod';
-import type { BoardSpec } from './scenario-board.js';
-import { CRC_FRAMED_KINDS, isSerialKind } from './scenario-serial.js';
+import type { BoardSpec } from '../devices/board/scenario.js';
+import { CRC_FRAMED_KINDS, isSerialKind } from '../devices/serial/scenario.js';
 
 interface CheckedDevice {
   name: string;

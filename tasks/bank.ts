@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { LabError } from '../simulator/errors.js';
+import { LabError } from '../core/errors.js';
 import type { LabPlan } from '../simulator/plan.js';
 import { planTask } from './task-plan.js';
 import { CRITICAL_CAP, GRADER_VERSION } from '../grader/report.js';

@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { CaptureRequest, Task } from '../grader/types.js';
-import type { EvidenceFields } from '../simulator/evidence.js';
+import type { EvidenceFields } from '../core/evidence.js';
 import { planTask } from './task-plan.js';
 
 /** Rows kept at most (a run of a few minutes writes far fewer). */

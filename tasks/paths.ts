@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LabError } from '../simulator/errors.js';
+import { LabError } from '../core/errors.js';
 
 let root: string | undefined;
 

@@ -9,7 +9,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { PreparedFile, Task } from '../grader/types.js';
-import { LabError } from '../simulator/errors.js';
+import { LabError } from '../core/errors.js';
 import { planTask } from './task-plan.js';
 
 /** The files a task provides for a seed (none for most tasks). */

@@ -3,12 +3,12 @@
  * all driven by typed requests (protocols/codecs/board-frame.ts). Pure: `execute(request, t)`
  * answers with a status, a payload, the bus time the operation takes and intents (state changes,
  * bus transfers, commands to lab actuators) that the runtime records and applies. UART, DELAY
- * and waiting live in the runtime (simulator/board-runtime.ts): they need the clock.
+ * and waiting live in the runtime (devices/board/runtime.ts): they need the clock.
  */
-import type { DeviceModel } from '../model.js';
+import type { DeviceModel } from '../field/model.js';
 import type { Request } from '../../protocols/codecs/board-frame.js';
 import { MAX_DATA, Status } from '../../protocols/codecs/board-frame.js';
-import type { BoardPlan } from '../../simulator/board-plan.js';
+import type { BoardPlan } from './plan.js';
 import { Bh1750 } from './bh1750.js';
 import { Eeprom24c02 } from './eeprom.js';
 import { Mcp3008 } from './mcp3008.js';

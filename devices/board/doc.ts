@@ -14,7 +14,7 @@ import {
   encodeRequest,
   encodeResponse,
 } from '../../protocols/codecs/board-frame.js';
-import { BOARD_PINS, I2C_ADDRESSES } from '../../simulator/scenario-board.js';
+import { BOARD_PINS, I2C_ADDRESSES } from './scenario.js';
 import { Mcp3008 } from './mcp3008.js';
 import { encodeSht3x } from './sht3x.js';
 

@@ -3,12 +3,12 @@
  * to them (LEDs, relays, buzzers, buttons, a dimmable LED, a servo, analog sensors). Pins start as
  * floating inputs, as on most MCUs after reset; a floating input reads noise (seeded).
  */
-import type { DeviceModel } from '../model.js';
+import type { DeviceModel } from '../field/model.js';
 import { PIN_MODES, Status } from '../../protocols/codecs/board-frame.js';
 import type { PinMode } from '../../protocols/codecs/board-frame.js';
-import { Rng } from '../../simulator/rng.js';
-import type { BoardPinSpec } from '../../simulator/scenario-board.js';
-import { BOARD_PINS } from '../../simulator/scenario-board.js';
+import { Rng } from '../../core/rng.js';
+import type { BoardPinSpec } from './scenario.js';
+import { BOARD_PINS } from './scenario.js';
 import type { BoardIntent, BoardOutcome } from './outcome.js';
 import { fail, ok } from './outcome.js';
 

@@ -1,12 +1,12 @@
 /** Models of the byte-level device kinds, by scenario kind. */
-import { createBarcodeScanner } from './barcode-scanner.js';
-import { createBeaconScanner } from './beacon-scanner.js';
-import { createCellularModem } from './cellular-modem.js';
-import { createController } from './controller.js';
-import { gnssFactory } from './gnss.js';
+import { createBarcodeScanner } from './barcode-scanner/model.js';
+import { createBeaconScanner } from './beacon-scanner/model.js';
+import { createCellularModem } from './cellular-modem/model.js';
+import { createController } from './controller/model.js';
+import { gnssFactory } from './gnss/model.js';
 import type { ByteDeviceFactory } from './model.js';
-import { createModbusRtu } from './modbus-rtu.js';
-import { createRfidReader } from './rfid-reader.js';
+import { createModbusRtu } from './modbus-rtu/model.js';
+import { createRfidReader } from './rfid-reader/model.js';
 
 export type SerialFactories = Partial<Record<string, ByteDeviceFactory>>;
 

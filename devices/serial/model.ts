@@ -5,9 +5,9 @@
  * paces the bytes on the line at its baud rate, records `serial.rx`/`serial.tx` and applies the
  * rest (STYLE.md rule 2).
  */
-import type { Command, Truth } from '../model.js';
-import type { FaultBook } from '../../simulator/faults.js';
-import type { SerialDevicePlan } from '../../simulator/plan.js';
+import type { Command, Truth } from '../field/model.js';
+import type { FaultBook } from '../../core/faults.js';
+import type { SerialDevicePlan } from './plan.js';
 import type { ModbusUnit } from '../../protocols/modbus/types.js';
 
 export type ByteIntent =

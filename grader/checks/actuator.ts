@@ -3,7 +3,7 @@
  * actuator reaches the expected state within N s; and it changes only in answer to such edges
  * (no flapping, no stray commands).
  */
-import type { EvidenceEvent } from '../../simulator/evidence.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
 import type { CheckOutcome, GradeContext, TaskParams } from '../types.js';
 import { ref, someRefs } from './mqtt.js';
 

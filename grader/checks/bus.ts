@@ -4,7 +4,7 @@
  * (Sensirion CRC-8, poly 0x31, init 0xFF: a read made too early is NACKed and returns none).
  */
 import { crc8Sensirion } from '../../devices/board/crc8.js';
-import type { EvidenceEvent } from '../../simulator/evidence.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
 import type { CheckOutcome, GradeContext, TaskParams } from '../types.js';
 import { someRefs } from './mqtt.js';
 

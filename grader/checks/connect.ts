@@ -2,7 +2,7 @@
  * MQTT session checks from `mqtt.connect` evidence: a connection accepted with the session flags,
  * keep-alive, credentials and last will (MQTT 3.1.1 §3.1.2) a task asks for.
  */
-import type { EvidenceEvent } from '../../simulator/evidence.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
 import type { CheckOutcome, GradeContext, TaskParams } from '../types.js';
 import { ref, topicMatches } from './mqtt.js';
 

@@ -5,10 +5,10 @@
  * (`mqtt.publish`), the accepted upgrades (`device.state`, `firmware.op: "upgrade"`), and the
  * versions at the start recomputed from the plan.
  */
-import { compareVersions, parseFirmwareRequest } from '../../devices/index.js';
-import type { FirmwareRequest } from '../../devices/index.js';
-import { LabError } from '../../simulator/errors.js';
-import type { EvidenceEvent } from '../../simulator/evidence.js';
+import { compareVersions, parseFirmwareRequest } from '../../devices/field/index.js';
+import type { FirmwareRequest } from '../../devices/field/index.js';
+import { LabError } from '../../core/errors.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
 import type { CheckOutcome, GradeContext, MqttPublishEvent, TaskParams } from '../types.js';
 import { normaliseAnswer } from './answer.js';
 import { payloadJson, payloadText, ref, someRefs } from './mqtt.js';

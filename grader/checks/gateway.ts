@@ -3,7 +3,7 @@
  * API (its `device.state` evidence of `gw:<name>`, source `gateway-api`), and who published the
  * gateway's messages to the broker (client id and keep-alive of that MQTT session).
  */
-import type { EvidenceEvent } from '../../simulator/evidence.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
 import type { CheckOutcome, GradeContext, TaskParams } from '../types.js';
 import { publishesOn, ref, someRefs } from './mqtt.js';
 

@@ -1,5 +1,5 @@
 /** Modbus checks: a request observed (function, unit, address range) and answered. */
-import type { EvidenceEvent } from '../../simulator/evidence.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
 import type { CheckOutcome, GradeContext, TaskParams } from '../types.js';
 import { someRefs } from './mqtt.js';
 

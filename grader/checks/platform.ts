@@ -3,7 +3,7 @@
  * verifies the signature: protocols/codecs/platform-sign.ts; here the evidence of it), and what
  * that session published.
  */
-import type { EvidenceEvent } from '../../simulator/evidence.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
 import type { CheckOutcome, GradeContext, MqttPublishEvent, TaskParams } from '../types.js';
 import { ref, someRefs, topicMatches } from './mqtt.js';
 

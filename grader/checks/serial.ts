@@ -9,11 +9,11 @@
  */
 import type { ByteDevice } from '../../devices/serial/model.js';
 import { serialFactoriesFor } from '../../devices/serial/index.js';
-import type { EvidenceEvent } from '../../simulator/evidence.js';
-import { LabError } from '../../simulator/errors.js';
-import type { Fault } from '../../simulator/faults.js';
-import { FaultBook, responsiveness } from '../../simulator/faults.js';
-import type { SerialDevicePlan } from '../../simulator/plan.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
+import { LabError } from '../../core/errors.js';
+import type { Fault } from '../../core/faults.js';
+import { FaultBook, responsiveness } from '../../core/faults.js';
+import type { SerialDevicePlan } from '../../devices/serial/plan.js';
 import type { CheckOutcome, GradeContext, I18n, TaskParams } from '../types.js';
 import { ref, someRefs } from './mqtt.js';
 

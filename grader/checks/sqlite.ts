@@ -4,7 +4,7 @@
  * stated type affinities (SQLite 3 "Datatypes" §3.1), and it holds one row per
  * (device, ts, quantity) point of the device's telemetry, with the right value, and nothing else.
  */
-import type { EvidenceEvent } from '../../simulator/evidence.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
 import type { CheckOutcome, EvidenceRef, GradeContext } from '../types.js';
 import { payloadJson, ref, topicMatches } from './mqtt.js';
 

@@ -4,8 +4,8 @@
  * are diagnosed against the typical mistakes: raw counts not scaled, offset left out, bytes
  * swapped, °F for °C, and stale values.
  */
-import { toRaw } from '../../devices/signal.js';
-import type { RegisterEntry } from '../../simulator/plan.js';
+import { toRaw } from '../../devices/field/signal.js';
+import type { RegisterEntry } from '../../protocols/modbus/types.js';
 import type { CheckOutcome, GradeContext, I18n, MqttPublishEvent, TaskParams } from '../types.js';
 import { payloadJson, publishesOn, ref, someRefs } from './mqtt.js';
 

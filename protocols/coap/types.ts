@@ -4,9 +4,9 @@
  */
 import type { PeerGuard } from '../listen.js';
 import type { ObserveLimits } from './observe-policy.js';
-import type { Clock } from '../../simulator/clock.js';
-import type { RecordFn } from '../../simulator/evidence.js';
-import type { Logger } from '../../simulator/logger.js';
+import type { Clock } from '../../core/clock.js';
+import type { RecordFn } from '../../core/evidence.js';
+import type { Logger } from '../../core/logger.js';
 
 export interface CoapResource {
   path: string; // e.g. '/sensors/air-temp-3f9a'

@@ -3,7 +3,7 @@
  * `socket.send` so every datagram node-coap writes is seen (and recorded) before it leaves.
  */
 import type { Socket } from 'node:dgram';
-import { LabError } from '../../simulator/errors.js';
+import { LabError } from '../../core/errors.js';
 
 type SendFn = (msg: Buffer, port: number, address: string, cb: (err: Error | null) => void) => void;
 

@@ -10,7 +10,7 @@
  * Untrusted bytes never throw: the decoders report a `LabError`. Only the encoders throw, and
  * only when our own code asks for something the grammar cannot carry.
  */
-import { LabError } from '../../simulator/errors.js';
+import { LabError } from '../../core/errors.js';
 import { splitOutsideQuotes, unescapeString } from './at.js';
 
 export type FinalResult =

@@ -9,7 +9,7 @@
  * Untrusted bytes never throw: the splitter and the decoders report a `LabError`. Only the
  * encoders throw, and only when our own code asks for something the grammar cannot carry.
  */
-import { LabError } from '../../simulator/errors.js';
+import { LabError } from '../../core/errors.js';
 
 const CR = 0x0d; // [V250] §6.2.1 S3, command line termination character (default 13)
 const LF = 0x0a; // [V250] §6.2.2 S4, response formatting character (default 10)

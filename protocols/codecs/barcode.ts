@@ -17,7 +17,7 @@
  * a `LabError` (PROTOCOL_MALFORMED, with `context.reason`). The encoders throw, and only when
  * our own code asks for something the format cannot carry.
  */
-import { LabError } from '../../simulator/errors.js';
+import { LabError } from '../../core/errors.js';
 
 export type Symbology = 'ean13' | 'code128' | 'qr';
 export type Suffix = 'CR' | 'LF' | 'CRLF' | 'none';

@@ -16,7 +16,7 @@
  *
  * Lines carry no checksum, so a corrupted byte is caught only when it breaks the syntax.
  */
-import { LabError } from '../../simulator/errors.js';
+import { LabError } from '../../core/errors.js';
 
 export const REPORT_PREFIX = '+SCAN:';
 

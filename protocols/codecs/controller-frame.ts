@@ -12,7 +12,7 @@
  * `encodeFrame` throws, and only when our own code asks for a frame the protocol forbids.
  */
 import { crc16modbus } from 'crc';
-import { LabError } from '../../simulator/errors.js';
+import { LabError } from '../../core/errors.js';
 
 export const HEADER = Buffer.of(0x5a, 0xa5);
 /** Header (2) + address + command + length + CRC (2). */

@@ -13,7 +13,7 @@
  * Untrusted bytes never throw: `decodeReply` returns a typed error. Only encoders throw, and only
  * when our own code asks for a frame the protocol forbids.
  */
-import type { LabError } from '../../simulator/errors.js';
+import type { LabError } from '../../core/errors.js';
 import type {
   ActuatorReading,
   ControllerReport,

@@ -10,7 +10,7 @@
  * Untrusted bytes never throw: a response that does not fit its request is a `malformed` result
  * with a `LabError` saying what was expected; an exception response ([APP] §7) is its own result.
  */
-import { LabError } from '../../simulator/errors.js';
+import { LabError } from '../../core/errors.js';
 import type { ModbusRequest, ModbusResponse } from './modbus.js';
 import { unpackBits } from './modbus.js';
 import { RTU_MAX_FRAME, decodeRtu } from './modbus-rtu.js';

@@ -33,8 +33,8 @@
  * our own code asks for a frame the spec forbids.
  */
 import { crc16modbus } from 'crc';
-import { LabError } from '../../simulator/errors.js';
-import type { LineSettings } from '../../simulator/scenario-serial.js';
+import { LabError } from '../../core/errors.js';
+import type { LineSettings } from '../serial/settings.js';
 import { FunctionCode, MAX_PDU_LENGTH } from './modbus.js';
 
 /** [SER] §2.2: address 0 is a broadcast; slaves act on it and never answer. */

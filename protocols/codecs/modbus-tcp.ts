@@ -11,7 +11,7 @@
  * Untrusted bytes never throw: `splitAdus` reports a `LabError`. Only `encodeAdu` throws, and
  * only when our own code asks for a frame the spec forbids.
  */
-import { LabError } from '../../simulator/errors.js';
+import { LabError } from '../../core/errors.js';
 import { MAX_PDU_LENGTH } from './modbus.js';
 
 /** [TCP] §3.1.3: the MBAP header is 7 bytes; its length field counts the unit id and the PDU. */

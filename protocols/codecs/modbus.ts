@@ -9,7 +9,7 @@
  * Untrusted bytes never throw: `decodeRequest` returns an exception code the server sends back.
  * Only the encoders throw, and only when our own code asks for a frame the spec forbids.
  */
-import { LabError } from '../../simulator/errors.js';
+import { LabError } from '../../core/errors.js';
 
 // ---------------------------------------------------------------------------------------------
 // Constants

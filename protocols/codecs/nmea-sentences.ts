@@ -14,7 +14,7 @@
  * writes the v4.11 layout with fixed decimals, so `decode(encode(x))` equals `x` for values on
  * that grid.
  */
-import { LabError } from '../../simulator/errors.js';
+import { LabError } from '../../core/errors.js';
 import {
   NmeaFieldReader,
   decodeFrame,

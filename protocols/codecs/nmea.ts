@@ -12,7 +12,7 @@
  * standard forbids (reserved characters, longer than 82 characters). The field readers of
  * `NmeaFieldReader` throw a `LabError` for the sentence parsers to return.
  */
-import { LabError } from '../../simulator/errors.js';
+import { LabError } from '../../core/errors.js';
 
 /** [NMEA] §5.3: `$` + address + fields + `*hh` + CRLF is at most 82 characters. */
 export const MAX_SENTENCE_LENGTH = 82;

@@ -17,7 +17,7 @@
  * [AN10833] NXP MIFARE type identification.
  */
 import { crc16modbus } from 'crc';
-import { LabError } from '../../simulator/errors.js';
+import { LabError } from '../../core/errors.js';
 
 export const HEADER = [0xaa, 0xbb] as const;
 /** AA BB LEN ADDR CMD CRC CRC. */

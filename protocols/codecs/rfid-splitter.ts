@@ -2,7 +2,7 @@
  * Stream splitter for the RFID reader's frames (rfid-frame.ts): cuts frames out of the bytes of a
  * serial line, resynchronising on AA BB, and says why it discarded anything. Separate from the
  * codec because it holds state (the pending bytes and when they came) where the codec is pure
- * functions; the reader (devices/serial/rfid-reader.ts) owns one, and `direction: 'response'`
+ * functions; the reader (devices/serial/rfid-reader/model.ts) owns one, and `direction: 'response'`
  * serves the host side.
  */
 import { HEADER, MAX_FRAME, minFrame, rfidCrc } from './rfid-frame.js';

@@ -6,8 +6,8 @@
 import { createServer } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { LabError } from '../../simulator/errors.js';
-import type { Logger } from '../../simulator/logger.js';
+import { LabError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import { closeServer, listen } from '../listen.js';
 
 export interface FileEntry {

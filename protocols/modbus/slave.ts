@@ -6,7 +6,7 @@
  * (01) and value/length (03) in the codec, then address (02) here and in the unit, then execution
  * (04).
  */
-import type { RegisterTable } from '../../simulator/plan.js';
+import type { RegisterTable } from './types.js';
 import { decodeRequest, encodeException, encodeResponse } from '../codecs/modbus.js';
 import type { ModbusRequest, ModbusResponse, ReadRequest } from '../codecs/modbus.js';
 import type { ModbusUnit } from './types.js';

@@ -3,7 +3,24 @@
  * later). A unit only answers with values or exception codes; it never sees sockets or evidence
  * (STYLE.md rule 2).
  */
-import type { RegisterTable } from '../../simulator/plan.js';
+export type RegisterTable = 'coil' | 'discrete' | 'input' | 'holding';
+
+/** One entry of a device's Modbus register map, as the lab card lists it. */
+export interface RegisterEntry {
+  table: RegisterTable;
+  address: number;
+  count: number;
+  type: 'uint16' | 'int16' | 'bool';
+  /** Engineering value = raw × scale + offset. */
+  scale: number;
+  offset: number;
+  quantity: string;
+  unit: string;
+  access: 'r' | 'rw';
+  /** For analog sensors: the raw representation (adc12 counts, 4–20 mA in µA, 0–10 V in mV). */
+  signal?: string;
+  rawUnit?: string;
+}
 
 export interface ModbusUnit {
   /**

@@ -27,10 +27,10 @@ import type { Server, Socket } from 'node:net';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { MQTT_LIMITS, publishGate, rateCause, tooLargeCause, watchPacketSize } from './limits.js';
 import type { MqttLimits } from './limits.js';
-import { LabError } from '../../simulator/errors.js';
-import type { RecordFn } from '../../simulator/evidence.js';
-import { payloadView } from '../../simulator/evidence.js';
-import type { Logger } from '../../simulator/logger.js';
+import { LabError } from '../../core/errors.js';
+import type { RecordFn } from '../../core/evidence.js';
+import { payloadView } from '../../core/evidence.js';
+import type { Logger } from '../../core/logger.js';
 import { closeServer, listen } from '../listen.js';
 import type { InboundMessage, MqttBroker } from './broker.js';
 import {

@@ -6,10 +6,10 @@
  * (start + data + parity + stop) bits / baud seconds, so 100 bytes at 9600 8N1 take ~104 ms.
  */
 import { createHash } from 'node:crypto';
-import type { Clock, TimerHandle } from '../../simulator/clock.js';
-import type { RecordFn } from '../../simulator/evidence.js';
-import { payloadView } from '../../simulator/evidence.js';
-import type { LineSettings } from '../../simulator/scenario-serial.js';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import type { RecordFn } from '../../core/evidence.js';
+import { payloadView } from '../../core/evidence.js';
+import type { LineSettings } from './settings.js';
 
 export interface LineEnd {
   /** 'tcp' | 'pty' | 'port' */

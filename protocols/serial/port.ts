@@ -3,8 +3,8 @@
  * with the line's baud rate, data bits, parity and stop bits.
  */
 import { SerialPort } from 'serialport';
-import { LabError } from '../../simulator/errors.js';
-import type { Logger } from '../../simulator/logger.js';
+import { LabError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import type { SerialLine } from './line.js';
 
 export interface RealPort {

@@ -17,8 +17,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { LabError } from '../../simulator/errors.js';
-import type { Logger } from '../../simulator/logger.js';
+import { LabError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 
 export function socatAvailable(): boolean {
   return spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0;

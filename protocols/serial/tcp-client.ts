@@ -7,8 +7,8 @@
  */
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import type { Clock, TimerHandle } from '../../simulator/clock.js';
-import type { Logger } from '../../simulator/logger.js';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
 
 export interface LineClientOptions {
   host: string;

@@ -5,8 +5,8 @@
  */
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { LabError } from '../../simulator/errors.js';
-import type { Logger } from '../../simulator/logger.js';
+import { LabError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import { closeServer, listen, refusePeer } from '../listen.js';
 import type { PeerGuard } from '../listen.js';
 import type { SerialLine } from './line.js';

@@ -10,7 +10,7 @@ import { alarmSwitchCheck, noFlapCheck } from '../../grader/checks/hysteresis.js
 import type { HysteresisSpec } from '../../grader/checks/hysteresis.js';
 import { subscribedCheck } from '../../grader/checks/subscribe.js';
 import type { LabPlan } from '../../simulator/plan.js';
-import { Rng } from '../../simulator/rng.js';
+import { Rng } from '../../core/rng.js';
 
 const SENSORS = [
   {

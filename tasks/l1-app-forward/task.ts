@@ -7,8 +7,8 @@ import type { GradeContext } from '../../grader/types.js';
 import type { ForwardSpec } from '../../grader/checks/forward.js';
 import { filteredCheck, forwardedCheck, transformedCheck } from '../../grader/checks/forward.js';
 import { qosCheck } from '../../grader/checks/mqtt.js';
-import type { DevicePlan } from '../../simulator/plan.js';
-import { Rng } from '../../simulator/rng.js';
+import type { DevicePlan } from '../../devices/field/plan.js';
+import { Rng } from '../../core/rng.js';
 
 export type ForwardParams = { leaf: string; tempField: string; humField: string };
 type Ctx = GradeContext<ForwardParams>;

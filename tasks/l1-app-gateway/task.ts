@@ -10,7 +10,7 @@ import { gatewayConfigCheck, publisherCheck } from '../../grader/checks/gateway.
 import { publishedCheck, schemaCheck } from '../../grader/checks/mqtt.js';
 import { valueCheck } from '../../grader/checks/value.js';
 import type { LabPlan } from '../../simulator/plan.js';
-import { Rng } from '../../simulator/rng.js';
+import { Rng } from '../../core/rng.js';
 import type { ScenarioInput } from '../../simulator/scenario.js';
 
 const SENSORS = {

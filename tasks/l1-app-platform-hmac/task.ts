@@ -9,7 +9,7 @@ import type { GradeContext } from '../../grader/types.js';
 import { schemaCheck } from '../../grader/checks/mqtt.js';
 import { devicePostedCheck, signedConnectCheck } from '../../grader/checks/platform.js';
 import { valueCheck } from '../../grader/checks/value.js';
-import { Rng } from '../../simulator/rng.js';
+import { Rng } from '../../core/rng.js';
 
 export type PlatformParams = {
   productKey: string;

@@ -15,7 +15,7 @@ import {
   pointsStoredCheck,
   tableExistsCheck,
 } from '../../grader/checks/sqlite.js';
-import { Rng } from '../../simulator/rng.js';
+import { Rng } from '../../core/rng.js';
 
 export type SqliteParams = { table: string; file: string; periodS: number };
 type Ctx = GradeContext<SqliteParams>;

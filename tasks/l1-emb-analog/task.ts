@@ -8,7 +8,7 @@ import type { GradeContext } from '../../grader/types.js';
 import { modbusReadCheck } from '../../grader/checks/modbus.js';
 import { periodCheck, publishedCheck, qosCheck, schemaCheck } from '../../grader/checks/mqtt.js';
 import { valueCheck } from '../../grader/checks/value.js';
-import { Rng } from '../../simulator/rng.js';
+import { Rng } from '../../core/rng.js';
 import type { ScenarioInput } from '../../simulator/scenario.js';
 
 const SENSORS = [

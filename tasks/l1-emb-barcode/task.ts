@@ -15,7 +15,7 @@ import {
   someRefs,
 } from '../../grader/checks/mqtt.js';
 import { serialModel } from '../../grader/checks/serial.js';
-import { Rng } from '../../simulator/rng.js';
+import { Rng } from '../../core/rng.js';
 
 const SUFFIXES = ['CR', 'LF', 'CRLF'] as const;
 const SUFFIX_HEX = { CR: '0D', LF: '0A', CRLF: '0D 0A' } as const;

@@ -7,7 +7,7 @@ import type { GradeContext } from '../../grader/types.js';
 import { coapRequestCheck } from '../../grader/checks/coap.js';
 import { publishedCheck, qosCheck } from '../../grader/checks/mqtt.js';
 import { valueCheck } from '../../grader/checks/value.js';
-import { Rng } from '../../simulator/rng.js';
+import { Rng } from '../../core/rng.js';
 
 const SENSORS = [
   {

@@ -11,7 +11,7 @@ import { modbusReadCheck } from '../../grader/checks/modbus.js';
 import { periodCheck, publishedCheck, schemaCheck } from '../../grader/checks/mqtt.js';
 import { valueCheck } from '../../grader/checks/value.js';
 import { resolutionCheck, withSignedHint } from '../../grader/checks/digital.js';
-import { Rng } from '../../simulator/rng.js';
+import { Rng } from '../../core/rng.js';
 import type { ScenarioInput } from '../../simulator/scenario.js';
 
 export const PLACES = [

@@ -16,7 +16,7 @@ import {
   someRefs,
 } from '../../grader/checks/mqtt.js';
 import { serialModel } from '../../grader/checks/serial.js';
-import { Rng } from '../../simulator/rng.js';
+import { Rng } from '../../core/rng.js';
 
 const ORIGINS = [
   { lat: 31.2304, lon: 121.4737 },

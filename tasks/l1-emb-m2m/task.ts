@@ -7,7 +7,7 @@ import { defineTask } from '../../grader/types.js';
 import type { CheckOutcome, GradeContext } from '../../grader/types.js';
 import { onlyOnEdgesCheck, reactionCheck } from '../../grader/checks/actuator.js';
 import { ref, topicMatches } from '../../grader/checks/mqtt.js';
-import { Rng } from '../../simulator/rng.js';
+import { Rng } from '../../core/rng.js';
 
 export type M2mParams = { withinS: number; light: string };
 type Ctx = GradeContext<M2mParams>;

@@ -11,7 +11,7 @@ import { publishedCheck } from '../../grader/checks/mqtt.js';
 import { thresholdOutputCheck } from '../../grader/checks/threshold.js';
 import { valueCheck } from '../../grader/checks/value.js';
 import type { LabPlan } from '../../simulator/plan.js';
-import { Rng } from '../../simulator/rng.js';
+import { Rng } from '../../core/rng.js';
 
 export type McuParams = { periodS: number; ledPin: number; topicLeaf: string };
 type Ctx = GradeContext<McuParams>;

@@ -15,9 +15,9 @@ import {
   serialPlan,
   serialRequestCheck,
 } from '../../grader/checks/serial.js';
-import { seedCards, uidHex } from '../../devices/serial/rfid-cards.js';
-import type { EvidenceEvent } from '../../simulator/evidence.js';
-import { Rng } from '../../simulator/rng.js';
+import { seedCards, uidHex } from '../../devices/serial/rfid-reader/cards.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
+import { Rng } from '../../core/rng.js';
 import { BLOCK_SIZE, decodeFrame } from '../../protocols/codecs/rfid-frame.js';
 import type { Direction, RfidFrame } from '../../protocols/codecs/rfid-frame.js';
 import { RfidSplitter } from '../../protocols/codecs/rfid-splitter.js';

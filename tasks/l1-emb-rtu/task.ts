@@ -10,8 +10,9 @@ import type { CheckOutcome, GradeContext } from '../../grader/types.js';
 import { modbusReadCheck } from '../../grader/checks/modbus.js';
 import { periodCheck, publishedCheck } from '../../grader/checks/mqtt.js';
 import { valueCheck } from '../../grader/checks/value.js';
-import type { DevicePlan, LabPlan } from '../../simulator/plan.js';
-import { Rng } from '../../simulator/rng.js';
+import type { DevicePlan } from '../../devices/field/plan.js';
+import type { LabPlan } from '../../simulator/plan.js';
+import { Rng } from '../../core/rng.js';
 import type { ScenarioInput } from '../../simulator/scenario.js';
 
 const SENSORS = [

@@ -13,7 +13,7 @@ import {
   eventsLatencyCheck,
   noDuplicateEventsCheck,
 } from '../../grader/checks/switch.js';
-import { Rng } from '../../simulator/rng.js';
+import { Rng } from '../../core/rng.js';
 import type { ScenarioInput } from '../../simulator/scenario.js';
 
 export const SWITCHES = [

@@ -7,7 +7,7 @@ import { defineTask } from '../../grader/types.js';
 import type { CheckOutcome, GradeContext } from '../../grader/types.js';
 import { answerCheck, normaliseAnswer } from '../../grader/checks/answer.js';
 import { ref } from '../../grader/checks/mqtt.js';
-import { Rng } from '../../simulator/rng.js';
+import { Rng } from '../../core/rng.js';
 
 const DEVICES = ['air', 'co2', 'light', 'soil'] as const;
 const TYPES = ['offline', 'stuck', 'drift', 'spike'] as const;

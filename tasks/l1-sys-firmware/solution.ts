@@ -8,8 +8,8 @@
  * the right one.
  */
 import mqtt from 'mqtt';
-import { compareVersions } from '../../devices/firmware.js';
-import type { CardDevice } from '../../simulator/card.js';
+import { compareVersions } from '../../devices/field/firmware.js';
+import type { CardDevice } from '../../devices/field/card.js';
 import type { SolutionContext } from '../solution.js';
 import { untilAborted } from '../solution.js';
 

@@ -17,8 +17,8 @@ import {
   upgradedCheck,
   versionsReadCheck,
 } from '../../grader/checks/firmware.js';
-import { compareVersions } from '../../devices/firmware.js';
-import { Rng } from '../../simulator/rng.js';
+import { compareVersions } from '../../devices/field/firmware.js';
+import { Rng } from '../../core/rng.js';
 
 const NODES = ['node1', 'node2', 'node3', 'node4', 'node5'] as const;
 const TIME_LIMIT_S = 300;

@@ -11,7 +11,7 @@
  * never a device's latest (so deleting them first or last gives the same statuses), and the
  * temperature devices' averages lie well apart (one top device).
  */
-import { Rng } from '../../simulator/rng.js';
+import { Rng } from '../../core/rng.js';
 
 export type Kind = 'temperature' | 'humidity';
 

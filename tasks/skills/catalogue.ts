@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { LabError } from '../../simulator/errors.js';
+import { LabError } from '../../core/errors.js';
 import { taskFile } from '../paths.js';
 
 export const LEVELS = ['L1', 'L2', 'L3'] as const;

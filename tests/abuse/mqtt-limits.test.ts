@@ -8,10 +8,10 @@
 import { connect } from 'node:net';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RealClock } from '../../simulator/clock.js';
-import type { EvidenceEvent } from '../../simulator/evidence.js';
-import { EvidenceRecorder } from '../../simulator/evidence.js';
-import { silentLogger } from '../../simulator/logger.js';
+import { RealClock } from '../../core/clock.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
+import { EvidenceRecorder } from '../../core/evidence.js';
+import { silentLogger } from '../../core/logger.js';
 import { createMqttBroker } from '../../protocols/mqtt/broker.js';
 import type { MqttBroker } from '../../protocols/mqtt/broker.js';
 import { MQTT_LIMITS, PacketSizeWatch } from '../../protocols/mqtt/limits.js';

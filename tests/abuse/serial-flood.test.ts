@@ -8,8 +8,8 @@
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RealClock } from '../../simulator/clock.js';
-import type { EvidenceEvent } from '../../simulator/evidence.js';
+import { RealClock } from '../../core/clock.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
 import type { Lab } from '../../simulator/lab.js';
 import { createLab } from '../../simulator/lab.js';
 import { validateScenario } from '../../simulator/scenario.js';

@@ -6,9 +6,9 @@
  * Usage: node broker-child.js <evidence.jsonl>
  */
 import { createMqttBroker } from '../../protocols/mqtt/broker.js';
-import { RealClock } from '../../simulator/clock.js';
-import { EvidenceRecorder } from '../../simulator/evidence.js';
-import { createLogger } from '../../simulator/logger.js';
+import { RealClock } from '../../core/clock.js';
+import { EvidenceRecorder } from '../../core/evidence.js';
+import { createLogger } from '../../core/logger.js';
 import { emit, stopOnSignalOrOrphan } from './child-io.js';
 
 const evidencePath = process.argv[2];

@@ -4,11 +4,11 @@
  * real hash-chained evidence file, then read and graded. Target: the hour graded in under 2 s.
  * `node dist/tests/bench/grading.js [seconds]` runs it alone.
  */
-import { createModel } from '../../devices/index.js';
+import { createModel } from '../../devices/field/index.js';
 import { readEvidenceText } from '../../grader/evidence-file.js';
 import { grade } from '../../grader/grade.js';
-import { GENESIS, payloadView, sha256 } from '../../simulator/evidence.js';
-import { FaultBook } from '../../simulator/faults.js';
+import { GENESIS, payloadView, sha256 } from '../../core/evidence.js';
+import { FaultBook } from '../../core/faults.js';
 import { planLab } from '../../simulator/plan.js';
 import { validateScenario } from '../../simulator/scenario.js';
 import { getTask, renderTask, taskHash } from '../../tasks/bank.js';

@@ -11,7 +11,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
 import type { Lab } from '../../simulator/lab.js';
 import { createLab } from '../../simulator/lab.js';
-import { createLogger } from '../../simulator/logger.js';
+import { createLogger } from '../../core/logger.js';
 import { capacityScenario, MQTT_DEVICES_PER_LAB } from './capacity-scenario.js';
 import { emit, stopOnSignalOrOrphan } from './child-io.js';
 import type { LabInfo } from './messages.js';

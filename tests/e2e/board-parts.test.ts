@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BoardClient } from '../../clients/ts/board.js';
 import { BoardClient as Client } from '../../clients/ts/board.js';
-import type { EvidenceEvent } from '../../simulator/evidence.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
 import { createLab } from '../../simulator/lab.js';
 import { loadScenario, validateScenario } from '../../simulator/scenario.js';
 import type { BoardLab } from '../support/board-lab.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/program.js';
 import type { LabCard } from '../../simulator/card.js';
-import { readEvidence } from '../../simulator/evidence.js';
+import { readEvidence } from '../../core/evidence.js';
 import { waitFor } from '../support/net.js';
 
 async function run(

@@ -7,14 +7,14 @@
  */
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GatewayCardEntry } from '../../simulator/card.js';
-import { RealClock } from '../../simulator/clock.js';
-import type { EvidenceEvent } from '../../simulator/evidence.js';
-import type { GatewayStatusReport } from '../../simulator/gateway-api.js';
+import type { GatewayCardEntry } from '../../devices/gateway/card.js';
+import { RealClock } from '../../core/clock.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
+import type { GatewayStatusReport } from '../../devices/gateway/runtime/api.js';
 import type { Lab } from '../../simulator/lab.js';
 import { createLab } from '../../simulator/lab.js';
 import { loadScenario } from '../../simulator/scenario.js';
-import type { GatewaySpec } from '../../simulator/scenario-gateway.js';
+import type { GatewaySpec } from '../../devices/gateway/scenario.js';
 
 let lab: Lab;
 let gw: GatewayCardEntry;

@@ -6,10 +6,10 @@
  */
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../simulator/clock.js';
-import { NorthboundLink, resolveNorthbound } from '../../simulator/gateway-northbound.js';
-import { silentLogger } from '../../simulator/logger.js';
-import { GatewayNorthbound } from '../../simulator/scenario-gateway.js';
+import { ManualClock } from '../../core/clock.js';
+import { NorthboundLink, resolveNorthbound } from '../../devices/gateway/runtime/northbound.js';
+import { silentLogger } from '../../core/logger.js';
+import { GatewayNorthbound } from '../../devices/gateway/scenario.js';
 import { waitFor } from '../support/net.js';
 
 /** A port that was just free: connecting to it is refused. */

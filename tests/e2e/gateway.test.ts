@@ -8,13 +8,14 @@ import { request } from 'node:http';
 import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GatewayCardEntry, LabCard } from '../../simulator/card.js';
-import { RealClock } from '../../simulator/clock.js';
-import type { EvidenceEvent } from '../../simulator/evidence.js';
+import type { GatewayCardEntry } from '../../devices/gateway/card.js';
+import type { LabCard } from '../../simulator/card.js';
+import { RealClock } from '../../core/clock.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
 import type { Lab } from '../../simulator/lab.js';
 import { createLab } from '../../simulator/lab.js';
 import { loadScenario } from '../../simulator/scenario.js';
-import type { GatewaySpecInput } from '../../simulator/scenario-gateway.js';
+import type { GatewaySpecInput } from '../../devices/gateway/scenario.js';
 import { waitFor } from '../support/net.js';
 
 let lab: Lab;

@@ -15,7 +15,7 @@ import { runTask } from '../support/task-run.js';
 import { waitFor } from '../support/net.js';
 import { createLab } from '../../simulator/lab.js';
 import { validateScenario } from '../../simulator/scenario.js';
-import type { EvidenceEvent } from '../../simulator/evidence.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
 
 async function cli(...argv: string[]) {
   let out = '';

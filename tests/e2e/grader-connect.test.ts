@@ -3,7 +3,7 @@ import mqtt from 'mqtt';
 import { expect, it } from 'vitest';
 import { buildContext } from '../../grader/context.js';
 import { connectCheck } from '../../grader/checks/connect.js';
-import type { EvidenceEvent } from '../../simulator/evidence.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
 import { createLab } from '../../simulator/lab.js';
 import { validateScenario } from '../../simulator/scenario.js';
 import { getTask } from '../../tasks/bank.js';

@@ -17,10 +17,10 @@ import type { Adu } from '../../protocols/codecs/modbus-tcp.js';
 import { createModbusTcpServer } from '../../protocols/modbus/tcp-server.js';
 import type { ModbusTcpServer } from '../../protocols/modbus/tcp-server.js';
 import type { ModbusUnit, UnitBinding } from '../../protocols/modbus/types.js';
-import { ManualClock } from '../../simulator/clock.js';
-import type { EvidenceFields, EvidenceKind, RecordFn } from '../../simulator/evidence.js';
-import { silentLogger } from '../../simulator/logger.js';
-import type { RegisterTable } from '../../simulator/plan.js';
+import { ManualClock } from '../../core/clock.js';
+import type { EvidenceFields, EvidenceKind, RecordFn } from '../../core/evidence.js';
+import { silentLogger } from '../../core/logger.js';
+import type { RegisterTable } from '../../protocols/modbus/types.js';
 
 // modbus-serial is CommonJS: the class is module.exports (and, at runtime, module.exports.default
 // too), but under NodeNext its `export default` typing lands on `.default`.

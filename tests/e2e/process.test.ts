@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { LabCard } from '../../simulator/card.js';
-import { readEvidence } from '../../simulator/evidence.js';
+import { readEvidence } from '../../core/evidence.js';
 import { waitFor } from '../support/net.js';
 
 const bin = join(import.meta.dirname, '../../dist/cli/main.js');

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readEvidence } from '../../simulator/evidence.js';
+import { readEvidence } from '../../core/evidence.js';
 import { grade } from '../../grader/grade.js';
 import { getTask, taskHash } from '../../tasks/bank.js';
 import type { CandidateCard } from '../../server/runtime.js';

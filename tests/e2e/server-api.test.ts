@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../simulator/logger.js';
+import { silentLogger } from '../../core/logger.js';
 import type { RunningServer } from '../../server/serve.js';
 import { serve } from '../../server/serve.js';
 import type { CandidateCard } from '../../server/runtime.js';

@@ -5,10 +5,10 @@
  */
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EvidenceEvent } from '../../simulator/evidence.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
 import type { Lab } from '../../simulator/lab.js';
 import { createLab } from '../../simulator/lab.js';
-import { silentLogger } from '../../simulator/logger.js';
+import { silentLogger } from '../../core/logger.js';
 import { loadScenario } from '../../simulator/scenario.js';
 import type { TenantBroker } from '../../protocols/mqtt/tenant-broker.js';
 import { createTenantBroker, underPrefix } from '../../protocols/mqtt/tenant-broker.js';

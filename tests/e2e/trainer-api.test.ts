@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ReadableStreamReadResult } from 'node:stream/web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../simulator/logger.js';
+import { silentLogger } from '../../core/logger.js';
 import type { RunningServer } from '../../server/serve.js';
 import { serve } from '../../server/serve.js';
 import type { ActiveFault, DeviceInfo, LiveState } from '../../server/trainer-view.js';

@@ -7,7 +7,7 @@
  * a long test. Values are compared with truth at the exact lab time the evidence gives.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { EvidenceEvent } from '../../simulator/evidence.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
 import type { RunningLab } from './harness/lab.js';
 import { coapByTag, coapToken, payloadJson, payloadText, startLab } from './harness/lab.js';
 import { parseLinkFormat, resolutionOf, splitJsonStream } from './harness/parse.js';

@@ -10,7 +10,7 @@
  *     moved between the two instants (noise is redrawn every lab second).
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CardDevice } from '../../simulator/card.js';
+import type { CardDevice } from '../../devices/field/card.js';
 import type { RunningLab } from './harness/lab.js';
 import {
   coapByTag,

@@ -7,8 +7,8 @@
  * with `-r A+1`; the classic off-by-one (`-r A`) is the illegal-address case.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CardDevice } from '../../simulator/card.js';
-import type { RegisterEntry } from '../../simulator/plan.js';
+import type { CardDevice } from '../../devices/field/card.js';
+import type { RegisterEntry } from '../../protocols/modbus/types.js';
 import type { ModbusExchange, RunningLab } from './harness/lab.js';
 import { modbusExchanges, startLab } from './harness/lab.js';
 import { MBPOLL_TYPE, READ_FC, engineering, parseMbpoll, registerNumber } from './harness/parse.js';

@@ -1,9 +1,9 @@
 /** A greenhouse lab with its board, for board tests over real sockets. */
-import type { EvidenceEvent } from '../../simulator/evidence.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
 import type { Lab } from '../../simulator/lab.js';
 import { createLab } from '../../simulator/lab.js';
 import { loadScenario } from '../../simulator/scenario.js';
-import { RealClock } from '../../simulator/clock.js';
+import { RealClock } from '../../core/clock.js';
 
 export interface BoardLab {
   lab: Lab;

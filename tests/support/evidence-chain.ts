@@ -1,5 +1,5 @@
 /** Well-formed evidence text for grader tests: event bodies with seq, t, wall and prev filled in. */
-import { GENESIS, sha256 } from '../../simulator/evidence.js';
+import { GENESIS, sha256 } from '../../core/evidence.js';
 
 export function chain(bodies: Record<string, unknown>[]): string {
   let prev = GENESIS;

@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../simulator/logger.js';
+import { silentLogger } from '../../core/logger.js';
 import type { RunningServer, ServeOptions } from '../../server/serve.js';
 import { serve } from '../../server/serve.js';
 

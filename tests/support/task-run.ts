@@ -11,7 +11,7 @@ import { captureForTask } from '../../tasks/capture.js';
 import { prepareWorkdir } from '../../tasks/prepare.js';
 import type { Solution } from '../../tasks/solution.js';
 import type { Task } from '../../grader/types.js';
-import { RealClock } from '../../simulator/clock.js';
+import { RealClock } from '../../core/clock.js';
 import { createLab } from '../../simulator/lab.js';
 import { validateScenario } from '../../simulator/scenario.js';
 

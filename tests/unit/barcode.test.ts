@@ -28,13 +28,17 @@ import {
   splitScanLines,
 } from '../../protocols/codecs/barcode.js';
 import type { HostCommand, Suffix } from '../../protocols/codecs/barcode.js';
-import { renderCodePng } from '../../devices/serial/barcode-images.js';
-import { BarcodeScanner, DECODE_MS, codeCatalogue } from '../../devices/serial/barcode-scanner.js';
-import type { Scan } from '../../devices/serial/barcode-scanner.js';
-import { LabError } from '../../simulator/errors.js';
-import { FaultBook } from '../../simulator/faults.js';
-import type { SerialDevicePlan } from '../../simulator/plan.js';
-import { BarcodeScannerDevice } from '../../simulator/scenario-serial.js';
+import { renderCodePng } from '../../devices/serial/barcode-scanner/images.js';
+import {
+  BarcodeScanner,
+  DECODE_MS,
+  codeCatalogue,
+} from '../../devices/serial/barcode-scanner/model.js';
+import type { Scan } from '../../devices/serial/barcode-scanner/model.js';
+import { LabError } from '../../core/errors.js';
+import { FaultBook } from '../../core/faults.js';
+import type { SerialDevicePlan } from '../../devices/serial/plan.js';
+import { BarcodeScannerDevice } from '../../devices/serial/barcode-scanner/scenario.js';
 import { requireTools } from '../support/debian.js';
 
 const PROPS = { seed: 42, numRuns: 300 };

@@ -14,13 +14,13 @@ import {
   encodeReport,
 } from '../../protocols/codecs/beacon.js';
 import type { BeaconReport, ScannerCommand } from '../../protocols/codecs/beacon.js';
-import { createBeaconScanner } from '../../devices/serial/beacon-scanner.js';
-import type { BeaconInfo } from '../../devices/serial/beacon-scanner.js';
+import { createBeaconScanner } from '../../devices/serial/beacon-scanner/model.js';
+import type { BeaconInfo } from '../../devices/serial/beacon-scanner/model.js';
 import type { ByteDevice, ByteIntent } from '../../devices/serial/model.js';
-import { LabError } from '../../simulator/errors.js';
-import { FaultBook } from '../../simulator/faults.js';
-import type { SerialDevicePlan } from '../../simulator/plan.js';
-import { BeaconScannerDevice } from '../../simulator/scenario-serial.js';
+import { LabError } from '../../core/errors.js';
+import { FaultBook } from '../../core/faults.js';
+import type { SerialDevicePlan } from '../../devices/serial/plan.js';
+import { BeaconScannerDevice } from '../../devices/serial/beacon-scanner/scenario.js';
 
 const PROPS = { seed: 42, numRuns: 300 };
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { BoardModel } from '../../devices/board/board.js';
 import { Status, decodeRequest } from '../../protocols/codecs/board-frame.js';
 import type { Request } from '../../protocols/codecs/board-frame.js';
-import type { LabError } from '../../simulator/errors.js';
+import type { LabError } from '../../core/errors.js';
 import { createLab } from '../../simulator/lab.js';
 import { planLab } from '../../simulator/plan.js';
 import { loadScenario, validateScenario } from '../../simulator/scenario.js';

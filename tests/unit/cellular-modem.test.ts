@@ -13,13 +13,13 @@ import {
   parseInfoLine,
 } from '../../protocols/codecs/at-response.js';
 import type { AtResponse } from '../../protocols/codecs/at-response.js';
-import { createCellularModem } from '../../devices/serial/cellular-modem.js';
-import type { CellEntry } from '../../devices/serial/cellular-network.js';
+import { createCellularModem } from '../../devices/serial/cellular-modem/model.js';
+import type { CellEntry } from '../../devices/serial/cellular-modem/network.js';
 import type { ByteDevice, ByteIntent } from '../../devices/serial/model.js';
-import { LabError } from '../../simulator/errors.js';
-import { FaultBook } from '../../simulator/faults.js';
-import type { SerialDevicePlan } from '../../simulator/plan.js';
-import { CellularModemDevice } from '../../simulator/scenario-serial.js';
+import { LabError } from '../../core/errors.js';
+import { FaultBook } from '../../core/faults.js';
+import type { SerialDevicePlan } from '../../devices/serial/plan.js';
+import { CellularModemDevice } from '../../devices/serial/cellular-modem/scenario.js';
 
 const PROPS = { seed: 42, numRuns: 300 };
 const T = 60_000; // a lab time after registration (which happens within 3–8 s)

@@ -1,6 +1,6 @@
 /** A resumed lab's real clock goes on from the run's lab time, and its wall time stays now. */
 import { describe, expect, it } from 'vitest';
-import { RealClock } from '../../simulator/clock.js';
+import { RealClock } from '../../core/clock.js';
 
 describe('RealClock startAtMs', () => {
   it('starts at the given lab time, with wall() still the current time', () => {

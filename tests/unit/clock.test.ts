@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, RealClock } from '../../simulator/clock.js';
+import { ManualClock, RealClock } from '../../core/clock.js';
 
 describe('ManualClock', () => {
   it('fires timers in time order as it advances, intervals repeatedly', () => {

@@ -7,8 +7,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
 import { describe, expect, it } from 'vitest';
-import type { Truth } from '../../devices/model.js';
-import { createController } from '../../devices/serial/controller.js';
+import type { Truth } from '../../devices/field/model.js';
+import { createController } from '../../devices/serial/controller/model.js';
 import type { ByteDevice, ByteDeviceContext } from '../../devices/serial/model.js';
 import { decodeRequest } from '../../protocols/codecs/controller.js';
 import { decodeReply } from '../../protocols/codecs/controller-reply.js';
@@ -17,10 +17,10 @@ import {
   REGENERATE,
   annotateFrame,
   renderControllerDoc,
-} from '../../protocols/codecs/controller-doc.js';
-import { EXAMPLES, MODBUS_CRC_CHECK } from '../../protocols/codecs/controller-examples.js';
-import { FaultBook } from '../../simulator/faults.js';
-import { ControllerDevice } from '../../simulator/scenario-serial.js';
+} from '../../devices/serial/controller/doc.js';
+import { EXAMPLES, MODBUS_CRC_CHECK } from '../../devices/serial/controller/doc-examples.js';
+import { FaultBook } from '../../core/faults.js';
+import { ControllerDevice } from '../../devices/serial/controller/scenario.js';
 
 const DOC = fileURLToPath(new URL('../../docs/protocols/controller.md', import.meta.url));
 

@@ -22,13 +22,13 @@ import {
   encodeFrame,
   scanFrames,
 } from '../../protocols/codecs/controller-frame.js';
-import type { Truth } from '../../devices/model.js';
-import { createController } from '../../devices/serial/controller.js';
+import type { Truth } from '../../devices/field/model.js';
+import { createController } from '../../devices/serial/controller/model.js';
 import type { ByteDevice, ByteDeviceContext, ByteIntent } from '../../devices/serial/model.js';
-import { LabError } from '../../simulator/errors.js';
-import { FaultBook } from '../../simulator/faults.js';
-import type { SerialDevicePlan } from '../../simulator/plan.js';
-import { ControllerDevice } from '../../simulator/scenario-serial.js';
+import { LabError } from '../../core/errors.js';
+import { FaultBook } from '../../core/faults.js';
+import type { SerialDevicePlan } from '../../devices/serial/plan.js';
+import { ControllerDevice } from '../../devices/serial/controller/scenario.js';
 
 const PROPS = { seed: 42, numRuns: 400 };
 

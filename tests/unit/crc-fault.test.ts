@@ -6,10 +6,10 @@
 import { crc16modbus } from 'crc';
 import { describe, expect, it } from 'vitest';
 import { invertTrailingCrc16 } from '../../protocols/codecs/crc16-fault.js';
-import { LabError } from '../../simulator/errors.js';
+import { LabError } from '../../core/errors.js';
 import { createLab } from '../../simulator/lab.js';
 import { loadScenario, validateScenario } from '../../simulator/scenario.js';
-import { CRC_FRAMED_KINDS } from '../../simulator/scenario-serial.js';
+import { CRC_FRAMED_KINDS } from '../../devices/serial/scenario.js';
 
 describe('crc-error fault', () => {
   it('inverts both CRC bytes and leaves the body', () => {

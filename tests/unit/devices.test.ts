@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createModel } from '../../devices/index.js';
-import { parseCommand } from '../../devices/model.js';
-import { quantize, toRaw } from '../../devices/signal.js';
-import type { SwitchModel } from '../../devices/switch.js';
-import { FaultBook } from '../../simulator/faults.js';
+import { createModel } from '../../devices/field/index.js';
+import { parseCommand } from '../../devices/field/model.js';
+import { quantize, toRaw } from '../../devices/field/signal.js';
+import type { SwitchModel } from '../../devices/field/switch.js';
+import { FaultBook } from '../../core/faults.js';
 import { planLab } from '../../simulator/plan.js';
 import { loadScenario } from '../../simulator/scenario.js';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../simulator/clock.js';
+import { ManualClock } from '../../core/clock.js';
 import {
   EvidenceRecorder,
   GENESIS,
@@ -10,7 +10,7 @@ import {
   payloadView,
   readEvidence,
   sha256,
-} from '../../simulator/evidence.js';
+} from '../../core/evidence.js';
 
 function tmpFile(name: string): string {
   return join(mkdtempSync(join(tmpdir(), 'iotlab-ev-')), name);

@@ -1,15 +1,15 @@
 /**
- * Device firmware (devices/firmware.ts, docs/firmware.md): version order, request parsing, the
+ * Device firmware (devices/field/firmware.ts, docs/firmware.md): version order, request parsing, the
  * model's answers (query, accepted upgrade, refusals), the restart window in truth, replay from
  * recorded installs, and the scenario, plan and card around it.
  */
 import { describe, expect, it } from 'vitest';
-import { createModel } from '../../devices/index.js';
-import type { DeviceModel } from '../../devices/index.js';
-import { compareVersions, parseFirmwareRequest } from '../../devices/firmware.js';
+import { createModel } from '../../devices/field/index.js';
+import type { DeviceModel } from '../../devices/field/index.js';
+import { compareVersions, parseFirmwareRequest } from '../../devices/field/firmware.js';
 import { buildCard } from '../../simulator/card.js';
-import { LabError } from '../../simulator/errors.js';
-import { FaultBook } from '../../simulator/faults.js';
+import { LabError } from '../../core/errors.js';
+import { FaultBook } from '../../core/faults.js';
 import { planLab } from '../../simulator/plan.js';
 import { parseScenario } from '../../simulator/scenario.js';
 

@@ -13,9 +13,9 @@ import {
   maskPassword,
   parseBrokerUrl,
   unmaskPassword,
-} from '../../simulator/gateway-link.js';
-import { resolveNorthbound, sameConnection } from '../../simulator/gateway-northbound.js';
-import { GatewayNorthbound, GatewaySpec, asProblem } from '../../simulator/scenario-gateway.js';
+} from '../../devices/gateway/link.js';
+import { resolveNorthbound, sameConnection } from '../../devices/gateway/runtime/northbound.js';
+import { GatewayNorthbound, GatewaySpec, asProblem } from '../../devices/gateway/scenario.js';
 
 const msg = (n: number) => ({
   topic: `t/${n}`,

@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GatewayCore } from '../../devices/gateway.js';
-import type { GatewayIntent } from '../../devices/gateway.js';
+import { GatewayCore } from '../../devices/gateway/model.js';
+import type { GatewayIntent } from '../../devices/gateway/model.js';
 import {
   commandValue,
   decodeAnswer,
@@ -14,18 +14,18 @@ import {
   renderPayload,
   replyReader,
   writeRequest,
-} from '../../devices/gateway-codec.js';
+} from '../../devices/gateway/codec.js';
 import { Command } from '../../protocols/codecs/controller.js';
 import { encodeResponse } from '../../protocols/codecs/controller-reply.js';
 import { encodeRtu } from '../../protocols/codecs/modbus-rtu.js';
 import { RtuResponseReader, decodeRtuResponse } from '../../protocols/codecs/modbus-response.js';
-import type { GatewayPoint } from '../../simulator/gateway-config.js';
-import { resolveGateway } from '../../simulator/gateway-config.js';
-import { worldFromPlan } from '../../simulator/gateway-world.js';
+import type { GatewayPoint } from '../../devices/gateway/config.js';
+import { resolveGateway } from '../../devices/gateway/config.js';
+import { worldFromPlan } from '../../devices/gateway/world.js';
 import { planLab } from '../../simulator/plan.js';
-import { GatewaySpec } from '../../simulator/scenario-gateway.js';
+import { GatewaySpec } from '../../devices/gateway/scenario.js';
 import { loadScenario, validateScenario } from '../../simulator/scenario.js';
-import { LabError } from '../../simulator/errors.js';
+import { LabError } from '../../core/errors.js';
 
 const rtuPoint: GatewayPoint = {
   lineKind: 'modbus_rtu',

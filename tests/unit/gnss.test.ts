@@ -5,8 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { DEFAULT_EPOCH_MS, createGnss, gnssFactory } from '../../devices/serial/gnss.js';
-import type { EmittedSentence, GnssReceiver } from '../../devices/serial/gnss.js';
+import { DEFAULT_EPOCH_MS, createGnss, gnssFactory } from '../../devices/serial/gnss/model.js';
+import type { EmittedSentence, GnssReceiver } from '../../devices/serial/gnss/model.js';
 import type { ByteDevice, ByteIntent } from '../../devices/serial/model.js';
 import { decodeFrame } from '../../protocols/codecs/nmea.js';
 import { decodeSentence } from '../../protocols/codecs/nmea-sentences.js';
@@ -16,9 +16,9 @@ import type {
   RmcSentence,
   VtgSentence,
 } from '../../protocols/codecs/nmea-sentences.js';
-import { LabError } from '../../simulator/errors.js';
-import { FaultBook } from '../../simulator/faults.js';
-import { GnssDevice } from '../../simulator/scenario-serial.js';
+import { LabError } from '../../core/errors.js';
+import { FaultBook } from '../../core/faults.js';
+import { GnssDevice } from '../../devices/serial/gnss/scenario.js';
 
 type SpecInput = Omit<z.input<typeof GnssDevice>, 'name' | 'kind'>;
 

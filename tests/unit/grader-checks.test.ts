@@ -11,8 +11,8 @@ import { MISTAKE_HINTS, swap16, valueCheck } from '../../grader/checks/value.js'
 import { grade } from '../../grader/grade.js';
 import type { Mistake } from '../../grader/checks/value.js';
 import type { GradeContext, TaskParams } from '../../grader/types.js';
-import { toRaw } from '../../devices/signal.js';
-import type { EvidenceEvent } from '../../simulator/evidence.js';
+import { toRaw } from '../../devices/field/signal.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
 import { planLab } from '../../simulator/plan.js';
 import { validateScenario } from '../../simulator/scenario.js';
 import { getTask, taskHash } from '../../tasks/bank.js';

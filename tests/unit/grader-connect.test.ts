@@ -1,8 +1,8 @@
 /** The MQTT session check on recorded connects: last will, clean session, keep-alive, username. */
 import { describe, expect, it } from 'vitest';
 import { connectProblem } from '../../grader/checks/connect.js';
-import type { EvidenceEvent } from '../../simulator/evidence.js';
-import { payloadView } from '../../simulator/evidence.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
+import { payloadView } from '../../core/evidence.js';
 
 const connect = (fields: Record<string, unknown>): EvidenceEvent => ({
   seq: 1,

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildContext } from '../../grader/context.js';
 import { serialModel, serialRequestCheck } from '../../grader/checks/serial.js';
 import type { TaskParams } from '../../grader/types.js';
-import type { EvidenceEvent, EvidenceKind } from '../../simulator/evidence.js';
+import type { EvidenceEvent, EvidenceKind } from '../../core/evidence.js';
 import { planLab } from '../../simulator/plan.js';
 import { validateScenario } from '../../simulator/scenario.js';
 import { getTask } from '../../tasks/bank.js';

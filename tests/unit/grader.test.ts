@@ -5,7 +5,7 @@ import { topicMatches } from '../../grader/checks/mqtt.js';
 import { normaliseAnswer } from '../../grader/checks/answer.js';
 import { swap16 } from '../../grader/checks/value.js';
 import { renderTemplate } from '../../grader/template.js';
-import { sha256 } from '../../simulator/evidence.js';
+import { sha256 } from '../../core/evidence.js';
 import { chain } from '../support/evidence-chain.js';
 
 const run = chain([

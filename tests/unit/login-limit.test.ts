@@ -1,7 +1,7 @@
 /** The login limiter on its own clock: per account and address, a window, bounded memory. */
 import { describe, expect, it } from 'vitest';
 import { LoginLimiter } from '../../server/login-limit.js';
-import { LabError } from '../../simulator/errors.js';
+import { LabError } from '../../core/errors.js';
 
 function limiter(maxEntries = 1000) {
   let now = 1_000_000;

@@ -16,7 +16,7 @@ import { decodeMbap, encodeAdu, encodeMbap, splitAdus } from '../../protocols/co
 import type { Adu } from '../../protocols/codecs/modbus-tcp.js';
 import { handleRequest } from '../../protocols/modbus/slave.js';
 import type { ModbusUnit } from '../../protocols/modbus/types.js';
-import { LabError } from '../../simulator/errors.js';
+import { LabError } from '../../core/errors.js';
 
 const PROPS = { seed: 42, numRuns: 500 };
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');

@@ -8,9 +8,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createModbusRtu } from '../../devices/serial/modbus-rtu.js';
+import { createModbusRtu } from '../../devices/serial/modbus-rtu/model.js';
 import type { ByteDevice, ByteDeviceContext, ByteIntent } from '../../devices/serial/model.js';
-import type { Truth } from '../../devices/model.js';
+import type { Truth } from '../../devices/field/model.js';
 import { encodeRequest } from '../../protocols/codecs/modbus.js';
 import type { ModbusRequest } from '../../protocols/codecs/modbus.js';
 import {
@@ -23,10 +23,10 @@ import {
   rtuSilenceMs,
 } from '../../protocols/codecs/modbus-rtu.js';
 import type { ModbusUnit } from '../../protocols/modbus/types.js';
-import { LabError } from '../../simulator/errors.js';
-import { FaultBook } from '../../simulator/faults.js';
-import type { SerialDevicePlan } from '../../simulator/plan.js';
-import { ModbusRtuDevice } from '../../simulator/scenario-serial.js';
+import { LabError } from '../../core/errors.js';
+import { FaultBook } from '../../core/faults.js';
+import type { SerialDevicePlan } from '../../devices/serial/plan.js';
+import { ModbusRtuDevice } from '../../devices/serial/modbus-rtu/scenario.js';
 
 const PROPS = { seed: 42, numRuns: 300 };
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');

@@ -27,7 +27,7 @@ import type {
   RmcSentence,
   VtgSentence,
 } from '../../protocols/codecs/nmea-sentences.js';
-import { LabError } from '../../simulator/errors.js';
+import { LabError } from '../../core/errors.js';
 
 const PROPS = { seed: 42, numRuns: 500 };
 const dm = (deg: number, min: number, negative = false) => (negative ? -1 : 1) * (deg + min / 60);

@@ -4,7 +4,7 @@
  * published an offline device's status as still online.
  */
 import { describe, expect, it } from 'vitest';
-import { RealClock } from '../../simulator/clock.js';
+import { RealClock } from '../../core/clock.js';
 
 describe('RealClock.setTimeout', () => {
   it('runs every callback at or after its due lab time, at speed 1 and accelerated', async () => {

@@ -14,9 +14,9 @@ import {
   FRAME_TIMEOUT_MS,
   RESPONSE_DELAY_MS,
   createRfidReader,
-} from '../../devices/serial/rfid-reader.js';
-import { seedCards } from '../../devices/serial/rfid-cards.js';
-import { VisitSchedule } from '../../devices/serial/rfid-visits.js';
+} from '../../devices/serial/rfid-reader/model.js';
+import { seedCards } from '../../devices/serial/rfid-reader/cards.js';
+import { VisitSchedule } from '../../devices/serial/rfid-reader/visits.js';
 import type { ByteDevice, ByteDeviceContext, ByteIntent } from '../../devices/serial/model.js';
 import {
   MAX_FRAME,
@@ -40,10 +40,10 @@ import {
   encodeAccessBits,
   trailerAccess,
 } from '../../protocols/codecs/rfid-access.js';
-import { LabError } from '../../simulator/errors.js';
-import { FaultBook } from '../../simulator/faults.js';
-import type { SerialDevicePlan } from '../../simulator/plan.js';
-import { RfidReaderDevice } from '../../simulator/scenario-serial.js';
+import { LabError } from '../../core/errors.js';
+import { FaultBook } from '../../core/faults.js';
+import type { SerialDevicePlan } from '../../devices/serial/plan.js';
+import { RfidReaderDevice } from '../../devices/serial/rfid-reader/scenario.js';
 
 const PROPS = { seed: 1356, numRuns: 300 };
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LabError } from '../../simulator/errors.js';
+import { LabError } from '../../core/errors.js';
 import { listBuiltinScenarios, loadScenario, parseScenario } from '../../simulator/scenario.js';
 
 const minimal = `

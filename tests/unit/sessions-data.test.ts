@@ -1,6 +1,6 @@
 /** Papers (weight table §4.2), roster CSV errors with line numbers, per-candidate derivation. */
 import { describe, expect, it } from 'vitest';
-import { LabError } from '../../simulator/errors.js';
+import { LabError } from '../../core/errors.js';
 import { candidatePassword, candidateSeed, newSecret } from '../../server/derive.js';
 import {
   WEIGHT_TABLE,

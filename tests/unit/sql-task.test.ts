@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { EvidenceEvent } from '../../simulator/evidence.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
 import type { GradeContext, TaskParams } from '../../grader/types.js';
 import { getTask } from '../../tasks/bank.js';
 import { taskFile } from '../../tasks/paths.js';

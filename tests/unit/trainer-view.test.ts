@@ -5,8 +5,8 @@
  * puts actuators back, all recorded as evidence.
  */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../simulator/clock.js';
-import type { EvidenceEvent } from '../../simulator/evidence.js';
+import { ManualClock } from '../../core/clock.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
 import { createLab } from '../../simulator/lab.js';
 import { loadScenario } from '../../simulator/scenario.js';
 import { describeDevices, faultRequest, liveState, resetLab } from '../../server/trainer-view.js';

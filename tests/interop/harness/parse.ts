@@ -3,8 +3,8 @@
  * output it does not understand is an error, not an empty result, so a tool whose format
  * changed fails the suite instead of passing it vacuously.
  */
-import type { CardDevice } from '../../../simulator/card.js';
-import type { RegisterEntry, RegisterTable } from '../../../simulator/plan.js';
+import type { CardDevice } from '../../../devices/field/card.js';
+import type { RegisterEntry, RegisterTable } from '../../../protocols/modbus/types.js';
 
 /**
  * mbpoll 1.4 prints one `[ref]: \tvalue` line per value; a 16-bit register with its top bit set

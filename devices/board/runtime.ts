@@ -1,0 +1,322 @@
+/**
+ * Runs the board: its model answers requests from the TCP server; this module adds the lab clock
+ * (bus time, conversion waits, DELAY, UART timeouts), the UARTs wired to serial devices of the lab,
+ * the evidence (`bus.transfer` for every bus transaction, `device.state` for every pin change) and
+ * the commands that pins send to lab actuators.
+ *
+ * Board time: an operation starts when the previous one ended (or now, if later) and the answer
+ * goes out once lab time reaches its end. Waits under 1 ms are not slept (Node timers cannot) but
+ * still counted, so the board runs at most 1 ms ahead of the lab clock and never behind it.
+ */
+import type { BoardModel } from './board.js';
+import type { BoardIntent, BoardOutcome } from './outcome.js';
+import { fail, ok } from './outcome.js';
+import type { Request } from '../../protocols/codecs/board-frame.js';
+import { MAX_DATA, Status } from '../../protocols/codecs/board-frame.js';
+import type { BoardAnswer } from '../../protocols/board/server.js';
+import { createBoardServer } from '../../protocols/board/server.js';
+import type { PeerGuard } from '../../protocols/listen.js';
+import type { LineEnd, SerialLine } from '../../protocols/serial/line.js';
+import { charTimeMs } from '../../protocols/serial/line.js';
+import type { BoardCard } from './card.js';
+import { BOARD_PINS } from './scenario.js';
+import { buildBoardCard } from './card.js';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import type { RecordFn } from '../../core/evidence.js';
+import type { Logger } from '../../core/logger.js';
+import type { DevicePlan } from '../field/plan.js';
+import type { SerialDevicePlan } from '../serial/plan.js';
+
+export interface BoardRuntimeDeps {
+  /** The lab's devices and lines the board is wired to. */
+  plan: { devices: readonly DevicePlan[]; serial: readonly SerialDevicePlan[] };
+  model: BoardModel;
+  clock: Clock;
+  record: RecordFn;
+  logger: Logger;
+  host: string;
+  port: number;
+  /** Serial lines of the lab by device id (UART wiring). */
+  lines: ReadonlyMap<string, SerialLine>;
+  command(device: string, on: boolean, source: string): void;
+  /** Seat lock (exam sessions). */
+  guard?: PeerGuard;
+}
+
+export interface BoardRuntime {
+  card: BoardCard;
+  close(): Promise<void>;
+}
+
+export const RX_BUFFER = 4096;
+const MAX_WAIT_MS = 60_000;
+
+interface Uart {
+  line: SerialLine;
+  end: LineEnd;
+  rx: Buffer[];
+  rxLen: number;
+  overruns: number;
+  waiter: (() => void) | undefined;
+  detach: () => void;
+}
+
+export async function startBoard(deps: BoardRuntimeDeps): Promise<BoardRuntime> {
+  const { clock, record, model } = deps;
+  const boardPlan = model.plan;
+  const boardId = boardPlan.id;
+  const timers = new Set<TimerHandle>();
+  const wakers = new Set<() => void>();
+  let busyUntil = 0;
+  let closing = false;
+
+  const uarts = new Map<number, Uart>();
+  for (const u of boardPlan.spec.uart) {
+    const sp = deps.plan.serial.find((p) => p.name === u.device)!;
+    const line = deps.lines.get(sp.id);
+    if (!line) continue;
+    const end: LineEnd = {
+      transport: 'board',
+      peer: `${boardId}:uart${u.port}`,
+      write: (bytes) => {
+        const room = RX_BUFFER - uart.rxLen;
+        if (room < bytes.length) uart.overruns += bytes.length - Math.max(0, room);
+        const kept = bytes.subarray(0, Math.max(0, room));
+        if (kept.length > 0) {
+          uart.rx.push(Buffer.from(kept));
+          uart.rxLen += kept.length;
+        }
+        uart.waiter?.();
+      },
+    };
+    // The end writes into `uart`, declared next: it is only called once attached below.
+    const uart: Uart = {
+      line,
+      end,
+      rx: [],
+      rxLen: 0,
+      overruns: 0,
+      waiter: undefined,
+      detach: () => undefined,
+    };
+    uart.detach = line.attach(end);
+    uarts.set(u.port, uart);
+  }
+
+  /** Resolves once lab time reaches t (immediately when less than 1 ms away). */
+  const until = (t: number): Promise<void> => {
+    const d = t - clock.now();
+    if (d < 1 || closing) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clock.clear(h);
+        timers.delete(h);
+        wakers.delete(wake);
+        resolve();
+      };
+      const h = clock.setTimeout(wake, d);
+      timers.add(h);
+      wakers.add(wake);
+    });
+  };
+
+  const apply = (intents: BoardIntent[], at: number): void => {
+    for (const i of intents) {
+      if ('state' in i) record('device.state', { ...i.state, source: 'board', boardT: round3(at) });
+      else if ('command' in i) deps.command(i.command.device, i.command.on, `board:${boardId}`);
+      else {
+        const { out, in: got, durationMs, ...rest } = i.transfer;
+        record('bus.transfer', {
+          device: boardId,
+          ...rest,
+          out: out.toString('hex'),
+          in: got.toString('hex'),
+          durationMs: round3(durationMs),
+          boardT: round3(at),
+        });
+      }
+    }
+  };
+
+  const take = (uart: Uart, max: number): Buffer => {
+    const all = Buffer.concat(uart.rx);
+    const out = all.subarray(0, max);
+    const rest = all.subarray(out.length);
+    uart.rx = rest.length > 0 ? [Buffer.from(rest)] : [];
+    uart.rxLen = rest.length;
+    return Buffer.from(out);
+  };
+
+  const uartWrite = (port: number, out: Buffer): BoardOutcome => {
+    const uart = uarts.get(port);
+    if (!uart) return fail(Status.NOT_WIRED, `nothing is wired to UART ${port}`);
+    if (out.length === 0) return fail(Status.BAD_ARG, 'UART_WRITE needs at least one byte');
+    uart.line.fromHost(out, uart.end);
+    const durationMs = out.length * charTimeMs(uart.line.settings);
+    return ok(
+      Buffer.alloc(0),
+      [{ transfer: { bus: 'uart', port, out, in: Buffer.alloc(0), status: 'ok', durationMs } }],
+      durationMs,
+    );
+  };
+
+  const uartRead = async (
+    port: number,
+    max: number,
+    timeoutMs: number,
+    start: number,
+  ): Promise<BoardOutcome> => {
+    const uart = uarts.get(port);
+    if (!uart) return fail(Status.NOT_WIRED, `nothing is wired to UART ${port}`);
+    if (max === 0 || max > MAX_DATA) return fail(Status.BAD_ARG, `max must be 1–${MAX_DATA}`);
+    if (timeoutMs > MAX_WAIT_MS) return fail(Status.BAD_ARG, `timeout must be 0–${MAX_WAIT_MS} ms`);
+    await until(start);
+    if (uart.rxLen < max && timeoutMs > 0 && !closing) {
+      const deadline = clock.now() + timeoutMs;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clock.clear(h);
+          timers.delete(h);
+          wakers.delete(done);
+          uart.waiter = undefined;
+          resolve();
+        };
+        const h = clock.setTimeout(done, Math.max(0, deadline - clock.now()));
+        timers.add(h);
+        wakers.add(done);
+        uart.waiter = () => {
+          if (uart.rxLen >= max) done();
+        };
+      });
+    }
+    const got = take(uart, max);
+    const overruns = uart.overruns;
+    uart.overruns = 0;
+    busyUntil = Math.max(busyUntil, clock.now());
+    return ok(got, [
+      {
+        transfer: {
+          bus: 'uart',
+          port,
+          out: Buffer.alloc(0),
+          in: got,
+          status: 'ok',
+          durationMs: 0,
+          ...(overruns > 0 ? { overruns } : {}),
+        },
+      },
+    ]);
+  };
+
+  /** PIN_WAIT: samples the input every 1 ms of lab time until the edge or the deadline. */
+  const pinWait = async (
+    pin: number,
+    edge: number,
+    timeoutMs: number,
+    start: number,
+  ): Promise<BoardOutcome> => {
+    if (edge > 2) return fail(Status.BAD_ARG, `edge must be 0 falling, 1 rising or 2 either`);
+    if (timeoutMs > MAX_WAIT_MS) return fail(Status.BAD_ARG, `timeout must be 0–${MAX_WAIT_MS} ms`);
+    if (pin >= BOARD_PINS) return fail(Status.BAD_ARG, `no pin ${pin} (pins 0–${BOARD_PINS - 1})`);
+    let last = model.pins.inputAt(pin, start);
+    if (last === undefined) return fail(Status.WRONG_MODE, `pin ${pin} is not an input`);
+    await until(start);
+    const deadline = start + timeoutMs;
+    const answer = (fired: boolean, level: 0 | 1, at: number): BoardOutcome => {
+      const out = Buffer.alloc(6);
+      out[0] = fired ? 1 : 0;
+      out[1] = level;
+      out.writeUInt32BE(Math.floor(at) >>> 0, 2);
+      return ok(out);
+    };
+    for (;;) {
+      const now = Math.max(clock.now(), start);
+      const level = model.pins.inputAt(pin, Math.min(now, deadline));
+      if (level === undefined) return fail(Status.WRONG_MODE, `pin ${pin} is no longer an input`);
+      const hit =
+        level !== last &&
+        (edge === 2 || (edge === 1 && level === 1) || (edge === 0 && level === 0));
+      if (hit) return answer(true, level, now);
+      last = level;
+      if (now >= deadline || closing) return answer(false, level, Math.min(now, deadline));
+      await sleep(Math.min(1, deadline - now));
+    }
+  };
+
+  /** Sleeps ms of lab time (a real timer even under 1 ms, unlike `until`). */
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const wake = (): void => {
+        clock.clear(h);
+        timers.delete(h);
+        wakers.delete(wake);
+        resolve();
+      };
+      const h = clock.setTimeout(wake, ms);
+      timers.add(h);
+      wakers.add(wake);
+    });
+
+  const handle = async (req: Request): Promise<BoardAnswer> => {
+    if (closing) return { status: Status.INTERNAL, payload: Buffer.from('the lab is stopping') };
+    const start = Math.max(clock.now(), busyUntil);
+    let outcome: BoardOutcome;
+    if (req.op === 'DELAY')
+      outcome =
+        req.ms > MAX_WAIT_MS
+          ? fail(Status.BAD_ARG, `delay must be 0–${MAX_WAIT_MS} ms`)
+          : ok(Buffer.alloc(0), [], req.ms);
+    else if (req.op === 'UART_WRITE') outcome = uartWrite(req.port, req.out);
+    else if (req.op === 'PIN_WAIT') {
+      outcome = await pinWait(req.pin, req.edge, req.timeoutMs, start);
+      busyUntil = Math.max(busyUntil, clock.now());
+      return outcome;
+    } else if (req.op === 'UART_READ') {
+      outcome = await uartRead(req.port, req.max, req.timeoutMs, start);
+      apply(outcome.intents, Math.max(start, clock.now()));
+      return outcome;
+    } else outcome = model.execute(req, start);
+    apply(outcome.intents, start);
+    busyUntil = start + outcome.durationMs;
+    await until(busyUntil);
+    return outcome;
+  };
+
+  const server = await createBoardServer({
+    ...(deps.guard ? { guard: deps.guard } : {}),
+    host: deps.host,
+    port: deps.port,
+    logger: deps.logger,
+    handle,
+    onBadFrame: (peer, status, message) =>
+      record('bus.transfer', {
+        device: boardId,
+        bus: 'host',
+        peer,
+        status: 'bad_request',
+        code: status,
+        message,
+      }),
+    onClient: (peer, event) =>
+      record('device.state', { device: boardId, peer, client: event, source: 'board' }),
+  });
+
+  return {
+    card: buildBoardCard(
+      boardPlan,
+      { host: deps.host, port: server.port },
+      deps.plan.devices,
+      deps.plan.serial,
+    ),
+    async close() {
+      closing = true;
+      for (const w of [...wakers]) w();
+      for (const h of timers) clock.clear(h);
+      timers.clear();
+      for (const u of uarts.values()) u.detach();
+      await server.close();
+    },
+  };
+}
+
+const round3 = (v: number): number => Math.round(v * 1000) / 1000;
