@@ -62,6 +62,8 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
       const flags = integrity.flags(sid);
       return {
         session: { id: s.id, state: s.state, mode: s.mode, endsAt: s.endsAt },
+        // Totals are points of `max` (less than 100 for a paper with gaps), not percent.
+        sheet: { passMark: sheet.passMark, max: sheet.max },
         tasks: s.paper.tasks.map((t) => ({ id: t.id, points: t.points })),
         candidates: store.candidates(sid).map((c) => {
           return {
