@@ -11,7 +11,7 @@ import { ErrorCodes } from '../../simulator/errors.js';
 import { FAULT_TYPES } from '../../simulator/scenario.js';
 import en from '../../server/console/src/i18n/en.js';
 import zh from '../../server/console/src/i18n/zh.js';
-import { KNOWN_CODES } from '../../server/console/src/shared/errors.js';
+import { KNOWN_CODES } from '../../server/console/src/common/errors.js';
 
 type Tree = { [k: string]: string | Tree };
 

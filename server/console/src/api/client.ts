@@ -2,7 +2,7 @@
  * The console's one API client: openapi-fetch over the types generated from the server's OpenAPI
  * document (openapi.gen.ts), so paths, parameters, bodies and replies are checked by the
  * compiler. A failed call throws an ApiError carrying the server's stable code name, which the
- * pages show in the user's language (shared/errors.ts).
+ * pages show in the user's language (common/errors.ts).
  */
 import createClient from 'openapi-fetch';
 import type { components, paths } from './openapi.gen.js';

@@ -1,4 +1,4 @@
-import { mountPage } from '../shared/mount.js';
+import { mountPage } from '../common/mount.js';
 import CandidateApp from './CandidateApp.vue';
 
 mountPage(CandidateApp);

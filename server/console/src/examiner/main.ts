@@ -1,5 +1,5 @@
 import { createRouter, createWebHashHistory } from 'vue-router';
-import { mountPage } from '../shared/mount.js';
+import { mountPage } from '../common/mount.js';
 import ExaminerApp from './ExaminerApp.vue';
 import SessionList from './SessionList.vue';
 import SessionView from './SessionView.vue';

@@ -150,7 +150,7 @@ const en: typeof zh = {
     choose: 'Choose file',
     noneChosen: 'No file chosen',
   },
-  checklist: { waiting: 'Checking, one moment…' },
+  checklist: { waiting: 'Checking, one moment…', hint: 'Hint: ' },
   examiner: { title: 'Examiner', sessions: 'Exam sessions' },
   session: {
     id: 'Session',

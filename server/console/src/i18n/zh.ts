@@ -148,7 +148,7 @@ export default {
     choose: '选择文件',
     noneChosen: '未选择文件',
   },
-  checklist: { waiting: '正在检查，请稍候…' },
+  checklist: { waiting: '正在检查，请稍候…', hint: '提示：' },
   examiner: { title: '考评员', sessions: '考试场次' },
   session: {
     id: '场次',

@@ -1,5 +1,5 @@
 import { createRouter, createWebHashHistory } from 'vue-router';
-import { mountPage } from '../shared/mount.js';
+import { mountPage } from '../common/mount.js';
 import LabList from './LabList.vue';
 import LabPanel from './LabPanel.vue';
 import TrainerApp from './TrainerApp.vue';
