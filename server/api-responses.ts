@@ -324,7 +324,14 @@ const RosterCheck = z.object({
     z.object({
       line: z.number(),
       cells: z.record(z.string(), z.string()),
-      problems: z.array(z.string()),
+      /** `code` is stable (idEmpty, idFormat, nameEmpty, ipInvalid, idDuplicate, ipDuplicate, other). */
+      problems: z.array(
+        z.object({
+          code: z.string(),
+          params: z.record(z.string(), z.string()),
+          message: z.string(),
+        }),
+      ),
     }),
   ),
   /** Problems of the whole file (no header, not CSV): no row to mark. */

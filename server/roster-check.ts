@@ -7,11 +7,41 @@ import { parse } from 'csv-parse/sync';
 import { LabError } from '../simulator/errors.js';
 import { parseRoster } from './roster.js';
 
+/** A row's problem: a stable code the console words in zh or en, its values, the server's text. */
+export interface RowProblem {
+  code: string;
+  params: Record<string, string>;
+  message: string;
+}
+
 export interface RosterCheck {
   ok: boolean;
   header: string[];
-  rows: { line: number; cells: Record<string, string>; problems: string[] }[];
+  rows: { line: number; cells: Record<string, string>; problems: RowProblem[] }[];
   problems: string[];
+}
+
+/** parseRoster's row messages (roster.ts) and their codes; anything else is `other`. */
+const CODES: [RegExp, string, string[]][] = [
+  [/^id is empty$/, 'idEmpty', []],
+  [/^id: 1–32 letters/, 'idFormat', []],
+  [/^name is empty$/, 'nameEmpty', []],
+  [/^ip is not an IPv4 or IPv6 address$/, 'ipInvalid', []],
+  [/^id (\S+) is also on line (\d+)$/, 'idDuplicate', ['id', 'line']],
+  [/^ip (\S+) is also on line (\d+)$/, 'ipDuplicate', ['ip', 'line']],
+];
+
+export function rowProblem(message: string): RowProblem {
+  for (const [re, code, names] of CODES) {
+    const m = re.exec(message);
+    if (m)
+      return {
+        code,
+        params: Object.fromEntries(names.map((n, i) => [n, m[i + 1] ?? ''])),
+        message,
+      };
+  }
+  return { code: 'other', params: {}, message };
 }
 
 export function checkRoster(text: string): RosterCheck {
@@ -43,7 +73,7 @@ export function checkRoster(text: string): RosterCheck {
     for (const p of err.problems) {
       const line = Number(/^line (\d+)$/.exec(p.path ?? '')?.[1]);
       const row = rows.find((r) => r.line === line);
-      if (row) row.problems.push(p.message);
+      if (row) row.problems.push(rowProblem(p.message));
       else problems.push(p.path ? `${p.path}: ${p.message}` : p.message);
     }
   }

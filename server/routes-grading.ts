@@ -311,7 +311,7 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
       const csv =
         q.format === 'csv'
           ? scoreSheetCsv(sheet, q.lang)
-          : toCsv(longTable(checkRows(store, grades, sid)));
+          : toCsv(longTable(checkRows(store, grades, sid), q.lang));
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', file(q.format === 'csv' ? 'csv' : 'long.csv'))

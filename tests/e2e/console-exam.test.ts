@@ -90,6 +90,9 @@ describe('an exam through the console', () => {
     await dialog.locator('[data-test=preview]').click();
     await expect.poll(() => dialog.locator('.bad-row').count()).toBe(2);
     expect(await dialog.locator('[data-test=roster-verdict]').textContent()).toContain('名单有误');
+    expect(await dialog.locator('[data-test=roster-problems]').textContent()).toContain(
+      '第 3 行： 缺少姓名',
+    );
     await screenshots(page, 'examiner-create-bad-roster');
     await dialog.locator('[data-test=create-submit]').click();
     await expect
@@ -300,6 +303,16 @@ describe('an exam through the console', () => {
     );
     const header = (wb.worksheets[0]!.getRow(1).values as unknown[]).map(String);
     expect(header).toEqual(expect.arrayContaining(['考生编号', '姓名', '总分', '结果']));
+    const checksHeader = (wb.worksheets[1]!.getRow(1).values as unknown[]).map(String);
+    expect(checksHeader).toEqual(
+      expect.arrayContaining(['考生编号', '检查项', '最终得分', '状态']),
+    );
+    const long = parse<Record<string, string>>(
+      (await download('csv-long')).toString('utf8').replace(/^\uFEFF/, ''),
+      { columns: true },
+    );
+    expect(long.map((r) => r['考生编号'])).toContain('c002');
+    expect(new Set(long.map((r) => r['评分方式']))).toEqual(new Set(['自动']));
 
     // Stop, confirmed.
     await page.locator('.el-tabs__item', { hasText: '考生名单' }).click();

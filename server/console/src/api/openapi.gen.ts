@@ -1041,7 +1041,13 @@ export interface paths {
                   [key: string]: string;
                 };
                 line: number;
-                problems: string[];
+                problems: {
+                  code: string;
+                  message: string;
+                  params: {
+                    [key: string]: string;
+                  };
+                }[];
               }[];
             };
           };

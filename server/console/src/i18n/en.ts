@@ -198,6 +198,14 @@ const en: typeof zh = {
     runsNote: 'The paper sets how many graded runs each task allows.',
     submit: 'Create',
   },
+  rosterProblem: {
+    idEmpty: 'the id is empty',
+    idFormat: 'id: 1–32 letters, digits, _ or - (no spaces)',
+    nameEmpty: 'the name is empty',
+    ipInvalid: 'the ip is not an IPv4 or IPv6 address',
+    idDuplicate: 'id {id} is also on line {line}',
+    ipDuplicate: 'ip {ip} is also on line {line}',
+  },
   roster: {
     legend:
       "Task columns are the paper's points; the total is out of {max} points, pass at {pass}; percent = total ÷ {max}.",

@@ -196,6 +196,14 @@ export default {
     runsNote: '每个任务的计分运行次数由试卷规定。',
     submit: '创建',
   },
+  rosterProblem: {
+    idEmpty: '缺少考生编号',
+    idFormat: '考生编号为 1–32 个字母、数字、_ 或 -（不含空格）',
+    nameEmpty: '缺少姓名',
+    ipInvalid: 'IP 不是有效的 IPv4 或 IPv6 地址',
+    idDuplicate: '考生编号 {id} 与第 {line} 行重复',
+    ipDuplicate: 'IP {ip} 与第 {line} 行重复',
+  },
   roster: {
     legend: '各任务得分为试卷分值（分），总分满分 {max} 分，{pass} 分合格；百分比 = 总分 ÷ {max}。',
     id: '考生编号',
