@@ -25,8 +25,8 @@ function flatten(tree: Tree, prefix = ''): Map<string, string> {
   return out;
 }
 
-const ZH = flatten(zh as Tree);
-const EN = flatten(en as Tree);
+const ZH = flatten(zh);
+const EN = flatten(en);
 const SRC = join(import.meta.dirname, '..', '..', 'server', 'console', 'src');
 
 function sources(dir: string): string[] {
