@@ -5,6 +5,7 @@
  * passed, 2 usage (e.g. the program cannot be started).
  */
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -64,6 +65,9 @@ export async function checkCommand(
     // IOTLAB_WORKDIR: where a task's files go (e.g. a SQLite database), captured at the end.
     env: { ...process.env, ...cardEnv(card, cardPath), IOTLAB_WORKDIR: dir },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so that ending it ends what it started too (a shell script's
+    // `coap-client -s 3600` would otherwise outlive the check and hold its output open).
+    detached: true,
   });
   child.stdout.on('data', (b: Buffer) => io.stderr(b.toString()));
   child.stderr.on('data', (b: Buffer) => io.stderr(b.toString()));
@@ -82,12 +86,7 @@ export async function checkCommand(
     });
     io.signal?.addEventListener('abort', () => done({ kind: 'time' }), { once: true });
   });
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 2000);
-    await new Promise((r) => child.once('exit', r));
-    clearTimeout(killer);
-  }
+  await endGroup(child);
   // Files the program left (a task's SQLite database) become evidence before the lab stops.
   const captured = outcome.kind === 'error' ? undefined : captureForTask(task, opts.seed, dir);
   if (captured) lab.recorder.record('capture', captured);
@@ -109,4 +108,49 @@ export async function checkCommand(
   writeReport(report, opts.format, opts.lang, io, opts.out, file.events);
   io.stderr(`evidence: ${evidencePath}\n`);
   return reportExit(report);
+}
+
+/** How long a program has after SIGTERM before its process group is killed. */
+export const GRACE_MS = 2000;
+
+/**
+ * Ends the program's process group: SIGTERM to every process in it, SIGKILL to what is left after
+ * GRACE_MS. Returns once the program itself has exited (its children are signalled, not awaited,
+ * so one that ignores SIGTERM cannot hold the check past the grace period).
+ */
+async function endGroup(child: ChildProcess): Promise<void> {
+  const pid = child.pid;
+  if (pid === undefined) return;
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // The group is gone already.
+    }
+  };
+  const exited =
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((r) => child.once('exit', () => r()));
+  signalGroup('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((r) => (timer = setTimeout(r, GRACE_MS)));
+  await Promise.race([exited, grace]);
+  // Whatever the program left running in its group (even if the program itself has exited).
+  await Promise.race([groupGone(pid), grace]);
+  clearTimeout(timer);
+  signalGroup('SIGKILL');
+  await exited;
+}
+
+/** Resolves when no process of the group is left (polled: there is no event for it). */
+async function groupGone(pgid: number): Promise<void> {
+  for (;;) {
+    try {
+      process.kill(-pgid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

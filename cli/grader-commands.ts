@@ -18,7 +18,7 @@ import type { CliIo } from './program.js';
 import { answerCommand } from './answer-command.js';
 import { checkCommand } from './check-command.js';
 import { practiceCommand } from './practice-command.js';
-import { REPORT_FORMATS, reportExit, writeReport } from './report-out.js';
+import { REPORT_FORMATS, localeLang, reportExit, writeReport } from './report-out.js';
 import type { ReportFormat } from './report-out.js';
 
 function seedOption(value: string): number {
@@ -117,7 +117,11 @@ export function registerGraderCommands(
     .description("print a task's instructions for a seed / 显示任务说明")
     .argument('<id>', 'task id')
     .option('--seed <n>', 'seed (per-candidate variant)', seedOption, 1)
-    .addOption(new Option('--lang <lang>', 'language').choices(['zh', 'en']).default('zh'))
+    .addOption(
+      new Option('--lang <lang>', 'language')
+        .choices(['zh', 'en'])
+        .default(localeLang(), 'from the locale'),
+    )
     .action((id: string, opts: { seed: number; lang: 'zh' | 'en' }) => {
       const t = getTask(id);
       io.stdout(renderTask(t, opts.seed, opts.lang).text);
@@ -142,7 +146,7 @@ export function registerGraderCommands(
     .addOption(
       new Option('--lang <lang>', 'language of the text report')
         .choices(['zh', 'en'])
-        .default('zh'),
+        .default(localeLang(), 'from the locale'),
     )
     .option('--out <file>', 'write the report to a file')
     .action(
@@ -194,7 +198,7 @@ export function registerGraderCommands(
     .addOption(
       new Option('--lang <lang>', 'language of the text report')
         .choices(['zh', 'en'])
-        .default('zh'),
+        .default(localeLang(), 'from the locale'),
     )
     .option('--out <file>', 'write the report to a file')
     .action(async (id: string, command: string[], opts: Parameters<typeof checkCommand>[2]) => {
@@ -223,7 +227,11 @@ export function registerGraderCommands(
     .option('--seed <n>', 'seed (per-candidate variant)', seedOption, 1)
     .option('--speed <factor>', 'run lab time faster than real time', positive, 1)
     .option('--mqtt-port <port>', 'MQTT port (0 = any free port)', portOption, 1883)
-    .addOption(new Option('--lang <lang>', 'language').choices(['zh', 'en']).default('zh'))
+    .addOption(
+      new Option('--lang <lang>', 'language')
+        .choices(['zh', 'en'])
+        .default(localeLang(), 'from the locale'),
+    )
     .option(
       '--workdir <dir>',
       "work folder for a task's files (default: a new temporary folder); the lab's files there are replaced",

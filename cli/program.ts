@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { LabCard } from '../simulator/card.js';
-import { stableCard } from '../simulator/card.js';
+import { buildCard, stableCard } from '../simulator/card.js';
 import { RealClock } from '../simulator/clock.js';
 import { LabError, exitCodeOf } from '../simulator/errors.js';
 import { createLab } from '../simulator/lab.js';
@@ -267,15 +267,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   return exitCode;
 }
 
-function buildPlanCard(scenario: Scenario, seed: number) {
-  const plan = planLab(scenario, seed);
-  return {
-    lab: { scenario: scenario.name, title: scenario.title, seed, labId: plan.labId },
-    mqtt: { url: '', topicPrefix: plan.topicPrefix },
-    coap: { url: '' },
-    modbus: { host: '', port: 0 },
-    devices: [],
-  };
+/**
+ * What a scenario's seed fixes, as the card shows it: ids, topics, CoAP paths, units, register
+ * maps and scaling (stableCard leaves out what only a running lab has: ports, times, files).
+ */
+function buildPlanCard(scenario: Scenario, seed: number): LabCard {
+  return buildCard(planLab(scenario, seed), {
+    host: '127.0.0.1',
+    mqttPort: 1883,
+    wsPort: undefined,
+    coapPort: 5683,
+    modbusPort: 5020,
+  });
 }
 
 async function startCommand(opts: StartOptions, io: CliIo): Promise<number> {

@@ -33,3 +33,14 @@ export function writeReport(
 
 /** Exit code of a graded run: 0 passed, 1 not passed or not gradable. */
 export const reportExit = (r: GradeReport): number => (r.gradable && r.passed ? 0 : 1);
+
+/**
+ * The language a command speaks when --lang is not given: the user's locale (LC_ALL, then
+ * LC_MESSAGES, then LANG, as POSIX orders them) when it names a language, Chinese otherwise (an
+ * unset or C/POSIX locale): `LANG=en_US.UTF-8 iotlab check …` gives an English report.
+ */
+export function localeLang(env: NodeJS.ProcessEnv = process.env): 'zh' | 'en' {
+  const locale = [env.LC_ALL, env.LC_MESSAGES, env.LANG].find((v) => v !== undefined && v !== '');
+  if (locale === undefined || /^(C|POSIX)([._@]|$)/.test(locale)) return 'zh';
+  return locale.toLowerCase().startsWith('zh') ? 'zh' : 'en';
+}

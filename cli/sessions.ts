@@ -62,7 +62,7 @@ export function registerSessionCommands(
     .option('--port <port>', 'HTTP API port', port('--port'), 8080)
     .option(
       '--mqtt-port <port>',
-      'shared MQTT broker port (0 = any free)',
+      'shared MQTT broker port (0 = any free one, then the same one on every restart)',
       port('--mqtt-port'),
       1883,
     )

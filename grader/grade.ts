@@ -102,6 +102,7 @@ export function grade(task: Task, seed: number, input: GradeInput): GradeReport 
       evidence: o.evidence,
       ...(o.hint && status !== 'passed' ? { hint: o.hint } : {}),
       manual,
+      ...(c.critical !== undefined ? { critical: c.critical === true ? 1 : c.critical } : {}),
     });
   }
   return buildReport({ task, seed, taskHash: input.taskHash, file, params, results, problems: [] });

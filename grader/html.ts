@@ -5,6 +5,7 @@
  */
 import type { EvidenceEvent } from '../simulator/evidence.js';
 import type { GradeReport, ReportTest } from './report.js';
+import { CRITICAL_CAP } from './report.js';
 
 const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -32,7 +33,7 @@ function testRow(t: ReportTest, bySeq: ReadonlyMap<number, EvidenceEvent>): stri
     .join('');
   const hint = t.hint ? `<p>提示：${esc(t.hint.zh)}<br>Hint: ${esc(t.hint.en)}</p>` : '';
   return `<tr class="${t.outcome}"><td>${esc(t.id)}<br><span class="muted">${esc(t.tags.join(' '))}</span></td>
-<td>${esc(t.title.zh)}<br>${esc(t.title.en)}</td><td>${t.score} / ${t.max_score}${t.manual ? '<br>examiner 考评员确认' : ''}</td>
+<td>${esc(t.title.zh)}<br>${esc(t.title.en)}${t.critical ? `<br><b>关键 critical</b>${t.critical.met ? '' : ' — 未达到 not met'}` : ''}</td><td>${t.score} / ${t.max_score}${t.manual ? '<br>examiner 考评员确认' : ''}</td>
 <td><b>expected 要求</b>: ${esc(t.expected)}<br><b>seen 实际</b>: ${esc(t.seen)}${hint}${lines}</td></tr>`;
 }
 
@@ -69,7 +70,11 @@ export function renderHtml(
 <html lang="zh"><head><meta charset="utf-8"><title>${esc(r.task.id)} seed ${p.seed}</title><style>${STYLE}</style></head>
 <body><h1>${esc(r.task.title.zh)} / ${esc(r.task.title.en)}</h1>
 <p class="muted">${esc(r.task.id)} · ${esc(r.task.level)} ${esc(r.task.direction)} · seed ${p.seed} · time limit ${r.task.time_limit_s} s</p>
-<p class="verdict">${esc(verdict)}</p><p>实验结束原因 Run ended: ${esc(r.run.stopped)}</p>${problems}${flagged}
+<p class="verdict">${esc(verdict)}</p>${
+    r.capped_by.length > 0
+      ? `<p>关键检查项 ${esc(r.capped_by.join('、'))} 未达到要求，本题最高 ${CRITICAL_CAP} 分（未封顶 ${r.raw_score} 分）<br>Critical check ${esc(r.capped_by.join(', '))} not met: capped at ${CRITICAL_CAP} (${r.raw_score} without the cap)</p>`
+      : ''
+  }<p>实验结束原因 Run ended: ${esc(r.run.stopped)}</p>${problems}${flagged}
 <table><tr><th>check 检查项</th><th>title 名称</th><th>points 得分</th><th>detail 详情</th></tr>
 ${r.tests.map((t) => testRow(t, bySeq)).join('\n')}</table>
 <h2>Provenance 来源</h2><p class="muted">grader ${esc(p.grader.name)} ${esc(p.grader.version)} · task hash ${esc(p.task.hash)}<br>

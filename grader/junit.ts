@@ -20,6 +20,8 @@ export function renderJunit(r: GradeReport): string {
     ['score', r.score],
     ['max_score', r.max_score],
     ['passed', r.passed],
+    ['raw_score', r.raw_score],
+    ['capped_by', r.capped_by.join(' ')],
     ['gradable', r.gradable],
     ['task_hash', r.provenance.task.hash],
     ['evidence_sha256', r.provenance.evidence.sha256],
@@ -37,6 +39,7 @@ export function renderJunit(r: GradeReport): string {
     out.push(`        <property name="score" value="${t.score}"/>`);
     out.push(`        <property name="max_score" value="${t.max_score}"/>`);
     out.push(`        <property name="skill" value="${esc(t.tags.join(' '))}"/>`);
+    if (t.critical) out.push(`        <property name="critical" value="${t.critical.met}"/>`);
     out.push('      </properties>');
     if (t.score < t.max_score)
       out.push(

@@ -8,8 +8,38 @@
 import type { EvidenceFile, EvidenceProblem } from './evidence-file.js';
 import type { CheckResult, CheckStatus, EvidenceRef, I18n, Task, TaskParams } from './types.js';
 
-export const GRADER_VERSION = '0.1.0';
+export const GRADER_VERSION = '0.2.0';
 export const PASS_MARK = 60;
+/** The most a task scores while one of its critical checks falls short: below the pass mark. */
+export const CRITICAL_CAP = PASS_MARK - 1;
+
+/** One line as the task score sees it: its points, what it earned, and its critical share. */
+export interface ScoredLine {
+  id: string;
+  points: number;
+  earned: number;
+  critical?: number;
+}
+
+/** Whether a critical line earned the share of its points it needs. */
+export function criticalMet(line: ScoredLine): boolean {
+  return line.critical === undefined || line.earned >= line.points * line.critical - 1e-9;
+}
+
+/**
+ * A task's score from its lines: their sum (`raw`), capped at CRITICAL_CAP when a critical line
+ * falls short (`cappedBy` names them). The grader and the exam server's final score (with an
+ * examiner's marks in place of the automatic ones) both use this, so the cap is applied alike.
+ */
+export function taskScore(lines: readonly ScoredLine[]): {
+  score: number;
+  raw: number;
+  cappedBy: string[];
+} {
+  const raw = Math.round(lines.reduce((s, l) => s + l.earned, 0) * 10) / 10;
+  const cappedBy = lines.filter((l) => !criticalMet(l)).map((l) => l.id);
+  return { score: cappedBy.length > 0 ? Math.min(raw, CRITICAL_CAP) : raw, raw, cappedBy };
+}
 
 export interface ReportTest {
   name: string;
@@ -27,11 +57,17 @@ export interface ReportTest {
   hint?: I18n;
   evidence: EvidenceRef[];
   manual: boolean;
+  /** A critical check: the share of its points it needs, and whether it has them. */
+  critical?: { need: number; met: boolean };
 }
 
 export interface GradeReport {
   score: number;
   max_score: number;
+  /** The sum of the checks before a critical check's cap (equal to score when none applies). */
+  raw_score: number;
+  /** The critical checks that fell short and capped the score at CRITICAL_CAP (ids). */
+  capped_by: string[];
   output: string;
   gradable: boolean;
   passed: boolean;
@@ -70,10 +106,15 @@ export function buildReport(input: {
   const { task, file, results, problems } = input;
   const gradable = problems.length === 0;
   const max = task.checks.reduce((s, c) => s + c.points, 0);
-  const score = gradable ? Math.round(results.reduce((s, r) => s + r.earned, 0) * 10) / 10 : 0;
+  const total = gradable ? taskScore(results) : { score: 0, raw: 0, cappedBy: [] };
+  const score = total.score;
   const passed = gradable && score >= PASS_MARK;
+  const cap =
+    total.cappedBy.length > 0
+      ? ` — capped at ${CRITICAL_CAP}: critical check ${total.cappedBy.join(', ')} not met, ${total.raw} without the cap / 关键检查项未达到要求，最高 ${CRITICAL_CAP} 分`
+      : '';
   const output = gradable
-    ? `${task.id}: ${score} / ${max} — ${passed ? 'pass 合格' : 'not passed 不合格'} (pass mark ${PASS_MARK})`
+    ? `${task.id}: ${score} / ${max} — ${passed ? 'pass 合格' : 'not passed 不合格'} (pass mark ${PASS_MARK})${cap}`
     : `${task.id}: NOT GRADABLE 无法评分 — the evidence cannot be trusted, through no fault of the candidate: ${problems
         .slice(0, 3)
         .map((p) => `line ${p.line}: ${p.message}`)
@@ -81,6 +122,8 @@ export function buildReport(input: {
   return {
     score,
     max_score: max,
+    raw_score: total.raw,
+    capped_by: total.cappedBy,
     output,
     gradable,
     passed,
@@ -102,6 +145,7 @@ export function buildReport(input: {
       ...(r.hint ? { hint: r.hint } : {}),
       evidence: r.evidence,
       manual: r.manual,
+      ...(r.critical !== undefined ? { critical: { need: r.critical, met: criticalMet(r) } } : {}),
     })),
     task: {
       id: task.id,
@@ -146,8 +190,10 @@ export function renderText(r: GradeReport, lang: 'zh' | 'en' = 'en'): string {
     return lines.join('\n') + '\n';
   }
   for (const t of r.tests) {
+    // "!" marks a critical check (its title says so too).
+    const flag = t.critical ? '!' : ' ';
     lines.push(
-      `${MARK[t.outcome]} ${t.id.padEnd(14)} ${String(t.score).padStart(5)} / ${String(t.max_score).padEnd(3)} ${t.title[lang]}  [${t.tags.join(', ')}]`,
+      `${MARK[t.outcome]}${flag}${t.id.padEnd(14)} ${String(t.score).padStart(5)} / ${String(t.max_score).padEnd(3)} ${t.title[lang]}  [${t.tags.join(', ')}]`,
     );
     if (t.outcome !== 'passed') {
       lines.push(`    ${lang === 'zh' ? '要求' : 'expected'}: ${t.expected}`);
@@ -160,6 +206,12 @@ export function renderText(r: GradeReport, lang: 'zh' | 'en' = 'en'): string {
     }
   }
   lines.push(`${lang === 'zh' ? '实验结束原因' : 'run ended'}: ${r.run.stopped}`);
+  if (r.capped_by.length > 0)
+    lines.push(
+      lang === 'zh'
+        ? `关键检查项 ${r.capped_by.join('、')} 未达到要求：本题最高 ${CRITICAL_CAP} 分（未封顶为 ${r.raw_score} 分）`
+        : `critical check ${r.capped_by.join(', ')} not met: capped at ${CRITICAL_CAP} (${r.raw_score} without the cap)`,
+    );
   const verdict = lang === 'zh' ? (r.passed ? '合格' : '不合格') : r.passed ? 'PASS' : 'NOT PASSED';
   lines.push(
     `${lang === 'zh' ? '总分' : 'Total'}: ${r.score} / ${r.max_score}  ${verdict} (${lang === 'zh' ? '合格线' : 'pass mark'} ${r.pass_mark})`,

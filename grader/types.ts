@@ -49,6 +49,8 @@ export interface CheckResult {
   hint?: I18n;
   /** True when an examiner must confirm this line (catalogue item assessed `manual`). */
   manual: boolean;
+  /** Set for a critical check: the share of its points it needs (see CheckSpec.critical). */
+  critical?: number;
 }
 
 export interface MqttPublishEvent extends EvidenceEvent {
@@ -91,6 +93,14 @@ export interface CheckSpec<P extends TaskParams = TaskParams> {
   skill: string;
   points: number;
   title: I18n;
+  /**
+   * A critical check (DESIGN.md, "Score"): a task whose critical check falls short scores at most
+   * CRITICAL_CAP, below the pass mark, whatever its other checks earn — values are the point of
+   * an acquisition task, so plumbing alone must not pass. `true` needs the check's full points; a
+   * number in (0, 1] needs that share of them (for checks scored by share, such as "90 % of the
+   * rows stored"). The instructions state every critical check (tasks/bank.ts renders the line).
+   */
+  critical?: true | number;
   run(ctx: GradeContext<P>): CheckOutcome;
 }
 

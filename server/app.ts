@@ -19,6 +19,7 @@ import { registerGradingRoutes } from './routes-grading.js';
 import { registerCandidateRoutes } from './routes-candidate.js';
 import { registerTrainerRoutes } from './routes-trainer.js';
 import { registerConsole } from './console.js';
+import { LoginLimiter } from './login-limit.js';
 import { apiDoc, registerOpenApi } from './openapi.js';
 import { SseStreams } from './sse.js';
 import { GRADER_VERSION } from '../grader/report.js';
@@ -74,34 +75,19 @@ const CreateSession = z
   .strict();
 const RosterBody = z.object({ roster: z.string().max(1_000_000) }).strict();
 const SessionParams = z.object({ id: z.string().regex(/^[a-z0-9]{1,32}$/) }).strict();
-/** A tiny fixed-window limiter for logins: 10 failures per minute per address. */
-function loginLimiter() {
-  const fails = new Map<string, { n: number; until: number }>();
-  return {
-    check(ip: string): void {
-      const f = fails.get(ip);
-      if (f && f.until > Date.now() && f.n >= 10)
-        throw new LabError('API_RATE_LIMITED', 'too many failed logins; wait a minute');
-    },
-    fail(ip: string): void {
-      const f = fails.get(ip);
-      if (!f || f.until < Date.now()) fails.set(ip, { n: 1, until: Date.now() + 60_000 });
-      else f.n += 1;
-    },
-  };
-}
-
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { store, runtime } = deps;
   const app = Fastify({ logger: false, bodyLimit: 2_000_000 });
   await app.register(cookie);
   await registerOpenApi(app, GRADER_VERSION, { checkResponses: deps.checkResponses ?? false });
-  const limiter = loginLimiter();
+  const limiter = new LoginLimiter();
 
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof LabError) {
       const status = httpStatusOf(err);
       if (status >= 500) deps.logger.error('api error', { err: err.message });
+      const retry = err.context.retryAfterS;
+      if (typeof retry === 'number') void reply.header('retry-after', String(retry));
       return reply.status(status).send({
         error: { code: err.code, name: err.codeName, message: err.message, problems: err.problems },
       });
@@ -173,13 +159,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       body: Login,
     }),
     async (req, reply) => {
-      limiter.check(req.ip);
       const body = parse(Login, req.body, 'body');
+      limiter.check(body.username, req.ip);
       const user = store.getUser(body.username);
       if (!user || !(await verifyPassword(body.password, user.passwordHash))) {
-        limiter.fail(req.ip);
+        limiter.fail(body.username, req.ip);
         throw new LabError('API_UNAUTHORIZED', 'wrong username or password');
       }
+      limiter.succeed(body.username, req.ip);
       setCookie(
         reply,
         store.createWebSession(
@@ -200,13 +187,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       body: CandidateLogin,
     }),
     async (req, reply) => {
-      limiter.check(req.ip);
       const body = parse(CandidateLogin, req.body, 'body');
+      const account = `${body.session}/${body.candidate}`;
+      limiter.check(account, req.ip);
       const c = store.candidate(body.session, body.candidate);
       if (!c || !(await verifyPassword(body.password, c.passwordHash))) {
-        limiter.fail(req.ip);
+        limiter.fail(account, req.ip);
         throw new LabError('API_UNAUTHORIZED', 'wrong session, candidate id or password');
       }
+      limiter.succeed(account, req.ip);
       setCookie(
         reply,
         store.createWebSession(

@@ -8,7 +8,8 @@
  * Examiner scores are rows of `adjustments` (the latest per check counts) and audit entries.
  */
 import type Database from 'better-sqlite3';
-import type { GradeReport } from '../grader/report.js';
+import type { GradeReport, ScoredLine } from '../grader/report.js';
+import { taskScore } from '../grader/report.js';
 import type { Store } from './store.js';
 
 const SCHEMA = `
@@ -62,17 +63,18 @@ export function finalScore(
   adjustments: readonly Adjustment[],
 ): { final: number | null; status: GradeStatus } {
   if (!report.gradable) return { final: null, status: 'ungradable' };
-  let sum = 0;
+  const lines: ScoredLine[] = [];
   for (const t of report.tests) {
-    if (!t.manual) {
-      sum += t.score;
-      continue;
+    let earned = t.score;
+    if (t.manual) {
+      const adj = adjustments.filter((a) => a.checkId === t.id).at(-1);
+      if (!adj) return { final: null, status: 'pending-examiner' };
+      earned = adj.points;
     }
-    const adj = adjustments.filter((a) => a.checkId === t.id).at(-1);
-    if (!adj) return { final: null, status: 'pending-examiner' };
-    sum += adj.points;
+    lines.push({ id: t.id, points: t.max_score, earned, critical: t.critical?.need });
   }
-  return { final: Math.round(sum * 10) / 10, status: 'final' };
+  // The same cap as the grader's, now with the examiner's marks in place.
+  return { final: taskScore(lines).score, status: 'final' };
 }
 
 export class Grades {

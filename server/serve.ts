@@ -48,9 +48,12 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     store.addUser('trainer', 'trainer', await hashPassword(opts.trainerPassword));
   if (store.countUsers() === 0)
     logger.warn('no examiner account: set IOTLAB_ADMIN_PASSWORD to create "admin"');
+  // Candidates' cards name the broker's port, so a restart must come back on the same one: a
+  // port chosen by the system (--mqtt-port 0) is kept in the data directory and asked for again.
+  const kept = Number(store.getMeta('mqtt.port') ?? 0);
   const runtime = new SessionRuntime(store, {
     host: opts.host,
-    mqttPort: opts.mqttPort,
+    mqttPort: opts.mqttPort === 0 ? kept : opts.mqttPort,
     ...(opts.wsPort !== undefined ? { wsPort: opts.wsPort } : {}),
     logger,
     grader: opts.grader ?? bankGrader,
@@ -58,6 +61,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     ...(opts.publicHost !== undefined ? { publicHost: opts.publicHost } : {}),
   });
   await runtime.start();
+  if (runtime.mqttPort !== undefined) store.setMeta('mqtt.port', String(runtime.mqttPort));
   store.audit('system', 'server.start', null, { pid: process.pid });
   const app = await buildServer({
     store,

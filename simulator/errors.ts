@@ -88,7 +88,13 @@ export function formatLocation(loc: ProblemLocation): string {
 export function exitCodeOf(err: unknown): number {
   if (err instanceof LabError) {
     const band = Math.floor(err.code / 1000);
-    if (err.codeName === 'TASK_UNKNOWN' || err.codeName === 'EVIDENCE_UNREADABLE') return 2;
+    // Bad input, whichever layer noticed it (a session's paper refused for an exam, say).
+    if (
+      err.codeName === 'TASK_UNKNOWN' ||
+      err.codeName === 'EVIDENCE_UNREADABLE' ||
+      err.codeName === 'API_BAD_REQUEST'
+    )
+      return 2;
     return band === 1 || band === 9 ? 2 : 1;
   }
   return 1;

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { LabError } from '../simulator/errors.js';
 import type { LabPlan } from '../simulator/plan.js';
 import { planTask } from './task-plan.js';
-import { GRADER_VERSION } from '../grader/report.js';
+import { CRITICAL_CAP, GRADER_VERSION } from '../grader/report.js';
 import { placeholders, renderTemplate } from '../grader/template.js';
 import type { Lang, Task, TaskParams } from '../grader/types.js';
 import { taskFile } from './paths.js';
@@ -125,7 +125,25 @@ export function renderTask(task: Task, seed: number, lang: Lang): RenderedTask {
       'TASK_INVALID',
       `task ${task.id}: instructions.${lang}.md uses {{${missing.join('}}, {{')}}} but the task gives no such value`,
     );
-  return { params, plan, vars, text };
+  return { params, plan, vars, text: text + criticalNote(task, lang) };
+}
+
+/**
+ * The instructions' closing statement of the task's critical checks, made from the checks
+ * themselves so that no instruction file can leave one out or name one the grader does not cap.
+ */
+export function criticalNote(task: Task, lang: Lang): string {
+  const critical = task.checks.filter((c) => c.critical !== undefined);
+  if (critical.length === 0) return '';
+  const share = (need: true | number, zh: boolean): string =>
+    need === true || need >= 1
+      ? ''
+      : zh
+        ? `（至少得到该项 ${Math.round(need * 100)}% 的分数）`
+        : ` (at least ${Math.round(need * 100)} % of its points)`;
+  if (lang === 'zh')
+    return `\n**关键检查项**：${critical.map((c) => `“${c.title.zh}”${share(c.critical!, true)}`).join('、')}。其中任何一项未达到要求，本题最高 ${CRITICAL_CAP} 分（不合格）。\n`;
+  return `\n**Critical checks**: ${critical.map((c) => `"${c.title.en}"${share(c.critical!, false)}`).join(', ')}. If any of them is not met, the task scores at most ${CRITICAL_CAP} (not passed).\n`;
 }
 
 /** Every problem of a task, each naming the task. Empty when the task is fit for the bank. */
@@ -150,6 +168,8 @@ export function validateTask(task: Task, seeds: readonly number[] = [1, 2, 3]): 
     if (!task.skills.includes(c.skill))
       say(`check ${c.id} assesses ${c.skill}, which the task does not list`);
     if (!(c.points > 0)) say(`check ${c.id} has no points`);
+    if (typeof c.critical === 'number' && !(c.critical > 0 && c.critical <= 1))
+      say(`check ${c.id} is critical with a share of ${c.critical}, not in (0, 1]`);
   }
   for (const seed of seeds)
     for (const f of preparedFiles(task, seed)) {

@@ -69,12 +69,21 @@ export function modbusReadCheck<P extends TaskParams>(opts: {
                     zh: '没有看到任何 Modbus 请求：请连接实验卡上的 Modbus TCP 地址和端口。',
                     en: 'No Modbus requests: connect to the Modbus TCP host and port on the card.',
                   }
-                : near
+                : good.length > 0
                   ? {
-                      zh: `单元号对了，但功能码或地址不对：应使用功能码 0${opts.fc}，地址 ${address}（从 0 开始）。`,
-                      en: `Right unit, wrong function or address: use function 0${opts.fc} at address ${address} (0-based).`,
+                      // The reads were right, only too few: say so, not that they were wrong.
+                      zh: `读取方式正确，但次数不够：要求至少 ${opts.minCount} 次，实际 ${good.length} 次。请按要求的周期持续读取直到结束。`,
+                      en: `Right reads, too few of them: ${good.length} of the ${opts.minCount} required. Keep reading at the stated period until the end.`,
                     }
-                  : { zh: `请求的单元号不对：应为 ${unit}。`, en: `Wrong unit id: it is ${unit}.` },
+                  : near
+                    ? {
+                        zh: `单元号对了，但功能码或地址不对：应使用功能码 0${opts.fc}，地址 ${address}（从 0 开始）。`,
+                        en: `Right unit, wrong function or address: use function 0${opts.fc} at address ${address} (0-based).`,
+                      }
+                    : {
+                        zh: `请求的单元号不对：应为 ${unit}。`,
+                        en: `Wrong unit id: it is ${unit}.`,
+                      },
           }
         : {}),
     };

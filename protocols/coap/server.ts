@@ -28,6 +28,8 @@ import type { CoapMessageView } from './message.js';
 import { JSON_FORMAT, acceptable, decide, represent } from './reply.js';
 import type { CoapReply } from './reply.js';
 import type { CoapResource, CoapServerHandle, CoapServerOptions } from './types.js';
+import { OBSERVE_LIMITS, ObservePolicy } from './observe-policy.js';
+import type { ConSchedule } from './observe-policy.js';
 import { bindSocket, tapSend } from './udp.js';
 import { refusePeer } from '../listen.js';
 
@@ -46,11 +48,13 @@ interface LibResponse {
   end(body?: Buffer): unknown;
   on(event: 'error' | 'finish', listener: (err?: Error) => void): unknown;
   /** The next outgoing message (declared in node-coap's typings); see `notify`. */
-  _packet?: { ack?: boolean };
+  _packet?: { ack?: boolean; confirmable?: boolean };
 }
 
 interface Exchange {
   req: CoapMessageView;
+  /** The peer's IP address (what the per-address limits count). */
+  address: string;
   resource: CoapResource | undefined;
   delayMs: number;
   observe: boolean;
@@ -59,6 +63,11 @@ interface Exchange {
 interface Observation {
   key: string;
   path: string;
+  endpoint: string;
+  address: string;
+  /** Registered with a NON request: its notifications are NON but for the scheduled CONs. */
+  non: boolean;
+  con: ConSchedule;
   res: LibResponse;
   unsubscribe: () => void;
   done: boolean;
@@ -67,6 +76,7 @@ interface Observation {
 export async function createCoapServer(opts: CoapServerOptions): Promise<CoapServerHandle> {
   const { record, clock, logger, resources } = opts;
   const byPath = new Map(resources.map((r) => [r.path, r]));
+  const policy = new ObservePolicy({ ...OBSERVE_LIMITS, ...opts.observeLimits });
   const observations = new Map<string, Observation>(); // `${peer}#${token}` (RFC 7641 §3.1)
   const notificationMids = new Map<string, Observation>(); // `${peer}@${mid}` of notifications sent
   const paths = new Map<string, string>(); // `${peer}#${token}` / `${peer}@${mid}` → path
@@ -115,6 +125,7 @@ export async function createCoapServer(opts: CoapServerOptions): Promise<CoapSer
   const cancel = (obs: Observation, reason: string): void => {
     if (obs.done) return;
     obs.done = true;
+    policy.removed(obs.endpoint, obs.address, obs.path);
     obs.unsubscribe();
     if (observations.get(obs.key) === obs) observations.delete(obs.key);
     for (const [k, o] of notificationMids) if (o === obs) notificationMids.delete(k);
@@ -147,7 +158,15 @@ export async function createCoapServer(opts: CoapServerOptions): Promise<CoapSer
     try {
       const v = viewOf(parsePacket(buf), peer);
       const obs = observations.get(`${peer}#${v.token}`);
-      if (obs && v.observe !== undefined) remember(notificationMids, `${peer}@${v.mid}`, obs);
+      if (obs && v.observe !== undefined) {
+        remember(notificationMids, `${peer}@${v.mid}`, obs);
+        // A CON notification (not a retransmission of one) starts the wait for its ACK.
+        if (v.type === 'CON' && obs.con.awaiting?.mid !== v.mid) {
+          obs.con.awaiting = { mid: v.mid, at: clock.now() };
+          obs.con.sinceCon = 0;
+          obs.con.lastConAt = clock.now();
+        }
+      }
       const byMid = paths.get(`${peer}@${v.mid}`);
       const path =
         v.code === '0.00' ? byMid : (obs?.path ?? paths.get(`${peer}#${v.token}`) ?? byMid);
@@ -192,15 +211,26 @@ export async function createCoapServer(opts: CoapServerOptions): Promise<CoapSer
 
   const notify = (obs: Observation, resource: CoapResource, format: number): void => {
     if (closed || obs.done) return;
+    // RFC 7641 §4.5: an observer that does not acknowledge a confirmable notification is gone.
+    if (policy.lost(obs.con, clock.now()))
+      return cancel(obs, 'confirmable notification not acknowledged');
     const availability = resource.availability();
     if (!availability.respond) return; // offline: the notification is lost, as on a real network
+    if (!policy.takeToken(obs.address, clock.now())) return; // over this address's rate
     const { body } = represent('2.05', resource, format);
     later(availability.delayMs, () => {
       if (obs.done) return;
-      // node-coap 1.5 flags every message after the first as an ACK when the registration was
-      // NON, so notifications would go out as type-2 ACKs with fresh MIDs; RFC 7641 §4.5 wants
-      // them NON (or CON, for a CON registration, which node-coap gets right).
-      if (obs.res._packet) obs.res._packet.ack = false;
+      const packet = obs.res._packet;
+      if (packet) {
+        // node-coap 1.5 flags every message after the first as an ACK when the registration was
+        // NON, so notifications would go out as type-2 ACKs with fresh MIDs; RFC 7641 §4.5 wants
+        // them NON (or CON, for a CON registration, which node-coap gets right) — and a NON
+        // registration gets a CON on the policy's schedule, to learn whether anyone listens.
+        packet.ack = false;
+        if (obs.non && obs.con.awaiting === undefined && policy.dueCon(obs.con, clock.now()))
+          packet.confirmable = true;
+      }
+      obs.con.sinceCon += 1;
       obs.res.write(body); // node-coap sets Observe to its next sequence number
     });
   };
@@ -215,11 +245,16 @@ export async function createCoapServer(opts: CoapServerOptions): Promise<CoapSer
     const obs: Observation = {
       key,
       path: ex.req.path,
+      endpoint: ex.req.peer,
+      address: ex.address,
+      non: ex.req.type === 'NON',
+      con: { sinceCon: 0, lastConAt: clock.now() },
       res,
       unsubscribe: () => undefined,
       done: false,
     };
     observations.set(key, obs);
+    policy.added(obs.endpoint, obs.address, obs.path);
     // node-coap ends the stream on RST to a CON notification, or when one is never acknowledged
     // (RFC 7641 §3.6, §4.5): the client has gone away.
     res.on('finish', () => cancel(obs, 'stream ended'));
@@ -289,10 +324,9 @@ export async function createCoapServer(opts: CoapServerOptions): Promise<CoapSer
     if (packet.code === '0.00') {
       recordRequest(v, paths.get(`${peer}@${v.mid}`));
       if (v.type === 'CON') return sendReset(v.mid, rinfo); // §4.3 "CoAP ping"
-      if (v.type === 'RST') {
-        const obs = notificationMids.get(`${peer}@${v.mid}`);
-        if (obs) cancel(obs, 'RST to a notification'); // RFC 7641 §3.6
-      }
+      const obs = notificationMids.get(`${peer}@${v.mid}`);
+      if (v.type === 'RST' && obs) cancel(obs, 'RST to a notification'); // RFC 7641 §3.6
+      if (v.type === 'ACK' && obs?.con.awaiting?.mid === v.mid) delete obs.con.awaiting;
       if (v.type !== 'NON') dispatch(packet, rinfo, undefined); // lets node-coap stop retransmitting
       return;
     }
@@ -316,16 +350,21 @@ export async function createCoapServer(opts: CoapServerOptions): Promise<CoapSer
     // RFC 7641 §3.6 (Observe=1 deregisters) and §4.1 (a new registration replaces the old one).
     if (existing && v.method === 'GET' && v.observe !== undefined)
       cancel(existing, `GET with Observe=${v.observe}`);
-    const observing =
+    const wantsObserve =
       v.method === 'GET' &&
       v.observe === 0 &&
       resource?.observable === true &&
       acceptable(v.accept);
+    const refusal = wantsObserve ? policy.refusal(peer, rinfo.address, v.path) : undefined;
+    if (refusal !== undefined)
+      logger.debug('coap: observe refused, answered as a plain GET', { peer, refusal });
+    const observing = wantsObserve && refusal === undefined;
     // Otherwise answer as a plain request, without Observe (RFC 7641 §4.1); node-coap would
     // otherwise build an observe stream or reject a non-GET with 5.00.
     if (!observing) packet.options = packet.options.filter((o) => o.name !== 'Observe');
     dispatch(packet, rinfo, {
       req: v,
+      address: rinfo.address,
       resource,
       delayMs: availability.delayMs,
       observe: observing,
@@ -349,6 +388,7 @@ export async function createCoapServer(opts: CoapServerOptions): Promise<CoapSer
   return {
     host: address.address,
     port: address.port,
+    observations: () => policy.registrations,
     close: async () => {
       if (closed) return;
       for (const obs of [...observations.values()]) cancel(obs, 'server closing');

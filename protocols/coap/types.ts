@@ -3,6 +3,7 @@
  * offers `CoapResource`s; the server owns the socket, the protocol rules and the evidence.
  */
 import type { PeerGuard } from '../listen.js';
+import type { ObserveLimits } from './observe-policy.js';
 import type { Clock } from '../../simulator/clock.js';
 import type { RecordFn } from '../../simulator/evidence.js';
 import type { Logger } from '../../simulator/logger.js';
@@ -31,10 +32,14 @@ export interface CoapServerOptions {
   logger: Logger;
   /** Answers requests from addresses other than the candidate's seat with 4.03 (exam sessions). */
   guard?: PeerGuard;
+  /** What one peer may cost through Observe (default OBSERVE_LIMITS; tests shorten the times). */
+  observeLimits?: Partial<ObserveLimits>;
 }
 
 export interface CoapServerHandle {
   host: string;
   port: number;
+  /** Observe registrations in force (what the caps bound). */
+  observations(): number;
   close(): Promise<void>;
 }

@@ -11,6 +11,8 @@ import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import { MQTT_LIMITS, publishGate, rateCause, tooLargeCause, watchPacketSize } from './limits.js';
+import type { MqttLimits } from './limits.js';
 import { LabError } from '../../simulator/errors.js';
 import type { RecordFn } from '../../simulator/evidence.js';
 import { payloadView } from '../../simulator/evidence.js';
@@ -20,6 +22,8 @@ import type { PlatformDevice } from '../codecs/platform-sign.js';
 import { checkLogin } from '../codecs/platform-sign.js';
 
 export interface MqttBrokerOptions {
+  /** What one client may cost (default MQTT_LIMITS; the throughput bench lifts the rate). */
+  limits?: Partial<MqttLimits>;
   host: string;
   port: number;
   /** WebSocket port; undefined = no WebSocket listener. */
@@ -72,8 +76,17 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
   const creds = opts.credentials;
   const slow = slowSubscriberGuard(logger);
 
+  const limits: MqttLimits = { ...MQTT_LIMITS, ...opts.limits };
+  const gate = publishGate(limits);
   const broker = await Aedes.createBroker({
     heartbeatInterval: 60_000,
+    authorizePublish: (client, _packet, done) => {
+      if (!client || gate.allows(client)) return done(null);
+      // Over its rate: the publish is refused and the client disconnected (MQTT 3.1.1 has no
+      // other answer), which its mqtt.disconnect records with the reason.
+      causes.set(client, rateCause(limits));
+      done(new Error(rateCause(limits).error));
+    },
     authorizeForward: (client, packet) => (slow.allows(client, packet) ? packet : null),
     preConnect: (client, packet, done) => {
       connectPackets.set(client, {
@@ -222,7 +235,12 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', (err) => logger.debug('mqtt socket error', { err: err.message }));
     coalesceWrites(socket);
-    peers.set(broker.handle(socket), `${socket.remoteAddress}:${socket.remotePort}`);
+    const client = broker.handle(socket);
+    peers.set(client, `${socket.remoteAddress}:${socket.remotePort}`);
+    watchPacketSize(socket, limits.maxPacketBytes, (n) => {
+      causes.set(client, tooLargeCause(n, limits.maxPacketBytes));
+      socket.destroy();
+    });
   });
   let port: number;
   try {
@@ -244,6 +262,8 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
   const wss = new WebSocketServer({
     server: http,
     handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
+    // A WebSocket message carries MQTT packets: one over the limit closes it (1009).
+    maxPayload: limits.maxPacketBytes + 5,
   });
   wss.on('connection', (ws, req: IncomingMessage) => {
     const stream = createWebSocketStream(ws, { writableHighWaterMark: SUBSCRIBER_BACKLOG });

@@ -25,6 +25,8 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import { MQTT_LIMITS, publishGate, rateCause, tooLargeCause, watchPacketSize } from './limits.js';
+import type { MqttLimits } from './limits.js';
 import { LabError } from '../../simulator/errors.js';
 import type { RecordFn } from '../../simulator/evidence.js';
 import { payloadView } from '../../simulator/evidence.js';
@@ -55,6 +57,8 @@ export interface TenantSpec {
 }
 
 export interface TenantBrokerOptions {
+  /** What one client may cost (default MQTT_LIMITS; the throughput bench lifts the rate). */
+  limits?: Partial<MqttLimits>;
   host: string;
   port: number;
   wsPort?: number;
@@ -96,6 +100,8 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
     (c && tenantOf.get(c)?.spec.record) ?? recordUnrouted;
 
   const slow = slowSubscriberGuard(logger);
+  const limits: MqttLimits = { ...MQTT_LIMITS, ...opts.limits };
+  const gate = publishGate(limits);
   const broker = await Aedes.createBroker({
     heartbeatInterval: 60_000,
     preConnect: (client, packet, done) => {
@@ -164,6 +170,11 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
       done(null, null); // SUBACK 0x80
     },
     authorizePublish: (client, packet, done) => {
+      if (client && !gate.allows(client)) {
+        // Over its rate: refused and disconnected; its mqtt.disconnect says why.
+        causes.set(client, rateCause(limits));
+        return done(new Error(rateCause(limits).error));
+      }
       const tenant = client ? tenantOf.get(client) : undefined;
       if (tenant && underPrefix(packet.topic, tenant.spec.topicPrefix)) return done(null);
       recordFor(client)('mqtt.publish', {
@@ -269,7 +280,12 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', (err) => logger.debug('mqtt socket error', { err: err.message }));
     coalesceWrites(socket);
-    peers.set(broker.handle(socket), `${socket.remoteAddress}:${socket.remotePort}`);
+    const client = broker.handle(socket);
+    peers.set(client, `${socket.remoteAddress}:${socket.remotePort}`);
+    watchPacketSize(socket, limits.maxPacketBytes, (n) => {
+      causes.set(client, tooLargeCause(n, limits.maxPacketBytes));
+      socket.destroy();
+    });
   });
   const http = createHttpServer((_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n');
@@ -277,6 +293,8 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
   const wss = new WebSocketServer({
     server: http,
     handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
+    // A WebSocket message carries MQTT packets: one over the limit closes it (1009).
+    maxPayload: limits.maxPacketBytes + 5,
   });
   wss.on('connection', (ws, req: IncomingMessage) => {
     const stream = createWebSocketStream(ws, { writableHighWaterMark: SUBSCRIBER_BACKLOG });

@@ -5,6 +5,7 @@
  * at the configured baud rate on the lab clock: a UART sends one character per
  * (start + data + parity + stop) bits / baud seconds, so 100 bytes at 9600 8N1 take ~104 ms.
  */
+import { createHash } from 'node:crypto';
 import type { Clock, TimerHandle } from '../../simulator/clock.js';
 import type { RecordFn } from '../../simulator/evidence.js';
 import { payloadView } from '../../simulator/evidence.js';
@@ -32,6 +33,15 @@ export function charTimeMs(s: LineSettings): number {
 
 /** Output is released in slices at most this often, so pacing costs few timers. */
 const SLICE_MS = 10;
+/**
+ * What a line takes from its hosts beyond its baud rate: a UART receives one character per
+ * character time, whatever TCP can carry. Bytes over this bucket (refilled at the baud rate, never
+ * holding more than a FIFO's worth or a second of characters) are an overrun: dropped, and recorded
+ * by size and hash, not byte by byte, so a host flooding the line cannot flood the evidence.
+ */
+export const RX_BURST_BYTES = 4096;
+/** Device output waiting to go out, at most; beyond it the device's bytes are dropped (FIFO full). */
+export const TX_QUEUE_BYTES = 65_536;
 
 export class SerialLine {
   readonly deviceId: string;
@@ -43,6 +53,9 @@ export class SerialLine {
   private timer: TimerHandle | undefined;
   private receiver: ((bytes: Buffer, t: number, from: LineEnd) => void) | undefined;
   private readonly charMs: number;
+  private readonly rxCap: number;
+  private rxTokens: number;
+  private rxAt: number;
 
   constructor(opts: SerialLineOptions) {
     this.deviceId = opts.deviceId;
@@ -50,11 +63,31 @@ export class SerialLine {
     this.clock = opts.clock;
     this.record = opts.record;
     this.charMs = charTimeMs(opts.settings);
+    this.rxCap = Math.max(RX_BURST_BYTES, Math.ceil(1000 / this.charMs));
+    this.rxTokens = this.rxCap;
+    this.rxAt = this.clock.now();
   }
 
+  /**
+   * Attaches a host. When the last host leaves, output still queued for it is dropped: the next
+   * host must not first receive the previous one's backlog (a real UART would have sent it into
+   * the void meanwhile).
+   */
   attach(end: LineEnd): () => void {
     this.ends.add(end);
-    return () => this.ends.delete(end);
+    return () => {
+      if (!this.ends.delete(end) || this.ends.size > 0) return;
+      const pending = this.pending();
+      if (pending === 0) return;
+      this.clock.clear(this.timer);
+      this.timer = undefined;
+      this.queue.length = 0;
+      this.record('serial.tx', {
+        device: this.deviceId,
+        dropped: pending,
+        reason: 'no host on the line',
+      });
+    };
   }
 
   attached(): number {
@@ -65,22 +98,40 @@ export class SerialLine {
     this.receiver = handler;
   }
 
-  /** Bytes from a host: recorded, then handed to the device. */
+  /** Bytes from a host: recorded, then handed to the device, as fast as the line takes them. */
   fromHost(bytes: Buffer, from: LineEnd): void {
     if (bytes.length === 0) return;
     const t = this.clock.now();
-    this.record('serial.rx', {
-      peer: from.peer,
-      device: this.deviceId,
-      transport: from.transport,
-      ...bytesView(bytes),
-    });
-    this.receiver?.(bytes, t, from);
+    this.rxTokens = Math.min(this.rxCap, this.rxTokens + (t - this.rxAt) / this.charMs);
+    this.rxAt = t;
+    const take = Math.min(bytes.length, Math.floor(this.rxTokens));
+    this.rxTokens -= take;
+    const from_ = { peer: from.peer, device: this.deviceId, transport: from.transport };
+    if (take < bytes.length)
+      this.record('serial.rx', {
+        ...from_,
+        ...droppedView(bytes.subarray(take)),
+        reason: 'overrun: the host sent faster than the line carries',
+      });
+    if (take === 0) return;
+    const accepted = take === bytes.length ? bytes : bytes.subarray(0, take);
+    this.record('serial.rx', { ...from_, ...bytesView(accepted) });
+    this.receiver?.(accepted, t, from);
   }
 
   /** Bytes from the device: recorded as one chunk, then paced out to every attached host. */
   send(bytes: Buffer): void {
     if (bytes.length === 0) return;
+    const room = Math.max(0, TX_QUEUE_BYTES - this.pending());
+    if (bytes.length > room) {
+      this.record('serial.tx', {
+        device: this.deviceId,
+        ...droppedView(bytes.subarray(room)),
+        reason: 'output queue full',
+      });
+      if (room === 0) return;
+      bytes = bytes.subarray(0, room);
+    }
     this.record('serial.tx', { device: this.deviceId, ...bytesView(bytes) });
     this.queue.push(bytes);
     if (!this.timer) this.pump();
@@ -117,6 +168,11 @@ export class SerialLine {
     this.timer =
       this.queue.length > 0 ? this.clock.setTimeout(() => this.pump(), n * this.charMs) : undefined;
   }
+}
+
+/** A chunk the line did not carry: its size and SHA-256, never its bytes. */
+function droppedView(bytes: Buffer): Record<string, unknown> {
+  return { dropped: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
 function bytesView(bytes: Buffer): Record<string, unknown> {

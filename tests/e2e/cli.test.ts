@@ -63,6 +63,18 @@ describe('iotlab CLI', () => {
     expect((await run(['start', '--scenario', 'nosuch'])).err).toMatch(/no scenario "nosuch"/);
   });
 
+  it('validate --seed shows what the seed fixes: every device with its topics and registers', async () => {
+    const r = await run(['validate', 'scenarios/greenhouse.yaml', '--seed', '3']);
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.out.slice(r.out.indexOf('{'))) as {
+      topicPrefix: string;
+      devices: { id: string; mqtt?: { telemetryTopic?: string } }[];
+    };
+    expect(plan.devices).toHaveLength(14);
+    const air = plan.devices.find((d) => d.id.startsWith('air-th-'))!;
+    expect(air.mqtt?.telemetryTopic).toBe(`${plan.topicPrefix}/${air.id}/telemetry`);
+  });
+
   it('starts a lab, writes the card and evidence, and stops on abort', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iotlab-cli-'));
     const controller = new AbortController();

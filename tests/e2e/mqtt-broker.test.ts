@@ -7,6 +7,7 @@ import type { EvidenceEvent } from '../../simulator/evidence.js';
 import { EvidenceRecorder } from '../../simulator/evidence.js';
 import { silentLogger } from '../../simulator/logger.js';
 import type { MqttBroker } from '../../protocols/mqtt/broker.js';
+import type { MqttLimits } from '../../protocols/mqtt/limits.js';
 import { createMqttBroker } from '../../protocols/mqtt/broker.js';
 import { sendRaw, waitFor } from '../support/net.js';
 
@@ -19,7 +20,10 @@ afterEach(async () => {
   broker = undefined;
 });
 
-async function setup(credentials?: { username: string; password: string }) {
+async function setup(
+  credentials?: { username: string; password: string },
+  limits?: Partial<MqttLimits>,
+) {
   const rec = new EvidenceRecorder({ clock: new RealClock() });
   const events: EvidenceEvent[] = [];
   rec.subscribe((e) => events.push(e));
@@ -30,6 +34,7 @@ async function setup(credentials?: { username: string; password: string }) {
     record: rec.record,
     logger: silentLogger,
     ...(credentials ? { credentials } : {}),
+    ...(limits ? { limits } : {}),
   });
   return { events, broker };
 }
@@ -178,7 +183,10 @@ describe('embedded MQTT broker', () => {
   it('drops QoS 0 messages to a subscriber that stops reading, and keeps serving the others', async () => {
     // Without the drop, aedes holds a delivery slot per message waiting on the stalled socket and,
     // once its slots are all held, stops delivering to every client.
-    const { events, broker: b } = await setup();
+    // The publisher is a load generator, not a device: its publish rate is not limited here
+    // (tests/abuse/mqtt-limits.test.ts checks the limit).
+    const unlimited = { publishRate: Infinity, publishBurst: Infinity };
+    const { events, broker: b } = await setup(undefined, unlimited);
     const url = `mqtt://127.0.0.1:${b.port}`;
     const stalled = await client(url, { clientId: 'stalled' });
     await stalled.subscribeAsync('load/#', { qos: 0 });

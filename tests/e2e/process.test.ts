@@ -3,7 +3,7 @@
  * evidence flushed, exit 0). `npm test` builds dist/ first (pretest).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
@@ -83,4 +83,49 @@ describe('iotlab process', () => {
       }
     });
   }
+
+  it('iotlab check ends the whole process group of the program, within the grace period', async () => {
+    // The program leaves a child behind and both ignore SIGTERM (an ignored signal is inherited
+    // across exec): only the group's SIGKILL after the grace period ends them.
+    const marker = `sleep 7${process.pid}`; // a duration no other process here is likely to use
+    const script = `trap "" TERM; ${marker} & ${marker}`;
+    const started = Date.now();
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        'check',
+        'l1-emb-analog',
+        '--duration',
+        '2',
+        '--format',
+        'json',
+        '--',
+        '/bin/sh',
+        '-c',
+        script,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const took = Date.now() - started;
+    expect(code).toBe(1); // graded, not passed
+    expect((JSON.parse(stdout) as { score: number }).score).toBe(0);
+    // 2 s of task + 2 s of grace + start-up and grading, far from the 600 s the children wanted.
+    expect(took).toBeLessThan(15_000);
+    // Every process's command line, from /proc.
+    const left = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .map((d) => {
+        try {
+          return readFileSync(`/proc/${d}/cmdline`, 'utf8').replaceAll('\0', ' ');
+        } catch {
+          return ''; // gone meanwhile
+        }
+      })
+      .filter((args) => args.includes(marker));
+    expect(left).toEqual([]);
+  }, 30_000);
 });

@@ -148,6 +148,8 @@ describe('iotlab serve survives kill -9', () => {
         card: CandidateCard;
       }
     ).card;
+    // The broker's port too, though it was chosen by the system (--mqtt-port 0) at first start.
+    expect(card2.mqtt.url).toBe(card1.mqtt.url);
     expect(card2.coap.url).toBe(card1.coap.url);
     expect(card2.modbus).toEqual(card1.modbus);
     expect(card2.mqtt.topicPrefix).toBe(card1.mqtt.topicPrefix);

@@ -58,6 +58,22 @@ describe('session CLI', () => {
       'quiz',
     );
     expect(mode.code).toBe(2);
+    // A good roster, but a paper with gaps for an exam: refused as bad input, like the others.
+    writeFileSync(roster, 'id,name\nc1,A\n');
+    const gaps = await cli(
+      'session',
+      'create',
+      '--data',
+      data,
+      '--paper',
+      'L1-APP',
+      '--roster',
+      roster,
+      '--mode',
+      'exam',
+    );
+    expect(gaps.code).toBe(2);
+    expect(gaps.err).toMatch(/cannot be used for an exam/);
   });
 
   it('creates a session (id on the last line) and exports its pending score sheet', async () => {

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildContext } from '../../grader/context.js';
+import { modbusReadCheck } from '../../grader/checks/modbus.js';
 import { periodCheck, qosCheck } from '../../grader/checks/mqtt.js';
 import { MISTAKE_HINTS, swap16, valueCheck } from '../../grader/checks/value.js';
 import { grade } from '../../grader/grade.js';
@@ -181,5 +182,34 @@ describe('value check on an hour of wrong values', () => {
     const o = check(ctx);
     expect(o.score).toBe(0);
     expect(performance.now() - t0).toBeLessThan(1500);
+  });
+});
+
+describe('Modbus read check hints', () => {
+  const plan = planLab(scenario('temperature', '°C', 'adc12'), 3);
+  const reads = (n: number, fc: number): EvidenceEvent[] => [
+    { seq: 0, t: 0, wall: '', kind: 'lab.start', prev: '' },
+    ...Array.from({ length: n }, (_, i) => ({
+      seq: i + 1,
+      t: 1000 * (i + 1),
+      wall: '',
+      kind: 'modbus.request' as const,
+      prev: '',
+      request: { unit: 1, fc, address: 0, quantity: 1 },
+    })),
+  ];
+  const check = modbusReadCheck({ unit: () => 1, fc: 4, address: () => 0, minCount: 10 });
+
+  it('says the reads were right but too few, when they were', () => {
+    const o = check(buildContext({}, 3, plan, reads(4, 4), 100));
+    expect(o.score).toBeCloseTo(0.4);
+    expect(o.hint?.en).toMatch(/Right reads, too few of them: 4 of the 10 required/);
+    expect(o.hint?.zh).toMatch(/读取方式正确，但次数不够/);
+  });
+
+  it('says the function or address is wrong, when it is', () => {
+    const o = check(buildContext({}, 3, plan, reads(12, 3), 100));
+    expect(o.score).toBe(0);
+    expect(o.hint?.en).toMatch(/Right unit, wrong function or address/);
   });
 });

@@ -5,25 +5,8 @@ import { topicMatches } from '../../grader/checks/mqtt.js';
 import { normaliseAnswer } from '../../grader/checks/answer.js';
 import { swap16 } from '../../grader/checks/value.js';
 import { renderTemplate } from '../../grader/template.js';
-import { GENESIS, sha256 } from '../../simulator/evidence.js';
-
-/** A well-formed evidence text from event bodies (seq and prev filled in). */
-export function chain(bodies: Record<string, unknown>[]): string {
-  let prev = GENESIS;
-  return bodies
-    .map((b, seq) => {
-      const line = JSON.stringify({
-        seq,
-        t: seq * 10,
-        wall: '2026-01-01T00:00:00.000Z',
-        ...b,
-        prev,
-      });
-      prev = sha256(line);
-      return line + '\n';
-    })
-    .join('');
-}
+import { sha256 } from '../../simulator/evidence.js';
+import { chain } from '../support/evidence-chain.js';
 
 const run = chain([
   { kind: 'lab.start', scenario: 's', seed: 1 },
