@@ -1,6 +1,8 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import pluginVue from 'eslint-plugin-vue';
+import globals from 'globals';
 
 const socketModules = [
   'node:net',
@@ -39,8 +41,9 @@ export default tseslint.config(
       'node_modules/**',
       'eslint.config.js',
       'tests/fixtures/*.mjs',
-      'server/console/**',
-    ] /* browser modules, no TS project */,
+      // Generated from the OpenAPI document (tests/e2e/console-api-types.test.ts).
+      'server/console/src/api/openapi.gen.ts',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -58,6 +61,39 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  // The console (server/console): Vue single-file components, browser globals. Its .ts files are
+  // type-checked by their own tsconfig (found by the project service); .vue files by vue-tsc in
+  // `npm run lint`, so ESLint applies Vue's rules and the untyped TypeScript rules to them.
+  ...pluginVue.configs['flat/recommended'].map((c) => ({
+    ...c,
+    files: ['server/console/**/*.vue'],
+  })),
+  { ...tseslint.configs.disableTypeChecked, files: ['server/console/**/*.vue'] },
+  {
+    files: ['server/console/**/*.vue'],
+    languageOptions: {
+      parserOptions: {
+        parser: tseslint.parser,
+        extraFileExtensions: ['.vue'],
+        projectService: false,
+      },
+      globals: globals.browser,
+    },
+  },
+  {
+    files: ['server/console/**/*.vue'],
+    rules: {
+      // Prettier formats the templates.
+      'vue/max-attributes-per-line': 'off',
+      'vue/singleline-html-element-content-newline': 'off',
+      'vue/multiline-html-element-content-newline': 'off',
+      'vue/html-self-closing': 'off',
+      'vue/html-indent': 'off',
+      'vue/html-closing-bracket-newline': 'off',
+      'vue/attributes-order': 'off',
+    },
+  },
+  { files: ['server/console/**/*.ts'], languageOptions: { globals: globals.browser } },
   // The layering (README "Layout", docs/architecture.md): core ← protocols ← devices ← simulator
   // (the lab) ← grader/tasks/server/cli. Each block below gives every restriction of its files in
   // one rule, since a later block's rule replaces an earlier one's for the files both match.

@@ -26,6 +26,7 @@ import { GRADER_VERSION } from '../grader/report.js';
 import { Paper, listPapers, loadPaper } from './papers.js';
 import { verifyPassword } from './passwords.js';
 import { parseRoster } from './roster.js';
+import { checkRoster } from './roster-check.js';
 import type { SessionRuntime } from './runtime.js';
 import { createSession } from './sessions.js';
 import type { PortRange } from './sessions.js';
@@ -38,6 +39,8 @@ export interface ServerDeps {
   portRange?: PortRange;
   /** Set the cookie's Secure flag (behind HTTPS). */
   secureCookies?: boolean;
+  /** Check every JSON reply against its documented schema (tests): drift is a 500. */
+  checkResponses?: boolean;
 }
 
 const COOKIE = 'iotlab_session';
@@ -70,12 +73,13 @@ const CreateSession = z
       .optional(),
   })
   .strict();
+const RosterBody = z.object({ roster: z.string().max(1_000_000) }).strict();
 const SessionParams = z.object({ id: z.string().regex(/^[a-z0-9]{1,32}$/) }).strict();
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { store, runtime } = deps;
   const app = Fastify({ logger: false, bodyLimit: 2_000_000 });
   await app.register(cookie);
-  await registerOpenApi(app, GRADER_VERSION);
+  await registerOpenApi(app, GRADER_VERSION, { checkResponses: deps.checkResponses ?? false });
   const limiter = new LoginLimiter();
 
   app.setErrorHandler((err, _req, reply) => {
@@ -205,6 +209,16 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     },
   );
 
+  app.get(
+    '/api/whoami',
+    apiDoc({ summary: 'Who is logged in (role, user or candidate id, session)', tag: 'auth' }),
+    (req) => {
+      const s = who(req);
+      if (!s) throw new LabError('API_UNAUTHORIZED', 'log in first');
+      return { role: s.role, subject: s.subject, session: s.sessionId };
+    },
+  );
+
   app.post('/api/logout', apiDoc({ summary: 'Log out', tag: 'auth' }), (req, reply) => {
     const token = req.cookies[COOKIE];
     if (token) store.deleteWebSession(token);
@@ -218,6 +232,20 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     (req) => {
       need(req, 'examiner', 'trainer');
       return listPapers();
+    },
+  );
+
+  app.post(
+    '/api/rosters/check',
+    apiDoc({
+      summary: 'Check a roster (CSV text) before creating a session: every line and its problems',
+      tag: 'sessions',
+      roles: ['examiner'],
+      body: RosterBody,
+    }),
+    (req) => {
+      need(req, 'examiner');
+      return checkRoster(parse(RosterBody, req.body, 'body').roster);
     },
   );
 

@@ -18,7 +18,7 @@ export async function scoreSheetXlsx(
   );
   wide.getRow(1).font = { bold: true };
   const long = wb.addWorksheet(lang === 'zh' ? '评分明细' : 'checks');
-  for (const row of longTable(checks)) long.addRow(row);
+  for (const row of longTable(checks, lang)) long.addRow(row);
   long.getRow(1).font = { bold: true };
   return Buffer.from(await wb.xlsx.writeBuffer());
 }

@@ -173,16 +173,48 @@ export const LONG_HEAD = [
   'status',
 ];
 
-export function longTable(rows: readonly CheckRow[]): (string | number)[][] {
+/** LONG_HEAD in Chinese, column for column. */
+const LONG_HEAD_ZH = [
+  '考生编号',
+  '任务',
+  '检查项',
+  '技能点',
+  '评分方式',
+  '满分',
+  '自动得分',
+  '考评员得分',
+  '最终得分',
+  '改分理由',
+  '评分程序版本',
+  '种子',
+  '证据位置',
+  '状态',
+];
+const KIND_ZH = { auto: '自动', manual: '人工' } as const;
+const STATUS_ZH: Record<string, string> = {
+  passed: '通过',
+  partial: '部分通过',
+  failed: '未通过',
+  manual: '待人工评定',
+  'pending-examiner': '待考评员评分',
+  ungradable: '无法评分',
+};
+
+/** One row per check; headers, kinds and statuses in English (the default) or Chinese. */
+export function longTable(
+  rows: readonly CheckRow[],
+  lang: 'zh' | 'en' = 'en',
+): (string | number)[][] {
   const v = (x: number | null) => (x === null ? '' : x);
+  const zh = lang === 'zh';
   return [
-    LONG_HEAD,
+    zh ? LONG_HEAD_ZH : LONG_HEAD,
     ...rows.map((r) => [
       r.candidate,
       r.task,
       r.check,
       r.skill,
-      r.kind,
+      zh ? KIND_ZH[r.kind] : r.kind,
       r.max,
       v(r.autoPoints),
       v(r.examinerPoints),
@@ -191,7 +223,7 @@ export function longTable(rows: readonly CheckRow[]): (string | number)[][] {
       r.graderVersion,
       r.seed,
       r.evidenceRef,
-      r.status,
+      zh ? (STATUS_ZH[r.status] ?? r.status) : r.status,
     ]),
   ];
 }

@@ -12,6 +12,7 @@ import type { FastifyInstance, FastifySchema } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { z } from 'zod';
+import { ErrorReply, RESPONSES, SSE_SCHEMAS } from './api-responses.js';
 
 export type ApiTag = 'auth' | 'papers' | 'sessions' | 'grading' | 'candidate' | 'trainer';
 
@@ -26,11 +27,8 @@ export interface ApiDoc {
   description?: string;
 }
 
-function jsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, {
-    io: 'input',
-    unrepresentable: 'any',
-  });
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
   return rest;
 }
 
@@ -50,9 +48,50 @@ export function apiDoc(doc: ApiDoc): { schema: FastifySchema } {
 }
 
 /** Registers the OpenAPI generator and Swagger UI; call before any route is added. */
-export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
-  // Handlers validate with zod; route schemas only document (see the module comment).
+export async function registerOpenApi(
+  app: FastifyInstance,
+  version: string,
+  opts: { checkResponses: boolean } = { checkResponses: false },
+): Promise<void> {
+  // Handlers validate with zod; route schemas only document (see the module comment). Replies
+  // are plain JSON.stringify: a response schema must not filter what a handler sends.
   app.setValidatorCompiler(() => (data: unknown) => ({ value: data }));
+  app.setSerializerCompiler(() => (data: unknown) => JSON.stringify(data));
+  // The responses of api-responses.ts, by route, into each route's schema (and so the document).
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      const byStatus = RESPONSES[`${method} ${route.url}`];
+      if (!byStatus) continue;
+      route.schema = {
+        ...route.schema,
+        response: Object.fromEntries(
+          Object.entries(byStatus).map(([status, schema]) => [
+            status,
+            {
+              description: 'OK',
+              content: { 'application/json': { schema: jsonSchema(schema, 'output') } },
+            },
+          ]),
+        ),
+      };
+    }
+  });
+  if (opts.checkResponses)
+    app.addHook('preSerialization', (req, reply, payload, done) => {
+      const schema = RESPONSES[`${req.method} ${req.routeOptions.url}`]?.[reply.statusCode];
+      const r = schema?.safeParse(payload);
+      if (!r || r.success) return done(null, payload);
+      const message = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      void reply.code(500);
+      done(null, {
+        error: {
+          code: 500,
+          name: 'RESPONSE_SCHEMA',
+          message: `reply drifts from its schema: ${message}`,
+        },
+      });
+    });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -64,6 +103,14 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
           'Log in with POST /api/login (examiner, trainer) or POST /api/candidate/login; the ' +
           'session is an httpOnly cookie. State-changing requests must be JSON (or send the ' +
           'x-iotlab-csrf header). Errors are {"error": {code, name, message, problems}}.',
+      },
+      components: {
+        schemas: Object.fromEntries(
+          Object.entries({ ErrorReply, ...SSE_SCHEMAS }).map(([name, schema]) => [
+            name,
+            jsonSchema(schema, 'output'),
+          ]),
+        ),
       },
       tags: [
         { name: 'auth', description: 'Logging in and out' },

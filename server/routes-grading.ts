@@ -62,6 +62,8 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
       const flags = integrity.flags(sid);
       return {
         session: { id: s.id, state: s.state, mode: s.mode, endsAt: s.endsAt },
+        // Totals are points of `max` (less than 100 for a paper with gaps), not percent.
+        sheet: { passMark: sheet.passMark, max: sheet.max },
         tasks: s.paper.tasks.map((t) => ({ id: t.id, points: t.points })),
         candidates: store.candidates(sid).map((c) => {
           return {
@@ -309,7 +311,7 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
       const csv =
         q.format === 'csv'
           ? scoreSheetCsv(sheet, q.lang)
-          : toCsv(longTable(checkRows(store, grades, sid)));
+          : toCsv(longTable(checkRows(store, grades, sid), q.lang));
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', file(q.format === 'csv' ? 'csv' : 'long.csv'))

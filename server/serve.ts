@@ -29,6 +29,8 @@ export interface ServeOptions {
   publicHost?: string;
   /** Creates trainer `trainer` with this password when it does not exist yet. */
   trainerPassword?: string;
+  /** Check every JSON reply against its documented schema (the tests' servers). */
+  checkResponses?: boolean;
 }
 
 export interface RunningServer {
@@ -66,6 +68,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     runtime,
     logger,
     ...(opts.portRange ? { portRange: opts.portRange } : {}),
+    ...(opts.checkResponses ? { checkResponses: true } : {}),
   });
   const url = await app.listen({ host: opts.host, port: opts.port });
   return {

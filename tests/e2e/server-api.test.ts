@@ -200,7 +200,7 @@ describe('exam server API', () => {
     expect(rows[0]!['l1-emb-analog']).toMatch(/^\d+(\.\d)?$/);
     expect(rows[0]!['l1-emb-m2m']).toBe('');
     expect(rows[1]!['l1-emb-analog']).toBe('');
-    const long = await api('GET', `/api/sessions/${sessionId}/export?format=csv-long`);
+    const long = await api('GET', `/api/sessions/${sessionId}/export?format=csv-long&lang=en`);
     const checks = parse<Record<string, string>>(long.text.replace(/^\uFEFF/, ''), {
       columns: true,
     });

@@ -47,9 +47,46 @@ export type PythonModule = keyof typeof PYTHON_MODULES;
 
 export const PYTHON = '/usr/bin/python3';
 
+/**
+ * Packages that are not commands nor modules: files a test needs on the machine, the package
+ * that provides each, and why.
+ */
+export const DEBIAN_FILES = {
+  '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc': {
+    package: 'fonts-wqy-microhei',
+    why: "a CJK font for chromium: without one the console's Chinese renders as empty boxes in the browser tests' screenshots",
+  },
+} as const;
+
+export type DebianFile = keyof typeof DEBIAN_FILES;
+
 /** Every package the tables name (what `.ci/run` must install). */
 export function neededPackages(): string[] {
-  return [...new Set([...Object.values(DEBIAN_TOOLS), ...Object.values(PYTHON_MODULES)])].sort();
+  return [
+    ...new Set([
+      ...Object.values(DEBIAN_TOOLS),
+      ...Object.values(PYTHON_MODULES),
+      ...Object.values(DEBIAN_FILES).map((f) => f.package),
+    ]),
+  ].sort();
+}
+
+/** Throws, naming the packages and why they are needed, when any of the files is absent. */
+export function requireFiles(...paths: DebianFile[]): void {
+  const missing = paths.filter((p) => {
+    try {
+      accessSync(p, constants.R_OK);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length === 0) return;
+  const why = missing.map((p) => `${p} (${DEBIAN_FILES[p].package}: ${DEBIAN_FILES[p].why})`);
+  throw new Error(
+    `file(s) not found: ${why.join('; ')}. Install with: apt-get install ` +
+      `${[...new Set(missing.map((p) => DEBIAN_FILES[p].package))].join(' ')} (.ci/run does)`,
+  );
 }
 
 function executable(path: string): boolean {

@@ -45,6 +45,8 @@ export async function startTestServer(
     portRange: { from: portBase, to: portBase + 99 },
     logger: silentLogger,
     adminPassword: 'examiner-pw',
+    // A reply that drifts from the OpenAPI document (the console's types) fails the test.
+    checkResponses: true,
     ...opts,
   });
   let examiner = '';

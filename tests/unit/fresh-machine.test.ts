@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { DEBIAN_TOOLS, PYTHON, PYTHON_MODULES, neededPackages } from '../support/debian.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const SKIP = new Set(['node_modules', 'dist', '.git', 'iotlab-evidence', 'coverage']);
+const SKIP = new Set(['node_modules', 'dist', '.git', 'iotlab-evidence', 'coverage', 'artifacts']);
 
 function files(dir: string, out: string[] = []): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {

@@ -1,2 +1,0 @@
-import { setupToggle } from '/console/i18n.js';
-setupToggle(() => {});

@@ -1,0 +1,68 @@
+/**
+ * The console's one API client: openapi-fetch over the types generated from the server's OpenAPI
+ * document (openapi.gen.ts), so paths, parameters, bodies and replies are checked by the
+ * compiler. A failed call throws an ApiError carrying the server's stable code name, which the
+ * pages show in the user's language (common/errors.ts).
+ */
+import createClient from 'openapi-fetch';
+import type { components, paths } from './openapi.gen.js';
+
+export type { components, paths };
+export type Schemas = components['schemas'];
+type ErrorBody = Schemas['ErrorReply']['error'];
+
+export class ApiError extends Error {
+  readonly status: number;
+  /** The server's code name (API_UNAUTHORIZED…), `HTTP` outside its catalogue, `NETWORK` offline. */
+  readonly codeName: string;
+  readonly problems: NonNullable<ErrorBody['problems']>;
+
+  constructor(status: number, body: Partial<ErrorBody> | undefined) {
+    super(body?.message ?? `HTTP ${status}`);
+    this.status = status;
+    this.codeName = body?.name ?? (status === 0 ? 'NETWORK' : 'HTTP');
+    this.problems = body?.problems ?? [];
+  }
+}
+
+export const api = createClient<paths>({ baseUrl: '', credentials: 'same-origin' });
+
+// State changes without a JSON body still prove they are not a cross-site form (server/app.ts).
+api.use({
+  onRequest({ request }) {
+    if (request.method !== 'GET' && !request.headers.get('content-type')?.includes('json'))
+      request.headers.set('x-iotlab-csrf', '1');
+    return request;
+  },
+});
+
+/** The data of a reply, or the ApiError of a failed one. */
+export async function call<T>(
+  p: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<T> {
+  let r: { data?: T; error?: unknown; response: Response };
+  try {
+    r = await p;
+  } catch {
+    throw new ApiError(0, { name: 'NETWORK', message: 'network error' });
+  }
+  if (!r.response.ok || r.data === undefined)
+    throw new ApiError(r.response.status, (r.error as Schemas['ErrorReply'] | undefined)?.error);
+  return r.data;
+}
+
+type Uploaded =
+  paths['/api/me/files/{name}']['put']['responses'][200]['content']['application/json'];
+
+/** Hands in a task's file as raw bytes (not JSON, so outside openapi-fetch's body typing). */
+export async function handIn(name: string, body: Blob): Promise<Uploaded> {
+  const res = await fetch(`/api/me/files/${encodeURIComponent(name)}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/octet-stream', 'x-iotlab-csrf': '1' },
+    body,
+    credentials: 'same-origin',
+  });
+  const json = (await res.json()) as unknown;
+  if (!res.ok) throw new ApiError(res.status, (json as Schemas['ErrorReply']).error);
+  return json as Uploaded;
+}

@@ -1,0 +1,4 @@
+import { mountPage } from '../common/mount.js';
+import CandidateApp from './CandidateApp.vue';
+
+mountPage(CandidateApp);
