@@ -45,6 +45,8 @@ export const EVIDENCE_KINDS = [
   'capture',
   /** A connection or datagram refused because it did not come from the candidate's seat. */
   'net.refused',
+  /** The file reached its size quota: from here, payloads are kept by size and hash (see Quota). */
+  'quota',
   'lab.start',
   'lab.stop',
 ] as const;
@@ -83,6 +85,60 @@ export interface RecorderOptions {
    * last complete line, and a partial last line (cut off by a crash) is removed first.
    */
   resume?: boolean;
+  /** Bytes this file may take (default EVIDENCE_QUOTA; `false` for none). */
+  quota?: Quota | false;
+}
+
+/**
+ * What one run's evidence may take on disk, so that one client cannot fill a room's disk. Up to
+ * `bytes`, everything is kept as it came. Past it, one `quota` event says so, and payloads (MQTT
+ * messages, serial chunks, CoAP bodies) are kept as their size and SHA-256 instead of their bytes:
+ * what happened stays on record, the flood's content does not. Past `hardBytes`, only the events
+ * that decide or explain a run are written (lab.*, faults, answers, captures, connects,
+ * refusals, state changes) and a second `quota` event says that the rest is counted, not kept.
+ */
+export interface Quota {
+  bytes: number;
+  hardBytes: number;
+}
+
+export const EVIDENCE_QUOTA: Quota = { bytes: 64 * 1024 * 1024, hardBytes: 96 * 1024 * 1024 };
+
+/** Kinds still written past the hard quota: a run's frame and its decisive events. */
+const KEPT_PAST_QUOTA = new Set<EvidenceKind>([
+  'lab.start',
+  'lab.stop',
+  'fault',
+  'answer',
+  'capture',
+  'quota',
+  'device.state',
+  'mqtt.connect',
+  'mqtt.disconnect',
+  'net.refused',
+]);
+
+/** A payload kept by size and hash: `{ elided: { bytes, sha256 } }` in place of raw/text/json. */
+function elide(fields: EvidenceFields): EvidenceFields {
+  const summary = (raw: string) => {
+    const bytes = Buffer.from(raw, 'base64');
+    return { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+  };
+  const out: EvidenceFields = {};
+  for (const [k, v] of Object.entries(fields)) {
+    if (k === 'text' || k === 'json') {
+      if (typeof fields.raw === 'string') continue;
+    }
+    if (k === 'raw' && typeof v === 'string') out.elided = summary(v);
+    else if (
+      typeof v === 'object' &&
+      v !== null &&
+      typeof (v as { raw?: unknown }).raw === 'string'
+    )
+      out[k] = { elided: summary((v as { raw: string }).raw) };
+    else out[k] = v;
+  }
+  return out;
 }
 
 export class EvidenceRecorder {
@@ -97,12 +153,17 @@ export class EvidenceRecorder {
   private timer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<(e: EvidenceEvent) => void>();
   private closed = false;
+  private readonly quota: Quota | undefined;
+  private written = 0;
+  private stage: 'open' | 'elided' | 'hard' = 'open';
+  private readonly dropped = new Map<string, number>();
 
   constructor(options: RecorderOptions) {
     this.clock = options.clock;
     this.path = options.path;
     this.candidate = options.candidate;
     this.logger = options.logger ?? silentLogger;
+    this.quota = options.quota === false ? undefined : (options.quota ?? EVIDENCE_QUOTA);
     if (this.path) {
       try {
         mkdirSync(dirname(this.path), { recursive: true });
@@ -134,6 +195,44 @@ export class EvidenceRecorder {
       this.logger.error('evidence: the file being resumed has problems', { path, problems });
     this.seq = (events.at(-1)?.seq ?? -1) + 1;
     this.prev = sha256(last);
+    this.written = Buffer.byteLength(text.slice(0, end));
+    if (events.some((e) => e.kind === 'quota'))
+      this.stage = events.some((e) => e.kind === 'quota' && e.stage === 'hard') ? 'hard' : 'elided';
+  }
+
+  /** Bytes of evidence recorded so far (what the quota counts). */
+  get bytes(): number {
+    return this.written;
+  }
+
+  /** Events past the hard quota that were counted, not kept, by kind. */
+  get droppedCounts(): ReadonlyMap<string, number> {
+    return this.dropped;
+  }
+
+  /** Moves to the next quota stage when the bytes so far call for it (recording its event). */
+  private checkQuota(): void {
+    const q = this.quota;
+    if (q === undefined) return;
+    if (this.stage === 'open' && this.written >= q.bytes) {
+      this.stage = 'elided';
+      this.record('quota', {
+        stage: 'elided',
+        bytes: this.written,
+        limit: q.bytes,
+        message:
+          'evidence quota reached: from here payloads are kept by size and SHA-256 / 证据已达配额：此后报文只记录长度和 SHA-256',
+      });
+    } else if (this.stage === 'elided' && this.written >= q.hardBytes) {
+      this.stage = 'hard';
+      this.record('quota', {
+        stage: 'hard',
+        bytes: this.written,
+        limit: q.hardBytes,
+        message:
+          'evidence hard quota reached: from here only lab, fault, answer, connection and state events are kept / 证据已达上限：此后只记录实验、故障、答案、连接与状态事件',
+      });
+    }
   }
 
   /** Number of events recorded so far. */
@@ -148,6 +247,11 @@ export class EvidenceRecorder {
 
   record: RecordFn = (kind, fields) => {
     if (this.closed) return;
+    if (this.stage === 'hard' && !KEPT_PAST_QUOTA.has(kind)) {
+      this.dropped.set(kind, (this.dropped.get(kind) ?? 0) + 1);
+      return;
+    }
+    if (this.stage !== 'open' && kind !== 'quota') fields = elide(fields);
     const t = Math.round(this.clock.now() * 1000) / 1000;
     // Fields only the recorder writes are dropped from what a producer passes: a `kind` or
     // `seq` field would otherwise overwrite the event's own (the spread comes after them).
@@ -174,6 +278,7 @@ export class EvidenceRecorder {
     const line = JSON.stringify(event);
     this.seq += 1;
     this.prev = sha256(line);
+    this.written += Buffer.byteLength(line) + 1;
     if (this.fd !== undefined) this.buffer.push(line);
     for (const listener of this.listeners) {
       try {
@@ -182,6 +287,7 @@ export class EvidenceRecorder {
         this.logger.error('evidence listener failed', { err: String(err) });
       }
     }
+    if (kind !== 'quota') this.checkQuota();
   };
 
   subscribe(listener: (e: EvidenceEvent) => void): () => void {

@@ -61,7 +61,13 @@ export interface MqttPublishEvent extends EvidenceEvent {
   retain: boolean;
   origin: 'client' | 'device';
   clientId?: string;
-  payload: { raw: string; text?: string; json?: unknown };
+  /** `elided` in place of the bytes once the evidence passed its quota (core/evidence.ts). */
+  payload: {
+    raw?: string;
+    text?: string;
+    json?: unknown;
+    elided?: { bytes: number; sha256: string };
+  };
 }
 
 export interface AnswerEvent extends EvidenceEvent {

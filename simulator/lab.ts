@@ -14,7 +14,7 @@
 import type { Clock } from '../core/clock.js';
 import { RealClock } from '../core/clock.js';
 import { LabError } from '../core/errors.js';
-import type { RecordFn } from '../core/evidence.js';
+import type { Quota, RecordFn } from '../core/evidence.js';
 import { EvidenceRecorder } from '../core/evidence.js';
 import type { Fault, FaultType } from '../core/faults.js';
 import { FaultBook } from '../core/faults.js';
@@ -79,6 +79,8 @@ export interface LabOwnDeps {
   evidencePath?: string;
   /** Append to an existing evidence file, continuing its hash chain (server restarts). */
   resumeEvidence?: boolean;
+  /** The evidence file's size quota (default EVIDENCE_QUOTA; `false` for none). */
+  evidenceQuota?: Quota | false;
   /**
    * This start resumes a run a server restart interrupted: `lab.start` is recorded with
    * `resumed: true`, and the clock (deps.clock) should go on from the run's lab time.
@@ -226,6 +228,7 @@ function createGround(scenario: Scenario, deps: LabDeps): LabGround {
     path: deps.evidencePath,
     candidate: deps.candidate,
     ...(deps.resumeEvidence ? { resume: true } : {}),
+    ...(deps.evidenceQuota !== undefined ? { quota: deps.evidenceQuota } : {}),
     logger,
   });
   return {

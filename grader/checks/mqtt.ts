@@ -38,7 +38,9 @@ export function payloadJson(e: MqttPublishEvent): unknown {
 }
 
 export function payloadText(e: MqttPublishEvent): string {
-  return e.payload.text ?? Buffer.from(e.payload.raw, 'base64').toString('utf8');
+  if (e.payload.text !== undefined) return e.payload.text;
+  // An elided payload (past the evidence quota) shows nothing a check could match.
+  return e.payload.raw === undefined ? '' : Buffer.from(e.payload.raw, 'base64').toString('utf8');
 }
 
 export function publishesOn(ctx: GradeContext, topic: string): readonly MqttPublishEvent[] {
