@@ -261,12 +261,14 @@ export async function startBoard(deps: BoardRuntimeDeps): Promise<BoardRuntime> 
     if (closing) return { status: Status.INTERNAL, payload: Buffer.from('the lab is stopping') };
     const start = Math.max(clock.now(), busyUntil);
     let outcome: BoardOutcome;
-    if (req.op === 'DELAY')
-      outcome =
-        req.ms > MAX_WAIT_MS
-          ? fail(Status.BAD_ARG, `delay must be 0–${MAX_WAIT_MS} ms`)
-          : ok(Buffer.alloc(0), [], req.ms);
-    else if (req.op === 'UART_WRITE') outcome = uartWrite(req.port, req.out);
+    if (req.op === 'DELAY') {
+      if (req.ms > MAX_WAIT_MS) return fail(Status.BAD_ARG, `delay must be 0–${MAX_WAIT_MS} ms`);
+      // The firmware's own wait, not the hardware's: it holds back its client's next request
+      // (answered in order) but, unlike a bus transfer, not the board: a client that leaves
+      // mid-DELAY must not keep the next one waiting (docs/board.md).
+      await until(start + req.ms);
+      return ok(Buffer.alloc(0), [], req.ms);
+    } else if (req.op === 'UART_WRITE') outcome = uartWrite(req.port, req.out);
     else if (req.op === 'PIN_WAIT') {
       outcome = await pinWait(req.pin, req.edge, req.timeoutMs, start);
       busyUntil = Math.max(busyUntil, clock.now());

@@ -160,6 +160,22 @@ describe('board over TCP', () => {
     );
   });
 
+  it("does not keep the next client waiting for a departed client's DELAY", async () => {
+    const first = await BoardClient.connect('127.0.0.1', b.port);
+    void first.delay(30_000).catch(() => undefined); // 30 s of lab time, then it leaves
+    await new Promise((r) => setTimeout(r, 50));
+    await first.close();
+    let next: BoardClient | undefined;
+    for (let i = 0; i < 50 && !next; i++) {
+      next = await BoardClient.connect('127.0.0.1', b.port).catch(() => undefined);
+      if (!next) await new Promise((r) => setTimeout(r, 20));
+    }
+    const started = Date.now();
+    await next!.millis();
+    expect(Date.now() - started).toBeLessThan(2000);
+    await next!.close();
+  });
+
   it('answers out-of-range arguments with BAD_ARG or WRONG_MODE', async () => {
     const c = await BoardClient.connect('127.0.0.1', b.port);
     await expect(c.pinMode(99, 'output')).rejects.toMatchObject({ status: 'BAD_ARG' });
