@@ -51,6 +51,7 @@ export class SerialLine {
   private readonly ends = new Set<LineEnd>();
   private readonly queue: Buffer[] = [];
   private timer: TimerHandle | undefined;
+  private dropNote: TimerHandle | undefined;
   private receiver: ((bytes: Buffer, t: number, from: LineEnd) => void) | undefined;
   private readonly charMs: number;
   private readonly rxCap: number;
@@ -82,11 +83,17 @@ export class SerialLine {
       this.clock.clear(this.timer);
       this.timer = undefined;
       this.queue.length = 0;
-      this.record('serial.tx', {
-        device: this.deviceId,
-        dropped: pending,
-        reason: 'no host on the line',
-      });
+      // Recorded on the next tick of the lab clock, so that hosts leaving because the lab is
+      // stopping (close() cancels it) add nothing to a run's evidence.
+      this.clock.clear(this.dropNote);
+      this.dropNote = this.clock.setTimeout(() => {
+        this.dropNote = undefined;
+        this.record('serial.tx', {
+          device: this.deviceId,
+          dropped: pending,
+          reason: 'no host on the line',
+        });
+      }, 0);
     };
   }
 
@@ -145,6 +152,8 @@ export class SerialLine {
   close(): void {
     this.clock.clear(this.timer);
     this.timer = undefined;
+    this.clock.clear(this.dropNote);
+    this.dropNote = undefined;
     this.queue.length = 0;
     this.ends.clear();
   }
