@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { name, i18n, seconds } from '../core/schema.js';
 import type { Problem } from '../core/errors.js';
 import { LabError } from '../core/errors.js';
+import { describeIssue } from '../core/schema-issues.js';
 import { checkScenario } from './scenario-checks.js';
 import { planLab } from './plan.js';
 import { FAULT_TYPES } from '../core/faults.js';
@@ -98,7 +99,7 @@ export function validateScenario(input: unknown, file = '<scenario>'): Scenario 
   const problems = result.error.issues.map((issue) => ({
     file,
     path: formatPath(issue.path),
-    message: issue.message,
+    message: describeIssue(issue as Parameters<typeof describeIssue>[0], Scenario, input),
   }));
   throw new LabError(
     'SCENARIO_INVALID',
@@ -127,7 +128,11 @@ export function parseScenario(text: string, file = '<scenario>'): Scenario {
     const node: unknown = doc.getIn(issue.path as (string | number)[], true);
     let where = formatPath(issue.path);
     if (isNode(node) && node.range) where += ` (line ${lineCounter.linePos(node.range[0]).line})`;
-    return { file, path: where, message: issue.message };
+    return {
+      file,
+      path: where,
+      message: describeIssue(issue as Parameters<typeof describeIssue>[0], Scenario, input),
+    };
   });
   throw new LabError(
     'SCENARIO_INVALID',
