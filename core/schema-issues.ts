@@ -165,10 +165,7 @@ export function describeIssue(issue: Issue, root: z.ZodType, rootInput: unknown)
       issue.path.length > 0 ? schemaAt(root, rootInput, issue.path.slice(0, -1))?.input : rootInput;
     const key = issue.path.at(-1);
     const missing =
-      typeof present === 'object' &&
-      present !== null &&
-      key !== undefined &&
-      !(key in (present as object));
+      typeof present === 'object' && present !== null && key !== undefined && !(key in present);
     if (missing) return `missing: this field is required (${issue.expected})`;
   }
   return issue.message;

@@ -131,7 +131,7 @@ export function parseScenario(text: string, file = '<scenario>'): Scenario {
     return {
       file,
       path: where,
-      message: describeIssue(issue as Parameters<typeof describeIssue>[0], Scenario, input),
+      message: describeIssue(issue, Scenario, input),
     };
   });
   throw new LabError(
