@@ -12,16 +12,17 @@ import type { BoardModel } from './board.js';
 import type { BoardIntent, BoardOutcome } from './outcome.js';
 import { fail, ok } from './outcome.js';
 import type { Request } from '../../protocols/codecs/board-frame.js';
-import { MAX_DATA, Status } from '../../protocols/codecs/board-frame.js';
+import { Status } from '../../protocols/codecs/board-frame.js';
 import type { BoardAnswer } from '../../protocols/board/server.js';
 import { createBoardServer } from '../../protocols/board/server.js';
 import type { PeerGuard } from '../../protocols/listen.js';
-import type { LineEnd, SerialLine } from '../../protocols/serial/line.js';
-import { charTimeMs } from '../../protocols/serial/line.js';
+import type { SerialLine } from '../../protocols/serial/line.js';
 import type { BoardCard } from './card.js';
 import { BOARD_PINS } from './scenario.js';
 import { buildBoardCard } from './card.js';
-import type { Clock, TimerHandle } from '../../core/clock.js';
+import { BoardUarts, MAX_WAIT_MS } from './runtime/uarts.js';
+import { BoardWaits } from './runtime/waits.js';
+import type { Clock } from '../../core/clock.js';
 import type { RecordFn } from '../../core/evidence.js';
 import type { Logger } from '../../core/logger.js';
 import type { DevicePlan } from '../field/plan.js';
@@ -48,77 +49,16 @@ export interface BoardRuntime {
   close(): Promise<void>;
 }
 
-export const RX_BUFFER = 4096;
-const MAX_WAIT_MS = 60_000;
-
-interface Uart {
-  line: SerialLine;
-  end: LineEnd;
-  rx: Buffer[];
-  rxLen: number;
-  overruns: number;
-  waiter: (() => void) | undefined;
-  detach: () => void;
-}
+export { RX_BUFFER } from './runtime/uarts.js';
 
 export async function startBoard(deps: BoardRuntimeDeps): Promise<BoardRuntime> {
   const { clock, record, model } = deps;
   const boardPlan = model.plan;
   const boardId = boardPlan.id;
-  const timers = new Set<TimerHandle>();
-  const wakers = new Set<() => void>();
+  const waits = new BoardWaits(clock);
+  const until = (t: number): Promise<void> => waits.until(t);
+  const uarts = new BoardUarts(boardId, boardPlan.spec.uart, deps.plan.serial, deps.lines, waits);
   let busyUntil = 0;
-  let closing = false;
-
-  const uarts = new Map<number, Uart>();
-  for (const u of boardPlan.spec.uart) {
-    const sp = deps.plan.serial.find((p) => p.name === u.device)!;
-    const line = deps.lines.get(sp.id);
-    if (!line) continue;
-    const end: LineEnd = {
-      transport: 'board',
-      peer: `${boardId}:uart${u.port}`,
-      write: (bytes) => {
-        const room = RX_BUFFER - uart.rxLen;
-        if (room < bytes.length) uart.overruns += bytes.length - Math.max(0, room);
-        const kept = bytes.subarray(0, Math.max(0, room));
-        if (kept.length > 0) {
-          uart.rx.push(Buffer.from(kept));
-          uart.rxLen += kept.length;
-        }
-        uart.waiter?.();
-      },
-    };
-    // The end writes into `uart`, declared next: it is only called once attached below.
-    const uart: Uart = {
-      line,
-      end,
-      rx: [],
-      rxLen: 0,
-      overruns: 0,
-      waiter: undefined,
-      detach: () => undefined,
-    };
-    uart.detach = line.attach(end);
-    uarts.set(u.port, uart);
-  }
-
-  /** Resolves once lab time reaches t (immediately when less than 1 ms away). */
-  const until = (t: number): Promise<void> => {
-    const d = t - clock.now();
-    if (d < 1 || closing) return Promise.resolve();
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        clock.clear(h);
-        timers.delete(h);
-        wakers.delete(wake);
-        resolve();
-      };
-      const h = clock.setTimeout(wake, d);
-      timers.add(h);
-      wakers.add(wake);
-    });
-  };
 
   const apply = (intents: BoardIntent[], at: number): void => {
     for (const i of intents) {
@@ -136,76 +76,6 @@ export async function startBoard(deps: BoardRuntimeDeps): Promise<BoardRuntime> 
         });
       }
     }
-  };
-
-  const take = (uart: Uart, max: number): Buffer => {
-    const all = Buffer.concat(uart.rx);
-    const out = all.subarray(0, max);
-    const rest = all.subarray(out.length);
-    uart.rx = rest.length > 0 ? [Buffer.from(rest)] : [];
-    uart.rxLen = rest.length;
-    return Buffer.from(out);
-  };
-
-  const uartWrite = (port: number, out: Buffer): BoardOutcome => {
-    const uart = uarts.get(port);
-    if (!uart) return fail(Status.NOT_WIRED, `nothing is wired to UART ${port}`);
-    if (out.length === 0) return fail(Status.BAD_ARG, 'UART_WRITE needs at least one byte');
-    uart.line.fromHost(out, uart.end);
-    const durationMs = out.length * charTimeMs(uart.line.settings);
-    return ok(
-      Buffer.alloc(0),
-      [{ transfer: { bus: 'uart', port, out, in: Buffer.alloc(0), status: 'ok', durationMs } }],
-      durationMs,
-    );
-  };
-
-  const uartRead = async (
-    port: number,
-    max: number,
-    timeoutMs: number,
-    start: number,
-  ): Promise<BoardOutcome> => {
-    const uart = uarts.get(port);
-    if (!uart) return fail(Status.NOT_WIRED, `nothing is wired to UART ${port}`);
-    if (max === 0 || max > MAX_DATA) return fail(Status.BAD_ARG, `max must be 1–${MAX_DATA}`);
-    if (timeoutMs > MAX_WAIT_MS) return fail(Status.BAD_ARG, `timeout must be 0–${MAX_WAIT_MS} ms`);
-    await until(start);
-    if (uart.rxLen < max && timeoutMs > 0 && !closing) {
-      const deadline = clock.now() + timeoutMs;
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          clock.clear(h);
-          timers.delete(h);
-          wakers.delete(done);
-          uart.waiter = undefined;
-          resolve();
-        };
-        const h = clock.setTimeout(done, Math.max(0, deadline - clock.now()));
-        timers.add(h);
-        wakers.add(done);
-        uart.waiter = () => {
-          if (uart.rxLen >= max) done();
-        };
-      });
-    }
-    const got = take(uart, max);
-    const overruns = uart.overruns;
-    uart.overruns = 0;
-    busyUntil = Math.max(busyUntil, clock.now());
-    return ok(got, [
-      {
-        transfer: {
-          bus: 'uart',
-          port,
-          out: Buffer.alloc(0),
-          in: got,
-          status: 'ok',
-          durationMs: 0,
-          ...(overruns > 0 ? { overruns } : {}),
-        },
-      },
-    ]);
   };
 
   /** PIN_WAIT: samples the input every 1 ms of lab time until the edge or the deadline. */
@@ -238,27 +108,14 @@ export async function startBoard(deps: BoardRuntimeDeps): Promise<BoardRuntime> 
         (edge === 2 || (edge === 1 && level === 1) || (edge === 0 && level === 0));
       if (hit) return answer(true, level, now);
       last = level;
-      if (now >= deadline || closing) return answer(false, level, Math.min(now, deadline));
-      await sleep(Math.min(1, deadline - now));
+      if (now >= deadline || waits.closing) return answer(false, level, Math.min(now, deadline));
+      await waits.wait(Math.min(1, deadline - now)); // a real timer even under 1 ms
     }
   };
 
-  /** Sleeps ms of lab time (a real timer even under 1 ms, unlike `until`). */
-  const sleep = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const wake = (): void => {
-        clock.clear(h);
-        timers.delete(h);
-        wakers.delete(wake);
-        resolve();
-      };
-      const h = clock.setTimeout(wake, ms);
-      timers.add(h);
-      wakers.add(wake);
-    });
-
   const handle = async (req: Request): Promise<BoardAnswer> => {
-    if (closing) return { status: Status.INTERNAL, payload: Buffer.from('the lab is stopping') };
+    if (waits.closing)
+      return { status: Status.INTERNAL, payload: Buffer.from('the lab is stopping') };
     const start = Math.max(clock.now(), busyUntil);
     let outcome: BoardOutcome;
     if (req.op === 'DELAY') {
@@ -268,13 +125,14 @@ export async function startBoard(deps: BoardRuntimeDeps): Promise<BoardRuntime> 
       // mid-DELAY must not keep the next one waiting (docs/board.md).
       await until(start + req.ms);
       return ok(Buffer.alloc(0), [], req.ms);
-    } else if (req.op === 'UART_WRITE') outcome = uartWrite(req.port, req.out);
+    } else if (req.op === 'UART_WRITE') outcome = uarts.write(req.port, req.out);
     else if (req.op === 'PIN_WAIT') {
       outcome = await pinWait(req.pin, req.edge, req.timeoutMs, start);
       busyUntil = Math.max(busyUntil, clock.now());
       return outcome;
     } else if (req.op === 'UART_READ') {
-      outcome = await uartRead(req.port, req.max, req.timeoutMs, start);
+      outcome = await uarts.read(req.port, req.max, req.timeoutMs, start);
+      busyUntil = Math.max(busyUntil, clock.now());
       apply(outcome.intents, Math.max(start, clock.now()));
       return outcome;
     } else outcome = model.execute(req, start);
@@ -311,11 +169,8 @@ export async function startBoard(deps: BoardRuntimeDeps): Promise<BoardRuntime> 
       deps.plan.serial,
     ),
     async close() {
-      closing = true;
-      for (const w of [...wakers]) w();
-      for (const h of timers) clock.clear(h);
-      timers.clear();
-      for (const u of uarts.values()) u.detach();
+      waits.close();
+      uarts.close();
       await server.close();
     },
   };
