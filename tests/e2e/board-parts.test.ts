@@ -23,8 +23,11 @@ afterAll(async () => {
   await b.lab.stop();
 });
 
+/** Board time of the board's last recorded operation (the lab's own device.state has none). */
 const boardT = (): number => {
-  const last = b.events.filter((e) => e.kind === 'bus.transfer' || e.kind === 'device.state');
+  const last = b.events.filter(
+    (e) => (e.kind === 'bus.transfer' || e.kind === 'device.state') && typeof e.boardT === 'number',
+  );
   return Number(last.at(-1)?.boardT);
 };
 

@@ -161,7 +161,9 @@ describe('a long synthetic run', () => {
 });
 
 describe('value check on an hour of wrong values', () => {
-  it('stays fast: diagnosis looks at a sample, the score at every message', () => {
+  // How fast is measured in `npm run bench` (grading), not here: a timed unit test fails on a
+  // loaded machine and proves nothing about speed.
+  it('scores every message of the hour and diagnoses the mistake', () => {
     const plan = planLab(scenario('temperature', '°C', 'adc12'), 3);
     const events: EvidenceEvent[] = [{ seq: 0, t: 0, wall: '', kind: 'lab.start', prev: '' }];
     for (let i = 1; i <= 3600; i++)
@@ -178,10 +180,9 @@ describe('value check on an hour of wrong values', () => {
         prev: '',
       });
     const ctx = buildContext({}, 3, plan, events, 4000);
-    const t0 = performance.now();
     const o = check(ctx);
     expect(o.score).toBe(0);
-    expect(performance.now() - t0).toBeLessThan(1500);
+    expect(o.seen).toMatch(/^0 of 3600 right; e\.g\. seq 1: 1000 where the device had /);
   });
 });
 
