@@ -19,7 +19,7 @@ import { registerGradingRoutes } from './routes-grading.js';
 import { registerCandidateRoutes } from './routes-candidate.js';
 import { registerTrainerRoutes } from './routes-trainer.js';
 import { registerConsole } from './console.js';
-import { LoginLimiter } from './login-limit.js';
+import { LoginLimiter } from '../core/login-limit.js';
 import { apiDoc, registerOpenApi } from './openapi.js';
 import { SseStreams } from './sse.js';
 import { GRADER_VERSION } from '../grader/report.js';

@@ -4,8 +4,12 @@
  *
  * Isolation rules, each enforced by an aedes hook:
  * - CONNECT: the username names the tenant, the password is checked by the tenant's own
- *   `checkPassword` (scrypt in the session store). A client id belongs to the first tenant that
- *   used it, so nobody can take over another candidate's connection or persistent session.
+ *   `checkPassword` (scrypt in the session store). Wrong passwords are counted per username and
+ *   address (core/login-limit.ts): after a run of them that pair gets CONNACK 5 at once, without
+ *   the scrypt, so guessing costs neither CPU nor other candidates behind the same NAT anything.
+ *   A client id belongs to the tenant using it while one of its connections is open, or while it
+ *   holds a persistent session (clean = false) there, so nobody can take over another
+ *   candidate's connection or queued messages; once released, any tenant may use the id.
  * - SUBSCRIBE: a filter is granted only if it is the prefix itself or lies under `prefix/`
  *   (wildcards after it are fine). `#`, `+/…`, `$SYS/…` and other prefixes get SUBACK 0x80
  *   (MQTT 3.1.1 §3.9.3, MQTT 5 §3.9.3 reason 0x87).
@@ -28,6 +32,8 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import { MQTT_LIMITS, publishGate, rateCause, tooLargeCause, watchPacketSize } from './limits.js';
 import type { MqttLimits } from './limits.js';
 import { LabError } from '../../core/errors.js';
+import { LOGIN_LIMITS, LoginLimiter } from '../../core/login-limit.js';
+import type { LoginLimits } from '../../core/login-limit.js';
 import type { RecordFn } from '../../core/evidence.js';
 import { payloadView } from '../../core/evidence.js';
 import type { Logger } from '../../core/logger.js';
@@ -59,6 +65,8 @@ export interface TenantSpec {
 export interface TenantBrokerOptions {
   /** What one client may cost (default MQTT_LIMITS; the throughput bench lifts the rate). */
   limits?: Partial<MqttLimits>;
+  /** Wrong passwords per username and address before that pair is refused (default LOGIN_LIMITS). */
+  loginLimits?: LoginLimits;
   host: string;
   port: number;
   wsPort?: number;
@@ -91,7 +99,9 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
   const { logger, recordUnrouted } = opts;
   const tenantsByUser = new Map<string, Tenant>();
   const tenantOf = new WeakMap<Client, Tenant>();
-  const clientIdOwner = new Map<string, Tenant>();
+  /** Who holds a client id: open connections, and whether a persistent session is kept. */
+  const clientIdOwner = new Map<string, { tenant: Tenant; open: number; persistent: boolean }>();
+  const logins = new LoginLimiter(opts.loginLimits ?? LOGIN_LIMITS);
   const peers = new WeakMap<Client, string>();
   const connectPackets = new WeakMap<Client, Record<string, unknown>>();
   const peerOf = (c: Client | null | undefined) =>
@@ -126,13 +136,23 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
         });
         done(Object.assign(new Error(why), { returnCode }), false);
       };
+      const peer = peerOf(client) ?? '';
+      const ip = peer.slice(0, Math.max(0, peer.lastIndexOf(':')));
+      const account = username ?? '';
+      const wait = logins.blockedFor(account, ip);
+      if (wait > 0) return refuse(5, `too many wrong passwords; try again in ${wait} s`);
       const tenant = username === undefined ? undefined : tenantsByUser.get(username);
-      if (!tenant || password === undefined) return refuse(4, 'bad username or password');
+      if (!tenant || password === undefined) {
+        logins.fail(account, ip);
+        return refuse(4, 'bad username or password');
+      }
       tenant.spec.checkPassword(Buffer.from(password)).then(
         (ok) => {
-          if (!ok) return refuse(4, 'bad username or password');
-          const peer = peerOf(client) ?? '';
-          const ip = peer.slice(0, Math.max(0, peer.lastIndexOf(':')));
+          if (!ok) {
+            logins.fail(account, ip);
+            return refuse(4, 'bad username or password');
+          }
+          logins.succeed(account, ip);
           if (tenant.spec.allowPeer && !tenant.spec.allowPeer(ip)) {
             const why = 'not from the seat address';
             tenant.spec.record('mqtt.connect', {
@@ -145,8 +165,14 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
             return done(Object.assign(new Error(why), { returnCode: 5 }), false);
           }
           const owner = clientIdOwner.get(client.id);
-          if (owner && owner !== tenant) return refuse(2, 'client id in use by another candidate');
-          clientIdOwner.set(client.id, tenant);
+          if (owner && owner.tenant !== tenant)
+            return refuse(2, 'client id in use by another candidate');
+          const clean = connectPackets.get(client)?.['clean'] !== false;
+          if (owner) {
+            owner.open += 1;
+            owner.persistent = !clean;
+          } else clientIdOwner.set(client.id, { tenant, open: 1, persistent: !clean });
+          owned.add(client);
           tenantOf.set(client, tenant);
           tenant.clients.add(client);
           done(null, true);
@@ -205,6 +231,16 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
     });
   });
   const gone = new WeakSet<Client>();
+  /** Connections counted in clientIdOwner, released once when they close. */
+  const owned = new WeakSet<Client>();
+  const releaseId = (client: Client) => {
+    if (!owned.has(client)) return;
+    owned.delete(client);
+    const owner = clientIdOwner.get(client.id);
+    if (!owner) return;
+    owner.open -= 1;
+    if (owner.open <= 0 && !owner.persistent) clientIdOwner.delete(client.id);
+  };
   const causes = new WeakMap<Client, { reason: string; error?: string }>();
   broker.on('clientError', (client, err) => {
     logger.debug('mqtt client error', { clientId: client.id, err: err.message });
@@ -223,6 +259,7 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
       ...(dropped ? { droppedQos0: dropped } : {}),
     });
     tenantOf.get(client)?.clients.delete(client);
+    releaseId(client);
   });
   broker.on('connectionError', (client, err) => {
     logger.debug('mqtt connection error', { err: err.message });

@@ -1,6 +1,6 @@
 /** The login limiter on its own clock: per account and address, a window, bounded memory. */
 import { describe, expect, it } from 'vitest';
-import { LoginLimiter } from '../../server/login-limit.js';
+import { LoginLimiter } from '../../core/login-limit.js';
 import { LabError } from '../../core/errors.js';
 
 function limiter(maxEntries = 1000) {

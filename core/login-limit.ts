@@ -5,7 +5,7 @@
  * passwords for one account from one address blocks only that pair for a while; every other
  * account, from that address or any other, logs in as before.
  */
-import { LabError } from '../core/errors.js';
+import { LabError } from './errors.js';
 
 export interface LoginLimits {
   /** Failures of one account from one address within `windowMs` before that pair is blocked. */
@@ -36,11 +36,17 @@ export class LoginLimiter {
     return `${account}\u0000${address}`;
   }
 
+  /** Seconds this account stays blocked from this address, or 0 when it may try. */
+  blockedFor(account: string, address: string): number {
+    const e = this.entries.get(this.key(account, address));
+    if (e === undefined || e.until <= this.now() || e.n < this.limits.failures) return 0;
+    return Math.ceil((e.until - this.now()) / 1000);
+  }
+
   /** Throws API_RATE_LIMITED when this account is blocked from this address. */
   check(account: string, address: string): void {
-    const e = this.entries.get(this.key(account, address));
-    if (e === undefined || e.until <= this.now() || e.n < this.limits.failures) return;
-    const wait = Math.ceil((e.until - this.now()) / 1000);
+    const wait = this.blockedFor(account, address);
+    if (wait === 0) return;
     throw new LabError(
       'API_RATE_LIMITED',
       `too many wrong passwords for this account from this address; try again in ${wait} s / 该账号密码错误次数过多，请 ${wait} 秒后再试`,
