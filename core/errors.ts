@@ -33,6 +33,7 @@ export const ErrorCodes = {
   STORE_IO: 5006,
   PORT_RANGE: 5007,
   API_RATE_LIMITED: 5008,
+  API_TOO_LARGE: 5009,
   USAGE: 9001,
 } as const;
 
@@ -124,4 +125,5 @@ const apiStatus: Partial<Record<ErrorCodeName, number>> = {
   SESSION_STATE: 409,
   PORT_RANGE: 409,
   API_RATE_LIMITED: 429,
+  API_TOO_LARGE: 413,
 };

@@ -5,7 +5,10 @@
  * in practice mode it carries the live checklist with hints (graded at most every 2 s), in exam
  * mode never. Answer keys, checks' expected values and the seed never reach the browser.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createWriteStream, readFileSync, renameSync, rmSync } from 'node:fs';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -24,6 +27,11 @@ const FileParam = z
   .object({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/) })
   .strict();
 const UPLOAD_MAX = 20 * 1024 * 1024;
+const tooLarge = () =>
+  new LabError(
+    'API_TOO_LARGE',
+    `a file may be at most ${UPLOAD_MAX / 1024 / 1024} MiB / 文件最大 ${UPLOAD_MAX / 1024 / 1024} MiB`,
+  );
 
 export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { store, runtime, need, sessionOr404 } = ctx;
@@ -139,10 +147,11 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
 
   // Files of the running attempt: what the task provides (e.g. a seeded database to work on) and
   // the one file the candidate hands in, captured when the attempt ends (tasks/capture.ts).
-  app.addContentTypeParser(
-    'application/octet-stream',
-    { parseAs: 'buffer', bodyLimit: UPLOAD_MAX },
-    (_req, body, done) => done(null, body),
+  // The body stays a stream, written to disk as it arrives: a room of candidates uploading at
+  // once costs the server a pipe's buffer each, not the files (20 parallel 15 MiB uploads held in
+  // memory took RSS from 239 to 425 MB).
+  app.addContentTypeParser('application/octet-stream', (_req, payload, done) =>
+    done(null, payload),
   );
   const filesOf = (req: FastifyRequest) => {
     const { s, c } = me(req);
@@ -200,7 +209,7 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
       }),
       bodyLimit: UPLOAD_MAX,
     },
-    (req) => {
+    async (req, reply) => {
       const { s, c, files } = filesOf(req);
       const { name } = parse(FileParam, req.params, 'params');
       if (files.upload?.name !== name)
@@ -210,20 +219,46 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
             ? `task ${files.task} takes ${files.upload.name}, not ${name}`
             : `task ${files.task} takes no file`,
         );
-      if (!Buffer.isBuffer(req.body) || req.body.length === 0)
+      if (!(req.body instanceof Readable))
         throw new LabError('API_BAD_REQUEST', 'send the file as application/octet-stream');
+      // Refused mid-body, the rest of the request is still on its way: the connection closes
+      // after the answer, so the client's next request is not read from the middle of this one.
+      const refuse = (err: LabError) => {
+        void reply.header('connection', 'close');
+        return err;
+      };
+      if (Number(req.headers['content-length'] ?? 0) > UPLOAD_MAX) throw refuse(tooLarge());
       const dir = runtime.workdir(s.id, c.id, files.task);
       const tmp = join(dir, `.${name}.upload`);
-      writeFileSync(tmp, req.body);
+      const sha = createHash('sha256');
+      let bytes = 0;
+      const count = new Transform({
+        transform(chunk: Buffer, _enc, next) {
+          bytes += chunk.length;
+          if (bytes > UPLOAD_MAX) return next(tooLarge());
+          sha.update(chunk);
+          next(null, chunk);
+        },
+      });
+      try {
+        await pipeline(req.body, count, createWriteStream(tmp));
+      } catch (err) {
+        rmSync(tmp, { force: true });
+        if (err instanceof LabError) throw refuse(err);
+        throw refuse(
+          new LabError('API_BAD_REQUEST', `the upload broke off: ${(err as Error).message}`),
+        );
+      }
+      if (bytes === 0) {
+        rmSync(tmp, { force: true });
+        throw new LabError('API_BAD_REQUEST', 'the file is empty / 文件为空');
+      }
       for (const suffix of ['-journal', '-wal', '-shm'])
         rmSync(join(dir, name + suffix), { force: true });
       renameSync(tmp, join(dir, name));
-      store.audit(c.id, 'candidate.upload', s.id, {
-        task: files.task,
-        name,
-        bytes: req.body.length,
-      });
-      return { name, size: req.body.length };
+      const sha256 = sha.digest('hex');
+      store.audit(c.id, 'candidate.upload', s.id, { task: files.task, name, bytes, sha256 });
+      return { name, size: bytes };
     },
   );
 

@@ -4,7 +4,7 @@
  * captures it when the attempt ends, so the server grades it like `iotlab check` does. Bad
  * uploads (another name, no CSRF header, nothing) are refused with the reason.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -93,6 +93,31 @@ describe('task files in a session', () => {
     expect(wrong.status).toBe(400);
     expect(await wrong.text()).toContain('takes iot.db');
     expect((await upload('iot.db', Buffer.alloc(0), octet)).status).toBe(400);
+    // Over 20 MiB: refused by its Content-Length, and (sent chunked, with no length) counted as
+    // it streams to disk, cut off at the limit and removed.
+    const over = await upload('iot.db', Buffer.alloc(20 * 1024 * 1024 + 1), octet);
+    expect(over.status).toBe(413);
+    expect(((await over.json()) as { error: { name: string } }).error.name).toBe('API_TOO_LARGE');
+    const mib = new Uint8Array(1024 * 1024);
+    let sent = 0;
+    const chunked = await call(
+      'PUT',
+      '/api/me/files/iot.db',
+      {
+        body: new ReadableStream({
+          pull(c) {
+            if (sent++ < 24) c.enqueue(mib);
+            else c.close();
+          },
+        }),
+        headers: octet,
+        duplex: 'half',
+      },
+      me,
+    );
+    expect(chunked.status).toBe(413);
+    const workdir = readdirSync(t.dataDir, { recursive: true }).map(String);
+    expect(workdir.filter((f) => f.endsWith('.upload'))).toEqual([]);
     const put = await upload('iot.db', bytes, octet);
     expect(put.status, await put.clone().text()).toBe(200);
     expect(await put.json()).toEqual({ name: 'iot.db', size: bytes.length });

@@ -42,6 +42,7 @@ const en: typeof zh = {
     STORE_IO: 'The server could not store this',
     PORT_RANGE: 'The port range is too small for this many candidates',
     API_RATE_LIMITED: 'Too many failed logins: wait a minute',
+    API_TOO_LARGE: 'The file is larger than the server accepts',
     ROSTER_INVALID: 'The roster has errors: no session was created',
     PAPER_INVALID: 'The paper is not valid',
     LAB_STATE: 'The lab cannot do this now',

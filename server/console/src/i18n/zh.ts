@@ -40,6 +40,7 @@ export default {
     STORE_IO: '服务器存储出错',
     PORT_RANGE: '端口范围不足，无法容纳这么多考生',
     API_RATE_LIMITED: '登录失败次数过多，请一分钟后再试',
+    API_TOO_LARGE: '文件超过服务器允许的大小',
     ROSTER_INVALID: '考生名单有误，未创建场次',
     PAPER_INVALID: '试卷无效',
     LAB_STATE: '实验室当前状态不允许此操作',
