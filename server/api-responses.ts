@@ -239,7 +239,9 @@ const Progress = z.object({
       seat: z.string().nullable(),
       currentTask: z.string().nullable(),
       connected: z.number(),
-      attempts: z.array(z.object({ task: z.string(), state: z.string() })),
+      attempts: z.array(
+        z.object({ task: z.string(), state: z.string(), evidenceBytes: z.number() }),
+      ),
       grades: z.array(
         z.object({ task: z.string(), final: z.number().nullable(), status: GradeStatus }),
       ),

@@ -11,6 +11,10 @@
  *   device ids their seed gives for the same task — in this candidate's traffic. Identifiers are
  *   derived per candidate (DESIGN.md), so they can only get there by someone passing them on
  *   (or by trying another candidate's topics, which the broker refuses and records).
+ * - **limits**: the run reached one of the bounds on what a client may cost (README's "Limits
+ *   under abuse"): the evidence quota, an MQTT publish rate or packet size, a serial overrun.
+ *   The examiner sees what was cut and how much, so a flood that was contained is not mistaken
+ *   for a lab that lost evidence.
  *
  * Pure over the evidence text and the identifiers handed in: the server gathers those
  * (roster, console logins, other candidates' seeds) and calls `integrityFlags`.
@@ -25,7 +29,7 @@ import type { CandidateRow, Store } from './store.js';
 import { readEvidenceText } from '../grader/evidence-file.js';
 import type { EvidenceEvent } from '../core/evidence.js';
 
-export type FlagKind = 'foreign-access' | 'copying';
+export type FlagKind = 'foreign-access' | 'copying' | 'limits';
 
 export interface IntegrityFlag {
   kind: FlagKind;
@@ -107,6 +111,73 @@ function bump(
   else flags.set(key, { ...make(), count: 1, first: { seq: e.seq, t: e.t, kind: e.kind } });
 }
 
+/** The bound an event shows was reached, if any, worded for the examiner. */
+const text = (v: unknown, fallback = '?'): string =>
+  typeof v === 'string' || typeof v === 'number' ? String(v) : fallback;
+
+function limitHit(
+  e: EvidenceEvent,
+): { key: string; flag: Pick<IntegrityFlag, 'subject' | 'seen' | 'message'> } | undefined {
+  if (e.kind === 'quota') {
+    const hard = e['stage'] === 'hard';
+    const mib = (Number(e['bytes']) / 1024 / 1024).toFixed(1);
+    return {
+      key: `quota ${hard ? 'hard' : 'soft'}`,
+      flag: {
+        subject: 'evidence',
+        seen: `${String(e['bytes'])} bytes`,
+        message: hard
+          ? {
+              zh: `证据达到上限（${mib} MiB）：此后只记录决定评分的事件`,
+              en: `evidence reached its hard quota (${mib} MiB): only the events that decide a run were kept after it`,
+            }
+          : {
+              zh: `证据达到配额（${mib} MiB）：此后报文只记录长度和 SHA-256`,
+              en: `evidence reached its quota (${mib} MiB): payloads after it were kept by size and SHA-256`,
+            },
+      },
+    };
+  }
+  if (
+    e.kind === 'mqtt.disconnect' &&
+    (e['reason'] === 'publish-rate' || e['reason'] === 'packet-too-large')
+  ) {
+    const rate = e['reason'] === 'publish-rate';
+    const who = text(e['clientId']);
+    return {
+      key: `${String(e['reason'])} ${who}`,
+      flag: {
+        subject: who,
+        seen: text(e['error'], text(e['reason'])),
+        message: rate
+          ? {
+              zh: `MQTT 客户端 ${who} 发布过快，被断开`,
+              en: `MQTT client ${who} published too fast and was disconnected`,
+            }
+          : {
+              zh: `MQTT 客户端 ${who} 发送的报文过大，被断开`,
+              en: `MQTT client ${who} sent a packet over the size limit and was disconnected`,
+            },
+      },
+    };
+  }
+  if (e.kind === 'serial.rx' && text(e['reason'], '').startsWith('overrun')) {
+    const dev = text(e['device']);
+    return {
+      key: `overrun ${dev}`,
+      flag: {
+        subject: dev,
+        seen: String(e['reason']),
+        message: {
+          zh: `串口 ${dev} 输入超过波特率，超出部分被丢弃（按长度和 SHA-256 记录）`,
+          en: `the host sent serial line ${dev} more than its baud rate carries; the excess was dropped (recorded by size and SHA-256)`,
+        },
+      },
+    };
+  }
+  return undefined;
+}
+
 export function integrityFlags(input: IntegrityInput): IntegrityFlag[] {
   const { events } = readEvidenceText(input.evidence);
   const own = new Set(input.ownAddresses.map(normaliseIp));
@@ -128,6 +199,13 @@ export function integrityFlags(input: IntegrityInput): IntegrityFlag[] {
           zh: `考生的实验端点被非本人地址 ${ip} 访问（本人：${[...own].join('、')}）`,
           en: `the candidate's lab was reached from ${ip}, not the candidate's address (${[...own].join(', ')})`,
         },
+      }));
+    const limit = limitHit(e);
+    if (limit)
+      bump(flags, `limits ${limit.key}`, e, () => ({
+        kind: 'limits',
+        task: input.task,
+        ...limit.flag,
       }));
     if (owner.size === 0) continue;
     const seenHere = new Set<string>();

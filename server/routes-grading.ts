@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { renderHtml } from '../grader/html.js';
 import { readEvidenceText } from '../grader/evidence-file.js';
 import { LabError } from '../core/errors.js';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { checkRows, longTable, scoreSheet, scoreSheetCsv, toCsv } from './export.js';
 import { scoreSheetXlsx } from './export-xlsx.js';
 import { finalScore } from './grades.js';
@@ -72,7 +72,12 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
             seat: c.seat ?? null,
             currentTask: runtime.currentTask(sid, c.id) ?? null,
             connected: runtime.connected(sid, c.id),
-            attempts: grades.attempts(sid, c.id).map((a) => ({ task: a.taskId, state: a.state })),
+            // Evidence bytes per attempt: what each run costs the room's disk (quota 64 MiB).
+            attempts: grades.attempts(sid, c.id).map((a) => ({
+              task: a.taskId,
+              state: a.state,
+              evidenceBytes: existsSync(a.evidencePath) ? statSync(a.evidencePath).size : 0,
+            })),
             grades: all
               .filter((g) => g.candidateId === c.id)
               .map((g) => ({ task: g.taskId, final: g.final, status: g.status })),

@@ -38,6 +38,33 @@ describe('peerIp', () => {
 });
 
 describe('integrityFlags', () => {
+  it('shows the examiner which limits a run reached, with the figures, once per limit', () => {
+    const flags = integrityFlags({
+      ...base,
+      ownAddresses: [],
+      evidence: evidence([
+        { kind: 'lab.start' },
+        { kind: 'mqtt.disconnect', clientId: 'flood', reason: 'publish-rate', error: 'over 500/s' },
+        { kind: 'mqtt.disconnect', clientId: 'flood', reason: 'publish-rate', error: 'over 500/s' },
+        { kind: 'mqtt.disconnect', clientId: 'big', reason: 'packet-too-large', error: '300000 B' },
+        { kind: 'mqtt.disconnect', clientId: 'ok', reason: 'client' },
+        { kind: 'serial.rx', device: 'modem-1', reason: 'overrun: the host sent faster' },
+        { kind: 'serial.rx', device: 'modem-1' },
+        { kind: 'quota', stage: 'soft', bytes: 67_108_900, limit: 67_108_864 },
+      ]),
+    });
+    expect(flags.map((f) => [f.kind, f.subject, f.count])).toEqual([
+      ['limits', 'flood', 2],
+      ['limits', 'big', 1],
+      ['limits', 'modem-1', 1],
+      ['limits', 'evidence', 1],
+    ]);
+    expect(flags[3]!.message.en).toBe(
+      'evidence reached its quota (64.0 MiB): payloads after it were kept by size and SHA-256',
+    );
+    expect(flags[0]!.message.zh).toContain('发布过快');
+  });
+
   it('flags a peer that is not the seat address, once per address with a count', () => {
     const flags = integrityFlags({
       ...base,

@@ -1554,6 +1554,7 @@ export interface paths {
             'application/json': {
               candidates: {
                 attempts: {
+                  evidenceBytes: number;
                   state: string;
                   task: string;
                 }[];

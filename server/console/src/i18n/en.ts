@@ -58,7 +58,11 @@ const en: typeof zh = {
   grade: { final: 'graded', 'pending-examiner': 'pending examiner', ungradable: 'not gradable' },
   outcome: { passed: 'passed', partial: 'partial', failed: 'failed', manual: 'examiner to mark' },
   result: { pass: 'pass', fail: 'fail', pending: 'pending', provisional: 'provisional' },
-  flag: { 'foreign-access': 'foreign access', copying: 'possible copying' },
+  flag: {
+    'foreign-access': 'foreign access',
+    copying: 'possible copying',
+    limits: 'limit reached',
+  },
   state: { online: 'online', offline: 'offline', on: 'on', off: 'off' },
   fault: {
     offline: 'Device offline',
@@ -220,6 +224,7 @@ const en: typeof zh = {
     percent: 'Percent (%)',
     result: 'Result',
     flags: 'Flags',
+    evidence: 'Evidence (MiB)',
   },
   scoring: {
     queue: 'Waiting for an examiner',

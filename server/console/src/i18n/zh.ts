@@ -56,7 +56,7 @@ export default {
   grade: { final: '已评分', 'pending-examiner': '待考评员评分', ungradable: '无法评分' },
   outcome: { passed: '通过', partial: '部分通过', failed: '未通过', manual: '待人工评定' },
   result: { pass: '合格', fail: '不合格', pending: '待评分', provisional: '暂定' },
-  flag: { 'foreign-access': '异地访问', copying: '疑似抄袭' },
+  flag: { 'foreign-access': '异地访问', copying: '疑似抄袭', limits: '触及资源上限' },
   state: { online: '在线', offline: '离线', on: '开', off: '关' },
   fault: {
     offline: '设备离线',
@@ -217,6 +217,7 @@ export default {
     percent: '百分比（%）',
     result: '结果',
     flags: '提示',
+    evidence: '证据（MiB）',
   },
   scoring: {
     queue: '待人工评分',
