@@ -10,6 +10,7 @@ import { LabError } from '../core/errors.js';
 import type { Fault } from '../core/faults.js';
 import { FaultBook } from '../core/faults.js';
 import type { LabPlan } from '../simulator/plan.js';
+import { topicMatches } from './checks/mqtt.js';
 import type { AnswerEvent, GradeContext, MqttPublishEvent, TaskParams } from './types.js';
 
 export function buildContext<P extends TaskParams>(
@@ -80,9 +81,21 @@ export function buildContext<P extends TaskParams>(
     clientPublishes() {
       publishes ??= events.filter(
         (e): e is MqttPublishEvent =>
-          e.kind === 'mqtt.publish' && e.origin === 'client' && inWindow(e),
+          e.kind === 'mqtt.publish' && e.origin === 'client' && e.denied !== true && inWindow(e),
       );
       return publishes;
+    },
+    subscriptions(topic) {
+      return events.filter(
+        (e) =>
+          e.kind === 'mqtt.subscribe' &&
+          e.denied !== true &&
+          e.t <= end &&
+          Array.isArray(e.subscriptions) &&
+          (e.subscriptions as { topic?: unknown }[]).some(
+            (s) => typeof s.topic === 'string' && topicMatches(s.topic, topic),
+          ),
+      );
     },
     answers() {
       if (!answers) {

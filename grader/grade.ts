@@ -26,6 +26,19 @@ export interface GradeInput {
    * added after the end, but a different head does.
    */
   head?: string;
+  /**
+   * The topic prefix on the candidate's card, when the caller knows it (the exam server does).
+   * Without it the prefix the lab served, from `lab.start`'s card, is used: topics are graded
+   * where the candidate was told to publish, never at the task lab's default.
+   */
+  topicPrefix?: string;
+}
+
+/** The topic prefix a run's lab served (its `lab.start` card), if recorded. */
+function servedPrefix(start: Record<string, unknown> | undefined): string | undefined {
+  const card = start?.card as { mqtt?: { topicPrefix?: unknown } } | undefined;
+  const prefix = card?.mqtt?.topicPrefix;
+  return typeof prefix === 'string' ? prefix : undefined;
 }
 
 export function grade(task: Task, seed: number, input: GradeInput): GradeReport {
@@ -49,7 +62,14 @@ export function grade(task: Task, seed: number, input: GradeInput): GradeReport 
       });
     if (start.seed !== seed)
       problems.push({ line: 1, message: `this run used seed ${String(start.seed)}, not ${seed}` });
+    const served = servedPrefix(start);
+    if (input.topicPrefix !== undefined && served !== undefined && served !== input.topicPrefix)
+      problems.push({
+        line: 1,
+        message: `this run's lab served topic prefix "${served}", not the candidate's "${input.topicPrefix}"`,
+      });
   }
+  const prefix = input.topicPrefix ?? servedPrefix(start);
   if (problems.length > 0)
     return buildReport({
       task,
@@ -60,7 +80,10 @@ export function grade(task: Task, seed: number, input: GradeInput): GradeReport 
       results: [],
       problems,
     });
-  const plan = planLab(scenario, seed);
+  const plan = planLab(
+    prefix === undefined ? scenario : { ...scenario, topicPrefix: prefix },
+    seed,
+  );
   const ctx = buildContext(params, seed, plan, file.events, task.timeLimitS);
   const results: CheckResult[] = [];
   for (const c of task.checks) {

@@ -61,6 +61,8 @@ export interface MqttPublishEvent extends EvidenceEvent {
   retain: boolean;
   origin: 'client' | 'device';
   clientId?: string;
+  /** The broker refused it (outside the candidate's prefix): it never counts as done. */
+  denied?: boolean;
   /** `elided` in place of the bytes once the evidence passed its quota (core/evidence.ts). */
   payload: {
     raw?: string;
@@ -91,6 +93,11 @@ export interface GradeContext<P extends TaskParams = TaskParams> {
   changes(deviceName: string): number[];
   /** Publishes by clients (not by the lab's devices) within [start, end]. */
   clientPublishes(): readonly MqttPublishEvent[];
+  /**
+   * Subscriptions the broker granted, up to the deadline, with a filter that receives `topic`, in
+   * order. A refused subscription (outside the candidate's prefix) never counts.
+   */
+  subscriptions(topic: string): readonly EvidenceEvent[];
   /** The last answer given for each key within [start, end]. */
   answers(): ReadonlyMap<string, AnswerEvent>;
 }

@@ -15,6 +15,8 @@ export interface GradeRequest {
   evidencePath: string;
   /** The chain head recorded when the attempt ended (see GradeInput.head). */
   head?: string;
+  /** The topic prefix on the candidate's card (see GradeInput.topicPrefix). */
+  topicPrefix?: string;
 }
 
 export type Grader = (req: GradeRequest) => Promise<GradeReport>;
@@ -33,5 +35,6 @@ export const bankGrader: Grader = async (req) => {
     evidence: text,
     taskHash: taskHash(task),
     ...(req.head !== undefined ? { head: req.head } : {}),
+    ...(req.topicPrefix !== undefined ? { topicPrefix: req.topicPrefix } : {}),
   });
 };

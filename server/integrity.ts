@@ -233,7 +233,7 @@ export function markersFor(
   task: Task,
   c: Pick<CandidateRow, 'id' | 'seed' | 'topicPrefix' | 'username'>,
 ): string[] {
-  const { plan } = planTask(task, c.seed);
+  const { plan } = planTask(task, c.seed, c.topicPrefix);
   return [
     c.topicPrefix,
     c.username,

@@ -110,7 +110,12 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
       const { lang } = parse(Lang, req.query, 'query');
       inPaper(s, task);
       const t = getTask(task);
-      return { task, lang, title: t.title[lang], text: renderTask(t, c.seed, lang).text };
+      return {
+        task,
+        lang,
+        title: t.title[lang],
+        text: renderTask(t, c.seed, lang, c.topicPrefix).text,
+      };
     },
   );
 
@@ -292,6 +297,7 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
         const r = grade(task, c.seed, {
           evidence: readEvidenceText(text.slice(0, text.lastIndexOf('\n') + 1), { live: true }),
           taskHash: taskHash(task),
+          topicPrefix: c.topicPrefix,
         });
         send('checklist', {
           task: taskId,

@@ -54,6 +54,11 @@ export interface RuntimeOptions {
    * server itself). Tests, whose every client is on loopback, turn it off.
    */
   trustLoopback?: boolean;
+  /**
+   * How many times faster than the wall the labs' clocks run (default 1). Only tests change it,
+   * to run whole sessions of reference programs in seconds; an exam runs in real time.
+   */
+  labSpeed?: number;
 }
 
 interface Running {
@@ -256,6 +261,9 @@ export class SessionRuntime {
     const scenario = validateScenario(task.scenario(task.params(c.seed)), `task ${taskId}`);
     mkdirSync(dirname(evidencePath), { recursive: true });
     const running = { taskId } as Running;
+    const speed = this.opts.labSpeed ?? 1;
+    // The lab's own MQTT clients (a gateway's northbound link) log in as the candidate.
+    const secret = this.store.sessionSecret(sessionId);
     const allowPeer = this.seatGuard(sessionId, c);
     const lab = createLab(scenario, {
       seed: c.seed,
@@ -266,8 +274,12 @@ export class SessionRuntime {
       resumeEvidence: true,
       // A restart resumes the run: lab time goes on from the attempt's start (the grader reads
       // one run with a `resumed` lab.start), instead of a second run from 0 in the same file.
-      ...(elapsedMs > 0 ? { resumed: true, clock: new RealClock({ startAtMs: elapsedMs }) } : {}),
+      clock: new RealClock({ speed, ...(elapsedMs > 0 ? { startAtMs: elapsedMs * speed } : {}) }),
+      ...(elapsedMs > 0 ? { resumed: true } : {}),
       topicPrefix: c.topicPrefix,
+      ...(secret
+        ? { mqttLogin: { username: c.username, password: candidatePassword(secret, c.id) } }
+        : {}),
       ...(allowPeer ? { allowPeer } : {}),
       ports: { coap: c.portBase, modbus: c.portBase + 1, ws: null },
       serial: { basePort: c.portBase + 2 },
@@ -278,6 +290,7 @@ export class SessionRuntime {
           topicPrefix,
           record,
           checkPassword: (pw) => verifyPassword(pw, c.passwordHash),
+          ...(scenario.platform ? { platformDevices: scenario.platform.devices } : {}),
           ...(allowPeer ? { allowPeer } : {}),
         });
         running.mqtt = mqtt;
@@ -285,7 +298,8 @@ export class SessionRuntime {
       },
     });
     // The grader ignores evidence after the time limit; half a second of slack for the last flush.
-    running.taskEndsAt = Date.now() + Math.max(0, task.timeLimitS * 1000 + 500 - elapsedMs);
+    running.taskEndsAt =
+      Date.now() + Math.max(0, (task.timeLimitS * 1000 + 500) / speed - elapsedMs);
     const timer = this.schedule(sessionId, c.id, running);
     running.lab = lab;
     running.timer = timer;
@@ -404,6 +418,7 @@ export class SessionRuntime {
       seed: c.seed,
       evidencePath: a.evidencePath,
       ...(a.evidenceHead ? { head: a.evidenceHead } : {}),
+      topicPrefix: c.topicPrefix,
     });
   }
 

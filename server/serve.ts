@@ -31,6 +31,8 @@ export interface ServeOptions {
   trainerPassword?: string;
   /** Check every JSON reply against its documented schema (the tests' servers). */
   checkResponses?: boolean;
+  /** See RuntimeOptions.labSpeed (tests only). */
+  labSpeed?: number;
 }
 
 export interface RunningServer {
@@ -59,6 +61,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     grader: opts.grader ?? bankGrader,
     ...(opts.trustLoopback !== undefined ? { trustLoopback: opts.trustLoopback } : {}),
     ...(opts.publicHost !== undefined ? { publicHost: opts.publicHost } : {}),
+    ...(opts.labSpeed !== undefined ? { labSpeed: opts.labSpeed } : {}),
   });
   await runtime.start();
   if (runtime.mqttPort !== undefined) store.setMeta('mqtt.port', String(runtime.mqttPort));

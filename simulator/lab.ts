@@ -92,6 +92,11 @@ export interface LabOwnDeps {
   /** Overrides the scenario's topic prefix (exam sessions give each candidate their own). */
   topicPrefix?: string;
   /**
+   * The MQTT login the lab's own clients (a gateway's northbound link) use on the broker when it
+   * is not the scenario's: an exam session's broker admits only the candidate's login.
+   */
+  mqttLogin?: { username: string; password: string };
+  /**
    * Which peer IPs may use the lab's CoAP, Modbus, serial-over-TCP and board endpoints (exam
    * sessions locked to the roster's seat IPs); others are refused and recorded as `net.refused`.
    * Absent = everyone.
@@ -306,7 +311,7 @@ async function startLab(
     ...(guard ? { guard } : {}),
     mqtt: {
       url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${broker.port}`,
-      ...(scenario.mqtt ?? {}),
+      ...(deps.mqttLogin ?? scenario.mqtt ?? {}),
     },
     field: field.access,
     services,

@@ -116,8 +116,14 @@ export interface RenderedTask {
   text: string;
 }
 
-export function renderTask(task: Task, seed: number, lang: Lang): RenderedTask {
-  const { params, plan } = planTask(task, seed);
+/** `topicPrefix`: the candidate card's prefix when it is not the scenario's (see planTask). */
+export function renderTask(
+  task: Task,
+  seed: number,
+  lang: Lang,
+  topicPrefix?: string,
+): RenderedTask {
+  const { params, plan } = planTask(task, seed, topicPrefix);
   const vars = { ...task.vars(params, plan), timeLimitS: task.timeLimitS };
   const { text, missing } = renderTemplate(instructionTemplate(task, lang), vars);
   if (missing.length > 0)

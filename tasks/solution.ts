@@ -26,3 +26,20 @@ export function untilAborted(signal: AbortSignal): Promise<void> {
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
 }
+
+/**
+ * How a reference solution connects to the card's MQTT broker: with the card's login when it has
+ * one (an exam session's broker admits a candidate only by the username and password on their
+ * card), and no reconnects (a refused login is an error, not a loop).
+ */
+export function mqttLogin(card: LabCard): {
+  username?: string;
+  password?: string;
+  reconnectPeriod: 0;
+} {
+  return {
+    ...(card.mqtt.username !== undefined ? { username: card.mqtt.username } : {}),
+    ...(card.mqtt.password !== undefined ? { password: card.mqtt.password } : {}),
+    reconnectPeriod: 0,
+  };
+}

@@ -6,7 +6,7 @@
  */
 import type { EvidenceEvent } from '../../core/evidence.js';
 import type { CheckOutcome, EvidenceRef, GradeContext } from '../types.js';
-import { payloadJson, ref, topicMatches } from './mqtt.js';
+import { payloadJson, ref } from './mqtt.js';
 
 export type Affinity = 'INTEGER' | 'TEXT' | 'REAL' | 'NUMERIC' | 'BLOB';
 
@@ -90,14 +90,7 @@ export function expectedPoints(
 ): { due: Point[]; all: Map<string, Point> } {
   const plan = ctx.device(spec.device);
   const topic = plan.mqtt!.telemetryTopic;
-  const sub = ctx.events.find(
-    (e) =>
-      e.kind === 'mqtt.subscribe' &&
-      Array.isArray(e.subscriptions) &&
-      (e.subscriptions as { topic?: unknown }[]).some(
-        (s) => typeof s.topic === 'string' && topicMatches(s.topic, topic),
-      ),
-  );
+  const sub = ctx.subscriptions(topic)[0];
   const all = new Map<string, Point>();
   const due: Point[] = [];
   for (const e of ctx.events) {

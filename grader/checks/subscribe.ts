@@ -1,6 +1,6 @@
 /** A client subscription, before the deadline, whose filter receives a given topic. */
 import type { CheckOutcome, GradeContext, TaskParams } from '../types.js';
-import { ref, topicMatches } from './mqtt.js';
+import { ref } from './mqtt.js';
 
 export function subscribedCheck<P extends TaskParams>(opts: {
   topic: (ctx: GradeContext<P>) => string;
@@ -8,15 +8,7 @@ export function subscribedCheck<P extends TaskParams>(opts: {
 }) {
   return (ctx: GradeContext<P>): CheckOutcome => {
     const topic = opts.topic(ctx);
-    const subs = ctx.events.filter(
-      (e) =>
-        e.kind === 'mqtt.subscribe' &&
-        e.t <= ctx.end &&
-        Array.isArray(e.subscriptions) &&
-        (e.subscriptions as { topic?: unknown }[]).some(
-          (s) => typeof s.topic === 'string' && topicMatches(s.topic, topic),
-        ),
-    );
+    const subs = ctx.subscriptions(topic);
     return {
       score: subs.length > 0 ? 1 : 0,
       expected: `a subscription that receives ${topic}`,

@@ -11,8 +11,10 @@
  *   holds a persistent session (clean = false) there, so nobody can take over another
  *   candidate's connection or queued messages; once released, any tenant may use the id.
  * - SUBSCRIBE: a filter is granted only if it is the prefix itself or lies under `prefix/`
- *   (wildcards after it are fine). `#`, `+/…`, `$SYS/…` and other prefixes get SUBACK 0x80
- *   (MQTT 3.1.1 §3.9.3, MQTT 5 §3.9.3 reason 0x87).
+ *   (wildcards after it are fine), or lies under a root of the tenant's simulated-platform
+ *   devices (`/sys/<productKey>/<deviceName>`), whose signed logins also belong to the tenant.
+ *   `#`, `+/…`, `$SYS/…` and other prefixes get SUBACK 0x80 (MQTT 3.1.1 §3.9.3, MQTT 5 §3.9.3
+ *   reason 0x87).
  * - PUBLISH (and wills): only under the prefix; otherwise the client is disconnected, as MQTT
  *   3.1.1 has no negative PUBACK (§3.3.5).
  * - Delivery: `authorizeForward` drops any message outside the receiving tenant's prefix, so even
@@ -37,6 +39,8 @@ import type { LoginLimits } from '../../core/login-limit.js';
 import type { RecordFn } from '../../core/evidence.js';
 import { payloadView } from '../../core/evidence.js';
 import type { Logger } from '../../core/logger.js';
+import { checkLogin } from '../codecs/platform-sign.js';
+import type { PlatformDevice } from '../codecs/platform-sign.js';
 import { closeServer, listen } from '../listen.js';
 import type { InboundMessage, MqttBroker } from './broker.js';
 import {
@@ -60,6 +64,11 @@ export interface TenantSpec {
    * elsewhere gets CONNACK 5 (not authorized), recorded in the tenant's evidence. Absent = any.
    */
   allowPeer?: (ip: string) => boolean;
+  /**
+   * The devices of the tenant's simulated IoT platform (protocols/codecs/platform-sign.ts): they
+   * log in as `deviceName&productKey` with a signed password, and are confined to the tenant.
+   */
+  platformDevices?: readonly PlatformDevice[];
 }
 
 export interface TenantBrokerOptions {
@@ -86,6 +95,8 @@ export interface TenantBroker {
 
 interface Tenant {
   spec: TenantSpec;
+  /** Where the tenant may publish and subscribe: its prefix, and its platform devices' roots. */
+  roots: string[];
   handlers: ((msg: InboundMessage) => void)[];
   clients: Set<Client>;
 }
@@ -95,9 +106,16 @@ export function underPrefix(filter: string, prefix: string): boolean {
   return filter === prefix || filter.startsWith(`${prefix}/`);
 }
 
+/** True when a topic or filter lies within one of the tenant's roots. */
+function tenantOwns(tenant: Tenant, filter: string): boolean {
+  return tenant.roots.some((root) => underPrefix(filter, root));
+}
+
 export async function createTenantBroker(opts: TenantBrokerOptions): Promise<TenantBroker> {
   const { logger, recordUnrouted } = opts;
   const tenantsByUser = new Map<string, Tenant>();
+  /** `deviceName&productKey` of a tenant's platform devices (signed logins) → the tenant. */
+  const tenantsByDevice = new Map<string, Tenant>();
   const tenantOf = new WeakMap<Client, Tenant>();
   /** Who holds a client id: open connections, and whether a persistent session is kept. */
   const clientIdOwner = new Map<string, { tenant: Tenant; open: number; persistent: boolean }>();
@@ -141,6 +159,22 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
       const account = username ?? '';
       const wait = logins.blockedFor(account, ip);
       if (wait > 0) return refuse(5, `too many wrong passwords; try again in ${wait} s`);
+      // A device of the tenant's simulated platform logs in with a signed password instead.
+      const byDevice = username === undefined ? undefined : tenantsByDevice.get(username);
+      if (byDevice) {
+        const signed = checkLogin(
+          byDevice.spec.platformDevices ?? [],
+          client.id,
+          username,
+          password ? Buffer.from(password) : undefined,
+        );
+        if (signed.device === undefined || !signed.ok) {
+          logins.fail(account, ip);
+          return refuse(4, signed.device ? signed.reason : 'bad username or password');
+        }
+        logins.succeed(account, ip);
+        return admit(byDevice);
+      }
       const tenant = username === undefined ? undefined : tenantsByUser.get(username);
       if (!tenant || password === undefined) {
         logins.fail(account, ip);
@@ -153,39 +187,43 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
             return refuse(4, 'bad username or password');
           }
           logins.succeed(account, ip);
-          if (tenant.spec.allowPeer && !tenant.spec.allowPeer(ip)) {
-            const why = 'not from the seat address';
-            tenant.spec.record('mqtt.connect', {
-              peer,
-              ...connectPackets.get(client),
-              accepted: false,
-              returnCode: 5,
-              error: why,
-            });
-            return done(Object.assign(new Error(why), { returnCode: 5 }), false);
-          }
-          const owner = clientIdOwner.get(client.id);
-          if (owner && owner.tenant !== tenant)
-            return refuse(2, 'client id in use by another candidate');
-          const clean = connectPackets.get(client)?.['clean'] !== false;
-          if (owner) {
-            owner.open += 1;
-            owner.persistent = !clean;
-          } else clientIdOwner.set(client.id, { tenant, open: 1, persistent: !clean });
-          owned.add(client);
-          tenantOf.set(client, tenant);
-          tenant.clients.add(client);
-          done(null, true);
+          admit(tenant);
         },
         (err: unknown) => {
           logger.error('password check failed', { err: String(err) });
           refuse(5, 'password check failed');
         },
       );
+      /** A login that is right: the seat lock and the client id decide the rest. */
+      function admit(tenant: Tenant): void {
+        if (tenant.spec.allowPeer && !tenant.spec.allowPeer(ip)) {
+          const why = 'not from the seat address';
+          tenant.spec.record('mqtt.connect', {
+            peer,
+            ...connectPackets.get(client),
+            accepted: false,
+            returnCode: 5,
+            error: why,
+          });
+          return done(Object.assign(new Error(why), { returnCode: 5 }), false);
+        }
+        const owner = clientIdOwner.get(client.id);
+        if (owner && owner.tenant !== tenant)
+          return refuse(2, 'client id in use by another candidate');
+        const clean = connectPackets.get(client)?.['clean'] !== false;
+        if (owner) {
+          owner.open += 1;
+          owner.persistent = !clean;
+        } else clientIdOwner.set(client.id, { tenant, open: 1, persistent: !clean });
+        owned.add(client);
+        tenantOf.set(client, tenant);
+        tenant.clients.add(client);
+        done(null, true);
+      }
     },
     authorizeSubscribe: (client, sub, done) => {
       const tenant = client ? tenantOf.get(client) : undefined;
-      if (tenant && underPrefix(sub.topic, tenant.spec.topicPrefix)) return done(null, sub);
+      if (tenant && tenantOwns(tenant, sub.topic)) return done(null, sub);
       recordFor(client)('mqtt.subscribe', {
         peer: peerOf(client),
         clientId: client?.id,
@@ -202,7 +240,7 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
         return done(new Error(rateCause(limits).error));
       }
       const tenant = client ? tenantOf.get(client) : undefined;
-      if (tenant && underPrefix(packet.topic, tenant.spec.topicPrefix)) return done(null);
+      if (tenant && tenantOwns(tenant, packet.topic)) return done(null);
       recordFor(client)('mqtt.publish', {
         peer: peerOf(client),
         origin: 'client',
@@ -217,7 +255,7 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
     },
     authorizeForward: (client, packet) => {
       const tenant = tenantOf.get(client);
-      if (!tenant || !underPrefix(packet.topic, tenant.spec.topicPrefix)) return null;
+      if (!tenant || !tenantOwns(tenant, packet.topic)) return null;
       return slow.allows(client, packet) ? packet : null;
     },
   });
@@ -358,8 +396,26 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
         throw new LabError('LAB_STATE', `MQTT user ${spec.username} is already registered`);
       if (/[+#]/.test(spec.topicPrefix) || spec.topicPrefix.endsWith('/'))
         throw new LabError('LAB_STATE', `bad topic prefix ${spec.topicPrefix}`);
-      const tenant: Tenant = { spec, handlers: [], clients: new Set() };
+      const tenant: Tenant = {
+        spec,
+        roots: [
+          spec.topicPrefix,
+          // A platform device's own topics (`/sys/<productKey>/<deviceName>/…`, as the
+          // simulated platform names them) belong to the tenant whose lab holds the device.
+          ...(spec.platformDevices ?? []).map((d) => `/sys/${d.productKey}/${d.deviceName}`),
+        ],
+        handlers: [],
+        clients: new Set(),
+      };
       tenantsByUser.set(spec.username, tenant);
+      const deviceLogins = (spec.platformDevices ?? []).map(
+        (d) => `${d.deviceName}&${d.productKey}`,
+      );
+      for (const login of deviceLogins) {
+        if (tenantsByUser.has(login) || tenantsByDevice.has(login))
+          throw new LabError('LAB_STATE', `MQTT user ${login} is already registered`);
+      }
+      for (const login of deviceLogins) tenantsByDevice.set(login, tenant);
       return {
         host: opts.host,
         port,
@@ -391,6 +447,7 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
         // Detaches the tenant: its clients are disconnected and it can no longer log in.
         async close() {
           tenantsByUser.delete(spec.username);
+          for (const login of deviceLogins) tenantsByDevice.delete(login);
           await Promise.all(
             [...tenant.clients].map((c) => new Promise<void>((r) => c.close(() => r()))),
           );

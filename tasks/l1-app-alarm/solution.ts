@@ -1,6 +1,7 @@
 /** Reference solution: a hysteresis rule over the sensor's telemetry driving the alarm. */
 import mqtt from 'mqtt';
 import type { SolutionContext } from '../solution.js';
+import { mqttLogin } from '../solution.js';
 import { untilAborted } from '../solution.js';
 
 export async function solve(ctx: SolutionContext): Promise<void> {
@@ -8,7 +9,7 @@ export async function solve(ctx: SolutionContext): Promise<void> {
   const high = Number(vars.high);
   const low = Number(vars.low);
   const field = String(vars.field);
-  const client = await mqtt.connectAsync(card.mqtt.url, { reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(card.mqtt.url, mqttLogin(card));
   let on = false;
   client.on('message', (_topic, payload) => {
     const v = (JSON.parse(payload.toString()) as Record<string, unknown>)[field];

@@ -1,11 +1,12 @@
 /** Reference solution: subscribe, filter by threshold, rename fields, forward with QoS 1. */
 import mqtt from 'mqtt';
 import type { SolutionContext } from '../solution.js';
+import { mqttLogin } from '../solution.js';
 import { untilAborted } from '../solution.js';
 
 export async function solve(ctx: SolutionContext): Promise<void> {
   const { card, vars } = ctx;
-  const client = await mqtt.connectAsync(card.mqtt.url, { reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(card.mqtt.url, mqttLogin(card));
   const threshold = Number(vars.threshold);
   client.on('message', (_topic, payload) => {
     let m: Record<string, unknown>;

@@ -43,6 +43,8 @@ def on_message(_client, _userdata, msg):
 
 url = urlparse(os.environ["IOTLAB_MQTT_URL"])
 client = mqtt.Client()
+if os.environ.get("IOTLAB_MQTT_USERNAME"):  # an exam session's broker wants the card's login
+    client.username_pw_set(os.environ["IOTLAB_MQTT_USERNAME"], os.environ.get("IOTLAB_MQTT_PASSWORD"))
 client.on_connect = on_connect
 client.on_message = on_message
 client.connect(url.hostname, url.port, keepalive=30)

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import type { SolutionContext } from '../solution.js';
+import { mqttLogin } from '../solution.js';
 import { untilAborted } from '../solution.js';
 
 export async function solve(ctx: SolutionContext): Promise<void> {
@@ -28,7 +29,7 @@ export async function solve(ctx: SolutionContext): Promise<void> {
   // The typical mistake for the tests: only the first quantity stored.
   const quantities =
     ctx.mistake === 'temperature-only' ? ['temperature'] : ['temperature', 'humidity'];
-  const client = await mqtt.connectAsync(card.mqtt.url, { reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(card.mqtt.url, mqttLogin(card));
   client.on('message', (_topic, payload) => {
     let msg: Record<string, unknown>;
     try {

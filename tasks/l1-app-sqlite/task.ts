@@ -6,7 +6,7 @@
  */
 import { defineTask } from '../../grader/types.js';
 import type { CheckOutcome, GradeContext } from '../../grader/types.js';
-import { ref, topicMatches } from '../../grader/checks/mqtt.js';
+import { ref } from '../../grader/checks/mqtt.js';
 import type { PointStoreSpec } from '../../grader/checks/sqlite.js';
 import {
   columnsCheck,
@@ -34,15 +34,7 @@ const spec = (p: SqliteParams): PointStoreSpec => ({
 
 function subscribed(ctx: Ctx): CheckOutcome {
   const topic = ctx.device('sensor').mqtt!.telemetryTopic;
-  const subs = ctx.events.filter(
-    (e) =>
-      e.kind === 'mqtt.subscribe' &&
-      e.t <= ctx.end &&
-      Array.isArray(e.subscriptions) &&
-      (e.subscriptions as { topic?: unknown }[]).some(
-        (s) => typeof s.topic === 'string' && topicMatches(s.topic, topic),
-      ),
-  );
+  const subs = ctx.subscriptions(topic);
   return {
     score: subs.length > 0 ? 1 : 0,
     expected: `a subscription that receives ${topic}`,

@@ -29,6 +29,8 @@ args = p.parse_args()
 
 url = urlparse(os.environ["IOTLAB_MQTT_URL"])
 client = mqtt.Client()
+if os.environ.get("IOTLAB_MQTT_USERNAME"):  # an exam session's broker wants the card's login
+    client.username_pw_set(os.environ["IOTLAB_MQTT_USERNAME"], os.environ.get("IOTLAB_MQTT_PASSWORD"))
 client.connect(url.hostname, url.port, keepalive=30)
 client.loop_start()
 modbus = ModbusTcpClient(os.environ["IOTLAB_MODBUS_HOST"], port=int(os.environ["IOTLAB_MODBUS_PORT"]), timeout=2)

@@ -6,6 +6,7 @@
 import { connect } from 'node:net';
 import mqtt from 'mqtt';
 import type { SolutionContext } from '../solution.js';
+import { mqttLogin } from '../solution.js';
 import { untilAborted } from '../solution.js';
 
 /** GS1 General Specifications §7.9.1: weights 1, 3, 1, 3, … from the left over 12 digits. */
@@ -19,7 +20,7 @@ export function validEan13(code: string): boolean {
 export async function solve(ctx: SolutionContext): Promise<void> {
   const { card, vars } = ctx;
   const entry = card.serial!.find((s) => s.id === vars.deviceId)!;
-  const client = await mqtt.connectAsync(card.mqtt.url, { reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(card.mqtt.url, mqttLogin(card));
   const socket = connect(entry.tcp.port, entry.tcp.host);
   let pending = '';
   socket.on('data', (chunk: Buffer) => {

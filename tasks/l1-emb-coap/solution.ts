@@ -3,11 +3,12 @@ import coap from 'coap';
 import type { IncomingMessage } from 'coap';
 import mqtt from 'mqtt';
 import type { SolutionContext } from '../solution.js';
+import { mqttLogin } from '../solution.js';
 import { untilAborted } from '../solution.js';
 
 export async function solve(ctx: SolutionContext): Promise<void> {
   const { card, vars } = ctx;
-  const client = await mqtt.connectAsync(card.mqtt.url, { reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(card.mqtt.url, mqttLogin(card));
   const url = new URL(card.coap.url);
   const publish = (body: Buffer) => {
     const m = JSON.parse(body.toString()) as Record<string, unknown>;

@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import mqtt from 'mqtt';
 import type { SolutionContext } from '../solution.js';
+import { mqttLogin } from '../solution.js';
 import { untilAborted } from '../solution.js';
 
 /** CRC-16/MODBUS. */
@@ -64,7 +65,7 @@ export async function solve(ctx: SolutionContext): Promise<void> {
   const entry = card.serial!.find((s) => s.id === vars.deviceId)!;
   const address = Number(vars.address);
   const channel = Number(vars.channel);
-  const client = await mqtt.connectAsync(card.mqtt.url, { reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(card.mqtt.url, mqttLogin(card));
   const socket = connect(entry.tcp.port, entry.tcp.host);
   socket.on('error', () => undefined);
   const ask = exchanger(socket, 300 / speed);

@@ -55,6 +55,8 @@ env_name = "IOTLAB_SERIAL_" + "".join(c if c.isalnum() else "_" for c in args.de
 port = serial.serial_for_url("socket://" + os.environ[env_name], timeout=0.2)
 url = urlparse(os.environ["IOTLAB_MQTT_URL"])
 client = mqtt.Client()
+if os.environ.get("IOTLAB_MQTT_USERNAME"):  # an exam session's broker wants the card's login
+    client.username_pw_set(os.environ["IOTLAB_MQTT_USERNAME"], os.environ.get("IOTLAB_MQTT_PASSWORD"))
 client.connect(url.hostname, url.port or 1883)
 client.loop_start()
 

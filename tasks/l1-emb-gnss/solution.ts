@@ -6,6 +6,7 @@
 import { connect } from 'node:net';
 import mqtt from 'mqtt';
 import type { SolutionContext } from '../solution.js';
+import { mqttLogin } from '../solution.js';
 import { untilAborted } from '../solution.js';
 
 /** NMEA 0183: XOR of the characters between `$` and `*`, two hex digits after the `*`. */
@@ -57,7 +58,7 @@ export async function solve(ctx: SolutionContext): Promise<void> {
   const { card, vars } = ctx;
   const speed = ctx.speed ?? 1;
   const entry = card.serial!.find((s) => s.id === vars.deviceId)!;
-  const client = await mqtt.connectAsync(card.mqtt.url, { reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(card.mqtt.url, mqttLogin(card));
   const socket = connect(entry.tcp.port, entry.tcp.host);
   socket.on('error', () => undefined);
   let latest: Report | undefined;

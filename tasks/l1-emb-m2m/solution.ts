@@ -1,11 +1,12 @@
 /** Reference solution: follow the door's `open` field with the alarm's state, on each change. */
 import mqtt from 'mqtt';
 import type { SolutionContext } from '../solution.js';
+import { mqttLogin } from '../solution.js';
 import { untilAborted } from '../solution.js';
 
 export async function solve(ctx: SolutionContext): Promise<void> {
   const { card, vars } = ctx;
-  const client = await mqtt.connectAsync(card.mqtt.url, { reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(card.mqtt.url, mqttLogin(card));
   let last: boolean | undefined;
   client.on('message', (_topic, payload) => {
     const m = JSON.parse(payload.toString()) as { open?: unknown };

@@ -6,7 +6,7 @@
 import { defineTask } from '../../grader/types.js';
 import type { CheckOutcome, GradeContext } from '../../grader/types.js';
 import { onlyOnEdgesCheck, reactionCheck } from '../../grader/checks/actuator.js';
-import { ref, topicMatches } from '../../grader/checks/mqtt.js';
+import { ref } from '../../grader/checks/mqtt.js';
 import { Rng } from '../../core/rng.js';
 
 export type M2mParams = { withinS: number; light: string };
@@ -21,15 +21,7 @@ const spec = (ctx: Ctx) => ({
 
 function subscribed(ctx: Ctx): CheckOutcome {
   const topic = ctx.device('door').mqtt!.telemetryTopic;
-  const subs = ctx.events.filter(
-    (e) =>
-      e.kind === 'mqtt.subscribe' &&
-      e.t <= ctx.end &&
-      Array.isArray(e.subscriptions) &&
-      (e.subscriptions as { topic?: unknown }[]).some(
-        (s) => typeof s.topic === 'string' && topicMatches(s.topic, topic),
-      ),
-  );
+  const subs = ctx.subscriptions(topic);
   return {
     score: subs.length > 0 ? 1 : 0,
     expected: `a subscription that receives ${topic}`,

@@ -6,6 +6,7 @@
 import mqtt from 'mqtt';
 import { BoardClient } from '../../clients/ts/board.js';
 import type { SolutionContext } from '../solution.js';
+import { mqttLogin } from '../solution.js';
 
 /** CRC-8, polynomial 0x31, init 0xFF (SHT3x datasheet). */
 function crc8(data: Uint8Array): number {
@@ -25,7 +26,7 @@ export async function solve(ctx: SolutionContext): Promise<void> {
   const threshold = Number(vars.threshold);
   const periodMs = Number(vars.periodS) * 1000;
   const b = await BoardClient.connect(board.host, board.port);
-  const client = await mqtt.connectAsync(card.mqtt.url, { reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(card.mqtt.url, mqttLogin(card));
   await b.pinMode(pin, 'output');
   while (!signal.aborted) {
     const started = await b.millis();

@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import mqtt from 'mqtt';
 import type { SolutionContext } from '../solution.js';
+import { mqttLogin } from '../solution.js';
 
 /** CRC-16/MODBUS (doc §2). */
 export function crc16(bytes: Uint8Array): number {
@@ -72,7 +73,7 @@ export async function solve(ctx: SolutionContext): Promise<void> {
     ctx.mistake === 'default-key' ? 'FFFFFFFFFFFF' : String(vars.keyA),
     'hex',
   );
-  const client = await mqtt.connectAsync(card.mqtt.url, { reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(card.mqtt.url, mqttLogin(card));
   const socket = connect(entry.tcp.port, entry.tcp.host);
   socket.on('error', () => undefined);
   const send = exchanger(socket, 500 / speed);

@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import mqtt from 'mqtt';
 import type { SolutionContext } from '../solution.js';
+import { mqttLogin } from '../solution.js';
 import { untilAborted } from '../solution.js';
 
 /** CRC-16/MODBUS (MODBUS over Serial Line v1.02 §6.2.2). */
@@ -73,7 +74,7 @@ export async function solve(ctx: SolutionContext): Promise<void> {
         offset: Number(offset),
       };
     });
-  const client = await mqtt.connectAsync(card.mqtt.url, { reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(card.mqtt.url, mqttLogin(card));
   const socket = connect(line.tcp.port, line.tcp.host);
   socket.on('error', () => undefined);
   const read = master(socket, 200 / speed);

@@ -6,6 +6,7 @@
 import mqtt from 'mqtt';
 import modbusSerial from 'modbus-serial';
 import type { SolutionContext } from '../solution.js';
+import { mqttLogin } from '../solution.js';
 import { untilAborted } from '../solution.js';
 
 const ModbusRTU = modbusSerial.default;
@@ -17,7 +18,7 @@ export async function solve(ctx: SolutionContext): Promise<void> {
   await mb.connectTCP(card.modbus.host, { port: card.modbus.port });
   mb.setID(Number(vars.unitId));
   mb.setTimeout(1000);
-  const client = await mqtt.connectAsync(card.mqtt.url, { reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(card.mqtt.url, mqttLogin(card));
   let last: boolean | undefined;
   let busy = false;
   const tick = async () => {

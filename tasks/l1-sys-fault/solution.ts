@@ -5,12 +5,13 @@
  */
 import mqtt from 'mqtt';
 import type { SolutionContext } from '../solution.js';
+import { mqttLogin } from '../solution.js';
 import { untilAborted } from '../solution.js';
 
 export async function solve(ctx: SolutionContext): Promise<void> {
   const { card } = ctx;
   const prefix = card.mqtt.topicPrefix;
-  const client = await mqtt.connectAsync(card.mqtt.url, { reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(card.mqtt.url, mqttLogin(card));
   const history = new Map<string, { seq: number; values: number[] }[]>();
   let answered = false;
   const answer = (device: string, type: string) => {

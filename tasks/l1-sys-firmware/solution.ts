@@ -11,6 +11,7 @@ import mqtt from 'mqtt';
 import { compareVersions } from '../../devices/field/firmware.js';
 import type { CardDevice } from '../../devices/field/card.js';
 import type { SolutionContext } from '../solution.js';
+import { mqttLogin } from '../solution.js';
 import { untilAborted } from '../solution.js';
 
 type Body = Record<string, unknown>;
@@ -28,7 +29,7 @@ export async function solve(ctx: SolutionContext): Promise<void> {
     (d): d is CardDevice & { firmware: NonNullable<CardDevice['firmware']> } =>
       d.firmware !== undefined,
   );
-  const client = await mqtt.connectAsync(card.mqtt.url, { reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(card.mqtt.url, mqttLogin(card));
   const waiters = new Set<Waiter>();
   client.on('message', (topic, payload) => {
     const text = payload.toString();

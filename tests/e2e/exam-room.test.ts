@@ -1,0 +1,241 @@
+/**
+ * Every task of the bank through a real exam session, as a candidate lives it: the examiner
+ * creates a session per direction (an exam where the paper is complete, practice where the bank
+ * has gaps), each candidate logs in, reads the instructions the candidate API serves, starts the
+ * task, reads the card from `/api/me`, downloads the task's files, runs the reference program
+ * against the session's shared broker and their own ports with only that card and those
+ * instructions, uploads what the task captures, and hands in. Every run must score 100.
+ *
+ * And the card is the one source of truth: every topic the served instructions name lies under
+ * the candidate's own prefix (the session broker refuses any other), and the instructions are
+ * exactly the task rendered for that candidate's card.
+ */
+import Database from 'better-sqlite3';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Task } from '../../grader/types.js';
+import type { PaperInput } from '../../server/papers.js';
+import { WEIGHT_TABLE } from '../../server/papers.js';
+import type { LabCard } from '../../simulator/card.js';
+import { listTasks, renderTask } from '../../tasks/bank.js';
+import { taskFile } from '../../tasks/paths.js';
+import { skillById } from '../../tasks/skills/catalogue.js';
+import type { Solution } from '../../tasks/solution.js';
+import type { TestServer } from '../support/server.js';
+import { startTestServer } from '../support/server.js';
+
+/**
+ * Lab clocks run this many times faster than the wall (the server's test knob), so a session
+ * takes seconds; slow enough that a switch polled every 100 ms lab time still sees every pulse
+ * with eleven labs on two cores. SYS holds the 300 s firmware rollout, which is robust faster.
+ */
+const SPEEDS = { EMB: 3, APP: 3, SYS: 10 } as const;
+let SPEED = 3;
+let t: TestServer;
+const base = 20000 + Math.floor(Math.random() * 8000);
+
+afterEach(async () => t?.close());
+
+/**
+ * A paper of one direction holding every task of the bank in it: each task counts towards a
+ * function it has checks for, the function's weight split among its tasks; a function with no
+ * task is a gap (so only a complete paper is an exam).
+ */
+function paperOf(direction: 'EMB' | 'APP' | 'SYS'): PaperInput {
+  const weights = WEIGHT_TABLE[`L1.${direction}`]!;
+  const tasks = listTasks().filter((x) => x.level === 'L1' && x.direction === direction);
+  const byFn = new Map<string, Task[]>(Object.keys(weights).map((fn) => [fn, []]));
+  for (const task of tasks) {
+    const fns = task.checks.map((c) => skillById(c.skill)?.functionZh).filter((f) => !!f);
+    // The function with the fewest tasks so far, among those the task assesses.
+    const fn = [...new Set(fns)]
+      .filter((f) => byFn.has(f!))
+      .sort((a, b) => byFn.get(a!)!.length - byFn.get(b!)!.length)[0]!;
+    byFn.get(fn)!.push(task);
+  }
+  const rows: { id: string; function: string; points: number }[] = [];
+  const gaps: PaperInput['gaps'] = [];
+  for (const [fn, pct] of Object.entries(weights)) {
+    const list = byFn.get(fn)!;
+    if (list.length === 0) {
+      gaps.push({ function: fn, points: pct, reason: { zh: '无任务', en: 'no task' } });
+      continue;
+    }
+    list.forEach((task, i) =>
+      rows.push({
+        id: task.id,
+        function: fn,
+        points: Math.floor(pct / list.length) + (i === 0 ? pct % list.length : 0),
+      }),
+    );
+  }
+  return {
+    id: `ALL-L1-${direction}`,
+    title: { zh: `全部 L1 ${direction} 任务`, en: `Every L1 ${direction} task` },
+    level: 'L1',
+    direction,
+    tasks: rows,
+    gaps,
+  };
+}
+
+interface Me {
+  currentTask: string | null;
+  card: LabCard | null;
+  tasks: { id: string; state: string }[];
+}
+
+/** Every `a/b/c`-like MQTT topic in a text that starts with `iotlab/`. */
+function topicsIn(text: string): string[] {
+  return [...text.matchAll(/iotlab\/[A-Za-z0-9_+#/.-]+/g)].map((m) => m[0].replace(/[.]+$/, ''));
+}
+
+async function sitTask(
+  sessionId: string,
+  cand: { id: string; password: string; seed: number; prefix: string },
+  task: Task,
+): Promise<void> {
+  const cookie = await t.candidate(sessionId, cand.id, cand.password);
+  // What the candidate reads is the task rendered for their own card, in both languages.
+  for (const lang of ['en', 'zh'] as const) {
+    const r = await t.api(
+      'GET',
+      `/api/me/tasks/${task.id}/instructions?lang=${lang}`,
+      undefined,
+      cookie,
+    );
+    expect(r.status, r.text).toBe(200);
+    const text = (r.json as { text: string }).text;
+    expect(text).toBe(renderTask(task, cand.seed, lang, cand.prefix).text);
+    const foreign = topicsIn(text).filter(
+      (x) => x !== cand.prefix && !x.startsWith(`${cand.prefix}/`),
+    );
+    expect(foreign, `${task.id} ${lang}: topics not on the card`).toEqual([]);
+  }
+  const vars = renderTask(task, cand.seed, 'en', cand.prefix).vars;
+  const started = await t.api('POST', `/api/me/tasks/${task.id}/start`, {}, cookie);
+  expect(started.status, started.text).toBe(200);
+  const card = (started.json as Me).card!;
+  expect(card.mqtt.topicPrefix).toBe(cand.prefix);
+  expect(card.mqtt.username).toBeTruthy();
+
+  // The task's files, as the candidate downloads them.
+  const workdir = mkdtempSync(join(tmpdir(), 'iotlab-room-cand-'));
+  const files = (await t.api('GET', '/api/me/files', undefined, cookie)).json as {
+    provided: { name: string }[];
+    upload: { name: string } | null;
+  };
+  for (const f of files.provided) {
+    const res = await fetch(`${t.server.url}/api/me/files/${encodeURIComponent(f.name)}`, {
+      headers: { cookie },
+    });
+    expect(res.status).toBe(200);
+    writeFileSync(join(workdir, f.name), Buffer.from(await res.arrayBuffer()));
+  }
+
+  const { solve } = (await import(
+    /* @vite-ignore */ pathToFileURL(taskFile(task.id, 'solution.ts')).href
+  )) as { solve: Solution };
+  const abort = new AbortController();
+  const program = solve({ card, vars, signal: abort.signal, speed: SPEED, workdir });
+  // An error before the end is the program's failure, reported with the task.
+  let early: unknown;
+  program.catch((err: unknown) => {
+    if (!abort.signal.aborted) early = err;
+  });
+  if (files.upload) {
+    // A file to hand in: the program works until shortly before the time is up, then the
+    // candidate uploads its result and finishes.
+    // A program that ends by itself (a script run once) is handed in when it ends.
+    await Promise.race([
+      program,
+      new Promise((r) => setTimeout(r, ((task.timeLimitS - 4) * 1000) / SPEED)),
+    ]);
+    abort.abort();
+    await program;
+    const body = readFileSync(join(workdir, files.upload.name));
+    const up = await fetch(
+      `${t.server.url}/api/me/files/${encodeURIComponent(files.upload.name)}`,
+      {
+        method: 'PUT',
+        headers: { cookie, 'content-type': 'application/octet-stream', 'x-iotlab-csrf': '1' },
+        body,
+      },
+    );
+    expect(up.status, await up.text()).toBe(200);
+    expect((await t.api('POST', '/api/me/finish', {}, cookie)).status).toBe(200);
+  } else {
+    // The program runs until the task's time is up and the server ends the attempt.
+    const until = Date.now() + ((task.timeLimitS + 10) * 1000) / SPEED + 5000;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 250));
+      const me = (await t.api('GET', '/api/me', undefined, cookie)).json as Me;
+      if (me.tasks.find((x) => x.id === task.id)?.state === 'done') break;
+      if (early !== undefined) throw early as Error;
+      if (Date.now() > until) throw new Error(`${task.id}: the attempt never ended`);
+    }
+    abort.abort();
+    // The lab has stopped under the program's feet: errors now are the lab going away, and a
+    // client library may never finish closing a connection the server already closed.
+    await Promise.race([program.catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
+  }
+}
+
+describe.each(['EMB', 'APP', 'SYS'] as const)('an L1-%s session', (direction) => {
+  it('every reference program scores 100 from the card and instructions it was given', async () => {
+    SPEED = SPEEDS[direction];
+    t = await startTestServer(`room-${direction}`, base, { labSpeed: SPEED });
+    const paper = paperOf(direction);
+    const ids = paper.tasks.map((x) => x.id);
+    const roster = [
+      'id,name',
+      ...ids.map((_, i) => `c${String(i + 1).padStart(3, '0')},考生${i + 1}`),
+    ];
+    const created = await t.api('POST', '/api/sessions', {
+      paper,
+      mode: paper.gaps && paper.gaps.length > 0 ? 'practice' : 'exam',
+      roster: `${roster.join('\n')}\n`,
+    });
+    expect(created.status, created.text).toBe(201);
+    const s = created.json as { id: string; candidates: { id: string; password: string }[] };
+    expect((await t.api('POST', `/api/sessions/${s.id}/start`, {})).status).toBe(200);
+    // The seeds are the server's secret; the test reads them as the operator could.
+    const db = new Database(join(t.dataDir, 'iotlab.db'), { readonly: true });
+    const rows = db
+      .prepare('SELECT id, seed, topic_prefix AS prefix FROM candidates WHERE session_id = ?')
+      .all(s.id) as { id: string; seed: number; prefix: string }[];
+    db.close();
+    const bank = listTasks();
+    const outcomes = await Promise.allSettled(
+      ids.map((taskId, i) => {
+        const c = s.candidates[i]!;
+        const row = rows.find((r) => r.id === c.id)!;
+        const task = bank.find((b) => b.id === taskId)!;
+        return sitTask(s.id, { ...c, seed: row.seed, prefix: row.prefix }, task);
+      }),
+    );
+    const failed = outcomes.flatMap((o, i) =>
+      o.status === 'rejected' ? [`${ids[i]}: ${String(o.reason)}`] : [],
+    );
+    expect(failed).toEqual([]);
+    const reports = (await t.api('GET', `/api/sessions/${s.id}/reports`)).json as {
+      candidate: string;
+      task: string;
+      report: {
+        score: number;
+        tests: { id: string; score: number; max_score: number; output: string }[];
+      };
+    }[];
+    const scores = Object.fromEntries(reports.map((r) => [r.task, r.report.score]));
+    const lost = reports.flatMap((r) =>
+      r.report.tests
+        .filter((x) => x.score < x.max_score)
+        .map((x) => `${r.task}/${x.id}: ${x.output}`),
+    );
+    expect(lost).toEqual([]);
+    expect(scores).toEqual(Object.fromEntries(ids.map((id) => [id, 100])));
+  }, 180_000);
+});
