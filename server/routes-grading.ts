@@ -226,7 +226,7 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
 
   const marksFor = (sid: string, g: StoredGrade) =>
     marksOf(g.report, grades.adjustments(sid, g.candidateId, g.taskId));
-  /** The grade of a task and one of its checks, or 404s naming what is missing. */
+  /** The grade of a task (404 without one) and its check (undefined when the report has none). */
   const gradedCheck = (sid: string, cand: string, task: string, check: string) => {
     const g = grades.grades(sid, cand).find((x) => x.taskId === task);
     if (!g) throw new LabError('API_NOT_FOUND', `candidate ${cand} has no grade for ${task}`);
@@ -235,10 +235,20 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
   };
   const needReason = (reason: string) => {
     if (reason.trim().length < 3)
-      throw new LabError('REASON_REQUIRED', 'give the reason (at least 3 characters)', {
-        path: 'body.reason',
-      });
+      throw new LabError('REASON_REQUIRED', 'give the reason (at least 3 characters)', {}, [
+        { path: 'body.reason', message: 'at least 3 characters' },
+      ]);
     return reason.trim();
+  };
+  /** The task's score after a mark changed, with the marks in force. */
+  const scoreAfter = (sid: string, cand: string, task: string) => {
+    const after = grades.grades(sid, cand).find((x) => x.taskId === task);
+    return {
+      task,
+      final: after?.final ?? null,
+      status: after?.status,
+      marks: after ? marksFor(sid, after) : [],
+    };
   };
   /** Stores a mark for a check after checking points and reason; the task's score after it. */
   const mark = (
@@ -278,15 +288,6 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
       t.manual,
     );
     return scoreAfter(sid, cand, body.task);
-  };
-  const scoreAfter = (sid: string, cand: string, task: string) => {
-    const after = grades.grades(sid, cand).find((x) => x.taskId === task);
-    return {
-      task,
-      final: after?.final ?? null,
-      status: after?.status,
-      marks: after ? marksFor(sid, after) : [],
-    };
   };
 
   app.post(
