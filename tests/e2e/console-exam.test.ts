@@ -6,9 +6,11 @@
  * card says and hand in; a trainer may watch the exam's lab but gets no fault buttons; the
  * examiner reads the roster's points and percent, overrides an automatic check in the check
  * dialog (validated, the grader's figure shown, audited; withdrawing a mark withdrawn meanwhile is
- * the server's coded error in Chinese), previews a regrade, filters the audit log and exports CSV
- * and XLSX in Chinese with the override. Screenshots of every page at phone and desktop size go to artifacts/.
+ * the server's coded error in Chinese), previews a regrade (an override made against an older
+ * grader's figure shown as now disagreeing), filters the audit log and exports CSV and XLSX in
+ * Chinese with the override. Screenshots of every page at phone and desktop size go to artifacts/.
  */
+import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -310,12 +312,42 @@ describe('an exam through the console', () => {
     await expect.poll(() => checkCell.getAttribute('data-marked')).toBe('yes');
     await screenshots(page, 'examiner-scoring');
 
-    // Regrade preview: the diff, nothing changed.
+    // Regrade preview: the diff, no score changed; an override of c002's `qos` made against the
+    // 10 points an older grader stored (simulated in the stored report) now disagrees with the
+    // regrade's figure, and the preview says so.
+    const db = new Database(join(t.dataDir, 'iotlab.db'));
+    try {
+      db.pragma('busy_timeout = 5000');
+      const where = 'WHERE session_id = ? AND candidate_id = ? AND task_id = ?';
+      const key = [sessionId, 'c002', 'l1-emb-analog'];
+      const stored = db.prepare(`SELECT report_json FROM scores ${where}`).get(...key) as {
+        report_json: string;
+      };
+      const old = JSON.parse(stored.report_json) as { tests: { id: string; score: number }[] };
+      old.tests.find((x) => x.id === 'qos')!.score = 10;
+      db.prepare(`UPDATE scores SET report_json = ? ${where}`).run(JSON.stringify(old), ...key);
+    } finally {
+      db.close();
+    }
+    const qos = await t.api('POST', `/api/sessions/${sessionId}/candidates/c002/overrides`, {
+      task: 'l1-emb-analog',
+      check: 'qos',
+      points: 5,
+      reason: '仅部分主题使用 QoS 1',
+    });
+    expect(qos.status, qos.text).toBe(200);
     await page.locator('.el-tabs__item', { hasText: '重新评分' }).click();
     await page.click('[data-test=regrade-preview]');
     await expect
       .poll(() => page.locator('[data-test=regrade-summary]').textContent())
       .toBe('共 2 项，0 项有变化');
+    expect(await page.locator('[data-test=regrade-disagreeing]').textContent()).toBe(
+      '1 项的改分与新自动得分不一致',
+    );
+    expect(await page.locator('[data-disagrees="c002/l1-emb-analog/qos"]').textContent()).toMatch(
+      /^\s*qos：自动 10 → 0，改分 5（admin）\s*$/,
+    );
+    expect(await page.locator('[data-disagrees^="c001/"]').count()).toBe(0);
     await screenshots(page, 'examiner-regrade');
 
     // The audit log, filtered by action, in local time.
