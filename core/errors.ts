@@ -34,6 +34,14 @@ export const ErrorCodes = {
   PORT_RANGE: 5007,
   API_RATE_LIMITED: 5008,
   API_TOO_LARGE: 5009,
+  /** An examiner's points outside 0..the check's maximum. */
+  SCORE_OUT_OF_RANGE: 5010,
+  /** An examiner's mark (or its withdrawal) without a reason. */
+  REASON_REQUIRED: 5011,
+  /** The manual-score route for an automatic check (overrides take any check). */
+  CHECK_NOT_MANUAL: 5012,
+  /** No examiner mark in force for the check (nothing to withdraw). */
+  MARK_NOT_FOUND: 5013,
   USAGE: 9001,
 } as const;
 
@@ -126,4 +134,8 @@ const apiStatus: Partial<Record<ErrorCodeName, number>> = {
   PORT_RANGE: 409,
   API_RATE_LIMITED: 429,
   API_TOO_LARGE: 413,
+  SCORE_OUT_OF_RANGE: 400,
+  REASON_REQUIRED: 400,
+  CHECK_NOT_MANUAL: 400,
+  MARK_NOT_FOUND: 404,
 };

@@ -23,7 +23,11 @@ function quote(e: EvidenceEvent): string {
   return text.length > 400 ? text.slice(0, 400) + '…' : text;
 }
 
-function testRow(t: ReportTest, bySeq: ReadonlyMap<number, EvidenceEvent>): string {
+function testRow(
+  t: ReportTest,
+  bySeq: ReadonlyMap<number, EvidenceEvent>,
+  mark: ExaminerMark | undefined,
+): string {
   const lines = t.evidence
     .map((r) => {
       const e = bySeq.get(r.seq);
@@ -33,7 +37,7 @@ function testRow(t: ReportTest, bySeq: ReadonlyMap<number, EvidenceEvent>): stri
     .join('');
   const hint = t.hint ? `<p>提示：${esc(t.hint.zh)}<br>Hint: ${esc(t.hint.en)}</p>` : '';
   return `<tr class="${t.outcome}"><td>${esc(t.id)}<br><span class="muted">${esc(t.tags.join(' '))}</span></td>
-<td>${esc(t.title.zh)}<br>${esc(t.title.en)}${t.critical ? `<br><b>关键 critical</b>${t.critical.met ? '' : ' — 未达到 not met'}` : ''}</td><td>${t.score} / ${t.max_score}${t.manual ? '<br>examiner 考评员确认' : ''}</td>
+<td>${esc(t.title.zh)}<br>${esc(t.title.en)}${t.critical ? `<br><b>关键 critical</b>${t.critical.met ? '' : ' — 未达到 not met'}` : ''}</td><td>${mark ? `<b>${mark.points} / ${t.max_score}</b><br><span class="muted">自动 grader ${t.score}</span><br>${mark.kind === 'override' ? '考评员改分 override' : '考评员评分 examiner'}` : `${t.score} / ${t.max_score}${t.manual ? '<br>examiner 考评员确认' : ''}`}</td>
 <td><b>expected 要求</b>: ${esc(t.expected)}<br><b>seen 实际</b>: ${esc(t.seen)}${hint}${lines}</td></tr>`;
 }
 
@@ -45,12 +49,48 @@ export interface ExaminerNotice {
   seq?: number;
 }
 
+/** An examiner's mark for a check (the exam server's), beside the grader's figures then and now. */
+export interface ExaminerMark {
+  check: string;
+  kind: 'manual' | 'override';
+  autoAtMark: number | null;
+  autoNow: number | null;
+  points: number;
+  examiner: string;
+  at: string;
+  reason: string;
+  disagrees: boolean;
+}
+
+/** The task score with the examiner's marks, and the marks (the exam server's part of a report). */
+export interface ExaminerMarks {
+  final: number | null;
+  marks: readonly ExaminerMark[];
+}
+
+function marksSection(x: ExaminerMarks): string {
+  const n = (v: number | null) => (v === null ? '—' : String(v));
+  const rows = x.marks
+    .map(
+      (m) =>
+        `<tr${m.disagrees ? ' class="partial"' : ''}><td>${esc(m.check)}</td><td>${m.kind === 'override' ? '改分 override' : '人工评分 manual'}</td><td>${n(m.autoAtMark)}</td><td>${n(m.autoNow)}${m.disagrees ? '<br><b>自动得分已变化 grader figure changed</b>' : ''}</td><td><b>${m.points}</b></td><td>${esc(m.examiner)}<br><span class="muted">${esc(m.at)}</span></td><td>${esc(m.reason)}</td></tr>`,
+    )
+    .join('\n');
+  return `<h2>考评员评分 Examiner marks</h2><p class="verdict">含考评员评分的本题得分 Task score with the examiner's marks: ${x.final === null ? '待评分 pending' : x.final}</p>${
+    x.marks.length
+      ? `<table class="marks"><tr><th>check 检查项</th><th>kind 类型</th><th>grader then 当时自动得分</th><th>grader now 现自动得分</th><th>points 得分</th><th>who 考评员</th><th>reason 理由</th></tr>\n${rows}</table>`
+      : ''
+  }`;
+}
+
 export function renderHtml(
   r: GradeReport,
   events: readonly EvidenceEvent[] = [],
   notices: readonly ExaminerNotice[] = [],
+  examiner?: ExaminerMarks,
 ): string {
   const bySeq = new Map(events.map((e) => [e.seq, e] as const));
+  const markOf = (id: string) => examiner?.marks.find((m) => m.check === id);
   const verdict = !r.gradable
     ? '无法评分 NOT GRADABLE — the evidence cannot be trusted (not the candidate’s fault)'
     : `${r.score} / ${r.max_score} — ${r.passed ? '合格 PASS' : '不合格 NOT PASSED'} (合格线 pass mark ${r.pass_mark})`;
@@ -74,9 +114,9 @@ export function renderHtml(
     r.capped_by.length > 0
       ? `<p>关键检查项 ${esc(r.capped_by.join('、'))} 未达到要求，本题最高 ${CRITICAL_CAP} 分（未封顶 ${r.raw_score} 分）<br>Critical check ${esc(r.capped_by.join(', '))} not met: capped at ${CRITICAL_CAP} (${r.raw_score} without the cap)</p>`
       : ''
-  }<p>实验结束原因 Run ended: ${esc(r.run.stopped)}</p>${problems}${flagged}
+  }<p>实验结束原因 Run ended: ${esc(r.run.stopped)}</p>${problems}${flagged}${examiner ? marksSection(examiner) : ''}
 <table><tr><th>check 检查项</th><th>title 名称</th><th>points 得分</th><th>detail 详情</th></tr>
-${r.tests.map((t) => testRow(t, bySeq)).join('\n')}</table>
+${r.tests.map((t) => testRow(t, bySeq, markOf(t.id))).join('\n')}</table>
 <h2>Provenance 来源</h2><p class="muted">grader ${esc(p.grader.name)} ${esc(p.grader.version)} · task hash ${esc(p.task.hash)}<br>
 evidence SHA-256 ${esc(p.evidence.sha256)} (${p.evidence.lines} lines, ${p.evidence.events} events)<br>params ${esc(JSON.stringify(p.params))}</p>
 </body></html>

@@ -260,6 +260,31 @@ const Progress = z.object({
   ),
 });
 
+/**
+ * An examiner's mark in force for a check: the grader's figure when it was made and now, the
+ * points, who, when, why; `disagrees` when a regrade moved the grader's figure since.
+ */
+const CheckMark = z.object({
+  check: z.string(),
+  kind: z.enum(['manual', 'override']),
+  autoAtMark: z.number().nullable(),
+  autoNow: z.number().nullable(),
+  max: z.number().nullable(),
+  points: z.number(),
+  examiner: z.string(),
+  at: z.string(),
+  reason: z.string(),
+  disagrees: z.boolean(),
+});
+
+/** A task's score after an examiner's mark (or its withdrawal), with the marks in force. */
+const MarkReply = z.object({
+  task: z.string(),
+  final: z.number().nullable(),
+  status: GradeStatus.optional(),
+  marks: z.array(CheckMark),
+});
+
 const Diff = z.object({
   candidate: z.string(),
   task: z.string(),
@@ -268,6 +293,17 @@ const Diff = z.object({
   beforeStatus: GradeStatus,
   afterStatus: GradeStatus,
   changed: z.boolean(),
+  /** Marks the regrade keeps although the grader's figure they were made against moved. */
+  disagrees: z.array(
+    z.object({
+      check: z.string(),
+      kind: z.enum(['manual', 'override']),
+      autoAtMark: z.number().nullable(),
+      autoNow: z.number().nullable(),
+      points: z.number(),
+      examiner: z.string(),
+    }),
+  ),
 });
 
 const Fault = z.object({
@@ -399,15 +435,15 @@ export const RESPONSES: Record<string, Record<number, z.ZodType>> = {
   'GET /api/sessions/:id/progress': { 200: Progress },
   'GET /api/sessions/:id/regrade': { 200: z.array(Diff) },
   'POST /api/sessions/:id/regrade': {
-    200: z.object({ graded: z.number(), changed: z.array(Diff) }),
-  },
-  'POST /api/sessions/:id/candidates/:cid/manual': {
     200: z.object({
-      task: z.string(),
-      final: z.number().nullable(),
-      status: GradeStatus.optional(),
+      graded: z.number(),
+      changed: z.array(Diff),
+      disagreeing: z.array(Diff),
     }),
   },
+  'POST /api/sessions/:id/candidates/:cid/manual': { 200: MarkReply },
+  'POST /api/sessions/:id/candidates/:cid/overrides': { 200: MarkReply },
+  'DELETE /api/sessions/:id/candidates/:cid/overrides': { 200: MarkReply },
   'GET /api/sessions/:id/reports': {
     200: z.array(
       z.object({
@@ -416,6 +452,7 @@ export const RESPONSES: Record<string, Record<number, z.ZodType>> = {
         final: z.number().nullable(),
         status: GradeStatus,
         report: Report,
+        marks: z.array(CheckMark),
       }),
     ),
   },

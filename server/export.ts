@@ -3,7 +3,9 @@
  * - wide: one row per candidate, one column per task of the paper (the task's 100-point score
  *   scaled to its points in the paper), the total and the result;
  * - long: one row per check: candidate, task, check, skill id, kind auto/manual, max, auto
- *   points, examiner points, final, override reason, grader version, seed, evidence ref.
+ *   points, examiner points, final, override reason, who and when, the grader's points the
+ *   override was made against and whether a regrade has moved them since, grader version, seed,
+ *   evidence ref.
  * A task without a final score is empty and the result "pending" (待评分): never a silent zero.
  * Only a task never attempted in a stopped session counts 0, and says "not attempted".
  */
@@ -11,6 +13,7 @@ import { relative } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { LabError } from '../core/errors.js';
 import type { Grades } from './grades.js';
+import { markFor } from './grades.js';
 import type { Store } from './store.js';
 
 export type SheetResult = 'pass' | 'fail' | 'pending' | 'provisional';
@@ -45,6 +48,13 @@ export interface CheckRow {
   examinerPoints: number | null;
   final: number | null;
   overrideReason: string;
+  /** Who made the examiner's mark in force, and when ('' without one). */
+  overrideBy: string;
+  overrideAt: string;
+  /** The grader's points the mark was made against (null without one, or from before). */
+  autoAtOverride: number | null;
+  /** A regrade moved the grader's points since the mark was made. */
+  overrideDisagrees: boolean;
   graderVersion: string;
   seed: number;
   evidenceRef: string;
@@ -109,14 +119,19 @@ export function checkRows(store: Store, grades: Grades, sessionId: string): Chec
           examinerPoints: null,
           final: null,
           overrideReason: g.report.problems.map((p) => `line ${p.line}: ${p.message}`).join('; '),
+          overrideBy: '',
+          overrideAt: '',
+          autoAtOverride: null,
+          overrideDisagrees: false,
           graderVersion: g.graderVersion,
           seed: c.seed,
           evidenceRef: file,
           status: 'ungradable',
         });
       for (const t of g.report.tests) {
-        const last = adj.filter((x) => x.checkId === t.id).at(-1);
-        const examinerPoints = t.manual ? (last?.points ?? null) : null;
+        // The examiner's mark in force: points for a manual check, or an override of any check.
+        const last = markFor(adj, t.id);
+        const examinerPoints = last?.points ?? null;
         out.push({
           candidate: c.id,
           task: g.taskId,
@@ -126,8 +141,13 @@ export function checkRows(store: Store, grades: Grades, sessionId: string): Chec
           max: t.max_score,
           autoPoints: t.score,
           examinerPoints,
-          final: t.manual ? examinerPoints : t.score,
-          overrideReason: t.manual ? (last?.reason ?? '') : '',
+          final: last ? last.points : t.manual ? null : t.score,
+          overrideReason: last?.reason ?? '',
+          overrideBy: last?.examiner ?? '',
+          overrideAt: last?.at ?? '',
+          autoAtOverride: last?.autoPoints ?? null,
+          overrideDisagrees:
+            last !== undefined && last.autoPoints !== null && last.autoPoints !== t.score,
           graderVersion: g.graderVersion,
           seed: c.seed,
           evidenceRef: `${file}#${t.evidence.map((e) => e.seq).join(',')}`,
@@ -167,6 +187,10 @@ export const LONG_HEAD = [
   'examiner_points',
   'final',
   'override_reason',
+  'override_by',
+  'override_at',
+  'auto_points_at_override',
+  'override_disagrees',
   'grader_version',
   'seed',
   'evidence_ref',
@@ -185,6 +209,10 @@ const LONG_HEAD_ZH = [
   '考评员得分',
   '最终得分',
   '改分理由',
+  '改分人',
+  '改分时间',
+  '改分时自动得分',
+  '自动得分已变化',
   '评分程序版本',
   '种子',
   '证据位置',
@@ -220,6 +248,10 @@ export function longTable(
       v(r.examinerPoints),
       v(r.final),
       r.overrideReason,
+      r.overrideBy,
+      r.overrideAt,
+      v(r.autoAtOverride),
+      r.overrideDisagrees ? (zh ? '是' : 'yes') : '',
       r.graderVersion,
       r.seed,
       r.evidenceRef,

@@ -5,7 +5,11 @@
  * own evidence file. A grade stores the grader's full report; its `final` task score (0–100) is
  * the automatic points of automatic checks plus the examiner's points for `manual` checks, and
  * stays null ("pending examiner") until every manual check has been scored: never a silent zero.
- * Examiner scores are rows of `adjustments` (the latest per check counts) and audit entries.
+ * Examiner marks are rows of `adjustments` (the latest per check counts) and audit entries: the
+ * points for a `manual` check, or an override of any check's automatic points. Each row keeps the
+ * grader's figure it was made against (`auto_points`), so a regrade that moves that figure shows
+ * the mark "now disagrees"; a row with `withdrawn` set ends the mark (the grader's figure counts
+ * again, or a manual check is pending again). Rows are never updated or deleted.
  */
 import type Database from 'better-sqlite3';
 import type { GradeReport, ScoredLine } from '../grader/report.js';
@@ -55,9 +59,73 @@ export interface Adjustment {
   reason: string;
   examiner: string;
   at: string;
+  /** The grader's points for the check when the mark was made (null in rows from before). */
+  autoPoints: number | null;
+  /** This row ends the mark before it (its `points` are the grader's figure at the time). */
+  withdrawn: boolean;
 }
 
-/** The task score with examiner points for manual checks, or null while any is missing. */
+/** The examiner's mark in force for a check: its latest row, unless that row withdraws it. */
+export function markFor(
+  adjustments: readonly Adjustment[],
+  checkId: string,
+): Adjustment | undefined {
+  const last = adjustments.filter((a) => a.checkId === checkId).at(-1);
+  return last && !last.withdrawn ? last : undefined;
+}
+
+/** A mark in force as a report shows it, beside the grader's figures then and now. */
+export interface CheckMark {
+  check: string;
+  /** `manual`: the points of a check the examiner marks; `override`: of an automatic check. */
+  kind: 'manual' | 'override';
+  /** The grader's points when the mark was made (null for marks from before overrides). */
+  autoAtMark: number | null;
+  /** The grader's points in the report now (null when the report no longer has the check). */
+  autoNow: number | null;
+  max: number | null;
+  points: number;
+  examiner: string;
+  at: string;
+  reason: string;
+  /** The grader's figure moved since the mark was made (a regrade): the examiner should look. */
+  disagrees: boolean;
+}
+
+/** The marks in force for a report's checks (and for checks it no longer has), in check order. */
+export function marksOf(report: GradeReport, adjustments: readonly Adjustment[]): CheckMark[] {
+  const ids = [
+    ...report.tests.map((t) => t.id),
+    ...new Set(
+      adjustments.map((a) => a.checkId).filter((c) => !report.tests.some((t) => t.id === c)),
+    ),
+  ];
+  const out: CheckMark[] = [];
+  for (const id of ids) {
+    const m = markFor(adjustments, id);
+    if (!m) continue;
+    const t = report.tests.find((x) => x.id === id);
+    const autoNow = t ? t.score : null;
+    out.push({
+      check: id,
+      kind: t?.manual ? 'manual' : 'override',
+      autoAtMark: m.autoPoints,
+      autoNow,
+      max: t ? t.max_score : null,
+      points: m.points,
+      examiner: m.examiner,
+      at: m.at,
+      reason: m.reason,
+      disagrees: autoNow === null || (m.autoPoints !== null && m.autoPoints !== autoNow),
+    });
+  }
+  return out;
+}
+
+/**
+ * The task score with the examiner's marks in place of the grader's points (manual checks and
+ * overrides), or null while a manual check has no mark.
+ */
 export function finalScore(
   report: GradeReport,
   adjustments: readonly Adjustment[],
@@ -65,12 +133,9 @@ export function finalScore(
   if (!report.gradable) return { final: null, status: 'ungradable' };
   const lines: ScoredLine[] = [];
   for (const t of report.tests) {
-    let earned = t.score;
-    if (t.manual) {
-      const adj = adjustments.filter((a) => a.checkId === t.id).at(-1);
-      if (!adj) return { final: null, status: 'pending-examiner' };
-      earned = adj.points;
-    }
+    const mark = markFor(adjustments, t.id);
+    if (t.manual && !mark) return { final: null, status: 'pending-examiner' };
+    const earned = mark ? mark.points : t.score;
     lines.push({ id: t.id, points: t.max_score, earned, critical: t.critical?.need });
   }
   // The same cap as the grader's, now with the examiner's marks in place.
@@ -86,6 +151,12 @@ export class Grades {
     const cols = this.db.prepare('PRAGMA table_info(attempts)').all() as { name: string }[];
     if (!cols.some((c) => c.name === 'evidence_head'))
       this.db.exec('ALTER TABLE attempts ADD COLUMN evidence_head TEXT');
+    // Data directories from before overrides: the grader's figure (unknown: null) and withdrawals.
+    const adj = this.db.prepare('PRAGMA table_info(adjustments)').all() as { name: string }[];
+    if (!adj.some((c) => c.name === 'auto_points'))
+      this.db.exec('ALTER TABLE adjustments ADD COLUMN auto_points REAL');
+    if (!adj.some((c) => c.name === 'withdrawn'))
+      this.db.exec('ALTER TABLE adjustments ADD COLUMN withdrawn INTEGER NOT NULL DEFAULT 0');
   }
 
   startAttempt(
@@ -149,13 +220,16 @@ export class Grades {
   }
 
   adjustments(sessionId: string, candidateId: string, taskId: string): Adjustment[] {
-    return this.db
+    const rows = this.db
       .prepare(
         `SELECT candidate_id AS candidateId, task_id AS taskId, check_id AS checkId, points, reason,
-           examiner, at FROM adjustments WHERE session_id = ? AND candidate_id = ? AND task_id = ?
-         ORDER BY id`,
+           examiner, at, auto_points AS autoPoints, withdrawn FROM adjustments
+         WHERE session_id = ? AND candidate_id = ? AND task_id = ? ORDER BY id`,
       )
-      .all(sessionId, candidateId, taskId) as Adjustment[];
+      .all(sessionId, candidateId, taskId) as (Omit<Adjustment, 'withdrawn'> & {
+      withdrawn: number;
+    })[];
+    return rows.map((r) => ({ ...r, withdrawn: r.withdrawn === 1 }));
   }
 
   /** Stores a grade (replacing the previous one) with its final score from the adjustments. */
@@ -199,33 +273,82 @@ export class Grades {
       }));
   }
 
-  /** An examiner's points for a manual check, with the reason, in the audit log; re-scores. */
-  adjust(sessionId: string, a: Omit<Adjustment, 'at'>): void {
+  /**
+   * An examiner's mark for a check (points for a manual check, or an override of an automatic
+   * one) with the reason and the grader's figure it was made against, in the audit log (with the
+   * mark it replaces); re-scores the task.
+   */
+  adjust(sessionId: string, a: Omit<Adjustment, 'at' | 'withdrawn'>, manual: boolean): void {
     this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO adjustments (session_id, candidate_id, task_id, check_id, points, reason,
-             examiner, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          sessionId,
-          a.candidateId,
-          a.taskId,
-          a.checkId,
-          a.points,
-          a.reason,
-          a.examiner,
-          new Date().toISOString(),
-        );
-      this.store.audit(a.examiner, 'score.manual', sessionId, {
+      const before = markFor(this.adjustments(sessionId, a.candidateId, a.taskId), a.checkId);
+      this.insert(sessionId, { ...a, withdrawn: false });
+      this.store.audit(a.examiner, manual ? 'score.manual' : 'score.override', sessionId, {
         candidate: a.candidateId,
         task: a.taskId,
         check: a.checkId,
+        autoPoints: a.autoPoints,
         points: a.points,
         reason: a.reason,
+        ...(before ? { replaces: pick(before) } : {}),
       });
-      const g = this.grades(sessionId, a.candidateId).find((x) => x.taskId === a.taskId);
-      if (g) this.saveGrade(sessionId, a.candidateId, a.taskId, g.report);
+      this.rescore(sessionId, a.candidateId, a.taskId);
     })();
   }
+
+  /**
+   * Ends the examiner's mark for a check (audited with the reason and the mark withdrawn): the
+   * grader's figure counts again, or a manual check waits for an examiner again. False when the
+   * check has no mark in force.
+   */
+  withdraw(sessionId: string, w: Omit<Adjustment, 'at' | 'withdrawn' | 'points'>): boolean {
+    return this.db.transaction(() => {
+      const before = markFor(this.adjustments(sessionId, w.candidateId, w.taskId), w.checkId);
+      if (!before) return false;
+      this.insert(sessionId, { ...w, points: w.autoPoints ?? 0, withdrawn: true });
+      this.store.audit(w.examiner, 'score.withdraw', sessionId, {
+        candidate: w.candidateId,
+        task: w.taskId,
+        check: w.checkId,
+        autoPoints: w.autoPoints,
+        reason: w.reason,
+        withdrawn: pick(before),
+      });
+      this.rescore(sessionId, w.candidateId, w.taskId);
+      return true;
+    })();
+  }
+
+  private insert(sessionId: string, a: Omit<Adjustment, 'at'>): void {
+    this.db
+      .prepare(
+        `INSERT INTO adjustments (session_id, candidate_id, task_id, check_id, points, reason,
+           examiner, at, auto_points, withdrawn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        sessionId,
+        a.candidateId,
+        a.taskId,
+        a.checkId,
+        a.points,
+        a.reason,
+        a.examiner,
+        new Date().toISOString(),
+        a.autoPoints,
+        a.withdrawn ? 1 : 0,
+      );
+  }
+
+  private rescore(sessionId: string, candidateId: string, taskId: string): void {
+    const g = this.grades(sessionId, candidateId).find((x) => x.taskId === taskId);
+    if (g) this.saveGrade(sessionId, candidateId, taskId, g.report);
+  }
 }
+
+/** A mark as the audit log quotes it. */
+const pick = (a: Adjustment) => ({
+  points: a.points,
+  autoPoints: a.autoPoints,
+  reason: a.reason,
+  examiner: a.examiner,
+  at: a.at,
+});

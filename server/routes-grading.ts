@@ -1,8 +1,10 @@
 /**
  * Examiner routes for grades: progress of the roster, grading on demand, the regrade of a whole
- * session (a preview of the score diff, then publishing it), manual scores of `manual` checks
- * with a reason (audited), per-candidate HTML reports, every report as JSON, and the exports
- * (wide CSV, long CSV with one row per check, XLSX, JSON). Extending the time is audited too.
+ * session (a preview of the score diff, then publishing it), an examiner's marks with a reason
+ * (audited): points for `manual` checks, overrides of any check and their withdrawal; per-candidate
+ * HTML reports, every report as JSON, and the exports (wide CSV, long CSV with one row per check,
+ * XLSX, JSON). A mark keeps the grader's figure it was made against: a regrade keeps the mark and
+ * shows where that figure moved. Extending the time is audited too.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -12,7 +14,8 @@ import { LabError } from '../core/errors.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { checkRows, longTable, scoreSheet, scoreSheetCsv, toCsv } from './export.js';
 import { scoreSheetXlsx } from './export-xlsx.js';
-import { finalScore } from './grades.js';
+import type { StoredGrade } from './grades.js';
+import { finalScore, marksOf } from './grades.js';
 import type { RouteContext } from './validate.js';
 import { parse } from './validate.js';
 import { apiDoc } from './openapi.js';
@@ -30,14 +33,20 @@ const ExportQuery = z
   })
   .strict();
 const ReportQuery = z.object({ task: taskId, lang: z.enum(['zh', 'en']).default('zh') }).strict();
-const Manual = z
+const checkId = z.string().min(1).max(64);
+/**
+ * An examiner's mark. Points (0..the check's max) and the reason (at least 3 characters) are
+ * checked in the handler against the check, with their own error codes.
+ */
+const Mark = z
   .object({
     task: taskId,
-    check: z.string().min(1).max(64),
-    points: z.number().min(0).max(100),
-    reason: z.string().trim().min(3, 'give the reason (at least 3 characters)').max(2000),
+    check: checkId,
+    points: z.number(),
+    reason: z.string().max(2000),
   })
   .strict();
+const Withdraw = z.object({ task: taskId, check: checkId, reason: z.string().max(2000) }).strict();
 const Extend = z.object({ minutes: z.number().int().min(1).max(600) }).strict();
 
 export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -144,7 +153,19 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
     for (const g of grades.grades(sid)) {
       const report = await runtime.reportFor(sid, g.candidateId, g.taskId);
       if (!report) continue;
-      const after = finalScore(report, grades.adjustments(sid, g.candidateId, g.taskId));
+      const adjustments = grades.adjustments(sid, g.candidateId, g.taskId);
+      const after = finalScore(report, adjustments);
+      // Marks stay; those made against a grader's figure the regrade moves are shown.
+      const disagrees = marksOf(report, adjustments)
+        .filter((m) => m.disagrees)
+        .map((m) => ({
+          check: m.check,
+          kind: m.kind,
+          autoAtMark: m.autoAtMark,
+          autoNow: m.autoNow,
+          points: m.points,
+          examiner: m.examiner,
+        }));
       out.push({
         candidate: g.candidateId,
         task: g.taskId,
@@ -153,6 +174,7 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
         beforeStatus: g.status,
         afterStatus: after.status,
         changed: g.final !== after.final || g.status !== after.status,
+        disagrees,
         report,
       });
     }
@@ -190,47 +212,157 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
       const diff = await regrade(sid);
       for (const d of diff) grades.saveGrade(sid, d.candidate, d.task, d.report);
       const changed = diff.filter((d) => d.changed).map(({ report: _r, ...d }) => d);
-      store.audit(me.subject, 'session.regrade', sid, { graded: diff.length, changed });
-      return { graded: diff.length, changed };
+      const disagreeing = diff
+        .filter((d) => d.disagrees.length > 0)
+        .map(({ report: _r, ...d }) => d);
+      store.audit(me.subject, 'session.regrade', sid, {
+        graded: diff.length,
+        changed,
+        disagreeing,
+      });
+      return { graded: diff.length, changed, disagreeing };
     },
   );
+
+  const marksFor = (sid: string, g: StoredGrade) =>
+    marksOf(g.report, grades.adjustments(sid, g.candidateId, g.taskId));
+  /** The grade of a task (404 without one) and its check (undefined when the report has none). */
+  const gradedCheck = (sid: string, cand: string, task: string, check: string) => {
+    const g = grades.grades(sid, cand).find((x) => x.taskId === task);
+    if (!g) throw new LabError('API_NOT_FOUND', `candidate ${cand} has no grade for ${task}`);
+    const t = g.report.tests.find((x) => x.id === check);
+    return { g, t };
+  };
+  const needReason = (reason: string) => {
+    if (reason.trim().length < 3)
+      throw new LabError('REASON_REQUIRED', 'give the reason (at least 3 characters)', {}, [
+        { path: 'body.reason', message: 'at least 3 characters' },
+      ]);
+    return reason.trim();
+  };
+  /** The task's score after a mark changed, with the marks in force. */
+  const scoreAfter = (sid: string, cand: string, task: string) => {
+    const after = grades.grades(sid, cand).find((x) => x.taskId === task);
+    return {
+      task,
+      final: after?.final ?? null,
+      status: after?.status,
+      marks: after ? marksFor(sid, after) : [],
+    };
+  };
+  /** Stores a mark for a check after checking points and reason; the task's score after it. */
+  const mark = (
+    sid: string,
+    cand: string,
+    body: z.infer<typeof Mark>,
+    examiner: string,
+    manualOnly: boolean,
+  ) => {
+    sessionOr404(sid);
+    const { t } = gradedCheck(sid, cand, body.task, body.check);
+    if (!t) throw new LabError('API_NOT_FOUND', `task ${body.task} has no check ${body.check}`);
+    if (manualOnly && !t.manual)
+      throw new LabError(
+        'CHECK_NOT_MANUAL',
+        `check ${body.check} is automatic, not manual: override it with POST /api/sessions/${sid}/candidates/${cand}/overrides`,
+        { check: body.check },
+      );
+    const reason = needReason(body.reason);
+    if (!(body.points >= 0 && body.points <= t.max_score))
+      throw new LabError(
+        'SCORE_OUT_OF_RANGE',
+        `check ${body.check} takes 0 to ${t.max_score} points, not ${body.points}`,
+        { check: body.check, max: t.max_score, points: body.points },
+      );
+    grades.adjust(
+      sid,
+      {
+        candidateId: cand,
+        taskId: body.task,
+        checkId: body.check,
+        points: body.points,
+        reason,
+        examiner,
+        autoPoints: t.score,
+      },
+      t.manual,
+    );
+    return scoreAfter(sid, cand, body.task);
+  };
 
   app.post(
     '/api/sessions/:id/candidates/:cid/manual',
     apiDoc({
-      summary: 'Examiner points for a check, with a reason (audited)',
+      summary: 'Examiner points for a manual check, with a reason (audited)',
       tag: 'grading',
       roles: ['examiner'],
       params: SC,
-      body: Manual,
+      body: Mark,
     }),
     (req) => {
       const me = need(req, 'examiner');
       const p = parse(SC, req.params, 'params');
-      const body = parse(Manual, req.body, 'body');
+      const body = parse(Mark, req.body, 'body');
+      return mark(p.id, p.cid, body, me.subject, true);
+    },
+  );
+
+  app.post(
+    '/api/sessions/:id/candidates/:cid/overrides',
+    apiDoc({
+      summary: "Override any check's points, with a reason (audited; kept by a regrade)",
+      description:
+        'Sets the points of any check of a graded attempt (automatic or manual) in place of the ' +
+        "grader's, keeping the grader's figure it was made against. Posting again replaces the " +
+        'override (the audit keeps both). Points from 0 to the check maximum (SCORE_OUT_OF_RANGE), ' +
+        'a reason of at least 3 characters (REASON_REQUIRED).',
+      tag: 'grading',
+      roles: ['examiner'],
+      params: SC,
+      body: Mark,
+    }),
+    (req) => {
+      const me = need(req, 'examiner');
+      const p = parse(SC, req.params, 'params');
+      const body = parse(Mark, req.body, 'body');
+      return mark(p.id, p.cid, body, me.subject, false);
+    },
+  );
+
+  app.delete(
+    '/api/sessions/:id/candidates/:cid/overrides',
+    apiDoc({
+      summary: "Withdraw the examiner's mark for a check, with a reason (audited)",
+      description:
+        "The grader's figure counts again (a manual check waits for an examiner again). " +
+        'MARK_NOT_FOUND when the check has no mark in force.',
+      tag: 'grading',
+      roles: ['examiner'],
+      params: SC,
+      body: Withdraw,
+    }),
+    (req) => {
+      const me = need(req, 'examiner');
+      const p = parse(SC, req.params, 'params');
+      const body = parse(Withdraw, req.body, 'body');
       sessionOr404(p.id);
-      const g = grades.grades(p.id, p.cid).find((x) => x.taskId === body.task);
-      if (!g)
-        throw new LabError('API_NOT_FOUND', `candidate ${p.cid} has no grade for ${body.task}`);
-      const t = g.report.tests.find((x) => x.id === body.check);
-      if (!t) throw new LabError('API_NOT_FOUND', `task ${body.task} has no check ${body.check}`);
-      if (!t.manual)
-        throw new LabError('API_BAD_REQUEST', `check ${body.check} is automatic, not manual`);
-      if (body.points > t.max_score)
-        throw new LabError(
-          'API_BAD_REQUEST',
-          `check ${body.check} is worth at most ${t.max_score}`,
-        );
-      grades.adjust(p.id, {
+      const { t } = gradedCheck(p.id, p.cid, body.task, body.check);
+      const reason = needReason(body.reason);
+      const done = grades.withdraw(p.id, {
         candidateId: p.cid,
         taskId: body.task,
         checkId: body.check,
-        points: body.points,
-        reason: body.reason,
+        reason,
         examiner: me.subject,
+        autoPoints: t?.score ?? null,
       });
-      const after = grades.grades(p.id, p.cid).find((x) => x.taskId === body.task);
-      return { task: body.task, final: after?.final ?? null, status: after?.status };
+      if (!done)
+        throw new LabError(
+          'MARK_NOT_FOUND',
+          `check ${body.check} of ${body.task} has no examiner mark to withdraw`,
+          { check: body.check },
+        );
+      return scoreAfter(p.id, p.cid, body.task);
     },
   );
 
@@ -260,9 +392,14 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
       const notices = (integrity.flags(p.id).get(p.cid) ?? [])
         .filter((f) => f.task === q.task)
         .map((f) => ({ ...f.message, seq: f.first.seq }));
+      const marks = marksFor(p.id, g);
+      const examiner =
+        marks.length > 0 || g.report.tests.some((t) => t.manual)
+          ? { final: g.final, marks }
+          : undefined;
       return reply
         .header('content-type', 'text/html; charset=utf-8')
-        .send(renderHtml(g.report, events, notices));
+        .send(renderHtml(g.report, events, notices, examiner));
     },
   );
 
@@ -284,6 +421,8 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
         final: g.final,
         status: g.status,
         report: g.report,
+        // The examiner's marks: the grader's figure then and now, the points, who, when and why.
+        marks: marksFor(sid, g),
       }));
     },
   );

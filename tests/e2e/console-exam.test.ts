@@ -4,10 +4,13 @@
  * first, its rows marked), starts it and prints the slips; two candidates on phones follow their
  * slip's QR link, log in, read their instructions and card, connect to their lab with what the
  * card says and hand in; a trainer may watch the exam's lab but gets no fault buttons; the
- * examiner reads the roster's points and percent, opens the check dialog (validated, the
- * server's coded error in Chinese), previews a regrade, filters the audit log and exports CSV and
- * XLSX in Chinese. Screenshots of every page at phone and desktop size go to artifacts/.
+ * examiner reads the roster's points and percent, overrides an automatic check in the check
+ * dialog (validated, the grader's figure shown, audited; withdrawing a mark withdrawn meanwhile is
+ * the server's coded error in Chinese), previews a regrade (an override made against an older
+ * grader's figure shown as now disagreeing), filters the audit log and exports CSV and XLSX in
+ * Chinese with the override. Screenshots of every page at phone and desktop size go to artifacts/.
  */
+import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -239,15 +242,25 @@ describe('an exam through the console', () => {
     expect(await page.locator('[data-test=roster] thead').textContent()).toContain('百分比（%）');
     await screenshots(page, 'examiner-roster');
 
-    // The check dialog: validated first, then the server's answer in Chinese (today the server
-    // takes points only for manual checks; its override of any check drops into actions.ts).
+    // The check dialog on an automatic check: the grader's figure, validated first (a reason is
+    // needed), then the override saved; the queue shows the override beside the grader's figure.
     await page.locator('.el-tabs__item', { hasText: '评分' }).first().click();
     await page.locator('[data-test=queue-filter] label', { hasText: '全部检查项' }).click();
-    const override = page.locator('[data-override^="c001/l1-emb-analog/"]').first();
-    await override.waitFor();
+    const checkCell = page.locator('[data-check=modbus-read]').first();
+    await checkCell.waitFor();
+    const graderText = (await checkCell.textContent())!.trim();
+    expect(graderText).toMatch(/^\d+(\.\d)? \/ 15$/);
+    expect(await checkCell.getAttribute('data-marked')).toBe('no');
+    const override = page.locator('[data-override="c001/l1-emb-analog/modbus-read"]');
     await override.click();
     const od = page.locator('.el-dialog', { hasText: '检查项评分' });
     await od.waitFor();
+    expect(await od.locator('[data-test=grader-points]').textContent()).toBe(graderText);
+    expect(await od.locator('[data-test=override-note]').textContent()).toContain(
+      '自动评分的检查项',
+    );
+    await od.locator('[data-test=points] input').fill('12');
+    await od.locator('[data-test=points] input').press('Tab');
     await od.locator('[data-test=override-save]').click();
     await expect
       .poll(() => od.locator('.el-form-item__error').textContent())
@@ -255,19 +268,86 @@ describe('an exam through the console', () => {
     await od.locator('textarea[name=reason]').fill('现场核实：程序逻辑正确');
     await screenshots(page, 'examiner-override');
     await od.locator('[data-test=override-save]').click();
+    await od.waitFor({ state: 'hidden' });
+    await expect.poll(() => checkCell.textContent()).toBe('12 / 15');
+    expect(await checkCell.getAttribute('data-marked')).toBe('yes');
+    expect(await page.locator('.mark-note').first().textContent()).toContain('admin');
+    const audited = (await t.api('GET', `/api/sessions/${sessionId}/audit`)).json as {
+      action: string;
+      detail: { check?: string; points?: number; reason?: string };
+    }[];
+    expect(audited.filter((x) => x.action === 'score.override').map((x) => x.detail)).toEqual([
+      expect.objectContaining({
+        check: 'modbus-read',
+        points: 12,
+        reason: '现场核实：程序逻辑正确',
+      }),
+    ]);
+    // Opened again, it shows the mark in force; another examiner withdraws it meanwhile, so
+    // withdrawing here gets the server's coded error in Chinese.
+    await override.click();
+    await od.waitFor();
+    expect(await od.locator('[data-test=current-mark]').textContent()).toContain('12 / 15');
+    const gone = await t.api('DELETE', `/api/sessions/${sessionId}/candidates/c001/overrides`, {
+      task: 'l1-emb-analog',
+      check: 'modbus-read',
+      reason: '录入错误，撤销',
+    });
+    expect(gone.status).toBe(200);
+    await od.locator('textarea[name=reason]').fill('撤销改分');
+    await od.locator('[data-test=override-withdraw]').click();
     await expect
       .poll(() => od.locator('[data-test=error]').getAttribute('data-code'))
-      .toBe('API_BAD_REQUEST');
-    expect(await od.locator('[data-test=error]').textContent()).toContain('请求有误');
+      .toBe('MARK_NOT_FOUND');
+    expect(await od.locator('[data-test=error]').textContent()).toContain('没有可撤销的考评员评分');
     await od.locator('.el-dialog__footer button', { hasText: '取消' }).click();
+    // Scored again for the exports below.
+    await override.click();
+    await od.waitFor();
+    await od.locator('[data-test=points] input').fill('12');
+    await od.locator('[data-test=points] input').press('Tab');
+    await od.locator('textarea[name=reason]').fill('现场核实：程序逻辑正确');
+    await od.locator('[data-test=override-save]').click();
+    await od.waitFor({ state: 'hidden' });
+    await expect.poll(() => checkCell.getAttribute('data-marked')).toBe('yes');
     await screenshots(page, 'examiner-scoring');
 
-    // Regrade preview: the diff, nothing changed.
+    // Regrade preview: the diff, no score changed; an override of c002's `qos` made against the
+    // 10 points an older grader stored (simulated in the stored report) now disagrees with the
+    // regrade's figure, and the preview says so.
+    const db = new Database(join(t.dataDir, 'iotlab.db'));
+    try {
+      db.pragma('busy_timeout = 5000');
+      const where = 'WHERE session_id = ? AND candidate_id = ? AND task_id = ?';
+      const key = [sessionId, 'c002', 'l1-emb-analog'];
+      const stored = db.prepare(`SELECT report_json FROM scores ${where}`).get(...key) as {
+        report_json: string;
+      };
+      const old = JSON.parse(stored.report_json) as { tests: { id: string; score: number }[] };
+      old.tests.find((x) => x.id === 'qos')!.score = 10;
+      db.prepare(`UPDATE scores SET report_json = ? ${where}`).run(JSON.stringify(old), ...key);
+    } finally {
+      db.close();
+    }
+    const qos = await t.api('POST', `/api/sessions/${sessionId}/candidates/c002/overrides`, {
+      task: 'l1-emb-analog',
+      check: 'qos',
+      points: 5,
+      reason: '仅部分主题使用 QoS 1',
+    });
+    expect(qos.status, qos.text).toBe(200);
     await page.locator('.el-tabs__item', { hasText: '重新评分' }).click();
     await page.click('[data-test=regrade-preview]');
     await expect
       .poll(() => page.locator('[data-test=regrade-summary]').textContent())
       .toBe('共 2 项，0 项有变化');
+    expect(await page.locator('[data-test=regrade-disagreeing]').textContent()).toBe(
+      '1 项的改分与新自动得分不一致',
+    );
+    expect(await page.locator('[data-disagrees="c002/l1-emb-analog/qos"]').textContent()).toMatch(
+      /^\s*qos：自动 10 → 0，改分 5（admin）\s*$/,
+    );
+    expect(await page.locator('[data-disagrees^="c001/"]').count()).toBe(0);
     await screenshots(page, 'examiner-regrade');
 
     // The audit log, filtered by action, in local time.
@@ -311,6 +391,13 @@ describe('an exam through the console', () => {
     );
     expect(long.map((r) => r['考生编号'])).toContain('c002');
     expect(new Set(long.map((r) => r['评分方式']))).toEqual(new Set(['自动']));
+    const overridden = long.find((r) => r['考生编号'] === 'c001' && r['检查项'] === 'modbus-read')!;
+    expect([overridden['考评员得分'], overridden['最终得分'], overridden['改分人']]).toEqual([
+      '12',
+      '12',
+      'admin',
+    ]);
+    expect(overridden['改分理由']).toBe('现场核实：程序逻辑正确');
 
     // Stop, confirmed.
     await page.locator('.el-tabs__item', { hasText: '考生名单' }).click();

@@ -109,6 +109,8 @@ describe('grade with a critical check', () => {
       reason: 'r',
       examiner: 'e',
       at: '2026-01-01T00:00:00.000Z',
+      autoPoints: null,
+      withdrawn: false,
     });
     expect(finalScore(manual, []).status).toBe('pending-examiner');
     expect(finalScore(manual, [adj(40)])).toEqual({ final: 100, status: 'final' });

@@ -1,7 +1,7 @@
 /** Papers name real bank tasks; a task's final score waits for the examiner on manual checks. */
 import { describe, expect, it } from 'vitest';
 import type { GradeReport } from '../../grader/report.js';
-import { finalScore } from '../../server/grades.js';
+import { finalScore, marksOf } from '../../server/grades.js';
 import { listPapers, validatePaper } from '../../server/papers.js';
 import { listTasks } from '../../tasks/bank.js';
 
@@ -36,20 +36,51 @@ describe('finalScore', () => {
         { id: 'b', score: 0, max_score: 40, manual },
       ],
     }) as unknown as GradeReport;
-  const adj = (points: number) => ({
+  const adj = (
+    points: number,
+    checkId = 'b',
+    autoPoints: number | null = null,
+    withdrawn = false,
+  ) => ({
     candidateId: 'c',
     taskId: 't',
-    checkId: 'b',
+    checkId,
     points,
     reason: 'seen on the bench',
     examiner: 'e',
     at: '',
+    autoPoints,
+    withdrawn,
   });
 
   it('is pending examiner, not zero, until a manual check is scored; the last score counts', () => {
     expect(finalScore(report(true), [])).toEqual({ final: null, status: 'pending-examiner' });
     expect(finalScore(report(true), [adj(10), adj(30)])).toEqual({ final: 70, status: 'final' });
     expect(finalScore(report(false), [])).toEqual({ final: 40, status: 'final' });
+  });
+
+  it("takes an override of an automatic check in place of the grader's points, until withdrawn", () => {
+    expect(finalScore(report(false), [adj(55, 'a', 40)])).toEqual({ final: 55, status: 'final' });
+    expect(finalScore(report(false), [adj(55, 'a', 40), adj(40, 'a', 40, true)])).toEqual({
+      final: 40,
+      status: 'final',
+    });
+    // A manual check whose mark is withdrawn waits for an examiner again.
+    expect(finalScore(report(true), [adj(30), adj(0, 'b', 0, true)]).status).toBe(
+      'pending-examiner',
+    );
+  });
+
+  it("marks an override that disagrees once the grader's figure moved", () => {
+    const marks = marksOf(report(false), [adj(55, 'a', 40), adj(10, 'b', 5), adj(3, 'gone', 1)]);
+    expect(marks.map((m) => [m.check, m.kind, m.autoAtMark, m.autoNow, m.disagrees])).toEqual([
+      ['a', 'override', 40, 40, false],
+      ['b', 'override', 5, 0, true],
+      ['gone', 'override', 1, null, true],
+    ]);
+    expect(marksOf(report(true), [adj(10, 'b', 0)])[0]).toEqual(
+      expect.objectContaining({ kind: 'manual', points: 10, disagrees: false }),
+    );
   });
 
   it('gives no score to an ungradable run', () => {

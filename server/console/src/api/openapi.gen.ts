@@ -1342,7 +1342,7 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Examiner points for a check, with a reason (audited)
+     * Examiner points for a manual check, with a reason (audited)
      * @description Role: examiner.
      */
     post: {
@@ -1374,6 +1374,19 @@ export interface paths {
           content: {
             'application/json': {
               final: number | null;
+              marks: {
+                at: string;
+                autoAtMark: number | null;
+                autoNow: number | null;
+                check: string;
+                disagrees: boolean;
+                examiner: string;
+                /** @enum {string} */
+                kind: 'manual' | 'override';
+                max: number | null;
+                points: number;
+                reason: string;
+              }[];
               /** @enum {string} */
               status?: 'final' | 'pending-examiner' | 'ungradable';
               task: string;
@@ -1383,6 +1396,131 @@ export interface paths {
       };
     };
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/sessions/{id}/candidates/{cid}/overrides': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Override any check's points, with a reason (audited; kept by a regrade)
+     * @description Sets the points of any check of a graded attempt (automatic or manual) in place of the grader's, keeping the grader's figure it was made against. Posting again replaces the override (the audit keeps both). Points from 0 to the check maximum (SCORE_OUT_OF_RANGE), a reason of at least 3 characters (REASON_REQUIRED).
+     *
+     *     Role: examiner.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          cid: string;
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            check: string;
+            points: number;
+            reason: string;
+            task: string;
+          };
+        };
+      };
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              final: number | null;
+              marks: {
+                at: string;
+                autoAtMark: number | null;
+                autoNow: number | null;
+                check: string;
+                disagrees: boolean;
+                examiner: string;
+                /** @enum {string} */
+                kind: 'manual' | 'override';
+                max: number | null;
+                points: number;
+                reason: string;
+              }[];
+              /** @enum {string} */
+              status?: 'final' | 'pending-examiner' | 'ungradable';
+              task: string;
+            };
+          };
+        };
+      };
+    };
+    /**
+     * Withdraw the examiner's mark for a check, with a reason (audited)
+     * @description The grader's figure counts again (a manual check waits for an examiner again). MARK_NOT_FOUND when the check has no mark in force.
+     *
+     *     Role: examiner.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          cid: string;
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            check: string;
+            reason: string;
+            task: string;
+          };
+        };
+      };
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              final: number | null;
+              marks: {
+                at: string;
+                autoAtMark: number | null;
+                autoNow: number | null;
+                check: string;
+                disagrees: boolean;
+                examiner: string;
+                /** @enum {string} */
+                kind: 'manual' | 'override';
+                max: number | null;
+                points: number;
+                reason: string;
+              }[];
+              /** @enum {string} */
+              status?: 'final' | 'pending-examiner' | 'ungradable';
+              task: string;
+            };
+          };
+        };
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;
@@ -1648,6 +1786,15 @@ export interface paths {
               beforeStatus: 'final' | 'pending-examiner' | 'ungradable';
               candidate: string;
               changed: boolean;
+              disagrees: {
+                autoAtMark: number | null;
+                autoNow: number | null;
+                check: string;
+                examiner: string;
+                /** @enum {string} */
+                kind: 'manual' | 'override';
+                points: number;
+              }[];
               task: string;
             }[];
           };
@@ -1686,6 +1833,35 @@ export interface paths {
                 beforeStatus: 'final' | 'pending-examiner' | 'ungradable';
                 candidate: string;
                 changed: boolean;
+                disagrees: {
+                  autoAtMark: number | null;
+                  autoNow: number | null;
+                  check: string;
+                  examiner: string;
+                  /** @enum {string} */
+                  kind: 'manual' | 'override';
+                  points: number;
+                }[];
+                task: string;
+              }[];
+              disagreeing: {
+                after: number | null;
+                /** @enum {string} */
+                afterStatus: 'final' | 'pending-examiner' | 'ungradable';
+                before: number | null;
+                /** @enum {string} */
+                beforeStatus: 'final' | 'pending-examiner' | 'ungradable';
+                candidate: string;
+                changed: boolean;
+                disagrees: {
+                  autoAtMark: number | null;
+                  autoNow: number | null;
+                  check: string;
+                  examiner: string;
+                  /** @enum {string} */
+                  kind: 'manual' | 'override';
+                  points: number;
+                }[];
                 task: string;
               }[];
               graded: number;
@@ -1731,6 +1907,19 @@ export interface paths {
             'application/json': {
               candidate: string;
               final: number | null;
+              marks: {
+                at: string;
+                autoAtMark: number | null;
+                autoNow: number | null;
+                check: string;
+                disagrees: boolean;
+                examiner: string;
+                /** @enum {string} */
+                kind: 'manual' | 'override';
+                max: number | null;
+                points: number;
+                reason: string;
+              }[];
               report: {
                 gradable: boolean;
                 max_score: number;

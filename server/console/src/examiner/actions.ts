@@ -1,7 +1,7 @@
 /**
- * The examiner's calls that change scores, in one place: today a check's points go through the
- * manual-check route; the exam runtime's override of any check (tentative
- * POST /api/sessions/:id/candidates/:cid/score with the same body) drops in here.
+ * The examiner's calls that change scores, in one place: a check's points (a manual check's
+ * score, or an override of an automatic check's) and their withdrawal, both with a reason and
+ * audited. Both go to the overrides route, which takes any check of a graded attempt.
  */
 import { api, call } from '../api/client.js';
 
@@ -14,7 +14,20 @@ export interface CheckScore {
 
 export function saveCheckScore(session: string, candidate: string, body: CheckScore) {
   return call(
-    api.POST('/api/sessions/{id}/candidates/{cid}/manual', {
+    api.POST('/api/sessions/{id}/candidates/{cid}/overrides', {
+      params: { path: { id: session, cid: candidate } },
+      body,
+    }),
+  );
+}
+
+export function withdrawCheckScore(
+  session: string,
+  candidate: string,
+  body: Omit<CheckScore, 'points'>,
+) {
+  return call(
+    api.DELETE('/api/sessions/{id}/candidates/{cid}/overrides', {
       params: { path: { id: session, cid: candidate } },
       body,
     }),

@@ -19,3 +19,5 @@ export type ReportTest = Graded['report']['tests'][number];
 export type CreateBody = NonNullable<
   paths['/api/sessions']['post']['requestBody']
 >['content']['application/json'];
+export type CheckMark = Graded['marks'][number];
+export type Disagreement = Diff['disagrees'][number];
