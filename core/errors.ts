@@ -42,6 +42,8 @@ export const ErrorCodes = {
   CHECK_NOT_MANUAL: 5012,
   /** No examiner mark in force for the check (nothing to withdraw). */
   MARK_NOT_FOUND: 5013,
+  /** A task's lab could not start (e.g. its ports were taken): no attempt was used. */
+  LAB_START_FAILED: 5014,
   USAGE: 9001,
 } as const;
 
@@ -138,4 +140,5 @@ const apiStatus: Partial<Record<ErrorCodeName, number>> = {
   REASON_REQUIRED: 400,
   CHECK_NOT_MANUAL: 400,
   MARK_NOT_FOUND: 404,
+  LAB_START_FAILED: 503,
 };

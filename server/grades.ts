@@ -177,6 +177,25 @@ export class Grades {
     })();
   }
 
+  /**
+   * Takes back an attempt whose lab never started: the candidate has not used it. Audited with
+   * why, so the examiner sees the failed start.
+   */
+  dropAttempt(sessionId: string, candidateId: string, taskId: string, why: string): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `DELETE FROM attempts WHERE session_id = ? AND candidate_id = ? AND task_id = ? AND state = 'running'`,
+        )
+        .run(sessionId, candidateId, taskId);
+      this.store.audit('system', 'task.start-failed', sessionId, {
+        candidate: candidateId,
+        task: taskId,
+        error: why,
+      });
+    })();
+  }
+
   endAttempt(
     sessionId: string,
     candidateId: string,

@@ -10,7 +10,7 @@
  * time limit, and one MQTT login per candidate maps to one lab at a time.
  * A restarted server resumes every running attempt with the same seed, ports and evidence file.
  */
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { readEvidenceText } from '../grader/evidence-file.js';
 import { dirname, join } from 'node:path';
 import { RealClock } from '../core/clock.js';
@@ -84,6 +84,12 @@ export function captureFile(task: Task, seed: number): string | undefined {
   return captureRequestFor(task, seed)?.sqlite.file;
 }
 
+/** Keeps a failed start's evidence (its `lab.stop "start failed"`) beside the attempt's file. */
+function setAside(path: string): void {
+  if (!existsSync(path)) return;
+  renameSync(path, path.replace(/\.jsonl$/, `.start-failed-${Date.now()}.jsonl`));
+}
+
 /** The last on/off state of each actuator in an evidence file (what a resumed lab restores). */
 function lastActuatorStates(path: string): Map<string, boolean> {
   const states = new Map<string, boolean>();
@@ -155,7 +161,21 @@ export class SessionRuntime {
         if (a.state === 'running') {
           const c = this.store.candidate(s.id, a.candidateId);
           const elapsed = Date.now() - Date.parse(a.startedAt);
-          if (c) await this.launch(s.id, c, a.taskId, a.evidencePath, elapsed);
+          if (!c) continue;
+          try {
+            await this.launch(s.id, c, a.taskId, a.evidencePath, elapsed);
+          } catch (err) {
+            // The run cannot go on (its ports are taken, say): it ends here and is graded on
+            // what it recorded, rather than staying "running" for ever or stopping the server.
+            this.opts.logger.error('resuming an attempt failed: it ends now', {
+              session: s.id,
+              candidate: c.id,
+              task: a.taskId,
+              err: String(err),
+            });
+            this.grades.endAttempt(s.id, c.id, a.taskId, 'resume failed');
+            await this.gradeAttempt(s.id, c.id, a.taskId).catch(() => undefined);
+          }
         }
     }
   }
@@ -212,7 +232,33 @@ export class SessionRuntime {
     mkdirSync(workdir, { recursive: true });
     prepareWorkdir(getTask(taskId), c.seed, workdir);
     this.grades.startAttempt({ sessionId, candidateId: c.id, taskId, evidencePath }, c.id);
-    await this.launch(sessionId, c, taskId, evidencePath, 0);
+    try {
+      try {
+        await this.launch(sessionId, c, taskId, evidencePath, 0, 'own');
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 'EADDRINUSE' && !/EADDRINUSE/.test(String(err)))
+          throw err;
+        // Something else holds a port of the candidate's block: the lab takes free ports (the
+        // card shows them), rather than costing the candidate the attempt.
+        this.opts.logger.warn('a port of the candidate block is taken: using free ports', {
+          session: sessionId,
+          candidate: c.id,
+          err: String(err),
+        });
+        setAside(evidencePath);
+        await this.launch(sessionId, c, taskId, evidencePath, 0, 'any');
+      }
+    } catch (err) {
+      // A lab that never started leaves no attempt behind: the candidate may start again.
+      setAside(evidencePath);
+      const why = err instanceof Error ? err.message : String(err);
+      this.grades.dropAttempt(sessionId, c.id, taskId, why);
+      throw new LabError(
+        'LAB_START_FAILED',
+        `the lab of ${taskId} could not start (${why}); no attempt was used: try again`,
+        { task: taskId },
+      );
+    }
   }
 
   /**
@@ -254,6 +300,8 @@ export class SessionRuntime {
     taskId: string,
     evidencePath: string,
     elapsedMs: number,
+    /** `own`: the candidate's block of the session's port range; `any`: free ports. */
+    ports: 'own' | 'any' = 'own',
   ): Promise<void> {
     const broker = this.broker;
     if (!broker) throw new LabError('SESSION_STATE', 'the runtime is not started');
@@ -281,8 +329,11 @@ export class SessionRuntime {
         ? { mqttLogin: { username: c.username, password: candidatePassword(secret, c.id) } }
         : {}),
       ...(allowPeer ? { allowPeer } : {}),
-      ports: { coap: c.portBase, modbus: c.portBase + 1, ws: null },
-      serial: { basePort: c.portBase + 2 },
+      ports:
+        ports === 'own'
+          ? { coap: c.portBase, modbus: c.portBase + 1, ws: null }
+          : { coap: 0, modbus: 0, ws: null },
+      serial: { basePort: ports === 'own' ? c.portBase + 2 : 0 },
       broker: ({ record, topicPrefix }) => {
         const mqtt = broker.addTenant({
           id: c.id,

@@ -43,6 +43,8 @@ const en: typeof zh = {
     PORT_RANGE: 'The port range is too small for this many candidates',
     API_RATE_LIMITED: 'Too many failed logins: wait a minute',
     API_TOO_LARGE: 'The file is larger than the server accepts',
+    LAB_START_FAILED:
+      'The lab could not start and no attempt was used: try again, and call the examiner if it fails again',
     SCORE_OUT_OF_RANGE: "Points out of range: from 0 to the check's maximum",
     REASON_REQUIRED: 'Give the reason (at least 3 characters)',
     CHECK_NOT_MANUAL: 'This check is graded automatically: override it instead',

@@ -41,6 +41,7 @@ export default {
     PORT_RANGE: '端口范围不足，无法容纳这么多考生',
     API_RATE_LIMITED: '登录失败次数过多，请一分钟后再试',
     API_TOO_LARGE: '文件超过服务器允许的大小',
+    LAB_START_FAILED: '实验环境未能启动，本次不计作答次数：请重试，仍失败请联系考官',
     SCORE_OUT_OF_RANGE: '得分超出范围：应在 0 到该检查项满分之间',
     REASON_REQUIRED: '请填写理由（至少 3 个字）',
     CHECK_NOT_MANUAL: '该检查项为自动评分，请使用改分',
