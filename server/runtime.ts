@@ -152,6 +152,7 @@ export class SessionRuntime {
       ...(this.opts.wsPort !== undefined ? { wsPort: this.opts.wsPort } : {}),
       logger: this.opts.logger,
       recordUnrouted: this.unrouted.record,
+      idleAccount: (username, password) => this.idleAccount(username, password),
     });
     // Resume every session and attempt that was running when the server stopped (or crashed).
     for (const s of this.store.listSessions()) {
@@ -178,6 +179,17 @@ export class SessionRuntime {
           }
         }
     }
+  }
+
+  /**
+   * A candidate of a running session logging in to MQTT while none of their labs runs: with the
+   * right password they are told to start a task (CONNACK 5), not that the password is wrong.
+   */
+  private async idleAccount(username: string, password: Buffer): Promise<string | undefined> {
+    const c = this.store.candidateByUsername(username);
+    if (!c || !this.sessions.has(c.sessionId)) return undefined;
+    if (!(await verifyPassword(password, c.passwordHash))) return undefined;
+    return 'no lab of yours is running now: start a task in the exam console, then connect';
   }
 
   isRunning(sessionId: string): boolean {

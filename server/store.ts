@@ -318,6 +318,13 @@ export class Store {
     ).map(toCandidate);
   }
 
+  /** The candidate with this MQTT username (unique across sessions), if any. */
+  candidateByUsername(username: string): CandidateRow | undefined {
+    const r = this.db.prepare('SELECT * FROM candidates WHERE username = ?').get(username) as
+      CandidateDbRow | undefined;
+    return r && toCandidate(r);
+  }
+
   candidate(sessionId: string, id: string): CandidateRow | undefined {
     const r = this.db
       .prepare('SELECT * FROM candidates WHERE session_id = ? AND id = ?')

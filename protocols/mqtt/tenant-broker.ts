@@ -82,6 +82,12 @@ export interface TenantBrokerOptions {
   logger: Logger;
   /** Events that belong to no tenant: failed logins, protocol errors before CONNECT. */
   recordUnrouted: RecordFn;
+  /**
+   * For a username that is no tenant now: whether it is a known account whose password this is
+   * (a candidate between tasks). A reason refuses the login with CONNACK 5 and that reason,
+   * instead of CONNACK 4 "bad username or password" to a right password; undefined = wrong.
+   */
+  idleAccount?: (username: string, password: Buffer) => Promise<string | undefined>;
 }
 
 export interface TenantBroker {
@@ -176,6 +182,24 @@ export async function createTenantBroker(opts: TenantBrokerOptions): Promise<Ten
         return admit(byDevice);
       }
       const tenant = username === undefined ? undefined : tenantsByUser.get(username);
+      if (!tenant && username !== undefined && password !== undefined && opts.idleAccount) {
+        // A known account with nothing running: a right password is told why, not "wrong".
+        opts.idleAccount(username, Buffer.from(password)).then(
+          (why) => {
+            if (why === undefined) {
+              logins.fail(account, ip);
+              return refuse(4, 'bad username or password');
+            }
+            logins.succeed(account, ip);
+            refuse(5, why);
+          },
+          (err: unknown) => {
+            logger.error('password check failed', { err: String(err) });
+            refuse(5, 'password check failed');
+          },
+        );
+        return;
+      }
       if (!tenant || password === undefined) {
         logins.fail(account, ip);
         return refuse(4, 'bad username or password');
