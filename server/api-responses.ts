@@ -193,6 +193,8 @@ const Me = z.object({
     }),
   ),
   currentTask: z.string().nullable(),
+  /** The task whose workstation lab (ungraded, to develop against) is open. */
+  workstation: z.string().nullable(),
   card: Card.nullable(),
 });
 
@@ -466,6 +468,7 @@ export const RESPONSES: Record<string, Record<number, z.ZodType>> = {
     }),
   },
   'POST /api/me/tasks/:task/start': { 200: Me },
+  'POST /api/me/tasks/:task/workstation': { 200: Me },
   'POST /api/me/finish': { 200: Me },
   'GET /api/me/files': { 200: Files },
   'PUT /api/me/files/:name': { 200: z.object({ name: z.string(), size: z.number() }) },

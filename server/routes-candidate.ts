@@ -81,6 +81,7 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
         };
       }),
       currentTask: runtime.currentTask(s.id, c.id) ?? null,
+      workstation: runtime.workstation(s.id, c.id) ?? null,
       card: runtime.card(s.id, c) ?? null,
     };
   };
@@ -137,9 +138,27 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
   );
 
   app.post(
+    '/api/me/tasks/:task/workstation',
+    apiDoc({
+      summary:
+        "Open a task's workstation: its lab (the graded run's seed and card) to develop against, ungraded",
+      tag: 'candidate',
+      roles: ['candidate'],
+      params: TaskParam,
+    }),
+    async (req) => {
+      const { s, c } = me(req);
+      const { task } = parse(TaskParam, req.params, 'params');
+      inPaper(s, task);
+      await runtime.openWorkstation(s.id, c, task);
+      return state(req);
+    },
+  );
+
+  app.post(
     '/api/me/finish',
     apiDoc({
-      summary: 'Finish the running task: it is graded',
+      summary: 'Finish the running task (it is graded), or close the open workstation',
       tag: 'candidate',
       roles: ['candidate'],
     }),
@@ -282,7 +301,8 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
       });
       const send = stream.send;
       const checklist = () => {
-        const taskId = runtime.currentTask(s.id, c.id);
+        // Practice shows the checklist on the workstation too; an exam never shows it.
+        const taskId = runtime.currentTask(s.id, c.id) ?? runtime.workstation(s.id, c.id);
         const lab = runtime.lab(s.id, c.id);
         const path = lab?.recorder.path;
         if (s.mode !== 'practice' || !taskId || !path) return;

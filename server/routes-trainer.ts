@@ -57,7 +57,7 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: RouteContext): 
     const { session, candidate } = parse(LabParams, params, 'params');
     const s = sessionOr404(session);
     const lab = runtime.lab(session, candidate);
-    const task = runtime.currentTask(session, candidate);
+    const task = runtime.currentTask(session, candidate) ?? runtime.workstation(session, candidate);
     if (!lab || !task)
       throw new LabError(
         'API_NOT_FOUND',

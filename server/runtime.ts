@@ -63,6 +63,12 @@ export interface RuntimeOptions {
 
 interface Running {
   taskId: string;
+  /**
+   * `graded`: an attempt, ended at the task's time limit and graded. `workstation`: the same lab
+   * (seed, card) for the candidate to develop against, ungraded, until they start a graded run,
+   * close it, or the session's window ends; its evidence is kept apart.
+   */
+  mode: 'graded' | 'workstation';
   lab: Lab;
   timer: NodeJS.Timeout;
   /** Wall-clock ms when the task's own time limit is up. */
@@ -214,8 +220,76 @@ export class SessionRuntime {
     );
   }
 
+  /** The task of the candidate's graded run now, if one runs. */
   currentTask(sessionId: string, candidateId: string): string | undefined {
-    return this.running.get(`${sessionId}/${candidateId}`)?.taskId;
+    const r = this.running.get(`${sessionId}/${candidateId}`);
+    return r?.mode === 'graded' ? r.taskId : undefined;
+  }
+
+  /** The task whose workstation lab the candidate has open, if any. */
+  workstation(sessionId: string, candidateId: string): string | undefined {
+    const r = this.running.get(`${sessionId}/${candidateId}`);
+    return r?.mode === 'workstation' ? r.taskId : undefined;
+  }
+
+  /**
+   * Opens the task's workstation: its lab, with the seed and card of the graded run, for the
+   * candidate to develop against, ungraded, its evidence in `<task>.workstation-<time>.jsonl`.
+   * One lab per candidate: a workstation of another task closes; a graded run refuses.
+   */
+  async openWorkstation(sessionId: string, c: CandidateRow, taskId: string): Promise<void> {
+    const session = this.store.getSession(sessionId);
+    if (!session || !this.sessions.has(sessionId))
+      throw new LabError('SESSION_STATE', `session ${sessionId} is not running`);
+    if (!session.paper.tasks.some((t) => t.id === taskId))
+      throw new LabError('API_BAD_REQUEST', `task ${taskId} is not in paper ${session.paper.id}`);
+    const graded = this.currentTask(sessionId, c.id);
+    if (graded)
+      throw new LabError('SESSION_STATE', `finish task ${graded} before opening a workstation`);
+    if (session.mode === 'exam') {
+      const now = Date.now();
+      if (now < Date.parse(session.startsAt))
+        throw new LabError('SESSION_STATE', `the exam opens at ${session.startsAt}`);
+      if (now >= Date.parse(session.endsAt))
+        throw new LabError('SESSION_STATE', `the exam closed at ${session.endsAt}`);
+    }
+    const open = this.workstation(sessionId, c.id);
+    if (open === taskId) return;
+    if (open) await this.closeWorkstation(sessionId, c.id, 'another task opened');
+    const workdir = this.workdir(sessionId, c.id, taskId);
+    mkdirSync(workdir, { recursive: true });
+    prepareWorkdir(getTask(taskId), c.seed, workdir);
+    const evidencePath = join(
+      this.store.dir,
+      'evidence',
+      sessionId,
+      c.id,
+      `${taskId}.workstation-${Date.now()}.jsonl`,
+    );
+    this.store.audit(c.id, 'workstation.open', sessionId, { candidate: c.id, task: taskId });
+    try {
+      await this.launch(sessionId, c, taskId, evidencePath, 0, 'own', 'workstation');
+    } catch (err) {
+      if (!/EADDRINUSE/.test(String(err))) throw err;
+      setAside(evidencePath);
+      await this.launch(sessionId, c, taskId, evidencePath, 0, 'any', 'workstation');
+    }
+  }
+
+  /** Closes the candidate's workstation lab (never graded; its evidence stays). */
+  async closeWorkstation(sessionId: string, candidateId: string, reason: string): Promise<void> {
+    const key = `${sessionId}/${candidateId}`;
+    const r = this.running.get(key);
+    if (r?.mode !== 'workstation') return;
+    this.running.delete(key);
+    clearTimeout(r.timer);
+    await r.lab.stop(reason);
+    this.store.audit(candidateId, 'workstation.close', sessionId, {
+      candidate: candidateId,
+      task: r.taskId,
+      reason,
+    });
+    this.emit({ sessionId, candidateId, what: 'workstation.close' });
   }
 
   /** Starts the candidate's one attempt at a task of the paper. */
@@ -228,6 +302,8 @@ export class SessionRuntime {
     const current = this.currentTask(sessionId, c.id);
     if (current)
       throw new LabError('SESSION_STATE', `finish task ${current} before starting another`);
+    // The graded run takes the workstation's place (the same seed, card and ports).
+    await this.closeWorkstation(sessionId, c.id, 'graded run started');
     if (this.grades.attempts(sessionId, c.id).some((a) => a.taskId === taskId))
       throw new LabError('SESSION_STATE', `task ${taskId} was already attempted (one attempt)`);
     // An exam's window is enforced: no task before it opens or after it closes.
@@ -286,7 +362,7 @@ export class SessionRuntime {
    * runner captures at the end (which the candidate uploads), with their sizes if present.
    */
   files(sessionId: string, c: CandidateRow): AttemptFiles | undefined {
-    const taskId = this.currentTask(sessionId, c.id);
+    const taskId = this.currentTask(sessionId, c.id) ?? this.workstation(sessionId, c.id);
     if (!taskId) return undefined;
     const task = getTask(taskId);
     const dir = this.workdir(sessionId, c.id, taskId);
@@ -314,13 +390,14 @@ export class SessionRuntime {
     elapsedMs: number,
     /** `own`: the candidate's block of the session's port range; `any`: free ports. */
     ports: 'own' | 'any' = 'own',
+    mode: Running['mode'] = 'graded',
   ): Promise<void> {
     const broker = this.broker;
     if (!broker) throw new LabError('SESSION_STATE', 'the runtime is not started');
     const task = getTask(taskId);
     const scenario = validateScenario(task.scenario(task.params(c.seed)), `task ${taskId}`);
     mkdirSync(dirname(evidencePath), { recursive: true });
-    const running = { taskId } as Running;
+    const running = { taskId, mode } as Running;
     const speed = this.opts.labSpeed ?? 1;
     // The lab's own MQTT clients (a gateway's northbound link) log in as the candidate.
     const secret = this.store.sessionSecret(sessionId);
@@ -362,7 +439,9 @@ export class SessionRuntime {
     });
     // The grader ignores evidence after the time limit; half a second of slack for the last flush.
     running.taskEndsAt =
-      Date.now() + Math.max(0, (task.timeLimitS * 1000 + 500) / speed - elapsedMs);
+      mode === 'workstation'
+        ? Infinity
+        : Date.now() + Math.max(0, (task.timeLimitS * 1000 + 500) / speed - elapsedMs);
     const timer = this.schedule(sessionId, c.id, running);
     running.lab = lab;
     running.timer = timer;
@@ -385,7 +464,11 @@ export class SessionRuntime {
         this.opts.logger.warn('resume: actuator state not restored', { device, err: String(err) });
       }
     }
-    this.emit({ sessionId, candidateId: c.id, what: 'task.start' });
+    this.emit({
+      sessionId,
+      candidateId: c.id,
+      what: mode === 'workstation' ? 'workstation.open' : 'task.start',
+    });
   }
 
   /**
@@ -396,7 +479,8 @@ export class SessionRuntime {
     const s = this.store.getSession(sessionId);
     const examEnd = s?.mode === 'exam' ? Date.parse(s.endsAt) : Infinity;
     const byExam = examEnd < r.taskEndsAt;
-    const at = Math.min(r.taskEndsAt, examEnd);
+    // A workstation in a practice session has no end of its own: it closes after a day.
+    const at = Math.min(r.taskEndsAt, examEnd, Date.now() + 86_400_000);
     return setTimeout(
       () => {
         this.finishTask(
@@ -440,6 +524,7 @@ export class SessionRuntime {
     const key = `${sessionId}/${candidateId}`;
     const r = this.running.get(key);
     if (!r) return;
+    if (r.mode === 'workstation') return this.closeWorkstation(sessionId, candidateId, reason);
     this.running.delete(key);
     clearTimeout(r.timer);
     // What the candidate's program left (uploaded), read by the runner before the lab stops.

@@ -168,12 +168,23 @@ describe('an exam through the console', () => {
     expect(await a.locator('[data-test=instructions]').textContent()).not.toContain('## ');
     await screenshots(a, 'candidate-instructions');
 
-    // Start the first task, confirmed; its own countdown runs.
+    // Develop first: c001 opens the task's workstation (its lab, ungraded) and gets the card.
+    await a.locator('[data-task=l1-emb-analog] [data-test=workstation-open]').click();
+    await a.waitForSelector('[data-test=workstation]');
+    expect(await a.locator('[data-test=workstation]').textContent()).toContain('实验台运行中');
+    await a.locator('[data-test=card]').waitFor();
+    expect(await a.locator('[data-task=l1-emb-analog]').getAttribute('data-state')).toBe(
+      'not-started',
+    );
+    await screenshots(a, 'candidate-workstation');
+
+    // Start the first task, confirmed; its own countdown runs (c001's workstation gives way).
     for (const p of [a, b]) {
       await p.locator('[data-task=l1-emb-analog] [data-test=start]').click();
       await confirmBox(p);
       await p.waitForSelector('[data-test=task-countdown]');
     }
+    expect(await a.locator('[data-test=workstation]').count()).toBe(0);
     expect(await a.locator('[data-test=task-countdown]').textContent()).toMatch(/^\d+:\d\d:\d\d$/);
     expect(await a.locator('[data-test=exam-countdown]').textContent()).toMatch(/^2:[0-5]\d:\d\d$/);
 

@@ -351,6 +351,7 @@ export interface paths {
                   zh: string;
                 };
               }[];
+              workstation: string | null;
             };
           };
         };
@@ -529,7 +530,7 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Finish the running task: it is graded
+     * Finish the running task (it is graded), or close the open workstation
      * @description Role: candidate.
      */
     post: {
@@ -691,6 +692,7 @@ export interface paths {
                   zh: string;
                 };
               }[];
+              workstation: string | null;
             };
           };
         };
@@ -925,6 +927,193 @@ export interface paths {
                   zh: string;
                 };
               }[];
+              workstation: string | null;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/me/tasks/{task}/workstation': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Open a task's workstation: its lab (the graded run's seed and card) to develop against, ungraded
+     * @description Role: candidate.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          task: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              candidate: {
+                id: string;
+                name: string;
+                seat: string | null;
+              };
+              card: {
+                board?: {
+                  host: string;
+                  port: number;
+                };
+                coap: {
+                  url: string;
+                };
+                devices: {
+                  channels?: {
+                    quantity: string;
+                    range: number[];
+                    resolution: number;
+                    unit: string;
+                  }[];
+                  coap?: {
+                    observable: boolean;
+                    observePeriod: number;
+                    path: string;
+                  };
+                  id: string;
+                  kind: string;
+                  modbus?: {
+                    registers: {
+                      access: string;
+                      address: number;
+                      count: number;
+                      offset: number;
+                      quantity: string;
+                      scale: number;
+                      signal?: string;
+                      table: string;
+                      type: string;
+                      unit: string;
+                    }[];
+                    transport: string;
+                    unit: number;
+                  };
+                  mqtt?: {
+                    commandTopic?: string;
+                    period: number;
+                    qos: number;
+                    retain: boolean;
+                    stateTopic?: string;
+                    statusTopic: string;
+                    telemetryTopic: string;
+                  };
+                  name: string;
+                  title?: {
+                    en: string;
+                    zh: string;
+                  };
+                  type: string;
+                }[];
+                gateways?: {
+                  api: string;
+                  name: string;
+                  title?: {
+                    en: string;
+                    zh: string;
+                  };
+                }[];
+                lab: {
+                  labId: string;
+                  scenario: string;
+                  startedAt?: string;
+                  title: {
+                    en: string;
+                    zh: string;
+                  };
+                };
+                modbus: {
+                  host: string;
+                  port: number;
+                };
+                mqtt: {
+                  password?: string;
+                  topicPrefix: string;
+                  url: string;
+                  username?: string;
+                  wsUrl?: string;
+                };
+                serial?: {
+                  id: string;
+                  kind: string;
+                  name: string;
+                  pty?: string;
+                  settings: {
+                    baudRate: number;
+                    dataBits: number;
+                    parity: string;
+                    stopBits: number;
+                  };
+                  tcp: {
+                    host: string;
+                    port: number;
+                  };
+                  title?: {
+                    en: string;
+                    zh: string;
+                  };
+                }[];
+              } | null;
+              currentTask: string | null;
+              paper: {
+                id: string;
+                title: {
+                  en: string;
+                  zh: string;
+                };
+              };
+              session: {
+                endsAt: string;
+                id: string;
+                /** @enum {string} */
+                mode: 'exam' | 'practice' | 'lab';
+                running: boolean;
+                startsAt: string;
+                /** @enum {string} */
+                state: 'created' | 'running' | 'stopped';
+              };
+              tasks: {
+                id: string;
+                points: number;
+                score: {
+                  final: number | null;
+                  /** @enum {string} */
+                  status: 'final' | 'pending-examiner' | 'ungradable';
+                } | null;
+                startedAt: string | null;
+                /** @enum {string} */
+                state: 'not-started' | 'running' | 'done';
+                timeLimitS: number;
+                title: {
+                  en: string;
+                  zh: string;
+                };
+              }[];
+              workstation: string | null;
             };
           };
         };

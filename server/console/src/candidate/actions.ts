@@ -1,8 +1,7 @@
 /**
- * What the candidate's buttons do, in one place so the exam runtime's coming routes drop in here:
- * opening a task (today: starting its one attempt; then: POST /api/me/tasks/:task/open for the
- * workstation lab) and finishing (today: POST /api/me/finish; then: a graded run's
- * POST /api/me/runs/current/finish, with POST /api/me/tasks/:task/runs to start one).
+ * What the candidate's buttons do, in one place: opening a task's workstation (its lab to develop
+ * against, ungraded), starting the graded run (one per task), and finishing it or closing the
+ * workstation (POST /api/me/finish does either).
  */
 import { api, call } from '../api/client.js';
 import type { Me } from './types.js';
@@ -17,4 +16,8 @@ export function startTask(task: string): Promise<Me> {
 
 export function finishTask(): Promise<Me> {
   return call(api.POST('/api/me/finish'));
+}
+
+export function openWorkstation(task: string): Promise<Me> {
+  return call(api.POST('/api/me/tasks/{task}/workstation', { params: { path: { task } } }));
 }

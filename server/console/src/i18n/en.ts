@@ -96,6 +96,8 @@ const en: typeof zh = {
     pressed: 'Pressed',
   },
   candidate: {
+    workstationOn:
+      'Workstation open: {title} (to develop and debug, not graded; when ready, press Start for the graded run)',
     title: 'Candidate',
     examLeft: 'Session time left',
     taskLeft: 'This task ({title}) left',
@@ -108,6 +110,8 @@ const en: typeof zh = {
     noCard: 'Shown once a task is running',
   },
   task: {
+    workstation: 'Open workstation',
+    closeWorkstation: 'Close workstation',
     start: 'Start task',
     startConfirm: 'Start "{title}"? It runs for {mins} minutes, and each task starts only once.',
     finish: 'Hand in',

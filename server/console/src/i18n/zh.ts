@@ -89,6 +89,7 @@ export default {
     pressed: '按下',
   },
   candidate: {
+    workstationOn: '实验台运行中：{title}（开发调试用，不评分；准备好后点“开始任务”进行计分运行）',
     title: '考生',
     examLeft: '场次剩余时间',
     taskLeft: '本任务剩余（{title}）',
@@ -101,6 +102,8 @@ export default {
     noCard: '开始任务后显示',
   },
   task: {
+    workstation: '打开实验台',
+    closeWorkstation: '关闭实验台',
     start: '开始任务',
     startConfirm: '开始「{title}」？任务计时 {mins} 分钟，每个任务只能开始一次。',
     finish: '交卷',
