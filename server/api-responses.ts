@@ -44,6 +44,9 @@ const Paper = z.object({
   direction: z.string(),
   durationMin: z.number(),
   passMark: z.number(),
+  /** Graded runs per task and which counts (absent in sessions made before: one run). */
+  gradedRuns: z.number().optional(),
+  counts: z.enum(['best', 'last']).optional(),
   tasks: z.array(z.object({ id: z.string(), function: z.string(), points: z.number() })),
   gaps: z.array(z.object({ function: z.string(), points: z.number(), reason: I18n })),
 });
@@ -189,6 +192,9 @@ const Me = z.object({
       timeLimitS: z.number(),
       state: z.enum(['not-started', 'running', 'done']),
       startedAt: z.string().nullable(),
+      /** Graded runs started so far, and how many the paper allows. */
+      runs: z.number(),
+      runsAllowed: z.number(),
       score: z.object({ final: z.number().nullable(), status: GradeStatus }).nullable(),
     }),
   ),

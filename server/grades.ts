@@ -21,7 +21,20 @@ CREATE TABLE IF NOT EXISTS attempts (
   session_id TEXT NOT NULL, candidate_id TEXT NOT NULL, task_id TEXT NOT NULL,
   state TEXT NOT NULL CHECK (state IN ('running','done')), started_at TEXT NOT NULL,
   ended_at TEXT, evidence_path TEXT NOT NULL, PRIMARY KEY (session_id, candidate_id, task_id));
+CREATE TABLE IF NOT EXISTS earlier_runs (
+  session_id TEXT NOT NULL, candidate_id TEXT NOT NULL, task_id TEXT NOT NULL, run INTEGER NOT NULL,
+  started_at TEXT NOT NULL, ended_at TEXT, evidence_path TEXT NOT NULL, evidence_head TEXT,
+  PRIMARY KEY (session_id, candidate_id, task_id, run));
 `;
+
+/** A graded run of a task before the candidate's latest one (kept, graded again on regrade). */
+export interface EarlierRun {
+  run: number;
+  startedAt: string;
+  endedAt: string | null;
+  evidencePath: string;
+  evidenceHead: string | null;
+}
 
 export type GradeStatus = 'final' | 'pending-examiner' | 'ungradable';
 
@@ -38,6 +51,8 @@ export interface Attempt {
    * that an edit to the last line, or lines added later, show when it is graded again.
    */
   evidenceHead: string | null;
+  /** Graded runs of the task so far, this one included (a paper allows `gradedRuns`). */
+  runs: number;
 }
 
 export interface StoredGrade {
@@ -151,6 +166,8 @@ export class Grades {
     const cols = this.db.prepare('PRAGMA table_info(attempts)').all() as { name: string }[];
     if (!cols.some((c) => c.name === 'evidence_head'))
       this.db.exec('ALTER TABLE attempts ADD COLUMN evidence_head TEXT');
+    if (!cols.some((c) => c.name === 'runs'))
+      this.db.exec('ALTER TABLE attempts ADD COLUMN runs INTEGER NOT NULL DEFAULT 1');
     // Data directories from before overrides: the grader's figure (unknown: null) and withdrawals.
     const adj = this.db.prepare('PRAGMA table_info(adjustments)').all() as { name: string }[];
     if (!adj.some((c) => c.name === 'auto_points'))
@@ -159,8 +176,64 @@ export class Grades {
       this.db.exec('ALTER TABLE adjustments ADD COLUMN withdrawn INTEGER NOT NULL DEFAULT 0');
   }
 
+  /**
+   * Starts another graded run of a task whose last run is done: that run is kept as an earlier
+   * run (its evidence and head), and the attempt runs again on a new evidence file.
+   */
+  nextRun(
+    a: Pick<Attempt, 'sessionId' | 'candidateId' | 'taskId' | 'evidencePath'>,
+    actor: string,
+  ): number {
+    return this.db.transaction(() => {
+      const key = [a.sessionId, a.candidateId, a.taskId] as const;
+      const cur = this.db
+        .prepare(
+          `SELECT * FROM attempts WHERE session_id = ? AND candidate_id = ? AND task_id = ? AND state = 'done'`,
+        )
+        .get(...key) as Record<string, string | number | null> | undefined;
+      if (!cur) throw new Error(`no finished run of ${a.taskId} to follow`);
+      const runs = Number(cur.runs ?? 1);
+      this.db
+        .prepare(
+          `INSERT INTO earlier_runs (session_id, candidate_id, task_id, run, started_at, ended_at,
+             evidence_path, evidence_head) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(...key, runs, cur.started_at, cur.ended_at, cur.evidence_path, cur.evidence_head);
+      this.db
+        .prepare(
+          `UPDATE attempts SET state = 'running', runs = ?, started_at = ?, ended_at = NULL,
+             evidence_path = ?, evidence_head = NULL
+           WHERE session_id = ? AND candidate_id = ? AND task_id = ?`,
+        )
+        .run(runs + 1, new Date().toISOString(), a.evidencePath, ...key);
+      this.store.audit(actor, 'task.start', a.sessionId, {
+        candidate: a.candidateId,
+        task: a.taskId,
+        run: runs + 1,
+      });
+      return runs + 1;
+    })();
+  }
+
+  /** The task's graded runs before the latest, oldest first. */
+  earlierRuns(sessionId: string, candidateId: string, taskId: string): EarlierRun[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM earlier_runs WHERE session_id = ? AND candidate_id = ? AND task_id = ?
+         ORDER BY run`,
+      )
+      .all(sessionId, candidateId, taskId) as Record<string, string | number | null>[];
+    return rows.map((r) => ({
+      run: Number(r.run),
+      startedAt: String(r.started_at),
+      endedAt: r.ended_at === null ? null : String(r.ended_at),
+      evidencePath: String(r.evidence_path),
+      evidenceHead: r.evidence_head === null ? null : String(r.evidence_head),
+    }));
+  }
+
   startAttempt(
-    a: Omit<Attempt, 'state' | 'startedAt' | 'endedAt' | 'evidenceHead'>,
+    a: Omit<Attempt, 'state' | 'startedAt' | 'endedAt' | 'evidenceHead' | 'runs'>,
     actor: string,
   ): void {
     this.db.transaction(() => {
@@ -183,11 +256,47 @@ export class Grades {
    */
   dropAttempt(sessionId: string, candidateId: string, taskId: string, why: string): void {
     this.db.transaction(() => {
-      this.db
+      const key = [sessionId, candidateId, taskId] as const;
+      const cur = this.db
         .prepare(
-          `DELETE FROM attempts WHERE session_id = ? AND candidate_id = ? AND task_id = ? AND state = 'running'`,
+          `SELECT runs FROM attempts WHERE session_id = ? AND candidate_id = ? AND task_id = ? AND state = 'running'`,
         )
-        .run(sessionId, candidateId, taskId);
+        .get(...key) as { runs: number } | undefined;
+      const prev =
+        cur && cur.runs > 1
+          ? (this.db
+              .prepare(
+                `SELECT * FROM earlier_runs WHERE session_id = ? AND candidate_id = ? AND task_id = ? AND run = ?`,
+              )
+              .get(...key, cur.runs - 1) as Record<string, string | number | null> | undefined)
+          : undefined;
+      if (prev) {
+        // A later run that never started: the run before it is the task's latest again.
+        this.db
+          .prepare(
+            `UPDATE attempts SET state = 'done', runs = ?, started_at = ?, ended_at = ?,
+               evidence_path = ?, evidence_head = ?
+             WHERE session_id = ? AND candidate_id = ? AND task_id = ?`,
+          )
+          .run(
+            prev.run,
+            prev.started_at,
+            prev.ended_at,
+            prev.evidence_path,
+            prev.evidence_head,
+            ...key,
+          );
+        this.db
+          .prepare(
+            'DELETE FROM earlier_runs WHERE session_id = ? AND candidate_id = ? AND task_id = ? AND run = ?',
+          )
+          .run(...key, prev.run);
+      } else
+        this.db
+          .prepare(
+            `DELETE FROM attempts WHERE session_id = ? AND candidate_id = ? AND task_id = ? AND state = 'running'`,
+          )
+          .run(...key);
       this.store.audit('system', 'task.start-failed', sessionId, {
         candidate: candidateId,
         task: taskId,
@@ -235,6 +344,7 @@ export class Grades {
       endedAt: r.ended_at ?? null,
       evidencePath: String(r.evidence_path),
       evidenceHead: r.evidence_head ?? null,
+      runs: Number(r.runs ?? 1),
     }));
   }
 

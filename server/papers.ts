@@ -83,6 +83,12 @@ export const Paper = z
       .max(24 * 60)
       .default(150),
     passMark: z.number().int().min(0).max(100).default(60),
+    /**
+     * Graded runs a candidate may start per task (13.2): they develop on the task's workstation
+     * lab as long as they like, then hand in graded runs; `counts` says which run's grade counts.
+     */
+    gradedRuns: z.number().int().min(1).max(5).default(2),
+    counts: z.enum(['best', 'last']).default('best'),
     tasks: z.array(PaperTask).min(1).max(50),
     /** Points of a 职业功能 the task bank cannot fill yet, said openly. */
     gaps: z.array(PaperGap).max(20).default([]),
@@ -170,6 +176,11 @@ export const Paper = z
 
 export type Paper = z.infer<typeof Paper>;
 export type PaperInput = z.input<typeof Paper>;
+
+/** Graded runs allowed per task, and which counts (papers stored before these had one run). */
+export function runPolicy(p: Paper): { runs: number; counts: 'best' | 'last' } {
+  return { runs: p.gradedRuns ?? 1, counts: p.counts ?? 'best' };
+}
 
 /** A paper whose tasks fill all 100 points (no gaps): the only kind an exam may use. */
 export function paperComplete(p: Paper): boolean {

@@ -16,6 +16,7 @@ import { grade } from '../grader/grade.js';
 import { readEvidenceText } from '../grader/evidence-file.js';
 import { LabError } from '../core/errors.js';
 import { getTask, renderTask, taskHash } from '../tasks/bank.js';
+import { runPolicy } from './papers.js';
 import type { RouteContext } from './validate.js';
 import { parse } from './validate.js';
 import { apiDoc } from './openapi.js';
@@ -76,6 +77,8 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
           timeLimitS: task.timeLimitS,
           state: a ? a.state : 'not-started',
           startedAt: a?.startedAt ?? null,
+          runs: a?.runs ?? 0,
+          runsAllowed: runPolicy(s.paper).runs,
           // Practice shows the score at once; an exam's scores are the examiners' to publish.
           score: s.mode === 'practice' && g ? { final: g.final, status: g.status } : null,
         };
@@ -123,7 +126,7 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
   app.post(
     '/api/me/tasks/:task/start',
     apiDoc({
-      summary: 'Start a task (one attempt each): its lab starts',
+      summary: "Start a graded run of a task (the paper's gradedRuns each): its lab starts",
       tag: 'candidate',
       roles: ['candidate'],
       params: TaskParam,

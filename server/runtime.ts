@@ -34,6 +34,7 @@ import { Grades } from './grades.js';
 import { verifyPassword } from './passwords.js';
 import type { CandidateRow, Store } from './store.js';
 import { normaliseIp } from './integrity.js';
+import { runPolicy } from './papers.js';
 import { defaultPublicHost, withPublicHost } from './public-host.js';
 
 export type CandidateCard = Omit<LabCard, 'lab' | 'evidence'> & {
@@ -92,7 +93,7 @@ export function captureFile(task: Task, seed: number): string | undefined {
 
 /** Keeps a failed start's evidence (its `lab.stop "start failed"`) beside the attempt's file. */
 function setAside(path: string): void {
-  if (!existsSync(path)) return;
+  if (!existsSync(path) || !statSync(path).isFile()) return;
   renameSync(path, path.replace(/\.jsonl$/, `.start-failed-${Date.now()}.jsonl`));
 }
 
@@ -304,8 +305,14 @@ export class SessionRuntime {
       throw new LabError('SESSION_STATE', `finish task ${current} before starting another`);
     // The graded run takes the workstation's place (the same seed, card and ports).
     await this.closeWorkstation(sessionId, c.id, 'graded run started');
-    if (this.grades.attempts(sessionId, c.id).some((a) => a.taskId === taskId))
-      throw new LabError('SESSION_STATE', `task ${taskId} was already attempted (one attempt)`);
+    const previous = this.grades.attempts(sessionId, c.id).find((a) => a.taskId === taskId);
+    const policy = runPolicy(session.paper);
+    if (previous && previous.runs >= policy.runs)
+      throw new LabError(
+        'SESSION_STATE',
+        `task ${taskId}: all ${policy.runs} graded run(s) are used`,
+        { task: taskId, runs: previous.runs },
+      );
     // An exam's window is enforced: no task before it opens or after it closes.
     if (session.mode === 'exam') {
       const now = Date.now();
@@ -314,12 +321,20 @@ export class SessionRuntime {
       if (now >= Date.parse(session.endsAt))
         throw new LabError('SESSION_STATE', `the exam closed at ${session.endsAt}`);
     }
-    const evidencePath = join(this.store.dir, 'evidence', sessionId, c.id, `${taskId}.jsonl`);
+    const run = (previous?.runs ?? 0) + 1;
+    const evidencePath = join(
+      this.store.dir,
+      'evidence',
+      sessionId,
+      c.id,
+      run === 1 ? `${taskId}.jsonl` : `${taskId}.run-${run}.jsonl`,
+    );
     // The task's files (e.g. a seeded database), fresh for this attempt.
     const workdir = this.workdir(sessionId, c.id, taskId);
     mkdirSync(workdir, { recursive: true });
     prepareWorkdir(getTask(taskId), c.seed, workdir);
-    this.grades.startAttempt({ sessionId, candidateId: c.id, taskId, evidencePath }, c.id);
+    if (previous) this.grades.nextRun({ sessionId, candidateId: c.id, taskId, evidencePath }, c.id);
+    else this.grades.startAttempt({ sessionId, candidateId: c.id, taskId, evidencePath }, c.id);
     try {
       try {
         await this.launch(sessionId, c, taskId, evidencePath, 0, 'own');
@@ -554,20 +569,36 @@ export class SessionRuntime {
     if (report) this.grades.saveGrade(sessionId, candidateId, taskId, report);
   }
 
-  /** The grader's report for an attempt, stored nowhere (regrade previews use it). */
+  /**
+   * The grader's report for an attempt, stored nowhere (regrade previews use it). With more than
+   * one graded run, every run is graded and the paper's rule picks the one that counts: `best`
+   * (the highest score, the later run on a tie) or `last`.
+   */
   async reportFor(sessionId: string, candidateId: string, taskId: string) {
     const c = this.store.candidate(sessionId, candidateId);
+    const session = this.store.getSession(sessionId);
     const a = this.grades
       .attempts(sessionId, candidateId)
       .find((x) => x.taskId === taskId && x.state === 'done');
-    if (!c || !a) return undefined;
-    return this.opts.grader({
-      taskId,
-      seed: c.seed,
-      evidencePath: a.evidencePath,
-      ...(a.evidenceHead ? { head: a.evidenceHead } : {}),
-      topicPrefix: c.topicPrefix,
-    });
+    if (!c || !a || !session) return undefined;
+    const gradeRun = (r: { evidencePath: string; evidenceHead: string | null }) =>
+      this.opts.grader({
+        taskId,
+        seed: c.seed,
+        evidencePath: r.evidencePath,
+        ...(r.evidenceHead ? { head: r.evidenceHead } : {}),
+        topicPrefix: c.topicPrefix,
+      });
+    const last = await gradeRun(a);
+    if (runPolicy(session.paper).counts === 'last') return last;
+    let best = last;
+    for (const r of this.grades.earlierRuns(sessionId, candidateId, taskId)) {
+      // A run whose evidence is gone or unreadable cannot count; the others still do.
+      const report = await gradeRun(r).catch(() => undefined);
+      const score = (x: typeof last) => (x.gradable ? x.score : -1);
+      if (report && score(report) > score(best)) best = report;
+    }
+    return best;
   }
 
   /**

@@ -82,4 +82,30 @@ describe('a task start that fails', () => {
     expect((again.json as Me).tasks.find((x) => x.id === 'l1-emb-analog')!.state).toBe('running');
     await t.api('POST', '/api/me/finish', {}, s.cookie);
   }, 30_000);
+
+  it('a second graded run that cannot start leaves the first as it was', async () => {
+    const s = await session();
+    expect((await t.api('POST', '/api/me/tasks/l1-emb-analog/start', {}, s.cookie)).status).toBe(
+      200,
+    );
+    expect((await t.api('POST', '/api/me/finish', {}, s.cookie)).status).toBe(200);
+    // Where the second run's evidence must go stands a folder.
+    const second = join(t.dataDir, 'evidence', s.id, 'c001', 'l1-emb-analog.run-2.jsonl');
+    mkdirSync(second);
+    const r = await t.api('POST', '/api/me/tasks/l1-emb-analog/start', {}, s.cookie);
+    expect(r.status, r.text).toBe(503);
+    const me = (await t.api('GET', '/api/me', undefined, s.cookie)).json as {
+      tasks: { id: string; state: string; runs: number }[];
+    };
+    expect(me.tasks.find((x) => x.id === 'l1-emb-analog')).toMatchObject({
+      state: 'done',
+      runs: 1,
+    });
+    rmSync(second, { recursive: true });
+    const again = await t.api('POST', '/api/me/tasks/l1-emb-analog/start', {}, s.cookie);
+    expect(again.status, again.text).toBe(200);
+    await t.api('POST', '/api/me/finish', {}, s.cookie);
+    const after = (await t.api('GET', '/api/me', undefined, s.cookie)).json as typeof me;
+    expect(after.tasks.find((x) => x.id === 'l1-emb-analog')!.runs).toBe(2);
+  }, 30_000);
 });

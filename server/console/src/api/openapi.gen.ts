@@ -337,6 +337,8 @@ export interface paths {
               tasks: {
                 id: string;
                 points: number;
+                runs: number;
+                runsAllowed: number;
                 score: {
                   final: number | null;
                   /** @enum {string} */
@@ -678,6 +680,8 @@ export interface paths {
               tasks: {
                 id: string;
                 points: number;
+                runs: number;
+                runsAllowed: number;
                 score: {
                   final: number | null;
                   /** @enum {string} */
@@ -763,7 +767,7 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Start a task (one attempt each): its lab starts
+     * Start a graded run of a task (the paper's gradedRuns each): its lab starts
      * @description Role: candidate.
      */
     post: {
@@ -913,6 +917,8 @@ export interface paths {
               tasks: {
                 id: string;
                 points: number;
+                runs: number;
+                runsAllowed: number;
                 score: {
                   final: number | null;
                   /** @enum {string} */
@@ -1099,6 +1105,8 @@ export interface paths {
               tasks: {
                 id: string;
                 points: number;
+                runs: number;
+                runsAllowed: number;
                 score: {
                   final: number | null;
                   /** @enum {string} */
@@ -1152,6 +1160,8 @@ export interface paths {
           };
           content: {
             'application/json': {
+              /** @enum {string} */
+              counts?: 'best' | 'last';
               direction: string;
               durationMin: number;
               gaps: {
@@ -1162,6 +1172,7 @@ export interface paths {
                   zh: string;
                 };
               }[];
+              gradedRuns?: number;
               id: string;
               level: string;
               passMark: number;
@@ -1392,6 +1403,8 @@ export interface paths {
               /** @enum {string} */
               mode: 'exam' | 'practice' | 'lab';
               paper: {
+                /** @enum {string} */
+                counts?: 'best' | 'last';
                 direction: string;
                 durationMin: number;
                 gaps: {
@@ -1402,6 +1415,7 @@ export interface paths {
                     zh: string;
                   };
                 }[];
+                gradedRuns?: number;
                 id: string;
                 level: string;
                 passMark: number;

@@ -113,7 +113,9 @@ const en: typeof zh = {
     workstation: 'Open workstation',
     closeWorkstation: 'Close workstation',
     start: 'Start task',
-    startConfirm: 'Start "{title}"? It runs for {mins} minutes, and each task starts only once.',
+    startConfirm:
+      'Start graded run {run} of {of} of “{title}”? It lasts {mins} min: have your program running.',
+    again: 'Graded run again ({left} left)',
     finish: 'Hand in',
     finishConfirm: 'Hand in this task to be graded? It cannot be changed afterwards.',
     points: '{n} points',

@@ -105,7 +105,9 @@ export default {
     workstation: '打开实验台',
     closeWorkstation: '关闭实验台',
     start: '开始任务',
-    startConfirm: '开始「{title}」？任务计时 {mins} 分钟，每个任务只能开始一次。',
+    startConfirm:
+      '开始「{title}」的第 {run} 次计分运行（共 {of} 次）？计时 {mins} 分钟，请先让程序运行起来。',
+    again: '再次计分运行（剩 {left} 次）',
     finish: '交卷',
     finishConfirm: '提交本任务并评分？提交后不能再修改。',
     points: '{n} 分',
