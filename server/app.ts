@@ -71,6 +71,9 @@ const CreateSession = z
       .min(1)
       .max(24 * 60)
       .optional(),
+    /** Graded runs per task and which counts, in place of the paper's (see papers.ts). */
+    gradedRuns: z.number().int().min(1).max(5).optional(),
+    counts: z.enum(['best', 'last']).optional(),
   })
   .strict();
 const RosterBody = z.object({ roster: z.string().max(1_000_000) }).strict();
@@ -271,10 +274,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     async (req, reply) => {
       const me = need(req, 'examiner');
       const body = parse(CreateSession, req.body, 'body');
-      const paper =
+      const given =
         typeof body.paper === 'string'
           ? loadBuiltinPaper(body.paper)
           : parse(Paper, body.paper, 'paper');
+      const paper = {
+        ...given,
+        ...(body.gradedRuns !== undefined ? { gradedRuns: body.gradedRuns } : {}),
+        ...(body.counts !== undefined ? { counts: body.counts } : {}),
+      };
       const roster = parseRoster(body.roster, 'roster');
       const created = await createSession(store, {
         paper,

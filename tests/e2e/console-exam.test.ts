@@ -109,6 +109,10 @@ describe('an exam through the console', () => {
     await expect
       .poll(() => dialog.locator('[data-test=roster-verdict]').textContent())
       .toBe('名单无误，共 2 人');
+    // Three graded runs per task, the best counting (the default).
+    await dialog.locator('[data-test=graded-runs] input').fill('3');
+    await dialog.locator('[data-test=graded-runs]').scrollIntoViewIfNeeded();
+    await screenshots(page, 'examiner-create-runs');
     await dialog.locator('[data-test=create-submit]').click();
     await page.waitForSelector('[data-test=session-id]');
     const sessionId = /#\/sessions\/([a-z0-9]+)/.exec(page.url())![1]!;
@@ -236,6 +240,10 @@ describe('an exam through the console', () => {
         })
         .toBe('done');
     }
+    // Two of the three graded runs are left, offered as such.
+    expect(await a.locator('[data-task=l1-emb-analog] [data-test=start]').textContent()).toContain(
+      '再次计分运行（剩 2 次）',
+    );
     await screenshots(a, 'candidate-handed-in');
     for (const p of phones) await p.ctx.close();
 

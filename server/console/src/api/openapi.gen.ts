@@ -1318,7 +1318,10 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
+            /** @enum {string} */
+            counts?: 'best' | 'last';
             durationMin?: number;
+            gradedRuns?: number;
             /** @enum {string} */
             mode: 'exam' | 'practice' | 'lab';
             paper: string | unknown;

@@ -212,7 +212,12 @@ const en: typeof zh = {
     duration: 'Duration (min)',
     durationRange: '1–1440 minutes',
     seatLock: 'Seat lock (labs only from the roster IP)',
-    runsNote: 'The paper sets how many graded runs each task allows.',
+    runsNote:
+      'Candidates develop on each task’s workstation (ungraded) as long as they like, then start graded runs.',
+    gradedRuns: 'Graded runs per task',
+    counts: 'Which run counts',
+    countsBest: 'The best',
+    countsLast: 'The last',
     submit: 'Create',
   },
   rosterProblem: {

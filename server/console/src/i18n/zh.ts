@@ -204,7 +204,11 @@ export default {
     duration: '时长（分钟）',
     durationRange: '时长为 1–1440 分钟',
     seatLock: '座位锁定（只允许名单中的 IP 访问实验室）',
-    runsNote: '每个任务的计分运行次数由试卷规定。',
+    runsNote: '考生可随时打开任务的实验台开发调试（不计分），准备好后再开始计分运行。',
+    gradedRuns: '每个任务的计分运行次数',
+    counts: '计入成绩',
+    countsBest: '最好的一次',
+    countsLast: '最后一次',
     submit: '创建',
   },
   rosterProblem: {
