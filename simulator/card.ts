@@ -95,13 +95,13 @@ export function gatewayEnvName(name: string): string {
 /** Environment variables a submission gets (DESIGN.md; the contract is docs/card.md). */
 export function cardEnv(card: LabCard, cardPath?: string): Record<string, string> {
   const env: Record<string, string> = {
+    ...(cardPath ? { IOTLAB_CARD: cardPath } : {}),
     IOTLAB_MQTT_URL: card.mqtt.url,
     IOTLAB_TOPIC_PREFIX: card.mqtt.topicPrefix,
     IOTLAB_COAP_URL: card.coap.url,
     IOTLAB_MODBUS_HOST: card.modbus.host,
     IOTLAB_MODBUS_PORT: String(card.modbus.port),
   };
-  if (cardPath) env.IOTLAB_CARD = cardPath;
   if (card.mqtt.wsUrl) env.IOTLAB_MQTT_WS_URL = card.mqtt.wsUrl;
   if (card.mqtt.username) env.IOTLAB_MQTT_USERNAME = card.mqtt.username;
   if (card.mqtt.password) env.IOTLAB_MQTT_PASSWORD = card.mqtt.password;
