@@ -94,6 +94,10 @@ export async function checkCommand(
     io.signal?.addEventListener('abort', () => done({ kind: 'time' }), { once: true });
   });
   await endGroup(child);
+  // What the program sent last is still on its way through the broker: aedes acknowledges a QoS 1
+  // publish before it publishes it, so a program that publishes and exits at once (mosquitto_pub)
+  // has its PUBACK while the lab has not yet seen the message. Stopping now would lose it.
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
   // Files the program left (a task's SQLite database) become evidence before the lab stops.
   const captured = outcome.kind === 'error' ? undefined : captureForTask(task, opts.seed, dir);
   if (captured) lab.recorder.record('capture', captured);
@@ -116,6 +120,9 @@ export async function checkCommand(
   io.stderr(`evidence: ${evidencePath}\n`);
   return reportExit(report);
 }
+
+/** How long the lab keeps running after the program ends, for what it sent last (real time). */
+export const SETTLE_MS = 250;
 
 /** How long a program has after SIGTERM before its process group is killed. */
 export const GRACE_MS = 2000;

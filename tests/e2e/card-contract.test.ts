@@ -1,0 +1,120 @@
+/**
+ * The card contract (docs/card.md) through the built `iotlab` binary: `iotlab check` prints the
+ * card, its file (IOTLAB_CARD) and the program's variables before running it, and the examples
+ * of docs/card.md — Python with paho-mqtt, Node with mqtt.js, shell with mosquitto_pub, C with
+ * getenv — reach the lab from those alone (on ports `check` picks afresh each time). `npm test`
+ * builds dist/ first (pretest); alone, run `npx tsc -p tsconfig.build.json` first.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readEvidence } from '../../core/evidence.js';
+import type { LabCard } from '../../simulator/card.js';
+import { PYTHON, requirePython, requireTools } from '../support/debian.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const bin = join(root, 'dist/cli/main.js');
+
+/** The examples of docs/card.md by file name (`<!-- example: NAME -->` before each block). */
+function examples(): Map<string, string> {
+  const doc = readFileSync(join(root, 'docs/card.md'), 'utf8');
+  const out = new Map<string, string>();
+  for (const m of doc.matchAll(/<!-- example: (\S+) -->\s*```\w*\n([\s\S]*?)```/g))
+    out.set(m[1]!, m[2]!);
+  return out;
+}
+
+interface Checked {
+  code: number | null;
+  err: string;
+  card: LabCard;
+  cardPath: string;
+  answers: { key: string; value: string }[];
+}
+
+/** `iotlab check TASK -- CMD…` as a process, in `cwd`; the card and the answers it recorded. */
+async function check(task: string, cwd: string, command: string[]): Promise<Checked> {
+  const child = spawn(
+    process.execPath,
+    [bin, 'check', task, '--duration', '4', '--format', 'json', '--lang', 'en', '--', ...command],
+    { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let err = '';
+  child.stdout.resume();
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  const cardPath = /card file \(IOTLAB_CARD\): (\S+)/.exec(err)?.[1];
+  const evidence = /^evidence: (\S+)$/m.exec(err)?.[1];
+  expect(cardPath, err).toBeDefined();
+  expect(evidence, err).toBeDefined();
+  const card = JSON.parse(readFileSync(cardPath!, 'utf8')) as LabCard;
+  const answers = readEvidence(evidence!)
+    .events.filter((e) => e.kind === 'answer')
+    .map((e) => ({ key: String(e.key), value: String(e.value) }));
+  return { code, err, card, cardPath: cardPath!, answers };
+}
+
+describe('the card contract under iotlab check', () => {
+  it('prints the card, its file and the variables before the program runs', async () => {
+    expect(existsSync(bin), `${bin} is missing: run npx tsc -p tsconfig.build.json`).toBe(true);
+    const r = await check('l1-emb-gnss', tmpdir(), [
+      '/bin/sh',
+      '-c',
+      'echo "ran with $IOTLAB_CARD"',
+    ]);
+    const before = r.err.slice(0, r.err.indexOf('ran with'));
+    expect(before).toContain(`MQTT 3.1.1 ${r.card.mqtt.url}`);
+    expect(before).toContain(`export IOTLAB_CARD=${r.cardPath}\n`);
+    expect(before).toContain(`export IOTLAB_MQTT_URL=${r.card.mqtt.url}\n`);
+    expect(before).toContain(`export IOTLAB_TOPIC_PREFIX=${r.card.mqtt.topicPrefix}\n`);
+    const serial = r.card.serial![0]!;
+    expect(before).toContain(
+      `export IOTLAB_SERIAL_${serial.id.toUpperCase().replaceAll('-', '_')}=${serial.tcp.host}:${serial.tcp.port}\n`,
+    );
+    // The program got the same file the output names.
+    expect(r.err).toContain(`ran with ${r.cardPath}`);
+    expect(r.card.mqtt.url).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
+    expect(r.card.mqtt.url).not.toBe('mqtt://127.0.0.1:1883');
+  }, 30_000);
+
+  it("docs/card.md's Python, Node and shell examples reach the lab from the variables alone", async () => {
+    requireTools('mosquitto_pub');
+    await requirePython('paho');
+    const ex = examples();
+    expect([...ex.keys()].sort()).toEqual([
+      'card_example.c',
+      'card_example.mjs',
+      'card_example.py',
+      'card_example.sh',
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'iotlab-card-examples-'));
+    for (const [name, text] of ex) writeFileSync(join(dir, name), text);
+    // mqtt.js from this project, as a candidate's own `npm install mqtt` would give it.
+    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+    const [py, js, sh] = await Promise.all([
+      check('l1-sys-fault', dir, [PYTHON, 'card_example.py']),
+      check('l1-sys-fault', dir, [process.execPath, 'card_example.mjs']),
+      check('l1-sys-fault', dir, ['/bin/sh', 'card_example.sh']),
+    ]);
+    for (const r of [py, js])
+      expect(r.answers, r.err).toEqual([{ key: 'card_example', value: r.card.devices[0]!.id }]);
+    expect(sh.answers, sh.err).toEqual([{ key: 'card_example', value: 'hello' }]);
+  }, 40_000);
+
+  it("docs/card.md's C example reads a serial device from its variable", async () => {
+    requireTools('gcc');
+    const dir = mkdtempSync(join(tmpdir(), 'iotlab-card-c-'));
+    writeFileSync(join(dir, 'card_example.c'), examples().get('card_example.c')!);
+    execFileSync('gcc', ['-Wall', '-Werror', '-o', 'reach', 'card_example.c'], { cwd: dir });
+    // The variable's name is seeded: the shell finds it among the program's environment.
+    const pick = `exec ./reach "$(env | sed -n 's/^\\(IOTLAB_SERIAL_[A-Z0-9_]*\\)=.*/\\1/p' | head -n 1)"`;
+    const r = await check('l1-emb-gnss', dir, ['/bin/sh', '-c', pick]);
+    const [, host, port] = /^mqtt:\/\/(.+):(\d+)$/.exec(r.card.mqtt.url)!;
+    expect(r.err).toContain(`MQTT broker ${host} port ${port}\n`);
+    const name = `IOTLAB_SERIAL_${r.card.serial![0]!.id.toUpperCase().replaceAll('-', '_')}`;
+    // A line of NMEA off the simulated receiver (a sentence, or the tail of one).
+    expect(r.err).toMatch(new RegExp(`${name}: \\S*(\\$G[NP][A-Z]{3},|\\*[0-9A-F]{2})`));
+  }, 30_000);
+});
