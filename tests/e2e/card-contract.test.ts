@@ -10,8 +10,14 @@ import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { RealClock } from '../../core/clock.js';
 import { readEvidence } from '../../core/evidence.js';
+import { cardEnvText, cardVariables } from '../../server/console/src/candidate/card-env.js';
 import type { LabCard } from '../../simulator/card.js';
+import { cardEnv } from '../../simulator/card.js';
+import { createLab } from '../../simulator/lab.js';
+import { validateScenario } from '../../simulator/scenario.js';
+import { getTask } from '../../tasks/bank.js';
 import { PYTHON, requirePython, requireTools } from '../support/debian.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -116,5 +122,47 @@ describe('the card contract under iotlab check', () => {
     const name = `IOTLAB_SERIAL_${r.card.serial![0]!.id.toUpperCase().replaceAll('-', '_')}`;
     // A line of NMEA off the simulated receiver (a sentence, or the tail of one).
     expect(r.err).toMatch(new RegExp(`${name}: \\S*(\\$G[NP][A-Z]{3},|\\*[0-9A-F]{2})`));
+  }, 30_000);
+});
+
+describe("the candidate page's variables", () => {
+  it('are those iotlab check gives, for labs with serial lines, a gateway and a board', async () => {
+    const seen = new Set<string>();
+    for (const id of ['l1-app-gateway', 'l1-emb-mcu', 'l1-emb-analog']) {
+      const task = getTask(id);
+      const scenario = validateScenario(task.scenario(task.params(2)), id);
+      const lab = createLab(scenario, {
+        seed: 2,
+        clock: new RealClock(),
+        ports: { mqtt: 0, ws: 0, coap: 0, modbus: 0, gateway: 0, board: 0 },
+        serial: { basePort: 0 },
+      });
+      const card = await lab.start();
+      try {
+        const exam: LabCard = { ...card, mqtt: { ...card.mqtt, username: 'u', password: "p'w" } };
+        expect(Object.fromEntries(cardVariables(exam))).toEqual(cardEnv(exam));
+        const text = cardEnvText(exam);
+        expect(text).toContain('export IOTLAB_CARD="$PWD/card.json"\n');
+        expect(text).toContain(`export IOTLAB_MQTT_PASSWORD='p'\\''w'`);
+        // What the lines set in a shell is the card's own values.
+        const set = execFileSync('/bin/sh', ['-c', `${text}\nenv`], { cwd: tmpdir(), env: {} })
+          .toString()
+          .split('\n');
+        for (const [k, v] of Object.entries(cardEnv(exam))) {
+          expect(set).toContain(`${k}=${v}`);
+          seen.add(k.replace(/^(IOTLAB_SERIAL|IOTLAB_GATEWAY)_.*/, '$1'));
+        }
+      } finally {
+        await lab.stop();
+      }
+    }
+    expect([...seen]).toEqual(
+      expect.arrayContaining([
+        'IOTLAB_SERIAL',
+        'IOTLAB_GATEWAY',
+        'IOTLAB_BOARD',
+        'IOTLAB_MODBUS_PORT',
+      ]),
+    );
   }, 30_000);
 });
