@@ -18,6 +18,7 @@ import { cardEnv } from '../../simulator/card.js';
 import { createLab } from '../../simulator/lab.js';
 import { validateScenario } from '../../simulator/scenario.js';
 import { getTask } from '../../tasks/bank.js';
+import { runCli } from '../../cli/program.js';
 import { PYTHON, requirePython, requireTools } from '../support/debian.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -165,4 +166,38 @@ describe("the candidate page's variables", () => {
       ]),
     );
   }, 30_000);
+});
+
+describe('iotlab practice', () => {
+  it('prints the same variables and writes card.json and card.env to source', async () => {
+    let out = '';
+    const abort = new AbortController();
+    let started: (c: LabCard) => void = () => undefined;
+    const up = new Promise<LabCard>((r) => (started = r));
+    const done = runCli(['practice', 'l1-emb-gnss', '--mqtt-port', '0', '--lang', 'en'], {
+      stdout: (t) => (out += t),
+      stderr: () => undefined,
+      signal: abort.signal,
+      onStarted: started,
+    });
+    const card = await up;
+    abort.abort();
+    await done;
+    const cardPath = /card file \(IOTLAB_CARD\): (\S+)/.exec(out)?.[1];
+    expect(cardPath, out).toBeDefined();
+    expect(JSON.parse(readFileSync(cardPath!, 'utf8'))).toEqual(card);
+    const envFile = join(cardPath!, '..', 'card.env');
+    expect(out).toContain(`. ${envFile}`);
+    const expected = cardEnv(card, cardPath);
+    for (const [k, v] of Object.entries(expected)) expect(out).toContain(`export ${k}=${v}\n`);
+    // Sourced in a shell, the file gives the program exactly these.
+    const set = execFileSync('/bin/sh', ['-c', `. '${envFile}' && env`], { env: {} })
+      .toString()
+      .split('\n');
+    for (const [k, v] of Object.entries(expected)) expect(set).toContain(`${k}=${v}`);
+    // And the instructions that follow end with the same variable names.
+    expect(out).toContain(
+      `\`IOTLAB_SERIAL_${card.serial![0]!.id.toUpperCase().replaceAll('-', '_')}\``,
+    );
+  }, 20_000);
 });
