@@ -100,14 +100,16 @@ describe('the card contract under iotlab check', () => {
     for (const [name, text] of ex) writeFileSync(join(dir, name), text);
     // mqtt.js from this project, as a candidate's own `npm install mqtt` would give it.
     symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
-    const [py, js, sh] = await Promise.all([
+    // The shell example three times: mosquitto_pub exits as soon as its QoS 1 publish is acked,
+    // which aedes does before it publishes, so a lab stopped at once lost it about half the time.
+    const [py, js, ...sh] = await Promise.all([
       check('l1-sys-fault', dir, [PYTHON, 'card_example.py']),
       check('l1-sys-fault', dir, [process.execPath, 'card_example.mjs']),
-      check('l1-sys-fault', dir, ['/bin/sh', 'card_example.sh']),
+      ...[1, 2, 3].map(() => check('l1-sys-fault', dir, ['/bin/sh', 'card_example.sh'])),
     ]);
     for (const r of [py, js])
       expect(r.answers, r.err).toEqual([{ key: 'card_example', value: r.card.devices[0]!.id }]);
-    expect(sh.answers, sh.err).toEqual([{ key: 'card_example', value: 'hello' }]);
+    for (const r of sh) expect(r.answers, r.err).toEqual([{ key: 'card_example', value: 'hello' }]);
   }, 40_000);
 
   it("docs/card.md's C example reads a serial device from its variable", async () => {
