@@ -1,5 +1,17 @@
-/** The lab card as a readable table for the terminal (bilingual headings). */
+/** The lab card as a readable table for the terminal (bilingual headings), and its variables. */
 import type { LabCard } from '../simulator/card.js';
+
+/**
+ * The card's variables as POSIX shell lines (`export NAME=value`), to paste into a terminal or
+ * source from a file (docs/card.md). A value with anything but plain characters is single-quoted.
+ */
+export function renderEnvLines(env: Readonly<Record<string, string>>): string {
+  const quote = (v: string): string =>
+    /^[\w./:@[\]%+,=-]*$/.test(v) ? v : `'${v.replaceAll("'", `'\\''`)}'`;
+  return Object.entries(env)
+    .map(([k, v]) => `export ${k}=${quote(v)}\n`)
+    .join('');
+}
 
 export function renderCardText(card: LabCard): string {
   const lines: string[] = [];

@@ -20,6 +20,7 @@ import { validateScenario } from '../simulator/scenario.js';
 import { taskHash } from '../tasks/bank.js';
 import { captureForTask } from '../tasks/capture.js';
 import { prepareWorkdir } from '../tasks/prepare.js';
+import { renderCardText, renderEnvLines } from './card-text.js';
 import type { CliIo } from './program.js';
 import { reportExit, writeReport } from './report-out.js';
 import type { ReportFormat } from './report-out.js';
@@ -57,13 +58,19 @@ export async function checkCommand(
   const card = await lab.start();
   const cardPath = join(dir, 'card.json');
   writeFileSync(cardPath, JSON.stringify(card, null, 2));
+  // IOTLAB_WORKDIR: where a task's files go (e.g. a SQLite database), captured at the end.
+  const env = { ...cardEnv(card, cardPath), IOTLAB_WORKDIR: dir };
+  // The card the program gets, before it runs: the ports are new each time (docs/card.md).
+  io.stderr(
+    `${renderCardText(card)}\n\n实验卡文件 card file (IOTLAB_CARD): ${cardPath}\n` +
+      `程序的环境变量 the program's environment (docs/card.md):\n${renderEnvLines(env)}\n`,
+  );
   io.stderr(`iotlab check ${task.id}: lab up (seed ${opts.seed}); running ${command.join(' ')}\n`);
   if (provided.length > 0)
     io.stderr(`work folder (IOTLAB_WORKDIR): ${dir}; the lab's files: ${provided.join(', ')}\n`);
 
   const child = spawn(program, args, {
-    // IOTLAB_WORKDIR: where a task's files go (e.g. a SQLite database), captured at the end.
-    env: { ...process.env, ...cardEnv(card, cardPath), IOTLAB_WORKDIR: dir },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so that ending it ends what it started too (a shell script's
     // `coap-client -s 3600` would otherwise outlive the check and hold its output open).
@@ -87,6 +94,10 @@ export async function checkCommand(
     io.signal?.addEventListener('abort', () => done({ kind: 'time' }), { once: true });
   });
   await endGroup(child);
+  // What the program sent last is still on its way through the broker: aedes acknowledges a QoS 1
+  // publish before it publishes it, so a program that publishes and exits at once (mosquitto_pub)
+  // has its PUBACK while the lab has not yet seen the message. Stopping now would lose it.
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
   // Files the program left (a task's SQLite database) become evidence before the lab stops.
   const captured = outcome.kind === 'error' ? undefined : captureForTask(task, opts.seed, dir);
   if (captured) lab.recorder.record('capture', captured);
@@ -109,6 +120,9 @@ export async function checkCommand(
   io.stderr(`evidence: ${evidencePath}\n`);
   return reportExit(report);
 }
+
+/** How long the lab keeps running after the program ends, for what it sent last (real time). */
+export const SETTLE_MS = 250;
 
 /** How long a program has after SIGTERM before its process group is killed. */
 export const GRACE_MS = 2000;

@@ -7,8 +7,12 @@
  * with the files the lab provides there. Its files are captured when the practice ends, as
  * `iotlab check` does; for the live checklist they are also read every second, graded with the
  * evidence so far, and not recorded.
+ *
+ * The card is written as card.json (with card.env, the same variables as shell lines) into a new
+ * temporary folder, the work folder's default, and its variables are printed: the candidate's
+ * program reads them here as under `iotlab check` and in an exam session (docs/card.md).
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { grade } from '../grader/grade.js';
@@ -18,13 +22,14 @@ import type { GradeReport } from '../grader/report.js';
 import type { Task } from '../grader/types.js';
 import { RealClock } from '../core/clock.js';
 import type { EvidenceEvent } from '../core/evidence.js';
+import { cardEnv } from '../simulator/card.js';
 import { createLab } from '../simulator/lab.js';
 import { validateScenario } from '../simulator/scenario.js';
 import { renderTask, taskHash } from '../tasks/bank.js';
 import { captureForTask } from '../tasks/capture.js';
 import type { SqliteCapture } from '../tasks/capture.js';
 import { prepareWorkdir } from '../tasks/prepare.js';
-import { renderCardText } from './card-text.js';
+import { renderCardText, renderEnvLines } from './card-text.js';
 import type { CliIo } from './program.js';
 
 export interface PracticeOptions {
@@ -71,13 +76,20 @@ export async function practiceCommand(
   const events: EvidenceEvent[] = [];
   lab.recorder.subscribe((e) => events.push(e));
   const usesFiles = task.capture !== undefined || task.prepare !== undefined;
-  const workdir = usesFiles
-    ? resolve(opts.workdir ?? mkdtempSync(join(tmpdir(), `iotlab-practice-${task.id}-`)))
-    : undefined;
+  const home = mkdtempSync(join(tmpdir(), `iotlab-practice-${task.id}-`));
+  const workdir = usesFiles ? resolve(opts.workdir ?? home) : undefined;
   if (workdir) mkdirSync(workdir, { recursive: true });
   const provided = workdir ? prepareWorkdir(task, opts.seed, workdir) : [];
   const card = await lab.start();
-  io.stdout(renderCardText(card) + '\n' + rendered.text + '\n');
+  const cardPath = join(home, 'card.json');
+  const env = { ...cardEnv(card, cardPath), ...(workdir ? { IOTLAB_WORKDIR: workdir } : {}) };
+  writeFileSync(cardPath, JSON.stringify(card, null, 2));
+  writeFileSync(join(home, 'card.env'), renderEnvLines(env));
+  io.stdout(
+    `${renderCardText(card)}\n\n实验卡文件 card file (IOTLAB_CARD): ${cardPath}\n` +
+      `在运行程序的终端中设置 / set in the terminal that runs your program (or: . ${join(home, 'card.env')}):\n` +
+      `${renderEnvLines(env)}\n${rendered.text}\n`,
+  );
   if (workdir)
     io.stdout(
       `work folder / 工作目录 (IOTLAB_WORKDIR): ${workdir}\n` +

@@ -87,20 +87,25 @@ export function stableCard(card: LabCard): unknown {
   };
 }
 
-/** Environment variables a submission gets (DESIGN.md). */
+/** The variable naming a gateway's configuration API: `IOTLAB_GATEWAY_<NAME>_API`. */
+export function gatewayEnvName(name: string): string {
+  return `IOTLAB_GATEWAY_${name.toUpperCase()}_API`;
+}
+
+/** Environment variables a submission gets (DESIGN.md; the contract is docs/card.md). */
 export function cardEnv(card: LabCard, cardPath?: string): Record<string, string> {
   const env: Record<string, string> = {
+    ...(cardPath ? { IOTLAB_CARD: cardPath } : {}),
     IOTLAB_MQTT_URL: card.mqtt.url,
     IOTLAB_TOPIC_PREFIX: card.mqtt.topicPrefix,
     IOTLAB_COAP_URL: card.coap.url,
     IOTLAB_MODBUS_HOST: card.modbus.host,
     IOTLAB_MODBUS_PORT: String(card.modbus.port),
   };
-  if (cardPath) env.IOTLAB_CARD = cardPath;
   if (card.mqtt.wsUrl) env.IOTLAB_MQTT_WS_URL = card.mqtt.wsUrl;
   if (card.mqtt.username) env.IOTLAB_MQTT_USERNAME = card.mqtt.username;
   if (card.mqtt.password) env.IOTLAB_MQTT_PASSWORD = card.mqtt.password;
-  for (const g of card.gateways ?? []) env[`IOTLAB_GATEWAY_${g.name.toUpperCase()}_API`] = g.api;
+  for (const g of card.gateways ?? []) env[gatewayEnvName(g.name)] = g.api;
   if (card.board) env.IOTLAB_BOARD = `${card.board.host}:${card.board.port}`;
   return card.serial ? { ...env, ...serialEnv(card.serial) } : env;
 }

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { LabError } from '../core/errors.js';
 import type { LabPlan } from '../simulator/plan.js';
+import { gatewayEnvName } from '../simulator/card.js';
+import { serialEnvName } from '../devices/serial/card.js';
 import { planTask } from './task-plan.js';
 import { CRITICAL_CAP, GRADER_VERSION } from '../grader/report.js';
 import { placeholders, renderTemplate } from '../grader/template.js';
@@ -131,7 +133,73 @@ export function renderTask(
       'TASK_INVALID',
       `task ${task.id}: instructions.${lang}.md uses {{${missing.join('}}, {{')}}} but the task gives no such value`,
     );
-  return { params, plan, vars, text: text + criticalNote(task, lang) };
+  return { params, plan, vars, text: text + labNote(task, plan, lang) + criticalNote(task, lang) };
+}
+
+/**
+ * The instructions' section on where the lab is: the card file and the variables this task's lab
+ * has (docs/card.md is the contract), made from the plan so that no instruction file can leave it
+ * out and each names only the endpoints its lab runs.
+ */
+export function labNote(task: Task, plan: LabPlan, lang: Lang): string {
+  const zh = lang === 'zh';
+  const code = (s: string): string => `\`${s}\``;
+  const lines: string[] = [
+    zh
+      ? `${code('IOTLAB_CARD')}：实验卡文件（JSON）的路径，下面每个值都在卡上；`
+      : `${code('IOTLAB_CARD')}: the path of the lab card (JSON); every value below is on it;`,
+    zh
+      ? `${code('IOTLAB_MQTT_URL')}（${code('mqtt://主机:端口')}）、${code('IOTLAB_TOPIC_PREFIX')}（本题为 ${code(plan.topicPrefix)}）；`
+      : `${code('IOTLAB_MQTT_URL')} (${code('mqtt://host:port')}), ${code('IOTLAB_TOPIC_PREFIX')} (here ${code(plan.topicPrefix)});`,
+  ];
+  if (plan.devices.some((d) => d.modbus?.transport === 'tcp'))
+    lines.push(
+      zh
+        ? `${code('IOTLAB_MODBUS_HOST')}、${code('IOTLAB_MODBUS_PORT')}：Modbus TCP 地址；`
+        : `${code('IOTLAB_MODBUS_HOST')}, ${code('IOTLAB_MODBUS_PORT')}: Modbus TCP;`,
+    );
+  if (plan.devices.some((d) => d.coap))
+    lines.push(
+      zh
+        ? `${code('IOTLAB_COAP_URL')}（${code('coap://主机:端口')}）：CoAP 服务器；`
+        : `${code('IOTLAB_COAP_URL')} (${code('coap://host:port')}): CoAP;`,
+    );
+  for (const s of plan.serial)
+    lines.push(
+      zh
+        ? `${code(serialEnvName(s.id))}（${code('主机:端口')}）：串口设备 ${code(s.id)}（原始 TCP）；`
+        : `${code(serialEnvName(s.id))} (${code('host:port')}): the serial device ${code(s.id)} (raw TCP);`,
+    );
+  for (const g of plan.scenario.gateways)
+    lines.push(
+      zh
+        ? `${code(gatewayEnvName(g.name))}：网关 ${code(g.name)} 的配置 API（URL）；`
+        : `${code(gatewayEnvName(g.name))}: the configuration API (URL) of gateway ${code(g.name)};`,
+    );
+  if (plan.board)
+    lines.push(
+      zh
+        ? `${code('IOTLAB_BOARD')}（${code('主机:端口')}）：开发板 ${code(plan.board.id)}；`
+        : `${code('IOTLAB_BOARD')} (${code('host:port')}): the MCU board ${code(plan.board.id)};`,
+    );
+  if (task.capture !== undefined || task.prepare !== undefined)
+    lines.push(
+      zh
+        ? `${code('IOTLAB_WORKDIR')}：本题文件所在的文件夹（考试时为你存放下载文件的文件夹）；`
+        : `${code('IOTLAB_WORKDIR')}: the folder of the task's files (in an exam, where you keep the downloaded ones);`,
+    );
+  lines.push(
+    zh
+      ? `${code('IOTLAB_MQTT_USERNAME')}、${code('IOTLAB_MQTT_PASSWORD')}：MQTT 登录名和密码。考试场次的服务器要求登录：设置了就用它们登录（题目另给登录信息的除外）。`
+      : `${code('IOTLAB_MQTT_USERNAME')}, ${code('IOTLAB_MQTT_PASSWORD')}: the MQTT login. An exam session's broker requires it: when they are set, log in with them (unless the task gives another login).`,
+  );
+  const head = zh
+    ? '**实验环境地址**：程序从环境变量（或它指向的实验卡文件）读取实验地址，在 `iotlab practice`、`iotlab check` 和考试场次中完全相同，不要把地址或端口写死。`iotlab check` 为程序设置好这些变量，`iotlab practice` 打印它们；考试时在考生页面的“实验卡”中下载 card.json 或复制这些变量。'
+    : "**Where your lab is**: your program reads the lab's addresses from its environment (or the card file it names), the same way in `iotlab practice`, `iotlab check` and an exam session; do not hard-code addresses or ports. `iotlab check` sets these variables for the program and `iotlab practice` prints them; in an exam, download card.json or copy them from the card tab of your page.";
+  const tail = zh
+    ? '完整说明和 Python、Node、shell、C 示例见 `docs/card.md`。'
+    : 'The contract, with examples in Python, Node, shell and C: `docs/card.md`.';
+  return `\n${head}\n\n${lines.map((l) => `- ${l}`).join('\n')}\n\n${tail}\n`;
 }
 
 /**

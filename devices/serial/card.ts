@@ -18,11 +18,14 @@ export interface SerialCardEntry {
   info: Record<string, unknown>;
 }
 
-/** `IOTLAB_SERIAL_<DEVICE_ID>` = host:port for every serial device (DESIGN.md). */
+/** The variable naming a serial device's raw TCP address: `IOTLAB_SERIAL_<DEVICE_ID>`. */
+export function serialEnvName(id: string): string {
+  return `IOTLAB_SERIAL_${id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+/** `IOTLAB_SERIAL_<DEVICE_ID>` = host:port for every serial device (DESIGN.md, docs/card.md). */
 export function serialEnv(entries: readonly SerialCardEntry[]): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const e of entries)
-    env[`IOTLAB_SERIAL_${e.id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] =
-      `${e.tcp.host}:${e.tcp.port}`;
+  for (const e of entries) env[serialEnvName(e.id)] = `${e.tcp.host}:${e.tcp.port}`;
   return env;
 }

@@ -11,10 +11,11 @@
  * Chinese with the override. Screenshots of every page at phone and desktop size go to artifacts/.
  */
 import Database from 'better-sqlite3';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import mqtt from 'mqtt';
@@ -29,6 +30,7 @@ import {
   pick,
   screenshots,
 } from '../support/console-page.js';
+import type { LabCard } from '../../simulator/card.js';
 import type { TestServer } from '../support/server.js';
 import { startTestServer } from '../support/server.js';
 
@@ -208,6 +210,30 @@ describe('an exam through the console', () => {
     await card.locator('[data-field=topicPrefix] [data-test=copy]').click();
     await expect.poll(() => a.locator('.el-message').first().textContent()).toContain('已复制');
 
+    // For the program (docs/card.md): card.json to download, the variables to paste, the
+    // password hidden there too until revealed.
+    const envBlock = card.locator('[data-test=card-env]');
+    expect(await envBlock.textContent()).not.toContain(password);
+    await card.locator('[data-test=reveal-env]').click();
+    const envLines = (await envBlock.textContent())!;
+    for (const line of [
+      'export IOTLAB_CARD="$PWD/card.json"',
+      `export IOTLAB_MQTT_URL=${url}`,
+      `export IOTLAB_TOPIC_PREFIX=${prefix}`,
+      `export IOTLAB_MQTT_USERNAME=${username}`,
+      'export IOTLAB_MODBUS_PORT=',
+    ])
+      expect(envLines).toContain(line);
+    const work = mkdtempSync(join(tmpdir(), 'iotlab-console-card-'));
+    const [cardFile] = await Promise.all([
+      a.waitForEvent('download'),
+      card.locator('[data-test=download-card]').click(),
+    ]);
+    expect(cardFile.suggestedFilename()).toBe('card.json');
+    await cardFile.saveAs(join(work, 'card.json'));
+    const saved = JSON.parse(readFileSync(join(work, 'card.json'), 'utf8')) as LabCard;
+    expect(saved.mqtt).toMatchObject({ url, username, password, topicPrefix: prefix });
+
     // Develop against the lab with what the card says: the candidate's own MQTT login works and
     // their prefix is theirs.
     const client = await mqtt.connectAsync(url, { username, password, reconnectPeriod: 0 });
@@ -216,6 +242,23 @@ describe('an exam through the console', () => {
     expect(await client.subscribeAsync(`${prefix}/#`)).toEqual([{ topic: `${prefix}/#`, qos: 0 }]);
     await client.publishAsync(`${prefix}/probe`, '{"hello":1}');
     expect(await got).toBe(`${prefix}/probe`);
+    // docs/card.md's Node example, unchanged, with only the pasted lines and the downloaded card:
+    // it logs in as the candidate and publishes under their prefix.
+    const answered = new Promise<string>((resolve) =>
+      client.on('message', (topic, payload) => {
+        if (topic === `${prefix}/answers/card_example`) resolve(payload.toString());
+      }),
+    );
+    const docs = readFileSync(resolve(import.meta.dirname, '../../docs/card.md'), 'utf8');
+    const example = /<!-- example: card_example\.mjs -->\s*```\w*\n([\s\S]*?)```/.exec(docs)![1]!;
+    writeFileSync(join(work, 'card_example.mjs'), example);
+    symlinkSync(resolve(import.meta.dirname, '../../node_modules'), join(work, 'node_modules'));
+    await promisify(execFile)('/bin/sh', ['-c', `${envLines}\nexec node card_example.mjs`], {
+      cwd: work,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      timeout: 10_000,
+    });
+    expect(await answered).toBe(saved.devices[0]!.id);
     await client.endAsync();
 
     // A trainer may watch an exam's lab, but its fault buttons are the examiners'.

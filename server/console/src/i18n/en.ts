@@ -148,6 +148,11 @@ const en: typeof zh = {
     regScale: 'Scaling',
     serial: 'Serial devices',
     gateways: 'Edge gateways',
+    forProgram: 'For your program',
+    forProgramHint:
+      'Save card.json in the folder you run your program from and paste these lines in a terminal there (docs/card.md). Your program reads them the same way under iotlab check and iotlab practice.',
+    download: 'Download card.json',
+    copyEnv: 'Copy the environment variables',
     copy: 'Copy',
     copied: 'Copied',
     copyFailed: 'Could not copy: select it by hand',

@@ -140,6 +140,11 @@ export default {
     regScale: '换算',
     serial: '串口设备',
     gateways: '边缘网关',
+    forProgram: '给程序使用',
+    forProgramHint:
+      '把 card.json 保存到运行程序的文件夹，并在该文件夹的终端中粘贴下面几行（见 docs/card.md）。程序在 iotlab check 和 iotlab practice 中也以同样方式读取它们。',
+    download: '下载 card.json',
+    copyEnv: '复制环境变量',
     copy: '复制',
     copied: '已复制',
     copyFailed: '复制失败，请手动选择',
