@@ -3,6 +3,16 @@
  * verified, ddmm.mmmm converted, hemispheres signed), and publish position reports as MQTT JSON
  * at a fixed period. Graded against the receiver's truth at the message time, allowing a lag.
  * The route's centre is drawn from four cities, so a hemisphere's sign can matter.
+ *
+ * Stated rules and the case planted for each, on every seed (tests/e2e/task-emb-serial.test.ts):
+ * - "discard every sentence whose checksum is wrong or missing": in every second with a fix the
+ *   receiver sends a GGA moved GARBLE_M away with a wrong checksum (every MISSING_EVERY-th with
+ *   none), about a third of the time instead of the right GGA, otherwise right after it. A
+ *   program that ignores checksums reports those positions and loses the position check (40;
+ *   solution mistake `no-checksum`; the hint names the checksum);
+ * - ddmm.mmmm → degrees: every position (mistake `no-convert`, position 40 lost);
+ * - negative for S and W: origins 1–3 only (mistake `no-sign`, position 40 lost there);
+ * - lat/lon null without a fix: the noFix window, on every seed (status check).
  */
 import { defineTask } from '../../grader/types.js';
 import type { CheckOutcome, GradeContext, I18n, MqttPublishEvent } from '../../grader/types.js';
@@ -28,6 +38,9 @@ const TIME_LIMIT_S = 60;
 const TOLERANCE_DEG = 0.0001;
 const MAX_AGE_S = 3;
 const STEP_MS = 250;
+/** How far the garbled GGA copies put the receiver (well beyond the tolerance), and how often one has no checksum. */
+const GARBLE_M = 3000;
+const MISSING_EVERY = 4;
 
 export type GnssParams = { origin: number; periodS: number; topicLeaf: string; noFixAt: number };
 type Ctx = GradeContext<GnssParams>;
@@ -37,6 +50,8 @@ interface Fix {
   lat: number | null;
   lon: number | null;
   satellitesUsed: number;
+  /** The garbled GGA copy's position at that tick (bad checksum), if one was sent. */
+  garbled: { lat: number; lon: number } | null;
 }
 
 const topic = (ctx: Ctx) =>
@@ -60,8 +75,12 @@ function fields(e: MqttPublishEvent): Record<string, unknown> {
 const near = (a: unknown, b: number | null) =>
   typeof a === 'number' && b !== null && Math.abs(a - b) <= TOLERANCE_DEG + 1e-12;
 
-type Mistake = 'unconverted' | 'sign';
+type Mistake = 'unconverted' | 'sign' | 'checksum';
 const HINTS: Record<Mistake, I18n> = {
+  checksum: {
+    zh: '上报的位置来自校验和错误或缺失的 GGA 语句：先校验（`$` 与 `*` 之间字符的异或），不对就丢弃。',
+    en: 'Positions were taken from GGA sentences whose checksum is wrong or missing: verify it (XOR between `$` and `*`) and drop those.',
+  },
   unconverted: {
     zh: '经纬度没有从 ddmm.mmmm 换算成十进制度：度 + 分 ÷ 60（例如 3113.5928 → 31.2265467）。',
     en: 'Latitude/longitude not converted from ddmm.mmmm: degrees + minutes ÷ 60 (3113.5928 → 31.2265467).',
@@ -82,6 +101,8 @@ const asDdmm = (deg: number) => {
 function diagnose(lat: unknown, lon: unknown, w: Fix[]): Mistake | undefined {
   if (typeof lat !== 'number' || typeof lon !== 'number') return undefined;
   const any = (f: (x: Fix) => boolean) => w.some((x) => x.fix && f(x));
+  if (any((x) => x.garbled !== null && near(lat, x.garbled.lat) && near(lon, x.garbled.lon)))
+    return 'checksum';
   if (
     any((x) => Math.abs(Math.abs(lat) - Math.abs(asDdmm(x.lat!))) < 0.001) ||
     any((x) => Math.abs(Math.abs(lat) / 100 - Math.abs(asDdmm(x.lat!))) < 0.001)
@@ -204,11 +225,14 @@ export const gnssPositioning = defineTask<GnssParams>({
         name: 'gnss',
         kind: 'gnss',
         title: { zh: 'GNSS 定位模块', en: 'GNSS receiver' },
+        // 115200 baud, as many modules ship: a garbled copy follows its GGA within about 7 ms.
+        serial: { baudRate: 115200 },
         rateHz: 1,
         origin: { ...ORIGINS[p.origin]! },
         noFix: [{ at: p.noFixAt, duration: 8 }],
         badChecksumRatio: 0.05,
         truncatedRatio: 0.05,
+        garbledGga: { offsetM: GARBLE_M, missingEvery: MISSING_EVERY },
       },
     ],
   }),
@@ -225,7 +249,7 @@ export const gnssPositioning = defineTask<GnssParams>({
       tolerance: TOLERANCE_DEG,
       maxAgeS: MAX_AGE_S,
       minMessages: minMessages(p),
-      badPercent: 10,
+      badPercent: 20,
     };
   },
 
