@@ -144,3 +144,33 @@ describe('task l1-emb-gnss: the checksum rule on every seed', () => {
     });
   }, 60_000);
 });
+
+describe('task l1-emb-barcode: the 13-digit rule on every seed', () => {
+  it('a program that reports lines that are not 13 digits loses the payload points pro rata', async () => {
+    const task = getTask('l1-emb-barcode');
+    const hash = taskHash(task);
+    const seeds = [1, 2, 3];
+    const runs = await Promise.all(
+      seeds.flatMap((seed) => [
+        runTask(task, seed, barcode),
+        runTask(task, seed, barcode, { mistake: 'no-length-check' }),
+      ]),
+    );
+    seeds.forEach((seed, i) => {
+      const r = grade(task, seed, { evidence: runs[2 * i]!.evidence, taskHash: hash });
+      expect(r.tests.filter((t) => t.score < t.max_score).map((t) => t.output)).toEqual([]);
+      expect(r.score).toBe(100);
+      const m = grade(task, seed, { evidence: runs[2 * i + 1]!.evidence, taskHash: hash });
+      expect(
+        m.tests.filter((t) => t.score < t.max_score).map((t) => t.id),
+        `seed ${seed}`,
+      ).toEqual(['payload']);
+      // The three noise lines (two tails, one damaged code) are the only invalid payloads.
+      const payload = m.tests.find((t) => t.id === 'payload')!;
+      const [ok, all] = /(\d+) of (\d+) valid/.exec(payload.output)!.slice(1).map(Number);
+      expect(all! - ok!, payload.output).toBe(3);
+      expect(payload.score).toBeCloseTo((15 * ok!) / all!, 1);
+      expect(m.score).toBeCloseTo(85 + (15 * ok!) / all!, 1);
+    });
+  }, 60_000);
+});
