@@ -2,7 +2,8 @@
  * L1 · EMB · satellite positioning: parse the NMEA 0183 a GNSS receiver prints (checksums
  * verified, ddmm.mmmm converted, hemispheres signed), and publish position reports as MQTT JSON
  * at a fixed period. Graded against the receiver's truth at the message time, allowing a lag.
- * The route's centre is drawn from four cities, so a hemisphere's sign can matter.
+ * The route's centre is drawn from four cities, each south or west of 0°, so a hemisphere's sign
+ * always matters.
  *
  * Stated rules and the case planted for each, on every seed (tests/e2e/task-emb-serial.test.ts):
  * - "discard every sentence whose checksum is wrong or missing": in every second with a fix the
@@ -11,7 +12,8 @@
  *   program that ignores checksums reports those positions and loses the position check (40;
  *   solution mistake `no-checksum`; the hint names the checksum);
  * - ddmm.mmmm → degrees: every position (mistake `no-convert`, position 40 lost);
- * - negative for S and W: origins 1–3 only (mistake `no-sign`, position 40 lost there);
+ * - negative for S and W: every origin (Cape Town, Sydney, São Paulo, New York) is south or
+ *   west of 0° (mistake `no-sign`, position 40 lost);
  * - lat/lon null without a fix: the noFix window, on every seed (status check).
  */
 import { defineTask } from '../../grader/types.js';
@@ -28,8 +30,9 @@ import {
 import { serialModel } from '../../grader/checks/serial.js';
 import { Rng } from '../../core/rng.js';
 
+/** Every centre is south or west of 0°, so the hemisphere's sign matters on every seed. */
 const ORIGINS = [
-  { lat: 31.2304, lon: 121.4737 },
+  { lat: -33.9249, lon: 18.4241 },
   { lat: -33.8688, lon: 151.2093 },
   { lat: -23.5505, lon: -46.6333 },
   { lat: 40.7128, lon: -74.006 },

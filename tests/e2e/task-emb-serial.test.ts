@@ -174,3 +174,24 @@ describe('task l1-emb-barcode: the 13-digit rule on every seed', () => {
     });
   }, 60_000);
 });
+
+describe('task l1-emb-gnss: the hemisphere rule on every seed', () => {
+  it('every route is south or west of 0°: ignoring the sign loses position (40) on seeds 1–3', async () => {
+    const task = getTask('l1-emb-gnss');
+    const hash = taskHash(task);
+    const seeds = [1, 2, 3];
+    // Seed 2 drew Shanghai (north and east) before issue 18: ignoring the sign scored 100.
+    expect(task.params(2).origin).toBe(0);
+    const runs = await Promise.all(
+      seeds.map((seed) => runTask(task, seed, gnss, { mistake: 'no-sign' })),
+    );
+    seeds.forEach((seed, i) => {
+      const m = grade(task, seed, { evidence: runs[i]!.evidence, taskHash: hash });
+      expect(
+        m.tests.filter((t) => t.score < t.max_score).map((t) => t.id),
+        `seed ${seed}`,
+      ).toEqual(['position']);
+      expect(m.score, `seed ${seed}`).toBe(60);
+    });
+  }, 60_000);
+});
