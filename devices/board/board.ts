@@ -54,7 +54,7 @@ export class BoardModel {
     for (const p of plan.i2c) {
       const part =
         p.kind === 'sht3x'
-          ? new Sht3x(p.address, reading(p.device))
+          ? new Sht3x(p.address, reading(p.device), p.corruptEvery)
           : p.kind === 'bh1750'
             ? new Bh1750(
                 p.address,

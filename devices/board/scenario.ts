@@ -58,7 +58,16 @@ export const BoardPin = z.discriminatedUnion('kind', [OutputPin, ButtonPin, PwmP
 
 const i2cAddress = z.number().int().min(0x08).max(0x77);
 const Sht3x = z
-  .object({ kind: z.literal('sht3x'), address: i2cAddress.optional(), device: name })
+  .object({
+    kind: z.literal('sht3x'),
+    address: i2cAddress.optional(),
+    device: name,
+    /**
+     * A bus glitch: every n-th measurement read returns data with a bit flipped in each word
+     * (T +/− 5.5 °C, RH +/− 3.1 %RH) behind the CRCs of the true data. Absent: never.
+     */
+    corruptEvery: z.number().int().min(2).optional(),
+  })
   .strict();
 const Bh1750 = z
   .object({ kind: z.literal('bh1750'), address: i2cAddress.optional(), device: name })

@@ -9,6 +9,9 @@
  * - while measuring, the part acknowledges nothing (§4.3); reading with no data: NACK;
  * - soft reset 0x30A2 (1.5 ms), heater 0x306D/0x3066, status 0xF32D (+CRC), clear status 0x3041.
  * Periodic acquisition mode (0x2xxx/0xE000) is not modelled: those commands are NACKed.
+ * - `corruptEvery` n (scenario): the n-th, 2n-th… measurement read (counted from the lab's start)
+ *   returns each word with bit 11 flipped behind the CRC of the true word, so only a reader that
+ *   checks the CRCs drops it. The count depends on the host's reads only, so a run is replayable.
  */
 import { crc8Sensirion } from './crc8.js';
 import type { I2cPart, I2cResult, Reading } from './parts.js';
@@ -49,10 +52,13 @@ export class Sht3x implements I2cPart {
   private heater = false;
   /** Status register: alert pending (bit 15) and reset detected (bit 4) after power-up. */
   private status = 0x8010;
+  /** Measurement reads so far (for `corruptEvery`). */
+  private reads = 0;
 
   constructor(
     readonly address: number,
     private readonly reading: Reading,
+    private readonly corruptEvery = 0,
   ) {}
 
   transfer(out: Buffer, inLen: number, t: number): I2cResult {
@@ -77,8 +83,10 @@ export class Sht3x implements I2cPart {
       this.settle(this.measuring.readyAt);
     }
     if (!this.data) return nack('addr_nack');
-    const data = this.data;
+    let data = this.data;
     this.data = undefined;
+    this.reads += 1;
+    if (this.corruptEvery > 0 && this.reads % this.corruptEvery === 0) data = glitch(data);
     return { status: 'ok', in: pad(data, inLen), ...(stretchMs > 0 ? { stretchMs } : {}) };
   }
 
@@ -122,6 +130,14 @@ export class Sht3x implements I2cPart {
     this.data = encodeSht3x(Number(v.temperature), Number(v.humidity));
     this.measuring = undefined;
   }
+}
+
+/** Bit 11 of each data word flipped, the CRCs left as they were (see `corruptEvery`). */
+export function glitch(data: Buffer): Buffer {
+  const out = Buffer.from(data);
+  out[0] = out[0]! ^ 0x08;
+  out[3] = out[3]! ^ 0x08;
+  return out;
 }
 
 /** Reading past the data: the bus floats high (0xFF) as on the real part. */

@@ -43,6 +43,11 @@ const MqttBinding = z
     period: seconds.default(5),
     qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0),
     retain: z.boolean().default(false),
+    /**
+     * Lab times (s) at which the device sends its last telemetry message again, byte for byte
+     * (as a device that got no acknowledgement resends): a subscriber receives it twice.
+     */
+    resendAt: z.array(seconds).default([]),
   })
   .strict();
 

@@ -102,6 +102,8 @@ export function expectedPoints(
       const v = json[q];
       if (typeof v !== 'number') continue;
       const p = { key: keyOf(plan.id, json.ts, q), value: v, e };
+      // A message sent twice is one point: the first sending counts.
+      if (all.has(p.key)) continue;
       all.set(p.key, p);
       if (sub && e.t >= sub.t && e.t >= ctx.start && e.t <= ctx.end - spec.graceMs) due.push(p);
     }

@@ -2,6 +2,11 @@
  * Reference solution: subscribe to the sensor's telemetry, create the stated table in the work
  * folder's SQLite file, and insert one row per quantity of every message as it arrives (a UNIQUE
  * constraint with INSERT OR IGNORE keeps a redelivered message from adding rows).
+ *
+ * Typical mistakes (`ctx.mistake`): `temperature-only` stores only the first quantity;
+ * `no-dedup` creates the table without the UNIQUE constraint and inserts every message it
+ * receives, twice when it arrives twice. The stated rules and the case the lab plants for each:
+ * tasks/l1-app-sqlite/task.ts.
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -20,13 +25,11 @@ export async function solve(ctx: SolutionContext): Promise<void> {
     device TEXT NOT NULL,
     ts INTEGER NOT NULL,
     quantity TEXT NOT NULL,
-    value REAL NOT NULL,
-    UNIQUE (device, ts, quantity)
+    value REAL NOT NULL${ctx.mistake === 'no-dedup' ? '' : ',\n    UNIQUE (device, ts, quantity)'}
   )`);
   const insert = db.prepare(
-    `INSERT OR IGNORE INTO ${table} (device, ts, quantity, value) VALUES (?, ?, ?, ?)`,
+    `INSERT ${ctx.mistake === 'no-dedup' ? '' : 'OR IGNORE '}INTO ${table} (device, ts, quantity, value) VALUES (?, ?, ?, ?)`,
   );
-  // The typical mistake for the tests: only the first quantity stored.
   const quantities =
     ctx.mistake === 'temperature-only' ? ['temperature'] : ['temperature', 'humidity'];
   const client = await mqtt.connectAsync(card.mqtt.url, mqttLogin(card));

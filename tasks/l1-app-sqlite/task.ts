@@ -3,6 +3,13 @@
  * MQTT; the candidate stores every point in a SQLite file in the work folder, one row per
  * (device, ts, quantity), in a table with a stated schema. The runner captures the table when the
  * time is up (tasks/capture.ts) and the checks grade that capture against the published messages.
+ *
+ * Stated rules and the case planted for each, on every seed (tests/e2e/task-sqlite.test.ts):
+ * - "a message received twice must not give two rows": the sensor sends its last message again,
+ *   byte for byte, at resendAt and resendAt + 12 s (mqtt.resendAt). A program that inserts it
+ *   again (solution mistake `no-dedup`: no UNIQUE, plain INSERT) loses no-duplicates (10);
+ * - one row per quantity: every message has both (mistake `temperature-only`: stored 15 lost);
+ * - write each row at once: the capture is taken when the time is up (stored check).
  */
 import { defineTask } from '../../grader/types.js';
 import type { CheckOutcome, GradeContext } from '../../grader/types.js';
@@ -17,7 +24,7 @@ import {
 } from '../../grader/checks/sqlite.js';
 import { Rng } from '../../core/rng.js';
 
-export type SqliteParams = { table: string; file: string; periodS: number };
+export type SqliteParams = { table: string; file: string; periodS: number; resendAt: number };
 type Ctx = GradeContext<SqliteParams>;
 
 const QUANTITIES = ['temperature', 'humidity'] as const;
@@ -66,6 +73,7 @@ export const sqliteStorage = defineTask<SqliteParams>({
       table: rng.pick(['telemetry', 'readings', 'sensor_data', 'points']),
       file: `${rng.pick(['iot', 'lab', 'ts', 'store'])}_${rng.hex(4)}.db`,
       periodS: rng.pick([2, 3]),
+      resendAt: rng.int(8, 14),
     };
   },
 
@@ -93,7 +101,8 @@ export const sqliteStorage = defineTask<SqliteParams>({
             profile: { base: 55, vary: 10, amplitude: 5, periodS: 80, noise: 0.2 },
           },
         ],
-        mqtt: { period: p.periodS, qos: 1 },
+        // A message received twice, on every seed: the rule "must not give two rows" shows.
+        mqtt: { period: p.periodS, qos: 1, resendAt: [p.resendAt + 0.5, p.resendAt + 12.5] },
       },
     ],
   }),

@@ -2,6 +2,10 @@
  * Reference solution: read the scanner's serial line over raw TCP, cut lines at the suffix,
  * verify each EAN-13 check digit, publish `{code, valid}`. Uses only the card and the
  * instructions.
+ *
+ * Typical mistakes (`ctx.mistake`): `no-check` reports every code valid; `no-length-check`
+ * reports every non-empty line, 13 digits or not. The stated rules and the case the lab plants
+ * for each: tasks/l1-emb-barcode/task.ts.
  */
 import { connect } from 'node:net';
 import mqtt from 'mqtt';
@@ -30,7 +34,7 @@ export async function solve(ctx: SolutionContext): Promise<void> {
     pending = lines.pop() ?? '';
     for (const line of lines) {
       // Connecting mid-line gives the tail of a scan first: not a code, skip it.
-      if (!/^[0-9]{13}$/.test(line)) continue;
+      if (ctx.mistake === 'no-length-check' ? line === '' : !/^[0-9]{13}$/.test(line)) continue;
       const valid = ctx.mistake === 'no-check' ? true : validEan13(line);
       void client.publishAsync(String(vars.topic), JSON.stringify({ code: line, valid }), {
         qos: 1,

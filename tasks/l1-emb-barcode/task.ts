@@ -3,6 +3,15 @@
  * scan, text + suffix), verify each check digit (GS1 §7.9.1), and publish every scan with its
  * verdict as MQTT JSON within a deadline. Misprinted labels are read like any other: the
  * candidate's program must reject them itself (docs/protocols/barcode-scanner.md).
+ *
+ * Stated rules and the case planted for each, on every seed (tests/e2e/task-emb-serial.test.ts):
+ * - "skip a line that is not 13 digits": three noise lines in the graded window (noiseAt,
+ *   +13 s, +26 s): the tail of a product code, a code with a damaged character (13 characters,
+ *   not all digits), another tail. A program that reports them (solution mistake
+ *   `no-length-check`) loses the payload check pro rata (15 × 3 / messages);
+ * - the check digit: misprints (invalidRatio 0.3) and valid codes on every seed (mistake
+ *   `no-check`: rejected 30 lost);
+ * - report every scan within withinS: every scan in the window (reported check).
  */
 import { defineTask } from '../../grader/types.js';
 import type { CheckOutcome, GradeContext, MqttPublishEvent } from '../../grader/types.js';
@@ -28,6 +37,8 @@ export type BarcodeParams = {
   topicLeaf: string;
   withinS: number;
   meanIntervalS: number;
+  /** When the first noise line is sent, s (then +13 s and +26 s). */
+  noiseAt: number;
 };
 type Ctx = GradeContext<BarcodeParams>;
 
@@ -146,6 +157,7 @@ export const barcodeAcquisition = defineTask<BarcodeParams>({
       topicLeaf: rng.pick(['scan', 'codes', 'barcode', 'goods']),
       withinS: rng.pick([2, 3]),
       meanIntervalS: rng.pick([3, 4]),
+      noiseAt: rng.int(8, 14),
     };
   },
 
@@ -162,6 +174,11 @@ export const barcodeAcquisition = defineTask<BarcodeParams>({
         symbologies: ['ean13'],
         meanIntervalS: p.meanIntervalS,
         invalidRatio: 0.3,
+        noise: [
+          { at: p.noiseAt, kind: 'cut' as const },
+          { at: p.noiseAt + 13, kind: 'garbled' as const },
+          { at: p.noiseAt + 26, kind: 'cut' as const },
+        ],
       },
     ],
   }),

@@ -2,6 +2,9 @@
  * Reference solution: read both input registers (FC 04) in one request, take them as signed
  * 16-bit counts of the resolution, round to one decimal and publish JSON with units on a
  * fixed-rate timer. Uses only the card and the instructions.
+ *
+ * Typical mistake (`ctx.mistake`): `unsigned` takes the registers as unsigned. The stated rules
+ * and the case the lab plants for each: tasks/l1-emb-digital/task.ts.
  */
 import mqtt from 'mqtt';
 import modbusSerial from 'modbus-serial';

@@ -2,8 +2,14 @@
  * L1 · EMB · digital acquisition: a temperature/humidity module gives its readings over Modbus
  * TCP as signed 16-bit counts of 0.1 (two input registers); the candidate reads both, scales them
  * keeping the sensor's resolution, and publishes them with their units as JSON on a period.
- * Some variants (a cold store, winter outdoors) sit below 0 °C, so reading the register as
- * unsigned shows.
+ *
+ * Stated rules and the case planted for each, on every seed (tests/e2e/task-digital.test.ts):
+ * - "signed 16-bit (two's complement)": every place is below 0 °C for the whole run (base ≤ −6,
+ *   ± vary 2, ± amplitude 1.5, noise 0.05: at most −2.3 °C), so a program that reads the register
+ *   as unsigned reports ~6550 °C in every message and loses the temperature check (25; solution
+ *   mistake `unsigned`, the hint names it);
+ * - one decimal at the sensor's resolution: every value (resolution check);
+ * - units as stated: every message (payload check).
  */
 import { defineTask } from '../../grader/types.js';
 import type { GradeContext } from '../../grader/types.js';
@@ -14,10 +20,11 @@ import { resolutionCheck, withSignedHint } from '../../grader/checks/digital.js'
 import { Rng } from '../../core/rng.js';
 import type { ScenarioInput } from '../../simulator/scenario.js';
 
+/** Every place is below 0 °C throughout (see the header): the signed encoding always shows. */
 export const PLACES = [
   { zh: '冷库', en: 'cold store', temp: -18, hum: 85 },
-  { zh: '温室大棚', en: 'greenhouse', temp: 26, hum: 70 },
-  { zh: '机房', en: 'server room', temp: 21, hum: 40 },
+  { zh: '冷链运输车', en: 'refrigerated truck', temp: -22, hum: 80 },
+  { zh: '高山气象站', en: 'mountain weather station', temp: -12, hum: 55 },
   { zh: '冬季室外', en: 'outdoor (winter)', temp: -6, hum: 60 },
 ] as const;
 

@@ -2,7 +2,19 @@
  * L1 · EMB · satellite positioning: parse the NMEA 0183 a GNSS receiver prints (checksums
  * verified, ddmm.mmmm converted, hemispheres signed), and publish position reports as MQTT JSON
  * at a fixed period. Graded against the receiver's truth at the message time, allowing a lag.
- * The route's centre is drawn from four cities, so a hemisphere's sign can matter.
+ * The route's centre is drawn from four cities, each south or west of 0°, so a hemisphere's sign
+ * always matters.
+ *
+ * Stated rules and the case planted for each, on every seed (tests/e2e/task-emb-serial.test.ts):
+ * - "discard every sentence whose checksum is wrong or missing": in every second with a fix the
+ *   receiver sends a GGA moved GARBLE_M away with a wrong checksum (every MISSING_EVERY-th with
+ *   none), about a third of the time instead of the right GGA, otherwise right after it. A
+ *   program that ignores checksums reports those positions and loses the position check (40;
+ *   solution mistake `no-checksum`; the hint names the checksum);
+ * - ddmm.mmmm → degrees: every position (mistake `no-convert`, position 40 lost);
+ * - negative for S and W: every origin (Cape Town, Sydney, São Paulo, New York) is south or
+ *   west of 0° (mistake `no-sign`, position 40 lost);
+ * - lat/lon null without a fix: the noFix window, on every seed (status check).
  */
 import { defineTask } from '../../grader/types.js';
 import type { CheckOutcome, GradeContext, I18n, MqttPublishEvent } from '../../grader/types.js';
@@ -18,8 +30,9 @@ import {
 import { serialModel } from '../../grader/checks/serial.js';
 import { Rng } from '../../core/rng.js';
 
+/** Every centre is south or west of 0°, so the hemisphere's sign matters on every seed. */
 const ORIGINS = [
-  { lat: 31.2304, lon: 121.4737 },
+  { lat: -33.9249, lon: 18.4241 },
   { lat: -33.8688, lon: 151.2093 },
   { lat: -23.5505, lon: -46.6333 },
   { lat: 40.7128, lon: -74.006 },
@@ -28,6 +41,9 @@ const TIME_LIMIT_S = 60;
 const TOLERANCE_DEG = 0.0001;
 const MAX_AGE_S = 3;
 const STEP_MS = 250;
+/** How far the garbled GGA copies put the receiver (well beyond the tolerance), and how often one has no checksum. */
+const GARBLE_M = 3000;
+const MISSING_EVERY = 4;
 
 export type GnssParams = { origin: number; periodS: number; topicLeaf: string; noFixAt: number };
 type Ctx = GradeContext<GnssParams>;
@@ -37,6 +53,8 @@ interface Fix {
   lat: number | null;
   lon: number | null;
   satellitesUsed: number;
+  /** The garbled GGA copy's position at that tick (bad checksum), if one was sent. */
+  garbled: { lat: number; lon: number } | null;
 }
 
 const topic = (ctx: Ctx) =>
@@ -60,8 +78,12 @@ function fields(e: MqttPublishEvent): Record<string, unknown> {
 const near = (a: unknown, b: number | null) =>
   typeof a === 'number' && b !== null && Math.abs(a - b) <= TOLERANCE_DEG + 1e-12;
 
-type Mistake = 'unconverted' | 'sign';
+type Mistake = 'unconverted' | 'sign' | 'checksum';
 const HINTS: Record<Mistake, I18n> = {
+  checksum: {
+    zh: '上报的位置来自校验和错误或缺失的 GGA 语句：先校验（`$` 与 `*` 之间字符的异或），不对就丢弃。',
+    en: 'Positions were taken from GGA sentences whose checksum is wrong or missing: verify it (XOR between `$` and `*`) and drop those.',
+  },
   unconverted: {
     zh: '经纬度没有从 ddmm.mmmm 换算成十进制度：度 + 分 ÷ 60（例如 3113.5928 → 31.2265467）。',
     en: 'Latitude/longitude not converted from ddmm.mmmm: degrees + minutes ÷ 60 (3113.5928 → 31.2265467).',
@@ -82,6 +104,8 @@ const asDdmm = (deg: number) => {
 function diagnose(lat: unknown, lon: unknown, w: Fix[]): Mistake | undefined {
   if (typeof lat !== 'number' || typeof lon !== 'number') return undefined;
   const any = (f: (x: Fix) => boolean) => w.some((x) => x.fix && f(x));
+  if (any((x) => x.garbled !== null && near(lat, x.garbled.lat) && near(lon, x.garbled.lon)))
+    return 'checksum';
   if (
     any((x) => Math.abs(Math.abs(lat) - Math.abs(asDdmm(x.lat!))) < 0.001) ||
     any((x) => Math.abs(Math.abs(lat) / 100 - Math.abs(asDdmm(x.lat!))) < 0.001)
@@ -204,11 +228,14 @@ export const gnssPositioning = defineTask<GnssParams>({
         name: 'gnss',
         kind: 'gnss',
         title: { zh: 'GNSS 定位模块', en: 'GNSS receiver' },
+        // 115200 baud, as many modules ship: a garbled copy follows its GGA within about 7 ms.
+        serial: { baudRate: 115200 },
         rateHz: 1,
         origin: { ...ORIGINS[p.origin]! },
         noFix: [{ at: p.noFixAt, duration: 8 }],
         badChecksumRatio: 0.05,
         truncatedRatio: 0.05,
+        garbledGga: { offsetM: GARBLE_M, missingEvery: MISSING_EVERY },
       },
     ],
   }),
@@ -225,7 +252,7 @@ export const gnssPositioning = defineTask<GnssParams>({
       tolerance: TOLERANCE_DEG,
       maxAgeS: MAX_AGE_S,
       minMessages: minMessages(p),
-      badPercent: 10,
+      badPercent: 20,
     };
   },
 

@@ -3,6 +3,15 @@
  * command, wait, 6-byte read with CRC-8 words), publishes °C and %RH as MQTT JSON, and drives an
  * LED on a GPIO pin by a temperature threshold. The threshold is the sensor's seeded base value,
  * so the temperature (a sine of 50 s around it) crosses it several times in the task window.
+ *
+ * Stated rules and the case planted for each, on every seed (tests/e2e/task-mcu.test.ts):
+ * - "drop a reading whose CRC is wrong": every CORRUPT_EVERY-th measurement read returns both
+ *   words with bit 11 flipped (T ± 5.5 °C, RH ± 3.1 %RH) behind the true CRCs. A program that
+ *   publishes them (solution mistake `no-crc`) is wrong in a quarter of its messages and loses
+ *   the temperature and humidity checks pro rata (about 2.5 of 15 each) and LED moments where
+ *   the glitch crosses the threshold;
+ * - wait for the measurement: reading at once is NACKed (mistake `no-wait`);
+ * - LED by the threshold: the temperature crosses it several times on every seed (led check).
  */
 import { defineTask } from '../../grader/types.js';
 import type { GradeContext } from '../../grader/types.js';
@@ -19,6 +28,8 @@ type Ctx = GradeContext<McuParams>;
 const TIME_LIMIT_S = 90;
 const MEASURE = ['2400', '240b', '2416', '2c06', '2c0d', '2c10'];
 const MIN_BUS = 10;
+/** One measurement read in this many has a bus glitch (bad CRCs): the CRC rule always shows. */
+const CORRUPT_EVERY = 4;
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const thresholdOf = (plan: LabPlan) =>
@@ -84,7 +95,7 @@ export const mcuSht3x = defineTask<McuParams>({
       name: 'mcu',
       title: { zh: '温湿度节点 (MCU)', en: 'Temperature/humidity node (MCU)' },
       pins: [{ pin: p.ledPin, name: 'led', kind: 'led', device: 'led' }],
-      i2c: { devices: [{ kind: 'sht3x', device: 'air' }] },
+      i2c: { devices: [{ kind: 'sht3x', device: 'air', corruptEvery: CORRUPT_EVERY }] },
     },
   }),
 

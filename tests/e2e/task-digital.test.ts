@@ -1,26 +1,23 @@
 /**
  * l1-emb-digital over real sockets: the reference solution scores full marks, doing nothing
- * scores 0, reading the signed temperature register as unsigned in a sub-zero variant scores
- * exactly 75 (the temperature check's 25 points lost, with the hint that names the mistake), and
- * the same evidence grades to the same bytes.
+ * scores 0, reading the signed temperature register as unsigned scores exactly 75 on every seed
+ * (every place is below 0 °C: the temperature check's 25 points lost, with the hint that names
+ * the mistake), and the same evidence grades to the same bytes.
  */
 import { describe, expect, it } from 'vitest';
 import { grade } from '../../grader/grade.js';
 import { getTask, taskHash } from '../../tasks/bank.js';
 import { PLACES } from '../../tasks/l1-emb-digital/task.js';
+import type { DigitalParams } from '../../tasks/l1-emb-digital/task.js';
 import { solve } from '../../tasks/l1-emb-digital/solution.js';
 import { runTask } from '../support/task-run.js';
 
 const task = getTask('l1-emb-digital');
 const hash = taskHash(task);
-/** The first seed from `from` whose place is below 0 °C (the unsigned mistake shows there). */
-const coldSeed = (from: number) => {
-  for (let s = from; ; s++) if (PLACES[Number(task.params(s).place)]!.temp < 0) return s;
-};
 
 describe('task l1-emb-digital', () => {
   it('scores the reference 100, nothing 0 and unsigned temperature 75', async () => {
-    const cold = coldSeed(30);
+    const cold = 30;
     const [ref, refCold, none, unsigned] = await Promise.all([
       runTask(task, 11, solve),
       runTask(task, cold, solve),
@@ -50,4 +47,30 @@ describe('task l1-emb-digital', () => {
     expect(m.score).toBe(75);
     expect(m.tests.find((t) => t.id === 'temperature')!.hint?.en).toMatch(/signed 16-bit/);
   }, 30_000);
+});
+
+describe('task l1-emb-digital: the signed rule on every seed', () => {
+  it('every place is below 0 °C; reading unsigned loses the temperature check (25) on seeds 1–3', async () => {
+    expect(PLACES.every((p) => p.temp + 2 + 1.5 + 0.5 < 0)).toBe(true);
+    const seeds = [1, 2, 3];
+    // Seeds 1 and 3 draw place 2, a server room (21 °C) before issue 18: unsigned scored 100.
+    expect(seeds.map((s) => (task.params(s) as DigitalParams).place)).toEqual([2, 0, 2]);
+    const runs = await Promise.all(
+      seeds.flatMap((seed) => [
+        runTask(task, seed, solve),
+        runTask(task, seed, solve, { mistake: 'unsigned' }),
+      ]),
+    );
+    seeds.forEach((seed, i) => {
+      const r = grade(task, seed, { evidence: runs[2 * i]!.evidence, taskHash: hash });
+      expect(r.tests.filter((t) => t.score < t.max_score).map((t) => t.output)).toEqual([]);
+      expect(r.score).toBe(100);
+      const m = grade(task, seed, { evidence: runs[2 * i + 1]!.evidence, taskHash: hash });
+      expect(
+        m.tests.filter((t) => t.score < t.max_score).map((t) => t.id),
+        `seed ${seed}`,
+      ).toEqual(['temperature']);
+      expect(m.score, `seed ${seed}`).toBe(75);
+    });
+  }, 60_000);
 });

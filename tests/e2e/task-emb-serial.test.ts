@@ -110,3 +110,88 @@ describe('task l1-emb-gnss hints', () => {
     expect(b.tests.find((t) => t.id === 'position')!.hint?.en).toMatch(/Hemisphere ignored/);
   }, 30_000);
 });
+
+/**
+ * Issue 18: every rule the instructions state has a planted case on every seed, so a program that
+ * ignores it loses the rubric's points on every seed, not only on some.
+ */
+describe('task l1-emb-gnss: the checksum rule on every seed', () => {
+  it('a program that ignores checksums reports garbled GGAs and loses the position points', async () => {
+    const task = getTask('l1-emb-gnss');
+    const hash = taskHash(task);
+    const seeds = [1, 2, 3];
+    const runs = await Promise.all(
+      seeds.flatMap((seed) => [
+        runTask(task, seed, gnss),
+        runTask(task, seed, gnss, { mistake: 'no-checksum' }),
+      ]),
+    );
+    seeds.forEach((seed, i) => {
+      const r = grade(task, seed, { evidence: runs[2 * i]!.evidence, taskHash: hash });
+      expect(r.tests.filter((t) => t.score < t.max_score).map((t) => t.output)).toEqual([]);
+      expect(r.score).toBe(100);
+      const m = grade(task, seed, { evidence: runs[2 * i + 1]!.evidence, taskHash: hash });
+      expect(
+        m.tests.filter((t) => t.score < t.max_score).map((t) => t.id),
+        `seed ${seed}`,
+      ).toEqual(['position']);
+      // Every message is wrong (position 0/40, score 60 on seeds 1–3 when this was written); the
+      // bound allows a program whose timer always fires in the few ms between a right GGA and its
+      // garbled copy: it is still wrong in the seconds garbled in place (about a third).
+      const position = m.tests.find((t) => t.id === 'position')!;
+      expect(position.score, `seed ${seed}: ${position.output}`).toBeLessThanOrEqual(30);
+      expect(position.hint?.en).toMatch(/checksum is wrong/);
+    });
+  }, 60_000);
+});
+
+describe('task l1-emb-barcode: the 13-digit rule on every seed', () => {
+  it('a program that reports lines that are not 13 digits loses the payload points pro rata', async () => {
+    const task = getTask('l1-emb-barcode');
+    const hash = taskHash(task);
+    const seeds = [1, 2, 3];
+    const runs = await Promise.all(
+      seeds.flatMap((seed) => [
+        runTask(task, seed, barcode),
+        runTask(task, seed, barcode, { mistake: 'no-length-check' }),
+      ]),
+    );
+    seeds.forEach((seed, i) => {
+      const r = grade(task, seed, { evidence: runs[2 * i]!.evidence, taskHash: hash });
+      expect(r.tests.filter((t) => t.score < t.max_score).map((t) => t.output)).toEqual([]);
+      expect(r.score).toBe(100);
+      const m = grade(task, seed, { evidence: runs[2 * i + 1]!.evidence, taskHash: hash });
+      expect(
+        m.tests.filter((t) => t.score < t.max_score).map((t) => t.id),
+        `seed ${seed}`,
+      ).toEqual(['payload']);
+      // The three noise lines (two tails, one damaged code) are the only invalid payloads.
+      const payload = m.tests.find((t) => t.id === 'payload')!;
+      const [ok, all] = /(\d+) of (\d+) valid/.exec(payload.output)!.slice(1).map(Number);
+      expect(all! - ok!, payload.output).toBe(3);
+      expect(payload.score).toBeCloseTo((15 * ok!) / all!, 1);
+      expect(m.score).toBeCloseTo(85 + (15 * ok!) / all!, 1);
+    });
+  }, 60_000);
+});
+
+describe('task l1-emb-gnss: the hemisphere rule on every seed', () => {
+  it('every route is south or west of 0°: ignoring the sign loses position (40) on seeds 1–3', async () => {
+    const task = getTask('l1-emb-gnss');
+    const hash = taskHash(task);
+    const seeds = [1, 2, 3];
+    // Seed 2 drew Shanghai (north and east) before issue 18: ignoring the sign scored 100.
+    expect(task.params(2).origin).toBe(0);
+    const runs = await Promise.all(
+      seeds.map((seed) => runTask(task, seed, gnss, { mistake: 'no-sign' })),
+    );
+    seeds.forEach((seed, i) => {
+      const m = grade(task, seed, { evidence: runs[i]!.evidence, taskHash: hash });
+      expect(
+        m.tests.filter((t) => t.score < t.max_score).map((t) => t.id),
+        `seed ${seed}`,
+      ).toEqual(['position']);
+      expect(m.score, `seed ${seed}`).toBe(60);
+    });
+  }, 60_000);
+});

@@ -101,3 +101,34 @@ describe('task l1-emb-mcu', () => {
     expect(r.score).toBe(100);
   }, 30_000);
 });
+
+describe('task l1-emb-mcu: the CRC rule on every seed', () => {
+  it('one read in four has bad CRCs; publishing it anyway loses temperature and humidity points', async () => {
+    const seeds = [1, 2, 3];
+    const runs = await Promise.all(
+      seeds.flatMap((seed) => [
+        runTask(task, seed, solve),
+        runTask(task, seed, solve, { mistake: 'no-crc' }),
+      ]),
+    );
+    seeds.forEach((seed, i) => {
+      const r = grade(task, seed, { evidence: runs[2 * i]!.evidence, taskHash: hash });
+      expect(r.tests.filter((t) => t.score < t.max_score).map((t) => t.output)).toEqual([]);
+      expect(r.score).toBe(100);
+      const m = grade(task, seed, { evidence: runs[2 * i + 1]!.evidence, taskHash: hash });
+      // Reads 4, 8, 12… were glitched: exactly those messages are wrong, in both quantities, and
+      // each value check keeps (right share / 90%) of its 15 points. The LED follows the wrong
+      // readings for a period where a glitch crosses the threshold (timing-dependent, not pinned).
+      let valueLoss = 0;
+      for (const id of ['temperature', 'humidity']) {
+        const t = m.tests.find((x) => x.id === id)!;
+        const [ok, all] = /(\d+) of (\d+) right/.exec(t.output)!.slice(1).map(Number);
+        expect(all! - ok!, `seed ${seed} ${id}: ${t.output}`).toBe(Math.floor(all! / 4));
+        expect(t.score).toBeCloseTo((15 * ok!) / all! / 0.9, 1);
+        valueLoss += 15 - t.score;
+      }
+      expect(valueLoss).toBeGreaterThan(4);
+      expect(m.score, `seed ${seed}`).toBeLessThanOrEqual(100 - valueLoss + 0.05);
+    });
+  }, 60_000);
+});

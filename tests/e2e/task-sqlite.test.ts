@@ -41,3 +41,32 @@ describe('task l1-app-sqlite', () => {
     expect(m.score).toBe(85);
   }, 30_000);
 });
+
+describe('task l1-app-sqlite: the "received twice" rule on every seed', () => {
+  it('the sensor resends a message; a program without dedup stores it twice and loses no-duplicates (10)', async () => {
+    const seeds = [1, 2, 3];
+    const runs = await Promise.all(
+      seeds.flatMap((seed) => [
+        runTask(task, seed, solve),
+        runTask(task, seed, solve, { mistake: 'no-dedup' }),
+      ]),
+    );
+    seeds.forEach((seed, i) => {
+      const ev = readEvidenceText(runs[2 * i]!.evidence).events;
+      const payloads = ev
+        .filter((e) => e.kind === 'mqtt.publish' && e.origin === 'device')
+        .map((e) => JSON.stringify(e.payload));
+      expect(payloads.length - new Set(payloads).size, `seed ${seed}: resent messages`).toBe(2);
+      const r = grade(task, seed, { evidence: runs[2 * i]!.evidence, taskHash: hash });
+      expect(r.tests.filter((t) => t.score < t.max_score).map((t) => t.output)).toEqual([]);
+      expect(r.score).toBe(100);
+      const m = grade(task, seed, { evidence: runs[2 * i + 1]!.evidence, taskHash: hash });
+      expect(
+        m.tests.filter((t) => t.score < t.max_score).map((t) => t.id),
+        `seed ${seed}`,
+      ).toEqual(['no-duplicates']);
+      expect(m.tests.find((t) => t.id === 'no-duplicates')!.output).toMatch(/4 duplicate\(s\)/);
+      expect(m.score).toBe(90);
+    });
+  }, 60_000);
+});

@@ -573,3 +573,36 @@ describe('code images', () => {
     }
   });
 });
+
+describe('noise lines', () => {
+  it('sends at each listed time a line that is not a 13-digit code, listed apart from the scans', () => {
+    const s = scanner({
+      symbologies: ['ean13'],
+      suffix: 'LF',
+      noise: [
+        { at: 2, kind: 'cut' },
+        { at: 5, kind: 'garbled' },
+      ],
+    });
+    const got: string[] = [];
+    let t = 0;
+    for (;;) {
+      const next = s.nextEmission(t);
+      if (next === undefined || next > 6000) break;
+      t = next;
+      got.push(...sends(s.emit(t)).map((b) => b.toString('latin1')));
+      if (t === 2000 || t === 5000) expect(got.at(-1)).not.toMatch(/^[0-9]{13}\n$/);
+    }
+    const noise = s.truth(6000).noise as { t: number; kind: string; text: string }[];
+    expect(noise.map((n) => [n.t, n.kind])).toEqual([
+      [2000, 'cut'],
+      [5000, 'garbled'],
+    ]);
+    expect(noise[0]!.text).toMatch(/^[0-9]{5,11}$/);
+    expect(noise[1]!.text).toHaveLength(13);
+    expect(noise[1]!.text).toMatch(/[^0-9]/);
+    for (const n of noise) expect(got).toContain(`${n.text}\n`);
+    const scans = s.truth(6000).scans as Scan[];
+    expect(scans.map((x) => x.text)).not.toContain(noise[0]!.text);
+  });
+});

@@ -51,6 +51,23 @@ describe('SHT3x', () => {
     expect(s.transfer(none, 6, 20).status).toBe('addr_nack');
   });
 
+  it('corruptEvery n: every n-th measurement read flips bit 11 of each word behind the true CRCs', () => {
+    const s = new Sht3x(0x44, air, 3);
+    const reads = [0, 1, 2, 3, 4, 5].map((i) => {
+      const t = i * 100;
+      s.transfer(Buffer.from([0x24, 0x00]), 0, t);
+      return s.transfer(none, 6, t + 20).in;
+    });
+    const crcOk = (d: Buffer) =>
+      crc8Sensirion(d.subarray(0, 2)) === d[2] && crc8Sensirion(d.subarray(3, 5)) === d[5];
+    expect(reads.map(crcOk)).toEqual([true, true, false, true, true, false]);
+    const bad = reads[2]!;
+    const right = encodeSht3x(20 + 0.215, 50);
+    expect(bad.readUInt16BE(0) ^ right.readUInt16BE(0)).toBe(0x0800);
+    expect(bad.readUInt16BE(3) ^ right.readUInt16BE(3)).toBe(0x0800);
+    expect([bad[2], bad[5]]).toEqual([right[2], right[5]]);
+  });
+
   it('acknowledges nothing while measuring', () => {
     const s = new Sht3x(0x44, air);
     s.transfer(Buffer.from([0x24, 0x16]), 0, 0);

@@ -340,3 +340,43 @@ describe('input', () => {
     expect(run(dev, 10)).toEqual(run(quiet, 10));
   });
 });
+
+describe('garbledGga', () => {
+  const spec = { garbledGga: { offsetM: 3000, missingEvery: 4 }, badChecksumRatio: 0.1 };
+  it('sends, in every tick with a fix, a GGA moved offsetM whose checksum is wrong or missing', () => {
+    const dev = receiver(spec, 5);
+    let inPlace = 0;
+    let streak = 0;
+    const ticks = run(dev, 200);
+    for (const { t, lines } of ticks) {
+      const truth = dev.truth(t);
+      const ggas = lines.filter((l) => l.startsWith('$GPGGA'));
+      const bad = ggas.filter((l) => decodeFrame(l.trimEnd()) instanceof LabError);
+      const good = ggas.filter((l) => !(decodeFrame(l.trimEnd()) instanceof LabError));
+      expect(bad).toHaveLength(1);
+      expect(good.length).toBeLessThanOrEqual(1);
+      if (good.length === 1) expect(ggas.indexOf(good[0]!)).toBe(0); // the copy follows it
+      const garbled = truth.garbled as { lat: number; lon: number };
+      const d = haversine(garbled, { lat: truth.lat as number, lon: truth.lon as number });
+      expect(d).toBeGreaterThan(2990);
+      expect(d).toBeLessThan(3010);
+      expect(bad[0]!.includes('*')).toBe((truth.tick as number) % 4 !== 0);
+      streak = good.length === 0 ? streak + 1 : 0;
+      if (good.length === 0) inPlace++;
+      expect(streak).toBeLessThanOrEqual(2);
+    }
+    expect(inPlace / ticks.length).toBeGreaterThan(0.2);
+    expect(inPlace / ticks.length).toBeLessThan(0.5);
+  });
+
+  it('is absent without the option and off while there is no fix', () => {
+    const plain = receiver({}, 5);
+    for (const { t } of run(plain, 20)) expect(plain.truth(t).garbled).toBeNull();
+    const dev = receiver({ ...spec, noFix: [{ at: 3, duration: 5 }] }, 5);
+    for (const { t, lines } of run(dev, 12))
+      if (!dev.truth(t).fix) {
+        expect(dev.truth(t).garbled).toBeNull();
+        expect(lines.filter((l) => l.startsWith('$GPGGA'))).toHaveLength(1);
+      }
+  });
+});

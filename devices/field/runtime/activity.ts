@@ -69,17 +69,25 @@ export function createDeviceActivity(deps: DeviceActivityDeps): DeviceActivity {
     void broker.publish(topic, JSON.stringify(body), { qos: p.mqtt.qos, retain, device: p.id });
   };
 
+  /** Each device's last telemetry body, for `resendAt`. */
+  const lastTelemetry = new Map<string, Record<string, unknown>>();
+
   const publishTelemetry = (m: DeviceModel, seq: { n: number }): void => {
     const p = m.plan;
     if (!p.mqtt) return;
     const truth = m.truth(clock.now());
     if (!truth.online) return;
-    publishJson(
-      p,
-      p.mqtt.telemetryTopic,
-      { id: p.id, ts: clock.wall(), seq: seq.n++, ...truth.values },
-      p.mqtt.retain,
-    );
+    const body = { id: p.id, ts: clock.wall(), seq: seq.n++, ...truth.values };
+    lastTelemetry.set(p.id, body);
+    publishJson(p, p.mqtt.telemetryTopic, body, p.mqtt.retain);
+  };
+
+  /** `resendAt`: the last telemetry message again, unchanged, while the device is online. */
+  const resendTelemetry = (m: DeviceModel): void => {
+    const p = m.plan;
+    const body = lastTelemetry.get(p.id);
+    if (!p.mqtt || !body || !m.truth(clock.now()).online) return;
+    publishJson(p, p.mqtt.telemetryTopic, body, p.mqtt.retain);
   };
 
   const publishStatus = (m: DeviceModel): void => {
@@ -168,6 +176,8 @@ export function createDeviceActivity(deps: DeviceActivityDeps): DeviceActivity {
             timers.push(clock.setInterval(() => publishTelemetry(m, seq), period));
           }, offset),
         );
+        for (const at of p.spec.mqtt?.resendAt ?? [])
+          timers.push(clock.setTimeout(() => resendTelemetry(m), Math.round(at * 1000)));
         if (p.spec.kind === 'switch') watchSwitch(m, () => publishTelemetry(m, seq));
       } else if (p.spec.kind === 'switch') watchSwitch(m, () => undefined);
       const bridge = coapBridges.get(p.id);

@@ -15,6 +15,10 @@
  *   ones), then for EAN-13 a misprint with probability invalidRatio, then a code of that group.
  * - Faults: scans that fall while the device is offline or unresponsive are not sent (the
  *   runtime drops them); truth marks them `delivered: false`.
+ * - Noise (`noise`): at each listed time a line that is not a code: `cut`, the tail (5–11
+ *   digits) of an EAN-13 product code; `garbled`, a product code with one digit replaced by a
+ *   non-digit. Drawn from ('noise', i); never an AIM prefix. Truth lists them as `noise`, apart
+ *   from the scans.
  *
  * What depends on the host (and is therefore recorded as `device.state` evidence):
  * - `SYN T CR` (trigger): ACK at once, and a read DECODE_MS later. Trigger n (0-based, per lab
@@ -62,6 +66,13 @@ export interface CatalogueCode {
   text: string;
   /** False only for EAN-13 misprints (wrong check digit). */
   valid: boolean;
+}
+
+export interface NoiseLine {
+  t: number;
+  kind: 'cut' | 'garbled';
+  text: string;
+  delivered: boolean;
 }
 
 export interface Scan {
@@ -172,6 +183,7 @@ export class BarcodeScanner implements ByteDevice {
   private readonly triggered: ScanDraw[] = [];
   private input: Buffer = Buffer.alloc(0);
   private aim = false;
+  private readonly noise: Omit<NoiseLine, 'delivered'>[];
 
   constructor(
     readonly plan: SerialDevicePlan,
@@ -185,6 +197,24 @@ export class BarcodeScanner implements ByteDevice {
       const key = `${c.symbology}:${c.valid}`;
       this.groups.set(key, [...(this.groups.get(key) ?? []), c]);
     }
+    this.noise = this.noiseLines();
+  }
+
+  /** The scenario's noise lines, in time order (see the header). */
+  private noiseLines(): Omit<NoiseLine, 'delivered'>[] {
+    const products = this.catalogue.filter((c) => c.kind === 'product');
+    const out = this.spec.noise.map(({ at, kind }, i) => {
+      const rng = new Rng(this.seed, this.plan.id, 'noise', i);
+      const code = products.length > 0 ? rng.pick(products).text : '6901234567892';
+      let text: string;
+      if (kind === 'cut') text = code.slice(rng.int(2, 8));
+      else {
+        const pos = rng.int(0, code.length - 1);
+        text = code.slice(0, pos) + rng.pick(['?', '#', '*', 'O']) + code.slice(pos + 1);
+      }
+      return { t: Math.round(at * 1000), kind, text };
+    });
+    return out.sort((a, b) => a.t - b.t);
   }
 
   /** One read: symbology, then (EAN-13) misprint or not, then the code — all from one stream. */
@@ -259,19 +289,25 @@ export class BarcodeScanner implements ByteDevice {
   }
 
   nextEmission(t: number): number | undefined {
+    const noise = this.noise.find((n) => n.t > t)?.t;
     const w = Math.max(0, Math.floor(t / WINDOW_MS));
     for (let ww = w; ww < w + LOOKAHEAD_WINDOWS; ww++) {
       const next = this.scansInWindow(ww).find((s) => s.t > t);
-      if (next) return next.t;
+      if (next) return noise === undefined ? next.t : Math.min(noise, next.t);
     }
-    return undefined;
+    return noise;
   }
 
   emit(t: number): ByteIntent[] {
     if (t < 0) return [];
-    return this.scansInWindow(Math.floor(t / WINDOW_MS))
-      .filter((s) => s.t === t)
-      .map((s) => ({ send: this.line(s) }));
+    return [
+      ...this.scansInWindow(Math.floor(t / WINDOW_MS))
+        .filter((s) => s.t === t)
+        .map((s) => ({ send: this.line(s) })),
+      ...this.noise
+        .filter((n) => n.t === t)
+        .map((n) => ({ send: encodeScan(n.text, this.spec.suffix) })),
+    ];
   }
 
   /** Every scan up to t, scheduled and triggered, in time order. */
@@ -299,6 +335,12 @@ export class BarcodeScanner implements ByteDevice {
       invalidCount: delivered.filter((s) => !s.valid).length,
       last: delivered.at(-1) ?? null,
       scans,
+      noise: this.noise
+        .filter((n) => n.t <= t)
+        .map((n) => ({
+          ...n,
+          delivered: responsiveness(this.ctx.faults.activeAt(this.plan.id, n.t)).respond,
+        })),
       online: isOnline(active),
       faults: active.map((f) => f.type),
     };

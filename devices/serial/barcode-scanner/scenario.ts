@@ -15,6 +15,14 @@ export const BarcodeScannerDevice = z
     meanIntervalS: seconds.default(20),
     /** Share of EAN-13 scans whose check digit is deliberately wrong. */
     invalidRatio: ratio.default(0.2),
+    /**
+     * Line noise at given lab times (s): `cut`, the tail of an EAN-13 product code (a read cut
+     * short); `garbled`, a product code with one character damaged. Not scans: truth lists them
+     * apart.
+     */
+    noise: z
+      .array(z.object({ at: seconds, kind: z.enum(['cut', 'garbled']) }).strict())
+      .default([]),
   })
   .strict();
 

@@ -16,6 +16,13 @@
  * - badChecksumRatio / truncatedRatio: each sentence (tick k, place j) draws once from its own
  *   stream: u < bad → wrong checksum; bad ≤ u < bad + truncated → cut short before its `*`
  *   (CRLF kept). Truth marks them invalid.
+ * - garbledGga: in every tick with a fix, the GGA is garbled: its position moved offsetM in a
+ *   direction drawn from ('garble', k), its checksum wrong or (every missingEvery-th tick) cut
+ *   off before the `*` — data a parser only rejects by the checksum. About GARBLE_IN_PLACE of
+ *   the ticks (drawn from ('garble-in-place', k), never three running, so a right position is
+ *   never more than 3 s old) send it instead of the GGA; the others send it right after the
+ *   right GGA. Such GGAs are never corrupted by the ratios. Truth gives its position as
+ *   `garbled`.
  * - A tick's sentences that do not fit the line (baud / bits per character × tick period) are
  *   dropped from the first one that does not fit, as a receiver whose UART buffer overflows.
  * - Input: lines `$PMTK000*32` (test) are answered `$PMTK001,0,3*30`; any other well-formed
@@ -41,6 +48,8 @@ const KMH_PER_KNOT = 1.852;
 /** DOP printed when there is no fix. */
 const NO_DOP = 99.99;
 const MAX_INPUT_LINE = 256;
+/** Share of ticks whose GGA is garbled in place rather than followed by a garbled copy. */
+const GARBLE_IN_PLACE = 0.35;
 /** The order receivers print a fix in (u-blox, MediaTek): whatever order the scenario lists. */
 const EMIT_ORDER: readonly NmeaType[] = ['GGA', 'GSA', 'GSV', 'RMC', 'VTG'];
 
@@ -86,7 +95,13 @@ export class GnssReceiver implements ByteDevice {
   private readonly order: NmeaType[];
   private readonly bytesPerTick: number;
   private input = '';
-  private cache?: { k: number; tick: GnssTick; sentences: EmittedSentence[]; dropped: NmeaType[] };
+  private cache?: {
+    k: number;
+    tick: GnssTick;
+    sentences: EmittedSentence[];
+    dropped: NmeaType[];
+    garbled: Position | null;
+  };
 
   constructor(
     readonly plan: SerialDevicePlan,
@@ -239,10 +254,19 @@ export class GnssReceiver implements ByteDevice {
     const dropped: NmeaType[] = [];
     let bytes = 0;
     const tick = this.tick(k);
+    const garble = this.garble(k, tick);
+    const put = (type: NmeaType, line: string, fault?: EmittedSentence['fault']) => {
+      if (dropped.length > 0 || bytes + line.length > this.bytesPerTick) dropped.push(type);
+      else {
+        bytes += line.length;
+        sentences.push({ type, line, valid: fault === undefined, ...(fault && { fault }) });
+      }
+    };
     this.sentences(k, tick).forEach((s, j) => {
       let line = buildSentence(s);
       let fault: EmittedSentence['fault'];
-      if (bad + cut > 0) {
+      if (s.type === 'GGA' && garble?.replaces) [line, fault] = [garble.line, garble.fault];
+      else if (bad + cut > 0 && !(s.type === 'GGA' && this.spec.garbledGga)) {
         const rng = new Rng(this.seed, this.plan.id, 'corrupt', k, j);
         const u = rng.float();
         const star = line.lastIndexOf('*');
@@ -253,14 +277,53 @@ export class GnssReceiver implements ByteDevice {
           [line, fault] = [`${line.slice(0, rng.int(3, star))}\r\n`, 'truncated'];
         }
       }
-      if (dropped.length > 0 || bytes + line.length > this.bytesPerTick) dropped.push(s.type);
-      else {
-        bytes += line.length;
-        sentences.push({ type: s.type, line, valid: fault === undefined, ...(fault && { fault }) });
-      }
+      put(s.type, line, fault);
+      if (s.type === 'GGA' && garble && !garble.replaces) put('GGA', garble.line, garble.fault);
     });
-    this.cache = { k, tick, sentences, dropped };
+    const sent = garble && sentences.some((s) => s.line === garble.line);
+    const garbled = sent ? garble.position : null;
+    this.cache = { k, tick, sentences, dropped, garbled };
     return this.cache;
+  }
+
+  /** Whether tick k's GGA is garbled in place (never three ticks running: see `garbledGga`). */
+  private garbleReplaces(k: number): boolean {
+    const raw = (i: number) =>
+      i >= 1 && new Rng(this.seed, this.plan.id, 'garble-in-place', i).float() < GARBLE_IN_PLACE;
+    return raw(k) && !(raw(k - 1) && raw(k - 2));
+  }
+
+  /**
+   * Tick k's GGA garbled (`garbledGga`): its position moved offsetM in a seeded direction, its
+   * checksum wrong or cut off; sent in place of the GGA or right after it.
+   */
+  private garble(
+    k: number,
+    tick: GnssTick,
+  ):
+    | { line: string; fault: 'checksum' | 'truncated'; position: Position; replaces: boolean }
+    | undefined {
+    const g = this.spec.garbledGga;
+    if (!g || !tick.fix || tick.lat === null || tick.lon === null) return undefined;
+    const gga = this.sentences(k, tick).find((s) => s.type === 'GGA');
+    if (gga?.type !== 'GGA') return undefined;
+    const rng = new Rng(this.seed, this.plan.id, 'garble', k);
+    const bearing = rng.range(0, 2 * Math.PI);
+    const moved = offsetToLatLon(
+      { lat: tick.lat, lon: tick.lon },
+      g.offsetM * Math.sin(bearing),
+      g.offsetM * Math.cos(bearing),
+    );
+    const line = buildSentence({ ...gga, position: moved });
+    const star = line.lastIndexOf('*');
+    const missing = g.missingEvery > 0 && k % g.missingEvery === 0;
+    const wrong = parseInt(line.slice(star + 1, star + 3), 16) ^ rng.int(1, 255);
+    return {
+      line: missing ? `${line.slice(0, star)}\r\n` : `${line.slice(0, star + 1)}${hex2(wrong)}\r\n`,
+      fault: missing ? 'truncated' : 'checksum',
+      position: { lat: quantiseAngle(moved.lat), lon: quantiseAngle(moved.lon) },
+      replaces: this.garbleReplaces(k),
+    };
   }
 
   receive(bytes: Buffer, _t: number): ByteIntent[] {
@@ -294,7 +357,7 @@ export class GnssReceiver implements ByteDevice {
 
   truth(t: number): Record<string, unknown> {
     const k = this.tickIndexAt(t);
-    const { tick: g, sentences, dropped } = this.output(k);
+    const { tick: g, sentences, dropped, garbled } = this.output(k);
     return {
       fix: g.fix,
       lat: g.lat,
@@ -311,6 +374,8 @@ export class GnssReceiver implements ByteDevice {
       tickT: g.t,
       sentences: k > 0 ? sentences : [],
       dropped: k > 0 ? dropped : [],
+      /** Where the tick's garbled GGA copy (`garbledGga`) put the receiver, if one was sent. */
+      garbled: k > 0 ? garbled : null,
     };
   }
 

@@ -24,6 +24,19 @@ export const GnssDevice = z
     noFix: z.array(z.object({ at: z.number().min(0), duration: seconds }).strict()).default([]),
     badChecksumRatio: ratio.default(0),
     truncatedRatio: ratio.default(0),
+    /**
+     * Line noise that only a checksum catches: after the group of every tick with a fix, a copy
+     * of its GGA whose position is moved `offsetM` in a seeded direction (quality and satellites
+     * kept), with a wrong checksum — or, on every `missingEvery`-th tick (0: never), cut off
+     * before its `*`. Absent: no copies.
+     */
+    garbledGga: z
+      .object({
+        offsetM: z.number().min(100).max(50_000),
+        missingEvery: z.number().int().min(0).default(0),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
