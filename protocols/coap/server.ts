@@ -37,6 +37,8 @@ import { refusePeer } from '../listen.js';
 export { checkMessageFormat } from './message.js';
 
 const ALWAYS_AVAILABLE = { respond: true, delayMs: 0 } as const;
+/** Bytes of responses node-coap keeps for duplicate detection (about a hundred exchanges). */
+export const COAP_DEDUP_CACHE_BYTES = 8 * 1024;
 /** Bound on remembered exchanges (token/MID → path), so a flood cannot grow memory. */
 const MAX_REMEMBERED = 4096;
 
@@ -93,6 +95,12 @@ export async function createCoapServer(opts: CoapServerOptions): Promise<CoapSer
     type: 'udp4',
     piggybackReplyMs: 50,
     sendAcksForNonConfirmablePackets: true,
+    // node-coap keeps every response for duplicate detection for EXCHANGE_LIFETIME (247 s) in a
+    // cache bounded by the responses' bytes only (32 MiB by default), while each entry holds
+    // some 5 KB more (its sender, timers and message streams): a flood from fresh UDP ports
+    // grew one `serve` (50 labs) by 100 MB every 10 s. A lab serves one candidate: the last
+    // hundred or so exchanges are plenty to answer a retransmission as the first time.
+    cacheSize: COAP_DEDUP_CACHE_BYTES,
   });
   lib.on('error', (err: unknown) => logger.warn('coap: node-coap error', { err: String(err) }));
   lib.listen(sock);

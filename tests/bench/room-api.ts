@@ -111,10 +111,12 @@ export const Card = z.object({
     password: z.string(),
     topicPrefix: z.string(),
   }),
+  coap: z.object({ url: z.string() }),
   devices: z.array(
     z.object({
       id: z.string(),
       mqtt: z.object({ telemetryTopic: z.string(), period: z.number() }).optional(),
+      coap: z.object({ path: z.string() }).optional(),
     }),
   ),
 });

@@ -6,7 +6,9 @@
  *   3. lab capacity: N labs × 20 devices at 1 Hz in one process (target N ≥ 100 with p99 ≤ 50 ms);
  *   4. board round trips per second from the C HAL (MILLIS, I2C reads at 100 kHz and 1 MHz);
  *   5. grading throughput: an hour of a 20-device lab read, chain-verified and graded (< 2 s);
- *   6. an exam room: `iotlab serve` with 100 candidates, each running the busiest task's lab.
+ *   6. an exam room: `iotlab serve` with 100 candidates, each running the busiest task's lab;
+ *   7. soak (only when named, an hour: `npm run bench -- soak`, IOTLAB_SOAK_MINUTES to change it):
+ *      1,000 MQTT connections, an Observe flood and a publish flood against one `iotlab serve`.
  * Everything listens on 127.0.0.1; every child process is killed whatever happens.
  * Parts can be chosen by name: `npm run bench -- room grading` (default: all of them).
  */
@@ -26,6 +28,8 @@ import { benchBoard } from './board.js';
 import type { RoomResult } from './room.js';
 import { benchRoom, busiestTask } from './room.js';
 import { fmt, round, verdict } from './stats.js';
+import type { SoakResult } from './soak.js';
+import { benchSoak } from './soak.js';
 
 const TARGET_START_MS = 1500;
 const TARGET_RATIO = 0.7;
@@ -42,7 +46,9 @@ const ROOM_CONCURRENCY = 10;
 /** Below Linux's ephemeral ports (32768–60999), so no client socket can hold a lab's port. */
 const ROOM_PORT_RANGE = { from: 10_000, to: 19_999 };
 
-const PARTS = ['startup', 'fanin', 'capacity', 'board', 'grading', 'room'] as const;
+const PARTS = ['startup', 'fanin', 'capacity', 'board', 'grading', 'room', 'soak'] as const;
+/** Parts run only when named (the soak takes an hour). */
+const ON_REQUEST: readonly PartName[] = ['soak'];
 type PartName = (typeof PARTS)[number];
 const chosen = process.argv.slice(2);
 const unknownParts = chosen.filter((x) => !(PARTS as readonly string[]).includes(x));
@@ -52,7 +58,8 @@ if (unknownParts.length > 0) {
   );
   process.exit(2);
 }
-const wanted = (name: PartName): boolean => chosen.length === 0 || chosen.includes(name);
+const wanted = (name: PartName): boolean =>
+  chosen.length === 0 ? !ON_REQUEST.includes(name) : chosen.includes(name);
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'cli', 'main.js');
@@ -478,6 +485,40 @@ if (wanted('room')) {
   if (room) reportRoom(room);
 }
 
+let soak: SoakResult | undefined;
+if (wanted('soak')) {
+  const minutes = Number(process.env.IOTLAB_SOAK_MINUTES ?? 60);
+  out();
+  out(
+    `== 7. Soak: one \`iotlab serve\` for ${minutes} min with 1,000 MQTT connections, an Observe` +
+      ' flood and a publish flood; mosquitto side by side with the same connections and flood ==',
+  );
+  soak = await part('soak', () =>
+    benchSoak({
+      bin,
+      minutes,
+      portRange: ROOM_PORT_RANGE,
+      log: (line) => out(`  … ${line}`),
+    }),
+  );
+  if (soak) {
+    const s = soak;
+    out(
+      `  RSS after warm-up ${s.rssWarmMb} MB, highest ${s.rssMaxMb} MB, at the end ${s.rssEndMb} MB:` +
+        ` growth ${s.growthPct} % (target < 10 %) ${verdict(s.growthPct < 10)}`,
+    );
+    out(
+      `  mosquitto with the same ${s.connections} connections and flood: RSS ${s.mosquittoRssMb} MB` +
+        ` (ours ${round(s.rssEndMb / s.mosquittoRssMb)}×)`,
+    );
+    out(
+      `  ${s.observeDatagrams} observe datagrams; ${s.floodAcked} publishes acknowledged,` +
+        ` ${s.floodInEvidence} in evidence ${verdict(s.floodInEvidence >= s.floodAcked)};` +
+        ` ${s.evidenceFiles} evidence files, chain problems: ${s.evidenceProblems.length === 0 ? 'none' : s.evidenceProblems.join('; ')}`,
+    );
+  }
+}
+
 out();
 out(
   `total ${((performance.now() - began) / 1000).toFixed(1)} s; load average now ${loadAverage()}`,
@@ -488,6 +529,7 @@ out(
     board: board?.map((r) => ({ op: r.op, i2cHz: r.i2cHz, perSecond: round(r.perSecond) })),
     grading,
     room: room && roomSummary(room),
+    soak,
   }),
 );
 process.exitCode = errors.length > 0 ? 1 : 0;

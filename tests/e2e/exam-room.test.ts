@@ -32,7 +32,7 @@ import { startTestServer } from '../support/server.js';
  * takes seconds; slow enough that a switch polled every 100 ms lab time still sees every pulse
  * with eleven labs on two cores. SYS holds the 300 s firmware rollout, which is robust faster.
  */
-const SPEEDS = { EMB: 3, APP: 3, SYS: 10 } as const;
+const SPEEDS = { EMB: 2, APP: 3, SYS: 10 } as const;
 let SPEED = 3;
 let t: TestServer;
 const base = 20000 + Math.floor(Math.random() * 8000);
