@@ -43,3 +43,11 @@ export function mqttLogin(card: LabCard): {
     reconnectPeriod: 0,
   };
 }
+
+/**
+ * A publish whose outcome the program does not wait for: when the lab stops under a running
+ * program (its time is up), the client rejects what is still in flight; that is no error.
+ */
+export function quietly(p: Promise<unknown>): void {
+  p.catch(() => undefined);
+}

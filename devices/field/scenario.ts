@@ -47,7 +47,7 @@ const MqttBinding = z
      * Lab times (s) at which the device sends its last telemetry message again, byte for byte
      * (as a device that got no acknowledgement resends): a subscriber receives it twice.
      */
-    resendAt: z.array(seconds).default([]),
+    resendAt: z.array(seconds).optional(),
   })
   .strict();
 

@@ -1,7 +1,7 @@
 /** Reference solution: a hysteresis rule over the sensor's telemetry driving the alarm. */
 import mqtt from 'mqtt';
 import type { SolutionContext } from '../solution.js';
-import { mqttLogin } from '../solution.js';
+import { mqttLogin, quietly } from '../solution.js';
 import { untilAborted } from '../solution.js';
 
 export async function solve(ctx: SolutionContext): Promise<void> {
@@ -18,7 +18,7 @@ export async function solve(ctx: SolutionContext): Promise<void> {
     const next = ctx.mistake === 'no-hysteresis' ? v > high : on ? !(v < low) : v > high;
     if (next === on) return;
     on = next;
-    void client.publishAsync(String(vars.commandTopic), JSON.stringify({ on }), { qos: 1 });
+    quietly(client.publishAsync(String(vars.commandTopic), JSON.stringify({ on }), { qos: 1 }));
   });
   await client.subscribeAsync(String(vars.sensorTopic), { qos: 0 });
   await untilAborted(ctx.signal);

@@ -7,7 +7,7 @@
 import { createHmac } from 'node:crypto';
 import mqtt from 'mqtt';
 import type { SolutionContext } from '../solution.js';
-import { untilAborted } from '../solution.js';
+import { quietly, untilAborted } from '../solution.js';
 
 export async function solve(ctx: SolutionContext): Promise<void> {
   const { card, vars } = ctx;
@@ -42,7 +42,7 @@ export async function solve(ctx: SolutionContext): Promise<void> {
             params: { temperature: latest },
             method: 'thing.event.property.post',
           };
-    void client.publishAsync(String(vars.postTopic), JSON.stringify(body), { qos: 1 });
+    quietly(client.publishAsync(String(vars.postTopic), JSON.stringify(body), { qos: 1 }));
   };
   const timer = setInterval(post, (Number(vars.periodS) * 1000) / (ctx.speed ?? 1));
   await untilAborted(ctx.signal);

@@ -10,7 +10,7 @@
 import { connect } from 'node:net';
 import mqtt from 'mqtt';
 import type { SolutionContext } from '../solution.js';
-import { mqttLogin } from '../solution.js';
+import { mqttLogin, quietly } from '../solution.js';
 import { untilAborted } from '../solution.js';
 
 /** GS1 General Specifications §7.9.1: weights 1, 3, 1, 3, … from the left over 12 digits. */
@@ -36,9 +36,11 @@ export async function solve(ctx: SolutionContext): Promise<void> {
       // Connecting mid-line gives the tail of a scan first: not a code, skip it.
       if (ctx.mistake === 'no-length-check' ? line === '' : !/^[0-9]{13}$/.test(line)) continue;
       const valid = ctx.mistake === 'no-check' ? true : validEan13(line);
-      void client.publishAsync(String(vars.topic), JSON.stringify({ code: line, valid }), {
-        qos: 1,
-      });
+      quietly(
+        client.publishAsync(String(vars.topic), JSON.stringify({ code: line, valid }), {
+          qos: 1,
+        }),
+      );
     }
   });
   socket.on('error', () => undefined);

@@ -10,7 +10,7 @@
 import { connect } from 'node:net';
 import mqtt from 'mqtt';
 import type { SolutionContext } from '../solution.js';
-import { mqttLogin } from '../solution.js';
+import { mqttLogin, quietly } from '../solution.js';
 import { untilAborted } from '../solution.js';
 
 /** NMEA 0183: XOR of the characters between `$` and `*`, two hex digits after the `*`. */
@@ -76,7 +76,8 @@ export async function solve(ctx: SolutionContext): Promise<void> {
   });
   const timer = setInterval(
     () => {
-      if (latest) void client.publishAsync(String(vars.topic), JSON.stringify(latest), { qos: 1 });
+      if (latest)
+        quietly(client.publishAsync(String(vars.topic), JSON.stringify(latest), { qos: 1 }));
     },
     (Number(vars.periodS) * 1000) / speed,
   );

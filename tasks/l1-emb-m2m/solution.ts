@@ -1,7 +1,7 @@
 /** Reference solution: follow the door's `open` field with the alarm's state, on each change. */
 import mqtt from 'mqtt';
 import type { SolutionContext } from '../solution.js';
-import { mqttLogin } from '../solution.js';
+import { mqttLogin, quietly } from '../solution.js';
 import { untilAborted } from '../solution.js';
 
 export async function solve(ctx: SolutionContext): Promise<void> {
@@ -14,7 +14,9 @@ export async function solve(ctx: SolutionContext): Promise<void> {
     last = m.open;
     // The typical mistake: switch on when the door opens, never off.
     if (ctx.mistake === 'never-off' && !m.open) return;
-    void client.publishAsync(String(vars.commandTopic), JSON.stringify({ on: m.open }), { qos: 1 });
+    quietly(
+      client.publishAsync(String(vars.commandTopic), JSON.stringify({ on: m.open }), { qos: 1 }),
+    );
   });
   await client.subscribeAsync(String(vars.doorTopic), { qos: 1 });
   await untilAborted(ctx.signal);

@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import mqtt from 'mqtt';
 import type { SolutionContext } from '../solution.js';
-import { mqttLogin } from '../solution.js';
+import { mqttLogin, quietly } from '../solution.js';
 import { untilAborted } from '../solution.js';
 
 /** CRC-16/MODBUS (MODBUS over Serial Line v1.02 §6.2.2). */
@@ -88,7 +88,7 @@ export async function solve(ctx: SolutionContext): Promise<void> {
         if (raw === undefined) continue;
         const value =
           ctx.mistake === 'raw' ? raw : Math.round((raw * s.scale + s.offset) * 100) / 100;
-        void client.publishAsync(s.topic, JSON.stringify({ value }), { qos: 1 });
+        quietly(client.publishAsync(s.topic, JSON.stringify({ value }), { qos: 1 }));
       }
     } finally {
       busy = false;

@@ -5,7 +5,7 @@
  */
 import mqtt from 'mqtt';
 import type { SolutionContext } from '../solution.js';
-import { mqttLogin } from '../solution.js';
+import { mqttLogin, quietly } from '../solution.js';
 import { untilAborted } from '../solution.js';
 
 export async function solve(ctx: SolutionContext): Promise<void> {
@@ -18,8 +18,8 @@ export async function solve(ctx: SolutionContext): Promise<void> {
     if (answered) return;
     answered = true;
     const wrongType = ctx.mistake === 'wrong-type' ? (type === 'stuck' ? 'drift' : 'stuck') : type;
-    void client.publishAsync(`${prefix}/answers/fault_device`, device, { qos: 1 });
-    void client.publishAsync(`${prefix}/answers/fault_type`, wrongType, { qos: 1 });
+    quietly(client.publishAsync(`${prefix}/answers/fault_device`, device, { qos: 1 }));
+    quietly(client.publishAsync(`${prefix}/answers/fault_type`, wrongType, { qos: 1 }));
   };
   client.on('message', (topic, payload) => {
     const [, id, leaf] = topic.slice(prefix.length).split('/');
