@@ -86,7 +86,7 @@ function framesCheck(ctx: Ctx): CheckOutcome {
   const id = serialPlan(ctx, 'controller').id;
   return {
     score: (read ? 0.5 : 0) + (write ? 0.5 : 0),
-    expected: `frames with a valid CRC to address ${hex2(address)}: read sensor channel ${channel} (02) and switch actuator channel ${actuator} on (04 or 05)`,
+    expected: `frames with a valid CRC to address 0x${hex2(address)} (${address}): read sensor channel ${channel} (02) and switch actuator channel ${actuator} on (04 or 05)`,
     seen:
       chunks.length === 0
         ? `nothing written to ${id}`
