@@ -77,6 +77,8 @@ function pointChecks(i: 0 | 1) {
     id: `value-${i + 1}`,
     skill: 'L1.APP.2.2.1',
     points: 15,
+    // A wrong value must not pass (issue 18.1): at least half the value points, or the task is capped.
+    critical: 0.5 as const,
     title: { zh: `点位 ${i + 1} 的数值正确`, en: `Point ${i + 1}: correct values` },
     run: (ctx: Ctx) =>
       valueCheck<GatewayParams>({

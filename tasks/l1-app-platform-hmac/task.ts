@@ -134,6 +134,8 @@ export const platformHmac = defineTask<PlatformParams>({
       id: 'value',
       skill: 'L1.APP.2.3.1',
       points: 20,
+      // A wrong value must not pass (issue 18.1): at least half the value points, or the task is capped.
+      critical: 0.5,
       title: { zh: '上报值正确', en: 'Correct values' },
       run: (ctx) =>
         valueCheck<PlatformParams>({

@@ -175,6 +175,8 @@ export const analogAcquisition = defineTask<AnalogParams>({
       id: 'value',
       skill: 'L1.EMB.1.1.1',
       points: 40,
+      // A wrong value must not pass (issue 18.1): at least half the value points, or the task is capped.
+      critical: 0.5,
       title: { zh: '工程值换算正确', en: 'Correct engineering value' },
       run: (ctx) =>
         valueCheck<AnalogParams>({

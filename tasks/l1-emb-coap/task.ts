@@ -134,6 +134,8 @@ export const coapBridge = defineTask<CoapParams>({
       id: 'value',
       skill: 'L1.EMB.2.2.1',
       points: 40,
+      // A wrong value must not pass (issue 18.1): at least half the value points, or the task is capped.
+      critical: 0.5,
       title: { zh: '数值解析正确', en: 'Value parsed correctly' },
       run: (ctx) =>
         valueCheck<CoapParams>({

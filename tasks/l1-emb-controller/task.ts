@@ -264,6 +264,8 @@ export const controllerProtocol = defineTask<ControllerParams>({
       id: 'value',
       skill: 'L1.EMB.2.1.2',
       points: 35,
+      // A wrong value must not pass (issue 18.1): at least half the value points, or the task is capped.
+      critical: 0.5,
       title: { zh: '测量值解码正确', en: 'Correctly decoded value' },
       run: (ctx) =>
         valueCheck<ControllerParams>({

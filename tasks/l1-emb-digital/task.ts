@@ -187,6 +187,8 @@ export const digitalAcquisition = defineTask<DigitalParams>({
       id: 'temperature',
       skill: 'L1.EMB.1.1.2',
       points: 25,
+      // A wrong value must not pass (issue 18.1): at least half the value points, or the task is capped.
+      critical: 0.5,
       title: { zh: '温度值正确（有符号）', en: 'Correct temperature (signed)' },
       run: value('temperature'),
     },
@@ -194,6 +196,8 @@ export const digitalAcquisition = defineTask<DigitalParams>({
       id: 'humidity',
       skill: 'L1.EMB.1.1.2',
       points: 20,
+      // A wrong value must not pass (issue 18.1): at least half the value points, or the task is capped.
+      critical: 0.5,
       title: { zh: '湿度值正确', en: 'Correct humidity' },
       run: value('humidity'),
     },

@@ -287,6 +287,8 @@ export const gnssPositioning = defineTask<GnssParams>({
       id: 'position',
       skill: 'L1.EMB.1.3.1',
       points: 40,
+      // A wrong value must not pass (issue 18.1): at least half the value points, or the task is capped.
+      critical: 0.5,
       title: { zh: '经纬度换算正确', en: 'Correct latitude and longitude' },
       run: positionCheck,
     },

@@ -149,6 +149,8 @@ export const mcuSht3x = defineTask<McuParams>({
       id: 'temperature',
       skill: 'L1.EMB.1.1.2',
       points: 15,
+      // A wrong value must not pass (issue 18.1): at least half the value points, or the task is capped.
+      critical: 0.5,
       title: { zh: '温度换算正确', en: 'Correct temperature' },
       run: (ctx) =>
         valueCheck<McuParams>({
@@ -164,6 +166,8 @@ export const mcuSht3x = defineTask<McuParams>({
       id: 'humidity',
       skill: 'L1.EMB.1.1.2',
       points: 15,
+      // A wrong value must not pass (issue 18.1): at least half the value points, or the task is capped.
+      critical: 0.5,
       title: { zh: '湿度换算正确', en: 'Correct humidity' },
       run: (ctx) =>
         valueCheck<McuParams>({

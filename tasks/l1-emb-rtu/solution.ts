@@ -86,8 +86,10 @@ export async function solve(ctx: SolutionContext): Promise<void> {
       for (const s of slaves) {
         const raw = await read(s.unit, s.address);
         if (raw === undefined) continue;
+        // Typical mistakes: `raw` publishes the register unscaled; `no-offset` forgets the offset.
+        const offset = ctx.mistake === 'no-offset' ? 0 : s.offset;
         const value =
-          ctx.mistake === 'raw' ? raw : Math.round((raw * s.scale + s.offset) * 100) / 100;
+          ctx.mistake === 'raw' ? raw : Math.round((raw * s.scale + offset) * 100) / 100;
         quietly(client.publishAsync(s.topic, JSON.stringify({ value }), { qos: 1 }));
       }
     } finally {

@@ -210,6 +210,8 @@ export const rtuMaster = defineTask<RtuParams>({
       id: `value-${s.name}`,
       skill: 'L1.EMB.1.1.1',
       points: 20,
+      // A wrong value must not pass (issue 18.1): at least half the value points, or the task is capped.
+      critical: 0.5,
       title: { zh: `${s.zh}工程值正确`, en: `Correct ${s.en} value` },
       run: valueOf(i),
     })),

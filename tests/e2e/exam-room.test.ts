@@ -32,7 +32,9 @@ import { startTestServer } from '../support/server.js';
  * takes seconds; slow enough that a switch polled every 100 ms lab time still sees every pulse
  * with eleven labs on two cores. SYS holds the 300 s firmware rollout, which is robust faster.
  */
-const SPEEDS = { EMB: 2, APP: 3, SYS: 10 } as const;
+const SPEEDS = { EMB: 3, APP: 3, SYS: 10 } as const;
+/** Candidates sitting at the same time. */
+const AT_ONCE = 4;
 let SPEED = 3;
 let t: TestServer;
 const base = 20000 + Math.floor(Math.random() * 8000);
@@ -209,14 +211,22 @@ describe.each(['EMB', 'APP', 'SYS'] as const)('an L1-%s session', (direction) =>
       .all(s.id) as { id: string; seed: number; prefix: string }[];
     db.close();
     const bank = listTasks();
-    const outcomes = await Promise.allSettled(
-      ids.map((taskId, i) => {
-        const c = s.candidates[i]!;
-        const row = rows.find((r) => r.id === c.id)!;
-        const task = bank.find((b) => b.id === taskId)!;
-        return sitTask(s.id, { ...c, seed: row.seed, prefix: row.prefix }, task);
-      }),
-    );
+    // Candidates sit their tasks a few at a time: eleven labs at once on a loaded two-core CI
+    // machine made the timing-sensitive tasks (switch edges, M2M) miss an edge now and then.
+    const outcomes: PromiseSettledResult<void>[] = [];
+    for (let from = 0; from < ids.length; from += AT_ONCE) {
+      const batch = ids.slice(from, from + AT_ONCE);
+      outcomes.push(
+        ...(await Promise.allSettled(
+          batch.map((taskId, j) => {
+            const c = s.candidates[from + j]!;
+            const row = rows.find((r) => r.id === c.id)!;
+            const task = bank.find((b) => b.id === taskId)!;
+            return sitTask(s.id, { ...c, seed: row.seed, prefix: row.prefix }, task);
+          }),
+        )),
+      );
+    }
     const failed = outcomes.flatMap((o, i) =>
       o.status === 'rejected' ? [`${ids[i]}: ${String(o.reason)}`] : [],
     );
@@ -237,5 +247,5 @@ describe.each(['EMB', 'APP', 'SYS'] as const)('an L1-%s session', (direction) =>
     );
     expect(lost).toEqual([]);
     expect(scores).toEqual(Object.fromEntries(ids.map((id) => [id, 100])));
-  }, 180_000);
+  }, 240_000);
 });

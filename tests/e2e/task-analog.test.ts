@@ -1,7 +1,8 @@
 /**
  * l1-emb-analog over real sockets: the reference solution scores full marks, doing nothing
- * scores 0, publishing raw counts (the typical mistake) scores exactly 60 (the value check's 40
- * points lost), and the same evidence grades to the same bytes.
+ * scores 0, publishing raw counts (the typical mistake) loses the value check's 40 points and,
+ * the value check being critical, is capped at 59: it fails (before issue 18.1 it scored 60 and
+ * passed); and the same evidence grades to the same bytes.
  */
 import { describe, expect, it } from 'vitest';
 import { grade } from '../../grader/grade.js';
@@ -13,7 +14,7 @@ const task = getTask('l1-emb-analog');
 const hash = taskHash(task);
 
 describe('task l1-emb-analog', () => {
-  it('scores the reference solution 100, nothing 0 and raw counts 60', async () => {
+  it('scores the reference solution 100, nothing 0 and raw counts 59, a fail', async () => {
     const [ref, none, raw] = await Promise.all([
       runTask(task, 11, solve),
       runTask(task, 12, undefined),
@@ -30,11 +31,12 @@ describe('task l1-emb-analog', () => {
     expect(n.score).toBe(0);
 
     const m = grade(task, 13, { evidence: raw.evidence, taskHash: hash });
-    expect(m.score).toBe(60);
+    expect(m.score).toBe(59);
+    expect(m.output).toMatch(/capped at 59: critical check value not met, 60 without the cap/);
     const value = m.tests.find((t) => t.id === 'value')!;
     expect(value.score).toBe(0);
     expect(value.hint?.en).toMatch(/raw register value/);
-    expect(m.passed).toBe(true);
+    expect(m.passed).toBe(false);
 
     // Same evidence, same bytes.
     expect(JSON.stringify(grade(task, 11, { evidence: ref.evidence, taskHash: hash }))).toBe(

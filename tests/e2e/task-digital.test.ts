@@ -1,8 +1,8 @@
 /**
  * l1-emb-digital over real sockets: the reference solution scores full marks, doing nothing
- * scores 0, reading the signed temperature register as unsigned scores exactly 75 on every seed
- * (every place is below 0 °C: the temperature check's 25 points lost, with the hint that names
- * the mistake), and the same evidence grades to the same bytes.
+ * scores 0, reading the signed temperature register as unsigned fails on every seed (every place
+ * is below 0 °C: the temperature check's 25 points lost, with the hint that names the mistake,
+ * and the check is critical, so 75 is capped at 59), and the same evidence grades to the same bytes.
  */
 import { describe, expect, it } from 'vitest';
 import { grade } from '../../grader/grade.js';
@@ -16,7 +16,7 @@ const task = getTask('l1-emb-digital');
 const hash = taskHash(task);
 
 describe('task l1-emb-digital', () => {
-  it('scores the reference 100, nothing 0 and unsigned temperature 75', async () => {
+  it('scores the reference 100, nothing 0 and unsigned temperature 59, a fail', async () => {
     const cold = 30;
     const [ref, refCold, none, unsigned] = await Promise.all([
       runTask(task, 11, solve),
@@ -44,7 +44,7 @@ describe('task l1-emb-digital', () => {
 
     const m = grade(task, cold, { evidence: unsigned.evidence, taskHash: hash });
     expect(m.tests.filter((t) => t.score < t.max_score).map((t) => t.id)).toEqual(['temperature']);
-    expect(m.score).toBe(75);
+    expect(m.score).toBe(59);
     expect(m.tests.find((t) => t.id === 'temperature')!.hint?.en).toMatch(/signed 16-bit/);
   }, 30_000);
 });
@@ -70,7 +70,7 @@ describe('task l1-emb-digital: the signed rule on every seed', () => {
         m.tests.filter((t) => t.score < t.max_score).map((t) => t.id),
         `seed ${seed}`,
       ).toEqual(['temperature']);
-      expect(m.score, `seed ${seed}`).toBe(75);
+      expect(m.score, `seed ${seed}`).toBe(59);
     });
   }, 60_000);
 });

@@ -38,20 +38,22 @@ const CASES: {
     mistakeScore: 40,
     failing: ['read', 'block'],
   },
-  // ddmm.mmmm published as degrees: every position with a fix is wrong (position 40 lost).
+  // ddmm.mmmm published as degrees: every position with a fix is wrong (position 40 lost), and
+  // position is critical: the task is capped at 59, a fail.
   {
     id: 'l1-emb-gnss',
     solve: gnss,
     mistake: 'no-convert',
-    mistakeScore: 60,
+    mistakeScore: 59,
     failing: ['position'],
   },
-  // The raw int32 published without × 0.01: the value check (35) is lost.
+  // The raw int32 published without × 0.01 (4413 for 44.13 %RH): the value check (35) is lost,
+  // and it is critical: 65 would pass, the cap makes it 59.
   {
     id: 'l1-emb-controller',
     solve: controller,
     mistake: 'no-scale',
-    mistakeScore: 65,
+    mistakeScore: 59,
     failing: ['value'],
   },
   // Raw register values published unscaled: the three value checks (60) are lost.
@@ -91,6 +93,21 @@ describe.each(CASES)('task $id', ({ id, solve, mistake, mistakeScore, failing })
   }, 30_000);
 });
 
+describe('task l1-emb-rtu with the offset forgotten', () => {
+  it('fails: a transmitter whose offset is not 0 reads wrong, and value checks are critical', async () => {
+    const task = getTask('l1-emb-rtu');
+    const hash = taskHash(task);
+    const run = await runTask(task, 31, rtu, { mistake: 'no-offset' });
+    const m = grade(task, 31, { evidence: run.evidence, taskHash: hash });
+    const lost = m.tests.filter((t) => t.score < t.max_score).map((t) => t.id);
+    // Issue 18.1: 45 °C too high on two of three transmitters scored 60 and passed.
+    expect(lost.length).toBeGreaterThan(0);
+    expect(lost.every((id) => id.startsWith('value-'))).toBe(true);
+    expect(m.score).toBeLessThanOrEqual(59);
+    expect(m.passed).toBe(false);
+  }, 30_000);
+});
+
 describe('task l1-emb-gnss hints', () => {
   it('names the unconverted ddmm.mmmm and the ignored hemisphere', async () => {
     const task = getTask('l1-emb-gnss');
@@ -106,7 +123,7 @@ describe('task l1-emb-gnss hints', () => {
     expect(a.tests.find((t) => t.id === 'position')!.hint?.en).toMatch(/not converted/);
     const b = grade(task, seed, { evidence: unsigned.evidence, taskHash: hash });
     expect(b.tests.filter((t) => t.score < t.max_score).map((t) => t.id)).toEqual(['position']);
-    expect(b.score).toBe(60);
+    expect(b.score).toBe(59); // position is critical: 60 is capped
     expect(b.tests.find((t) => t.id === 'position')!.hint?.en).toMatch(/Hemisphere ignored/);
   }, 30_000);
 });
@@ -191,7 +208,7 @@ describe('task l1-emb-gnss: the hemisphere rule on every seed', () => {
         m.tests.filter((t) => t.score < t.max_score).map((t) => t.id),
         `seed ${seed}`,
       ).toEqual(['position']);
-      expect(m.score, `seed ${seed}`).toBe(60);
+      expect(m.score, `seed ${seed}`).toBe(59);
     });
   }, 60_000);
 });
