@@ -214,6 +214,9 @@ export const gatewayPlatform = defineTask<GatewayParams>({
       id: 'published',
       skill: 'L1.APP.2.3.1',
       points: 15,
+      // Graded over the whole window (issue 18.7): a gateway that runs for 3 s of a 120 s task
+      // must not pass on the share of its few right messages.
+      critical: 0.5,
       title: { zh: '数据到达平台主题', en: 'Data reaches the platform topics' },
       run: (ctx) => {
         const [a, b] = points(ctx.params);
