@@ -234,19 +234,17 @@ export class SessionRuntime {
   }
 
   /**
-   * Opens the task's workstation: its lab, with the seed and card of the graded run, for the
-   * candidate to develop against, ungraded, its evidence in `<task>.workstation-<time>.jsonl`.
-   * One lab per candidate: a workstation of another task closes; a graded run refuses.
+   * The session, if a candidate may open or start `taskId` now: it is running, the task is in
+   * its paper, no graded run of theirs goes on, and an exam's window is open.
    */
-  async openWorkstation(sessionId: string, c: CandidateRow, taskId: string): Promise<void> {
+  private openSession(sessionId: string, c: CandidateRow, taskId: string, doing: string) {
     const session = this.store.getSession(sessionId);
     if (!session || !this.sessions.has(sessionId))
       throw new LabError('SESSION_STATE', `session ${sessionId} is not running`);
     if (!session.paper.tasks.some((t) => t.id === taskId))
       throw new LabError('API_BAD_REQUEST', `task ${taskId} is not in paper ${session.paper.id}`);
     const graded = this.currentTask(sessionId, c.id);
-    if (graded)
-      throw new LabError('SESSION_STATE', `finish task ${graded} before opening a workstation`);
+    if (graded) throw new LabError('SESSION_STATE', `finish task ${graded} before ${doing}`);
     if (session.mode === 'exam') {
       const now = Date.now();
       if (now < Date.parse(session.startsAt))
@@ -254,6 +252,16 @@ export class SessionRuntime {
       if (now >= Date.parse(session.endsAt))
         throw new LabError('SESSION_STATE', `the exam closed at ${session.endsAt}`);
     }
+    return session;
+  }
+
+  /**
+   * Opens the task's workstation: its lab, with the seed and card of the graded run, for the
+   * candidate to develop against, ungraded, its evidence in `<task>.workstation-<time>.jsonl`.
+   * One lab per candidate: a workstation of another task closes; a graded run refuses.
+   */
+  async openWorkstation(sessionId: string, c: CandidateRow, taskId: string): Promise<void> {
+    this.openSession(sessionId, c, taskId, 'opening a workstation');
     const open = this.workstation(sessionId, c.id);
     if (open === taskId) return;
     if (open) await this.closeWorkstation(sessionId, c.id, 'another task opened');
@@ -268,12 +276,31 @@ export class SessionRuntime {
       `${taskId}.workstation-${Date.now()}.jsonl`,
     );
     this.store.audit(c.id, 'workstation.open', sessionId, { candidate: c.id, task: taskId });
+    await this.launchOnFreePorts(sessionId, c, taskId, evidencePath, 'workstation');
+  }
+
+  /**
+   * Launches a new lab on the candidate's block of ports or, when something else holds one of
+   * them, on free ports (the card shows them), rather than costing the candidate the start.
+   */
+  private async launchOnFreePorts(
+    sessionId: string,
+    c: CandidateRow,
+    taskId: string,
+    evidencePath: string,
+    mode: Running['mode'],
+  ): Promise<void> {
     try {
-      await this.launch(sessionId, c, taskId, evidencePath, 0, 'own', 'workstation');
+      await this.launch(sessionId, c, taskId, evidencePath, 0, 'own', mode);
     } catch (err) {
       if (!/EADDRINUSE/.test(String(err))) throw err;
+      this.opts.logger.warn('a port of the candidate block is taken: using free ports', {
+        session: sessionId,
+        candidate: c.id,
+        err: String(err),
+      });
       setAside(evidencePath);
-      await this.launch(sessionId, c, taskId, evidencePath, 0, 'any', 'workstation');
+      await this.launch(sessionId, c, taskId, evidencePath, 0, 'any', mode);
     }
   }
 
@@ -295,14 +322,7 @@ export class SessionRuntime {
 
   /** Starts the candidate's one attempt at a task of the paper. */
   async startTask(sessionId: string, c: CandidateRow, taskId: string): Promise<void> {
-    const session = this.store.getSession(sessionId);
-    if (!session || !this.sessions.has(sessionId))
-      throw new LabError('SESSION_STATE', `session ${sessionId} is not running`);
-    if (!session.paper.tasks.some((t) => t.id === taskId))
-      throw new LabError('API_BAD_REQUEST', `task ${taskId} is not in paper ${session.paper.id}`);
-    const current = this.currentTask(sessionId, c.id);
-    if (current)
-      throw new LabError('SESSION_STATE', `finish task ${current} before starting another`);
+    const session = this.openSession(sessionId, c, taskId, 'starting another');
     // The graded run takes the workstation's place (the same seed, card and ports).
     await this.closeWorkstation(sessionId, c.id, 'graded run started');
     const previous = this.grades.attempts(sessionId, c.id).find((a) => a.taskId === taskId);
@@ -313,14 +333,6 @@ export class SessionRuntime {
         `task ${taskId}: all ${policy.runs} graded run(s) are used`,
         { task: taskId, runs: previous.runs },
       );
-    // An exam's window is enforced: no task before it opens or after it closes.
-    if (session.mode === 'exam') {
-      const now = Date.now();
-      if (now < Date.parse(session.startsAt))
-        throw new LabError('SESSION_STATE', `the exam opens at ${session.startsAt}`);
-      if (now >= Date.parse(session.endsAt))
-        throw new LabError('SESSION_STATE', `the exam closed at ${session.endsAt}`);
-    }
     const run = (previous?.runs ?? 0) + 1;
     const evidencePath = join(
       this.store.dir,
@@ -336,21 +348,7 @@ export class SessionRuntime {
     if (previous) this.grades.nextRun({ sessionId, candidateId: c.id, taskId, evidencePath }, c.id);
     else this.grades.startAttempt({ sessionId, candidateId: c.id, taskId, evidencePath }, c.id);
     try {
-      try {
-        await this.launch(sessionId, c, taskId, evidencePath, 0, 'own');
-      } catch (err) {
-        if ((err as { code?: unknown }).code !== 'EADDRINUSE' && !/EADDRINUSE/.test(String(err)))
-          throw err;
-        // Something else holds a port of the candidate's block: the lab takes free ports (the
-        // card shows them), rather than costing the candidate the attempt.
-        this.opts.logger.warn('a port of the candidate block is taken: using free ports', {
-          session: sessionId,
-          candidate: c.id,
-          err: String(err),
-        });
-        setAside(evidencePath);
-        await this.launch(sessionId, c, taskId, evidencePath, 0, 'any');
-      }
+      await this.launchOnFreePorts(sessionId, c, taskId, evidencePath, 'graded');
     } catch (err) {
       // A lab that never started leaves no attempt behind: the candidate may start again.
       setAside(evidencePath);
