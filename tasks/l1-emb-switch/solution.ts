@@ -6,7 +6,7 @@
 import mqtt from 'mqtt';
 import modbusSerial from 'modbus-serial';
 import type { SolutionContext } from '../solution.js';
-import { mqttLogin } from '../solution.js';
+import { mqttLogin, quietly } from '../solution.js';
 import { untilAborted } from '../solution.js';
 
 const ModbusRTU = modbusSerial.default;
@@ -37,7 +37,9 @@ export async function solve(ctx: SolutionContext): Promise<void> {
           event: now ? vars.onEvent : vars.offEvent,
           ts: Date.now(),
         };
-        await client.publishAsync(String(vars.topic), JSON.stringify(body), { qos: 1 });
+        // Not awaited: sampling goes on while the broker acknowledges, so a short pulse is not
+        // missed behind a slow PUBACK.
+        quietly(client.publishAsync(String(vars.topic), JSON.stringify(body), { qos: 1 }));
       }
     } catch {
       // a missed poll is retried on the next tick
