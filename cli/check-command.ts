@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readEvidenceText } from '../grader/evidence-file.js';
@@ -19,6 +19,7 @@ import { createLab } from '../simulator/lab.js';
 import { validateScenario } from '../simulator/scenario.js';
 import { taskHash } from '../tasks/bank.js';
 import { captureForTask } from '../tasks/capture.js';
+import { handinRecords } from '../tasks/handin.js';
 import { prepareWorkdir } from '../tasks/prepare.js';
 import { renderCardText, renderEnvLines } from './card-text.js';
 import type { CliIo } from './program.js';
@@ -33,6 +34,31 @@ export interface CheckOptions {
   format: ReportFormat;
   lang: 'zh' | 'en';
   out?: string;
+  /** Files to hand in, `ITEM=FILE` (tasks with hand-ins: tasks/handin.ts). */
+  handin?: string[];
+}
+
+/** `ITEM=FILE` options as a map, each item one the task takes. */
+export function handinFiles(task: Task, specs: readonly string[]): Map<string, { path: string }> {
+  const items = (task.handIn ?? []).map((h) => h.id);
+  const out = new Map<string, { path: string }>();
+  for (const s of specs) {
+    const eq = s.indexOf('=');
+    const item = s.slice(0, eq);
+    if (eq <= 0 || eq === s.length - 1)
+      throw new LabError('USAGE', `--handin takes ITEM=FILE, not "${s}" / 格式应为 ITEM=FILE`);
+    if (!items.includes(item))
+      throw new LabError(
+        'USAGE',
+        items.length > 0
+          ? `task ${task.id} takes no hand-in "${item}" (it takes ${items.join(', ')}) / 本题没有该提交项`
+          : `task ${task.id} takes no hand-ins / 本题不需要提交文件`,
+      );
+    const path = resolve(s.slice(eq + 1));
+    if (!existsSync(path)) throw new LabError('USAGE', `no file ${path} / 文件不存在`);
+    out.set(item, { path });
+  }
+  return out;
 }
 
 export async function checkCommand(
@@ -42,7 +68,9 @@ export async function checkCommand(
   io: CliIo,
 ): Promise<number> {
   const [program, ...args] = command;
-  if (program === undefined) throw new LabError('USAGE', 'give the program to run after --');
+  const handins = handinFiles(task, opts.handin ?? []);
+  if (program === undefined && !task.handIn?.length)
+    throw new LabError('USAGE', 'give the program to run after --');
   const dir = mkdtempSync(join(tmpdir(), `iotlab-check-${task.id}-`));
   const evidencePath = resolve(opts.evidence ?? join(dir, 'evidence.jsonl'));
   // Files the lab provides (a task's seeded database) are in place before the program starts.
@@ -65,10 +93,55 @@ export async function checkCommand(
     `${renderCardText(card)}\n\n实验卡文件 card file (IOTLAB_CARD): ${cardPath}\n` +
       `程序的环境变量 the program's environment (docs/card.md):\n${renderEnvLines(env)}\n`,
   );
-  io.stderr(`iotlab check ${task.id}: lab up (seed ${opts.seed}); running ${command.join(' ')}\n`);
+  io.stderr(
+    `iotlab check ${task.id}: lab up (seed ${opts.seed}); ${program === undefined ? `handing in ${[...handins.keys()].join(', ') || 'nothing'}` : `running ${command.join(' ')}`}\n`,
+  );
   if (provided.length > 0)
     io.stderr(`work folder (IOTLAB_WORKDIR): ${dir}; the lab's files: ${provided.join(', ')}\n`);
 
+  // A task of hand-ins only (documents for examiners) needs no program: the files are the work.
+  const outcome =
+    program === undefined
+      ? ({ kind: 'time' } as const)
+      : await runProgram(program, args, env, opts, task, io);
+  // Files the program left (a task's SQLite database) become evidence before the lab stops.
+  const captured = outcome.kind === 'error' ? undefined : captureForTask(task, opts.seed, dir);
+  if (captured) lab.recorder.record('capture', captured);
+  for (const h of await handinRecords(task, handins)) lab.recorder.record('handin', h);
+  await lab.stop(
+    outcome.kind === 'time'
+      ? program === undefined
+        ? 'handed in'
+        : 'task time elapsed'
+      : outcome.kind === 'exit'
+        ? `the candidate's program ended before the time was up (exit code ${String(outcome.code)}); only what it did until then is graded`
+        : `the candidate's program could not be started`,
+  );
+  if (outcome.kind === 'error')
+    throw new LabError('USAGE', `cannot start ${program}: ${outcome.err.message}`);
+  if (outcome.kind === 'exit')
+    io.stderr(
+      `your program ended (exit code ${String(outcome.code)}) before the time was up; it is graded on what the evidence shows / 程序提前结束，按已有证据评分\n`,
+    );
+  const file = readEvidenceText(readFileSync(evidencePath, 'utf8'));
+  const report = grade(task, opts.seed, { evidence: file, taskHash: taskHash(task) });
+  writeReport(report, opts.format, opts.lang, io, opts.out, file.events);
+  io.stderr(`evidence: ${evidencePath}\n`);
+  return reportExit(report);
+}
+
+type Outcome =
+  { kind: 'exit'; code: number | null } | { kind: 'time' } | { kind: 'error'; err: Error };
+
+/** Runs the program until it ends or the task's time is up, then ends its process group. */
+async function runProgram(
+  program: string,
+  args: string[],
+  env: Record<string, string>,
+  opts: CheckOptions,
+  task: Task,
+  io: CliIo,
+): Promise<Outcome> {
   const child = spawn(program, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -79,9 +152,7 @@ export async function checkCommand(
   child.stdout.on('data', (b: Buffer) => io.stderr(b.toString()));
   child.stderr.on('data', (b: Buffer) => io.stderr(b.toString()));
   const durationMs = ((opts.duration ?? task.timeLimitS) * 1000) / opts.speed + 500 / opts.speed;
-  const outcome = await new Promise<
-    { kind: 'exit'; code: number | null } | { kind: 'time' } | { kind: 'error'; err: Error }
-  >((done) => {
+  const outcome = await new Promise<Outcome>((done) => {
     const timer = setTimeout(() => done({ kind: 'time' }), durationMs);
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -98,27 +169,7 @@ export async function checkCommand(
   // publish before it publishes it, so a program that publishes and exits at once (mosquitto_pub)
   // has its PUBACK while the lab has not yet seen the message. Stopping now would lose it.
   await new Promise((r) => setTimeout(r, SETTLE_MS));
-  // Files the program left (a task's SQLite database) become evidence before the lab stops.
-  const captured = outcome.kind === 'error' ? undefined : captureForTask(task, opts.seed, dir);
-  if (captured) lab.recorder.record('capture', captured);
-  await lab.stop(
-    outcome.kind === 'time'
-      ? 'task time elapsed'
-      : outcome.kind === 'exit'
-        ? `the candidate's program ended before the time was up (exit code ${String(outcome.code)}); only what it did until then is graded`
-        : `the candidate's program could not be started`,
-  );
-  if (outcome.kind === 'error')
-    throw new LabError('USAGE', `cannot start ${program}: ${outcome.err.message}`);
-  if (outcome.kind === 'exit')
-    io.stderr(
-      `your program ended (exit code ${String(outcome.code)}) before the time was up; it is graded on what the evidence shows / 程序提前结束，按已有证据评分\n`,
-    );
-  const file = readEvidenceText(readFileSync(evidencePath, 'utf8'));
-  const report = grade(task, opts.seed, { evidence: file, taskHash: taskHash(task) });
-  writeReport(report, opts.format, opts.lang, io, opts.out, file.events);
-  io.stderr(`evidence: ${evidencePath}\n`);
-  return reportExit(report);
+  return outcome;
 }
 
 /** How long the lab keeps running after the program ends, for what it sent last (real time). */

@@ -182,9 +182,18 @@ export function registerGraderCommands(
       "start a task's lab, run your program against it, grade it / 启动任务实验、运行程序并评分\n  e.g. iotlab check l1-emb-analog --seed 7 -- python3 solution.py",
     )
     .argument('<id>', 'task id')
-    .argument('<command...>', 'the program and its arguments (after --)')
+    .argument(
+      '[command...]',
+      'the program and its arguments (after --); none for a task of hand-ins only',
+    )
     .option('--seed <n>', 'seed (per-candidate variant)', seedOption, 1)
     .option('--duration <seconds>', "how long to run (default: the task's time limit)", positive)
+    .option(
+      '--handin <item=file>',
+      'hand in a file for a task item (repeatable), e.g. --handin case=case.md / 提交文件',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option(
       '--speed <factor>',
       'run lab time faster than real time (your program must keep up)',

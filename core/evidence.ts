@@ -43,6 +43,8 @@ export const EVIDENCE_KINDS = [
   'answer',
   /** What a candidate's program left behind (e.g. its SQLite file), read by the task runner at the end. */
   'capture',
+  /** A file the candidate handed in for examiners (and automatic checks) to read: tasks/handin.ts. */
+  'handin',
   /** A connection or datagram refused because it did not come from the candidate's seat. */
   'net.refused',
   /** The file reached its size quota: from here, payloads are kept by size and hash (see Quota). */
@@ -111,6 +113,7 @@ const KEPT_PAST_QUOTA = new Set<EvidenceKind>([
   'fault',
   'answer',
   'capture',
+  'handin',
   'quota',
   'device.state',
   'mqtt.connect',

@@ -103,9 +103,10 @@ export function grade(task: Task, seed: number, input: GradeInput): GradeReport 
         problems: [{ line: 0, message: `grader error in check ${c.id}: ${why}` }],
       });
     }
-    const score = Math.max(0, Math.min(1, Number.isFinite(o.score) ? o.score : 0));
+    // A rubric check earns nothing here: its points are the examiners' (server/marking.ts).
+    const score = c.rubric ? 0 : Math.max(0, Math.min(1, Number.isFinite(o.score) ? o.score : 0));
     const earned = Math.round(c.points * score * 10) / 10;
-    const manual = skillById(c.skill)?.assess === 'manual';
+    const manual = c.rubric ? o.markable !== false : skillById(c.skill)?.assess === 'manual';
     const status: CheckStatus = manual
       ? 'manual'
       : earned >= c.points

@@ -34,6 +34,8 @@ export interface CheckOutcome {
   seen: string;
   evidence: EvidenceRef[];
   hint?: I18n;
+  /** For a rubric check: false when there is nothing to mark (nothing handed in), a sure zero. */
+  markable?: boolean;
 }
 
 /** One scored line of a report (DESIGN.md: `{ id, skill, points, earned, status, evidence[], hint }`). */
@@ -115,7 +117,49 @@ export interface CheckSpec<P extends TaskParams = TaskParams> {
    * rows stored"). The instructions state every critical check (tasks/bank.ts renders the line).
    */
   critical?: true | number;
+  /**
+   * A check people mark (issue 15): examiners score it against this rubric, independently, and
+   * the panel's rule makes the final mark (server/marking.ts). `run` still reads the evidence (what
+   * was handed in, automatic checks of it); its score is not used, but a run that finds nothing to
+   * mark (`markable: false`) is a sure zero that needs no examiner.
+   */
+  rubric?: Rubric;
   run(ctx: GradeContext<P>): CheckOutcome;
+}
+
+/** A level descriptor of a rubric criterion: what earns `points`. */
+export interface RubricLevel {
+  points: number;
+  text: I18n;
+}
+
+/** One criterion of a rubric: its points and what each level of work looks like. */
+export interface RubricCriterion {
+  id: string;
+  title: I18n;
+  points: number;
+  /** From best to worst; the best level's points are the criterion's points, the worst is 0. */
+  levels: RubricLevel[];
+}
+
+/** What examiners mark a manual check by; its criteria's points sum to the check's points. */
+export interface Rubric {
+  /** The hand-in item (TaskDefinition.handIn) it marks, or none for an observed performance. */
+  handIn?: string;
+  criteria: RubricCriterion[];
+}
+
+/** Kinds of file a candidate may hand in, told apart by their content, never their name. */
+export const HANDIN_TYPES = ['pdf', 'docx', 'md', 'txt', 'png', 'jpeg', 'json', 'yaml'] as const;
+export type HandinType = (typeof HANDIN_TYPES)[number];
+
+/** Something the candidate hands in for a task: a document, a design or configuration file. */
+export interface HandInSpec {
+  id: string;
+  title: I18n;
+  types: HandinType[];
+  /** Bytes at most (default and ceiling HANDIN_MAX_BYTES, tasks/handin.ts). */
+  maxBytes?: number;
 }
 
 export interface TaskDefinition<P extends TaskParams = TaskParams> {
@@ -140,6 +184,12 @@ export interface TaskDefinition<P extends TaskParams = TaskParams> {
    * so grading still reads evidence only.
    */
   capture?(params: P, plan: LabPlan): CaptureRequest;
+  /**
+   * What the candidate hands in (issue 15): documents and design files that examiners mark by a
+   * rubric (CheckSpec.rubric) and automatic checks may read. The runner records each as one
+   * `handin` evidence event (tasks/handin.ts) with its type, size, SHA-256 and text.
+   */
+  handIn?: HandInSpec[];
   /**
    * Files the lab provides: the task runner writes them into the work folder before the
    * candidate's program starts (`iotlab check`, `iotlab practice`; tasks/prepare.ts). They are

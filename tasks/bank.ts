@@ -16,6 +16,7 @@ import { placeholders, renderTemplate } from '../grader/template.js';
 import type { Lang, Task, TaskParams } from '../grader/types.js';
 import { taskFile } from './paths.js';
 import { preparedFiles, preparedNameProblem } from './prepare.js';
+import { handinLimit } from './handin.js';
 import { skillById } from './skills/catalogue.js';
 import { analogAcquisition } from './l1-emb-analog/task.js';
 import { ruleChainForward } from './l1-app-forward/task.js';
@@ -133,7 +134,12 @@ export function renderTask(
       'TASK_INVALID',
       `task ${task.id}: instructions.${lang}.md uses {{${missing.join('}}, {{')}}} but the task gives no such value`,
     );
-  return { params, plan, vars, text: text + labNote(task, plan, lang) + criticalNote(task, lang) };
+  return {
+    params,
+    plan,
+    vars,
+    text: text + handInNote(task, lang) + labNote(task, plan, lang) + criticalNote(task, lang),
+  };
 }
 
 /**
@@ -203,6 +209,51 @@ export function labNote(task: Task, plan: LabPlan, lang: Lang): string {
 }
 
 /**
+ * What the candidate hands in and how examiners mark it: every item (kinds of file, size limit)
+ * and every rubric with its criteria, points and levels, made from the task's data so that the
+ * instructions state the whole rubric the examiners use (issue 15).
+ */
+export function handInNote(task: Task, lang: Lang): string {
+  const items = task.handIn ?? [];
+  const rubrics = task.checks.filter((c) => c.rubric);
+  if (items.length === 0 && rubrics.length === 0) return '';
+  const zh = lang === 'zh';
+  const mib = (n: number) => `${Math.round((n / 1024 / 1024) * 10) / 10} MiB`;
+  const out: string[] = [zh ? '\n**提交的文件**：' : '\n**What you hand in**:', ''];
+  for (const h of items)
+    out.push(
+      zh
+        ? `- \`${h.id}\`：${h.title.zh}（${h.types.join('、')}，不超过 ${mib(handinLimit(h))}；按文件内容识别类型）`
+        : `- \`${h.id}\`: ${h.title.en} (${h.types.join(', ')}, at most ${mib(handinLimit(h))}; the kind is told from the content)`,
+    );
+  out.push(
+    '',
+    zh
+      ? '**评分细则**（由考评员按细则独立评分，取中位数）：'
+      : '**Rubric** (examiners mark independently by it; the median counts):',
+    '',
+  );
+  for (const c of rubrics) {
+    const r = c.rubric!;
+    out.push(
+      zh
+        ? `- ${c.title.zh}（${c.points} 分${r.handIn ? `，评阅 \`${r.handIn}\`` : '，现场观察'}）`
+        : `- ${c.title.en} (${c.points} points${r.handIn ? `, marks \`${r.handIn}\`` : ', observed'})`,
+    );
+    for (const k of r.criteria) {
+      out.push(
+        `  - ${zh ? k.title.zh : k.title.en}（${k.points}）`.replace(
+          /（(\d+)）$/,
+          zh ? '（$1 分）' : ' ($1)',
+        ),
+      );
+      for (const l of k.levels) out.push(`    - ${l.points}: ${zh ? l.text.zh : l.text.en}`);
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/**
  * The instructions' closing statement of the task's critical checks, made from the checks
  * themselves so that no instruction file can leave one out or name one the grader does not cap.
  */
@@ -218,6 +269,33 @@ export function criticalNote(task: Task, lang: Lang): string {
   if (lang === 'zh')
     return `\n**关键检查项**：${critical.map((c) => `“${c.title.zh}”${share(c.critical!, true)}`).join('、')}。其中任何一项未达到要求，本题最高 ${CRITICAL_CAP} 分（不合格）。\n`;
   return `\n**Critical checks**: ${critical.map((c) => `"${c.title.en}"${share(c.critical!, false)}`).join(', ')}. If any of them is not met, the task scores at most ${CRITICAL_CAP} (not passed).\n`;
+}
+
+/** What is wrong with a rubric check: its criteria, levels, points and hand-in item. */
+function rubricProblems(task: Task, c: Task['checks'][number]): string[] {
+  const out: string[] = [];
+  const r = c.rubric;
+  if (!r) return out;
+  if (r.criteria.length === 0) out.push('its rubric has no criteria');
+  const sum = r.criteria.reduce((s, k) => s + k.points, 0);
+  if (sum !== c.points) out.push(`its rubric's criteria sum to ${sum}, not ${c.points}`);
+  const ids = new Set<string>();
+  for (const k of r.criteria) {
+    if (ids.has(k.id)) out.push(`criterion ${k.id} twice`);
+    ids.add(k.id);
+    const pts = k.levels.map((l) => l.points);
+    if (k.levels.length < 2) out.push(`criterion ${k.id} has fewer than two levels`);
+    else if (
+      pts[0] !== k.points ||
+      pts.at(-1) !== 0 ||
+      pts.some((p, i) => i > 0 && p >= pts[i - 1]!)
+    )
+      out.push(`criterion ${k.id}: levels must fall from ${k.points} to 0`);
+  }
+  if (r.handIn !== undefined && !(task.handIn ?? []).some((h) => h.id === r.handIn))
+    out.push(`its rubric marks hand-in ${r.handIn}, which the task does not take`);
+  if (c.critical !== undefined) out.push('a rubric check cannot be critical');
+  return out;
 }
 
 /** Every problem of a task, each naming the task. Empty when the task is fit for the bank. */
@@ -244,6 +322,14 @@ export function validateTask(task: Task, seeds: readonly number[] = [1, 2, 3]): 
     if (!(c.points > 0)) say(`check ${c.id} has no points`);
     if (typeof c.critical === 'number' && !(c.critical > 0 && c.critical <= 1))
       say(`check ${c.id} is critical with a share of ${c.critical}, not in (0, 1]`);
+    if (c.rubric) for (const m of rubricProblems(task, c)) say(`check ${c.id}: ${m}`);
+  }
+  const items = new Set<string>();
+  for (const h of task.handIn ?? []) {
+    if (!/^[a-z][a-z0-9-]{0,31}$/.test(h.id)) say(`hand-in id ${h.id} is not a-z0-9- (max 32)`);
+    if (items.has(h.id)) say(`hand-in ${h.id} is listed twice`);
+    items.add(h.id);
+    if (h.types.length === 0) say(`hand-in ${h.id} takes no kind of file`);
   }
   for (const seed of seeds)
     for (const f of preparedFiles(task, seed)) {
