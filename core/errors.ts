@@ -44,6 +44,12 @@ export const ErrorCodes = {
   MARK_NOT_FOUND: 5013,
   /** A task's lab could not start (e.g. its ports were taken): no attempt was used. */
   LAB_START_FAILED: 5014,
+  /** A hand-in refused: its content is not a kind the item takes, it is empty or too large. */
+  HANDIN_REFUSED: 5015,
+  /** An examiner marking a candidate outside their panel, or a chief-only action by another. */
+  MARK_NOT_IN_PANEL: 5016,
+  /** The panel's mark is final: only the chief examiner changes it, with a reason. */
+  MARK_FINAL: 5017,
   USAGE: 9001,
 } as const;
 
@@ -137,6 +143,9 @@ const apiStatus: Partial<Record<ErrorCodeName, number>> = {
   API_RATE_LIMITED: 429,
   API_TOO_LARGE: 413,
   SCORE_OUT_OF_RANGE: 400,
+  HANDIN_REFUSED: 400,
+  MARK_NOT_IN_PANEL: 403,
+  MARK_FINAL: 409,
   REASON_REQUIRED: 400,
   CHECK_NOT_MANUAL: 400,
   MARK_NOT_FOUND: 404,

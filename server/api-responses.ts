@@ -195,6 +195,7 @@ const Me = z.object({
       /** Graded runs started so far, and how many the paper allows. */
       runs: z.number(),
       runsAllowed: z.number(),
+      kind: z.enum(['run', 'handin']),
       score: z.object({ final: z.number().nullable(), status: GradeStatus }).nullable(),
     }),
   ),
@@ -392,6 +393,77 @@ const Whoami = z.object({
 });
 
 /** Responses by `METHOD url`: the status code, then the schema. */
+const StoredHandin = z.object({
+  item: z.string(),
+  name: z.string(),
+  type: z.string(),
+  mime: z.string(),
+  bytes: z.number(),
+  sha256: z.string(),
+  at: z.string(),
+});
+const HandinList = z.object({
+  task: z.string(),
+  items: z.array(
+    z.object({
+      id: z.string(),
+      title: I18n,
+      types: z.array(z.string()),
+      maxBytes: z.number(),
+      file: StoredHandin.nullable(),
+    }),
+  ),
+  handedIn: z.object({ at: z.string(), times: z.number() }).nullable(),
+});
+const PanelMark = z.object({
+  candidateId: z.string(),
+  taskId: z.string(),
+  checkId: z.string(),
+  examiner: z.string(),
+  criteria: z.record(z.string(), z.number()),
+  points: z.number(),
+  comment: z.string(),
+  handinSha256: z.string().nullable(),
+  at: z.string(),
+});
+const MarkItem = z.object({
+  anon: z.string(),
+  candidate: z.object({ id: z.string(), name: z.string() }).nullable(),
+  task: z.string(),
+  check: z.string(),
+  title: I18n,
+  max: z.number(),
+  handIn: z
+    .object({
+      item: z.string(),
+      name: z.string(),
+      type: z.string(),
+      bytes: z.number(),
+      sha256: z.string(),
+    })
+    .nullable(),
+  state: z.enum(['open', 'reconcile', 'final']),
+  spread: z.number().nullable(),
+  marked: z.number(),
+  panelSize: z.number(),
+  mine: PanelMark.nullable(),
+  final: z
+    .object({ points: z.number(), by: z.string(), reason: z.string(), at: z.string() })
+    .nullable(),
+});
+const Rubric = z.object({
+  handIn: z.string().optional(),
+  criteria: z.array(
+    z.object({
+      id: z.string(),
+      title: I18n,
+      points: z.number(),
+      levels: z.array(z.object({ points: z.number(), text: I18n })),
+    }),
+  ),
+});
+const MarkDetail = MarkItem.extend({ rubric: Rubric, marks: z.array(PanelMark).nullable() });
+
 export const RESPONSES: Record<string, Record<number, z.ZodType>> = {
   'GET /api/whoami': { 200: Whoami },
   'POST /api/login': {
@@ -408,6 +480,8 @@ export const RESPONSES: Record<string, Record<number, z.ZodType>> = {
     201: z.object({
       id: z.string(),
       candidates: z.array(z.object({ id: z.string(), username: z.string(), password: z.string() })),
+      /** Where the marking panel is worse than the standard asks (bilingual). */
+      warnings: z.array(z.string()),
     }),
   },
   'GET /api/sessions/:id': { 200: SessionDetail },
@@ -461,9 +535,43 @@ export const RESPONSES: Record<string, Record<number, z.ZodType>> = {
         status: GradeStatus,
         report: Report,
         marks: z.array(CheckMark),
+        panel: z.array(PanelMark),
       }),
     ),
   },
+  'GET /api/users': {
+    200: z.array(
+      z.object({
+        username: z.string(),
+        role: z.enum(['examiner', 'trainer']),
+        createdAt: z.string(),
+      }),
+    ),
+  },
+  'POST /api/users': {
+    201: z.object({ username: z.string(), role: z.enum(['examiner', 'trainer']) }),
+  },
+  'GET /api/sessions/:id/marking': {
+    200: z.object({
+      session: z.string(),
+      examiner: z.string(),
+      chief: z.boolean(),
+      blind: z.boolean(),
+      aggregate: z.enum(['median', 'mean']),
+      spread: z.number(),
+      panels: z.array(z.object({ examiners: z.array(z.string()), candidates: z.number() })),
+      items: z.array(MarkItem),
+    }),
+  },
+  'GET /api/sessions/:id/marking/:anon/:task/:check': { 200: MarkDetail },
+  'PUT /api/sessions/:id/marking/:anon/:task/:check': { 200: MarkDetail },
+  'POST /api/sessions/:id/marking/:anon/:task/:check/reconcile': { 200: MarkDetail },
+  'GET /api/sessions/:id/marking/:anon/:task/handins/:item': {
+    200: z.object({ html: z.string() }).describe('DOCX as HTML (view=html); else the file itself'),
+  },
+  'GET /api/me/tasks/:task/handins': { 200: HandinList },
+  'PUT /api/me/tasks/:task/handins/:item': { 200: StoredHandin },
+  'POST /api/me/tasks/:task/handins': { 200: HandinList },
   'GET /api/me': { 200: Me },
   'GET /api/me/tasks/:task/instructions': {
     200: z.object({

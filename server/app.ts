@@ -16,6 +16,9 @@ import type { Logger } from '../core/logger.js';
 import { candidatePassword } from './derive.js';
 import { parse } from './validate.js';
 import { registerGradingRoutes } from './routes-grading.js';
+import { registerMarkingRoutes } from './routes-marking.js';
+import { hashPassword } from './passwords.js';
+import { Marking, MarkingPlanInput, makePlan } from './marking.js';
 import { registerCandidateRoutes } from './routes-candidate.js';
 import { registerTrainerRoutes } from './routes-trainer.js';
 import { registerConsole } from './console.js';
@@ -74,12 +77,22 @@ const CreateSession = z
     /** Graded runs per task and which counts, in place of the paper's (see papers.ts). */
     gradedRuns: z.number().int().min(1).max(5).optional(),
     counts: z.enum(['best', 'last']).optional(),
+    /** The marking panel for manual checks (server/marking.ts): examiners, chief, rule. */
+    marking: MarkingPlanInput.optional(),
+  })
+  .strict();
+const UserBody = z
+  .object({
+    username: z.string().regex(/^[a-z][a-z0-9._-]{1,31}$/, 'a-z, 0-9, . _ - (2 to 32)'),
+    role: z.enum(['examiner', 'trainer']),
+    password: z.string().min(8).max(200),
   })
   .strict();
 const RosterBody = z.object({ roster: z.string().max(1_000_000) }).strict();
 const SessionParams = z.object({ id: z.string().regex(/^[a-z0-9]{1,32}$/) }).strict();
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { store, runtime } = deps;
+  const marking = new Marking(store);
   const app = Fastify({ logger: false, bodyLimit: 2_000_000 });
   await app.register(cookie);
   await registerOpenApi(app, GRADER_VERSION, { checkResponses: deps.checkResponses ?? false });
@@ -238,6 +251,33 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     },
   );
 
+  app.get(
+    '/api/users',
+    apiDoc({ summary: 'Staff accounts (examiners, trainers)', tag: 'auth', roles: ['examiner'] }),
+    (req) => {
+      need(req, 'examiner');
+      return store.listUsers();
+    },
+  );
+
+  app.post(
+    '/api/users',
+    apiDoc({
+      summary: 'Create or reset a staff account (the admin account only; audited)',
+      tag: 'auth',
+      roles: ['examiner'],
+      body: UserBody,
+    }),
+    async (req, reply) => {
+      const me = need(req, 'examiner');
+      if (me.subject !== 'admin')
+        throw new LabError('API_FORBIDDEN', 'only admin manages accounts / 仅 admin 可管理账号');
+      const body = parse(UserBody, req.body, 'body');
+      store.addUser(body.username, body.role, await hashPassword(body.password));
+      return reply.status(201).send({ username: body.username, role: body.role });
+    },
+  );
+
   app.post(
     '/api/rosters/check',
     apiDoc({
@@ -284,6 +324,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         ...(body.counts !== undefined ? { counts: body.counts } : {}),
       };
       const roster = parseRoster(body.roster, 'roster');
+      // The panel is checked before anything is created: a bad plan leaves no session behind.
+      const planned =
+        body.marking &&
+        makePlan(
+          body.marking,
+          roster.map((r) => r.id),
+          (u) => store.getUser(u)?.role === 'examiner',
+        );
       const created = await createSession(store, {
         paper,
         roster,
@@ -294,7 +342,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         ...(body.seatLock ? { seatLock: true } : {}),
         actor: me.subject,
       });
-      return reply.status(201).send(created);
+      if (planned) marking.setPlan(created.id, planned.plan, me.subject);
+      return reply.status(201).send({ ...created, warnings: planned?.warnings ?? [] });
     },
   );
 
@@ -412,8 +461,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     },
   );
 
-  const ctx = { store, runtime, need, sessionOr404, logger: deps.logger, sse: new SseStreams(app) };
+  const ctx = {
+    store,
+    runtime,
+    need,
+    sessionOr404,
+    marking,
+    logger: deps.logger,
+    sse: new SseStreams(app),
+  };
   registerGradingRoutes(app, ctx);
+  registerMarkingRoutes(app, ctx);
   registerCandidateRoutes(app, ctx);
   registerTrainerRoutes(app, ctx);
   registerConsole(app);

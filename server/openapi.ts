@@ -14,7 +14,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import { z } from 'zod';
 import { ErrorReply, RESPONSES, SSE_SCHEMAS } from './api-responses.js';
 
-export type ApiTag = 'auth' | 'papers' | 'sessions' | 'grading' | 'candidate' | 'trainer';
+export type ApiTag =
+  'auth' | 'papers' | 'sessions' | 'grading' | 'marking' | 'candidate' | 'trainer';
 
 export interface ApiDoc {
   summary: string;
@@ -117,6 +118,10 @@ export async function registerOpenApi(
         { name: 'papers', description: 'Built-in papers (§4.2 weights)' },
         { name: 'sessions', description: 'Exam, practice and class-lab sessions' },
         { name: 'grading', description: 'Progress, grades, regrade, manual scores, exports' },
+        {
+          name: 'marking',
+          description: 'The marking panel: queue, hand-ins, marks per criterion, reconciliation',
+        },
         { name: 'candidate', description: "A logged-in candidate's own lab and tasks" },
         { name: 'trainer', description: 'Live labs: device values, faults, reset' },
       ],

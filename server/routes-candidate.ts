@@ -17,6 +17,8 @@ import { readEvidenceText } from '../grader/evidence-file.js';
 import { LabError } from '../core/errors.js';
 import { getTask, renderTask, taskHash } from '../tasks/bank.js';
 import { runPolicy } from './papers.js';
+import { handinSpec, saveHandin, storedHandin } from './handins.js';
+import { handinLimit } from '../tasks/handin.js';
 import type { RouteContext } from './validate.js';
 import { parse } from './validate.js';
 import { apiDoc } from './openapi.js';
@@ -28,6 +30,17 @@ const FileParam = z
   .object({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/) })
   .strict();
 const UPLOAD_MAX = 20 * 1024 * 1024;
+const HandinParams = z
+  .object({
+    task: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/),
+    item: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,31}$/)
+      .optional(),
+  })
+  .strict();
+const HandinItemParams = HandinParams.required();
+const HandinName = z.object({ name: z.string().max(300).optional() }).strict();
 const tooLarge = () =>
   new LabError(
     'API_TOO_LARGE',
@@ -79,6 +92,8 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
           startedAt: a?.startedAt ?? null,
           runs: a?.runs ?? 0,
           runsAllowed: runPolicy(s.paper).runs,
+          // `handin`: the candidate hands in files (no graded run); `run`: a graded lab run.
+          kind: task.handIn?.length ? ('handin' as const) : ('run' as const),
           // Practice shows the score at once; an exam's scores are the examiners' to publish.
           score: s.mode === 'practice' && g ? { final: g.final, status: g.status } : null,
         };
@@ -286,6 +301,109 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
       const sha256 = sha.digest('hex');
       store.audit(c.id, 'candidate.upload', s.id, { task: files.task, name, bytes, sha256 });
       return { name, size: bytes };
+    },
+  );
+
+  // Hand-ins (issue 15): documents and design files for examiners, one per item, uploaded any
+  // time the session is open (each replaces the last), then handed in: a graded run of the files.
+  const handins = (req: FastifyRequest) => {
+    const { s, c } = me(req);
+    const { task } = parse(HandinParams, req.params, 'params');
+    inPaper(s, task);
+    const t = getTask(task);
+    if (!t.handIn?.length)
+      throw new LabError('API_BAD_REQUEST', `task ${task} takes no hand-ins / 本题不需要提交文件`);
+    return { s, c, t, dir: runtime.handinDir(s.id, c.id, task) };
+  };
+  const handinList = (req: FastifyRequest) => {
+    const { s, c, t, dir } = handins(req);
+    const a = grades.attempts(s.id, c.id).find((x) => x.taskId === t.id);
+    return {
+      task: t.id,
+      items: (t.handIn ?? []).map((h) => ({
+        id: h.id,
+        title: h.title,
+        types: h.types,
+        maxBytes: handinLimit(h),
+        file: storedHandin(dir, h.id) ?? null,
+      })),
+      handedIn: a?.state === 'done' ? { at: a.endedAt ?? a.startedAt, times: a.runs } : null,
+    };
+  };
+
+  app.get(
+    '/api/me/tasks/:task/handins',
+    apiDoc({
+      summary: "A task's hand-in items and the file stored for each",
+      tag: 'candidate',
+      roles: ['candidate'],
+      params: TaskParam,
+    }),
+    (req) => handinList(req),
+  );
+
+  app.put(
+    '/api/me/tasks/:task/handins/:item',
+    {
+      ...apiDoc({
+        summary: 'Upload the file of a hand-in item (raw bytes; kind told by content)',
+        tag: 'candidate',
+        roles: ['candidate'],
+        params: HandinItemParams,
+        querystring: HandinName,
+        description:
+          'Content-Type application/octet-stream, with the x-iotlab-csrf header; ?name= the file name to show.',
+      }),
+      bodyLimit: UPLOAD_MAX,
+    },
+    async (req, reply) => {
+      const { s, c, t, dir } = handins(req);
+      const { item = '' } = parse(HandinParams, req.params, 'params');
+      const { name } = parse(HandinName, req.query, 'query');
+      const spec = handinSpec(t, item);
+      if (s.mode === 'exam' && Date.now() >= Date.parse(s.endsAt))
+        throw new LabError('SESSION_STATE', `the exam closed at ${s.endsAt} / 考试已结束`);
+      if (!(req.body instanceof Readable))
+        throw new LabError('API_BAD_REQUEST', 'send the file as application/octet-stream');
+      if (Number(req.headers['content-length'] ?? 0) > handinLimit(spec)) {
+        void reply.header('connection', 'close');
+        throw new LabError(
+          'API_TOO_LARGE',
+          `文件超过 ${handinLimit(spec)} 字节 / the file is larger than ${handinLimit(spec)} bytes`,
+        );
+      }
+      let stored;
+      try {
+        stored = await saveHandin(dir, spec, req.body, name ?? item);
+      } catch (err) {
+        void reply.header('connection', 'close');
+        throw err;
+      }
+      store.audit(c.id, 'candidate.handin.upload', s.id, {
+        task: t.id,
+        item: spec.id,
+        name: stored.name,
+        type: stored.type,
+        bytes: stored.bytes,
+        sha256: stored.sha256,
+      });
+      return stored;
+    },
+  );
+
+  app.post(
+    '/api/me/tasks/:task/handins',
+    apiDoc({
+      summary:
+        "Hand in the task's files: graded at once; may be repeated while the session is open",
+      tag: 'candidate',
+      roles: ['candidate'],
+      params: TaskParam,
+    }),
+    async (req) => {
+      const { s, c, t } = handins(req);
+      await runtime.handIn(s.id, c, t.id);
+      return handinList(req);
     },
   );
 

@@ -20,6 +20,7 @@ import type { RouteContext } from './validate.js';
 import { parse } from './validate.js';
 import { apiDoc } from './openapi.js';
 import { SessionIntegrity } from './integrity.js';
+import { anonNumbers, panelTable } from './marking.js';
 
 const id = z.string().regex(/^[a-z0-9]{1,32}$/);
 const cid = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/);
@@ -53,6 +54,20 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
   const { store, runtime, need, sessionOr404 } = ctx;
   const grades = runtime.grades;
   const integrity = new SessionIntegrity(store, grades);
+  /** The panel's marks as an export table, or undefined when the session has no panel. */
+  const panelRows = (sid: string, lang: 'zh' | 'en') => {
+    if (!ctx.marking.plan(sid)) return undefined;
+    const cands = store.candidates(sid);
+    return panelTable(
+      ctx.marking.rows(sid),
+      new Map(cands.map((c) => [c.id, c.name])),
+      anonNumbers(
+        store.sessionSecret(sid) ?? sid,
+        cands.map((c) => c.id),
+      ),
+      lang,
+    );
+  };
 
   app.get(
     '/api/sessions/:id/progress',
@@ -267,6 +282,11 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
         `check ${body.check} is automatic, not manual: override it with POST /api/sessions/${sid}/candidates/${cand}/overrides`,
         { check: body.check },
       );
+    if (t.manual && ctx.marking.plan(sid))
+      throw new LabError(
+        'MARK_NOT_IN_PANEL',
+        `session ${sid} has a marking panel: its examiners mark ${body.check} (PUT /api/sessions/${sid}/marking/…) / 本场次由考评组评分`,
+      );
     const reason = needReason(body.reason);
     if (!(body.points >= 0 && body.points <= t.max_score))
       throw new LabError(
@@ -415,6 +435,7 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
       need(req, 'examiner');
       const { id: sid } = parse(S, req.params, 'params');
       sessionOr404(sid);
+      const panel = ctx.marking.rows(sid);
       return grades.grades(sid).map((g) => ({
         candidate: g.candidateId,
         task: g.taskId,
@@ -423,6 +444,8 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
         report: g.report,
         // The examiner's marks: the grader's figure then and now, the points, who, when and why.
         marks: marksFor(sid, g),
+        // Each panel examiner's marks of the task's manual checks, changes included.
+        panel: panel.filter((m) => m.candidateId === g.candidateId && m.taskId === g.taskId),
       }));
     },
   );
@@ -443,7 +466,12 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
       const sheet = scoreSheet(store, grades, sid);
       store.audit(me.subject, 'session.export', sid, { format: q.format });
       const file = (ext: string) => `attachment; filename="iotlab-${sid}-scores.${ext}"`;
-      if (q.format === 'json') return { ...sheet, checks: checkRows(store, grades, sid) };
+      if (q.format === 'json')
+        return {
+          ...sheet,
+          checks: checkRows(store, grades, sid),
+          panelMarks: ctx.marking.rows(sid),
+        };
       if (q.format === 'xlsx')
         return reply
           .header(
@@ -451,7 +479,14 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
             'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
           )
           .header('content-disposition', file('xlsx'))
-          .send(await scoreSheetXlsx(sheet, checkRows(store, grades, sid), q.lang));
+          .send(
+            await scoreSheetXlsx(
+              sheet,
+              checkRows(store, grades, sid),
+              q.lang,
+              panelRows(sid, q.lang),
+            ),
+          );
       const csv =
         q.format === 'csv'
           ? scoreSheetCsv(sheet, q.lang)

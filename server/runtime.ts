@@ -35,6 +35,7 @@ import { verifyPassword } from './passwords.js';
 import type { CandidateRow, Store } from './store.js';
 import { normaliseIp } from './integrity.js';
 import { runPolicy } from './papers.js';
+import { writeHandinEvidence } from './handins.js';
 import { defaultPublicHost, withPublicHost } from './public-host.js';
 
 export type CandidateCard = Omit<LabCard, 'lab' | 'evidence'> & {
@@ -323,6 +324,11 @@ export class SessionRuntime {
   /** Starts the candidate's one attempt at a task of the paper. */
   async startTask(sessionId: string, c: CandidateRow, taskId: string): Promise<void> {
     const session = this.openSession(sessionId, c, taskId, 'starting another');
+    if (getTask(taskId).handIn?.length)
+      throw new LabError(
+        'API_BAD_REQUEST',
+        `task ${taskId} is handed in, not run: upload its files and hand them in / 本题提交文件，无需计分运行`,
+      );
     // The graded run takes the workstation's place (the same seed, card and ports).
     await this.closeWorkstation(sessionId, c.id, 'graded run started');
     const previous = this.grades.attempts(sessionId, c.id).find((a) => a.taskId === taskId);
@@ -360,6 +366,53 @@ export class SessionRuntime {
         { task: taskId },
       );
     }
+  }
+
+  /** Where a candidate's hand-ins for a task are kept (server/handins.ts). */
+  handinDir(sessionId: string, candidateId: string, taskId: string): string {
+    return join(this.workdir(sessionId, candidateId, taskId), 'handin');
+  }
+
+  /**
+   * Hands in a task's files (issue 15): a run whose evidence is what was handed in, graded at
+   * once. The candidate may hand in again while the session is open; the latest hand-in counts.
+   */
+  async handIn(sessionId: string, c: CandidateRow, taskId: string): Promise<void> {
+    const task = getTask(taskId);
+    if (!task.handIn?.length)
+      throw new LabError(
+        'API_BAD_REQUEST',
+        `task ${taskId} takes no hand-ins / 本题不需要提交文件`,
+      );
+    this.openSession(sessionId, c, taskId, 'handing in');
+    const previous = this.grades.attempts(sessionId, c.id).find((a) => a.taskId === taskId);
+    const run = (previous?.runs ?? 0) + 1;
+    const evidencePath = join(
+      this.store.dir,
+      'evidence',
+      sessionId,
+      c.id,
+      `${taskId}.handin-${run}.jsonl`,
+    );
+    if (previous) this.grades.nextRun({ sessionId, candidateId: c.id, taskId, evidencePath }, c.id);
+    else this.grades.startAttempt({ sessionId, candidateId: c.id, taskId, evidencePath }, c.id);
+    let head: string;
+    try {
+      head = await writeHandinEvidence(
+        evidencePath,
+        task,
+        c.seed,
+        c.id,
+        c.topicPrefix,
+        this.handinDir(sessionId, c.id, taskId),
+      );
+    } catch (err) {
+      this.grades.dropAttempt(sessionId, c.id, taskId, String(err));
+      throw err;
+    }
+    this.grades.endAttempt(sessionId, c.id, taskId, 'handed in', head);
+    await this.gradeAttempt(sessionId, c.id, taskId);
+    this.emit({ sessionId, candidateId: c.id, what: 'task.graded' });
   }
 
   /**
@@ -588,7 +641,8 @@ export class SessionRuntime {
         topicPrefix: c.topicPrefix,
       });
     const last = await gradeRun(a);
-    if (runPolicy(session.paper).counts === 'last') return last;
+    // Hand-ins: the latest is what the examiners mark, so it is the one that counts.
+    if (runPolicy(session.paper).counts === 'last' || getTask(taskId).handIn?.length) return last;
     let best = last;
     for (const r of this.grades.earlierRuns(sessionId, candidateId, taskId)) {
       // A run whose evidence is gone or unreadable cannot count; the others still do.

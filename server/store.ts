@@ -220,6 +220,17 @@ export class Store {
     return r && { role: r.role, passwordHash: r.password_hash };
   }
 
+  /** Every staff account (never its password hash). */
+  listUsers(): { username: string; role: 'examiner' | 'trainer'; createdAt: string }[] {
+    return (
+      this.db.prepare('SELECT username, role, created_at FROM users ORDER BY username').all() as {
+        username: string;
+        role: 'examiner' | 'trainer';
+        created_at: string;
+      }[]
+    ).map((r) => ({ username: r.username, role: r.role, createdAt: r.created_at }));
+  }
+
   countUsers(): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
   }

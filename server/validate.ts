@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import { LabError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { Marking } from './marking.js';
 import type { SessionRuntime } from './runtime.js';
 import type { Role, SessionRow, Store, WebSession } from './store.js';
 import type { SseStreams } from './sse.js';
@@ -28,6 +29,8 @@ export interface RouteContext {
   logger: Logger;
   need: (req: FastifyRequest, ...roles: Role[]) => WebSession;
   sessionOr404: (id: string) => SessionRow;
+  /** The marking panels of sessions (server/marking.ts). */
+  marking: Marking;
   /** The console's SSE streams, ended when the server closes. */
   sse: SseStreams;
 }

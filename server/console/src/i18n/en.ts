@@ -49,6 +49,10 @@ const en: typeof zh = {
     REASON_REQUIRED: 'Give the reason (at least 3 characters)',
     CHECK_NOT_MANUAL: 'This check is graded automatically: override it instead',
     MARK_NOT_FOUND: 'This check has no examiner mark to withdraw',
+    HANDIN_REFUSED: 'The file was not taken: wrong kind (told by its content), empty or too large',
+    MARK_NOT_IN_PANEL:
+      "You are not on this candidate's panel, or only the chief examiner may do this",
+    MARK_FINAL: 'This mark is final: only the chief examiner changes it, with a reason',
     ROSTER_INVALID: 'The roster has errors: no session was created',
     PAPER_INVALID: 'The paper is not valid',
     LAB_STATE: 'The lab cannot do this now',
