@@ -38,6 +38,7 @@ import { rtuMaster } from './l1-emb-rtu/task.js';
 import { sqlScripts } from './l1-sys-sql/task.js';
 import { firmwareUpgrade } from './l1-sys-firmware/task.js';
 import { consultService } from './l1-sys-consult/task.js';
+import { sitePlan } from './l2-sys-plan/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -60,6 +61,7 @@ export const TASKS: readonly Task[] = [
   sqlScripts,
   firmwareUpgrade,
   consultService,
+  sitePlan,
 ];
 
 export function listTasks(): readonly Task[] {
