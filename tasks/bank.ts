@@ -39,6 +39,7 @@ import { sqlScripts } from './l1-sys-sql/task.js';
 import { firmwareUpgrade } from './l1-sys-firmware/task.js';
 import { consultService } from './l1-sys-consult/task.js';
 import { sitePlan } from './l2-sys-plan/task.js';
+import { systemPlan } from './l3-all-plan/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -62,6 +63,7 @@ export const TASKS: readonly Task[] = [
   firmwareUpgrade,
   consultService,
   sitePlan,
+  systemPlan,
 ];
 
 export function listTasks(): readonly Task[] {
