@@ -40,6 +40,7 @@ import { firmwareUpgrade } from './l1-sys-firmware/task.js';
 import { consultService } from './l1-sys-consult/task.js';
 import { sitePlan } from './l2-sys-plan/task.js';
 import { systemPlan } from './l3-all-plan/task.js';
+import { solutionConsult } from './l2-sys-consult/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -64,6 +65,7 @@ export const TASKS: readonly Task[] = [
   consultService,
   sitePlan,
   systemPlan,
+  solutionConsult,
 ];
 
 export function listTasks(): readonly Task[] {
