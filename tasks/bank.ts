@@ -37,6 +37,10 @@ import { controllerProtocol } from './l1-emb-controller/task.js';
 import { rtuMaster } from './l1-emb-rtu/task.js';
 import { sqlScripts } from './l1-sys-sql/task.js';
 import { firmwareUpgrade } from './l1-sys-firmware/task.js';
+import { consultService } from './l1-sys-consult/task.js';
+import { sitePlan } from './l2-sys-plan/task.js';
+import { systemPlan } from './l3-all-plan/task.js';
+import { solutionConsult } from './l2-sys-consult/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -58,6 +62,10 @@ export const TASKS: readonly Task[] = [
   rtuMaster,
   sqlScripts,
   firmwareUpgrade,
+  consultService,
+  sitePlan,
+  systemPlan,
+  solutionConsult,
 ];
 
 export function listTasks(): readonly Task[] {
@@ -97,8 +105,16 @@ export function taskHash(task: Task): string {
     }),
   );
   for (const lang of ['zh', 'en'] as const) h.update(instructionTemplate(task, lang));
+  // A solution is a program, or a folder of reference hand-ins (a task of hand-ins, issue 15).
   const solution = taskFile(task.id, task.solution);
-  if (existsSync(solution)) h.update(readFileSync(solution));
+  if (existsSync(solution) && statSync(solution).isDirectory())
+    for (const name of readdirSync(solution).sort()) {
+      const path = join(solution, name);
+      if (!statSync(path).isFile()) continue;
+      h.update(`\0${task.solution}/${name}\0`);
+      h.update(readFileSync(path));
+    }
+  else if (existsSync(solution)) h.update(readFileSync(solution));
   // Every file of the task's folder (its definition, checks, data generator…), by name, so a
   // change to the task's own code shows in provenance; shared check code is the grader version.
   const dir = taskFile(task.id);
