@@ -151,7 +151,7 @@ export function checkRows(store: Store, grades: Grades, sessionId: string): Chec
           graderVersion: g.graderVersion,
           seed: c.seed,
           evidenceRef: `${file}#${t.evidence.map((e) => e.seq).join(',')}`,
-          status: t.manual && !last ? 'pending-examiner' : t.outcome,
+          status: t.manual ? (last ? 'marked' : 'pending-examiner') : t.outcome,
         });
       }
     }
@@ -224,6 +224,7 @@ const STATUS_ZH: Record<string, string> = {
   partial: '部分通过',
   failed: '未通过',
   manual: '待人工评定',
+  marked: '已人工评定',
   'pending-examiner': '待考评员评分',
   ungradable: '无法评分',
 };

@@ -179,7 +179,13 @@ describe('hand-ins and the marking panel', () => {
     );
     expect(read.status).toBe(403);
     expect(errName(read.json)).toBe('MARK_NOT_IN_PANEL');
-    expect((await markAt('e1', other, 1)).status).toBe(403);
+    const put = await t.api(
+      'PUT',
+      `/api/sessions/${sid}/marking/${other.anon}/${TASK}/${other.check}`,
+      { criteria: {}, comment: '' },
+      as('e1'),
+    );
+    expect(put.status).toBe(403);
     // The chief sees every candidate's items.
     expect((await queue('admin')).length).toBe(4);
     // The hand-in itself: DOCX as HTML, Markdown as text, never as a page that runs.
@@ -310,6 +316,10 @@ describe('hand-ins and the marking panel', () => {
   });
 
   it('the XLSX export has every examiner mark beside the final one', async () => {
+    const audit = (await t.api('GET', `/api/sessions/${sid}/audit`)).json as {
+      action: string;
+      detail: unknown;
+    }[];
     const res = await fetch(`${t.server.url}/api/sessions/${sid}/export?format=xlsx&lang=zh`, {
       headers: { cookie: t.examiner },
     });
@@ -322,6 +332,8 @@ describe('hand-ins and the marking panel', () => {
     const checks = wb.getWorksheet('评分明细')!;
     const text = JSON.stringify(checks.getSheetValues());
     expect(text).toContain('主考裁定');
-    expect(text).toContain('median of 3');
+    expect(text).toContain('已人工评定');
+    const final = audit.find((a) => a.action === 'mark.final')!;
+    expect(final.detail).toMatchObject({ rule: 'median', points: 24, marks: '24, 27, 21' });
   });
 });
