@@ -17,6 +17,8 @@ import { parseRoster } from '../server/roster.js';
 import { serve } from '../server/serve.js';
 import { DEFAULT_PORT_RANGE, createSession, parsePortRange } from '../server/sessions.js';
 import { Store } from '../server/store.js';
+import { Marking, makePlan, panelRowsFor } from '../server/marking.js';
+import { hashPassword } from '../server/passwords.js';
 import type { CliIo } from './program.js';
 
 const port = (name: string) => (v: string) => {
@@ -159,6 +161,37 @@ export function registerSessionCommands(
       '--seat-lock',
       'candidates with a seat IP in the roster may use their lab only from it (others refused; without it they are flagged)',
     )
+    .option(
+      '--examiners <names>',
+      'the marking panel: examiner accounts, comma-separated, in panels of --panel-size / 考评组',
+      (v: string) =>
+        v
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+    )
+    .option('--chief <name>', 'the chief examiner (reconciles marks that spread) / 主考')
+    .option('--panel-size <n>', 'examiners per panel, odd (default 3)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n % 2 === 0)
+        throw new InvalidArgumentError('--panel-size: an odd number ≥ 1');
+      return n;
+    })
+    .addOption(
+      new Option('--aggregate <rule>', "how the panel's marks make the final one")
+        .choices(['median', 'mean'])
+        .default('median'),
+    )
+    .option(
+      '--spread <share>',
+      "marks spreading by more than this share of a check's points go to the chief (default 0.2)",
+      (v) => {
+        const n = Number(v);
+        if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('--spread: a share from 0 to 1');
+        return n;
+      },
+    )
+    .option('--no-blind', "show candidates' names to the examiners (default: anonymous numbers)")
     .action(
       async (o: {
         data: string;
@@ -169,11 +202,37 @@ export function registerSessionCommands(
         duration?: number;
         portRange?: { from: number; to: number };
         seatLock?: boolean;
+        examiners?: string[];
+        chief?: string;
+        panelSize?: number;
+        aggregate: 'median' | 'mean';
+        spread?: number;
+        blind: boolean;
       }) => {
         const paper = loadPaper(o.paper);
         const roster = parseRoster(readText(o.roster), o.roster);
+        if ((o.examiners === undefined) !== (o.chief === undefined))
+          throw new LabError(
+            'USAGE',
+            '--examiners and --chief go together / 需同时给出考评员和主考',
+          );
         const store = new Store(resolve(o.data));
         try {
+          const planned =
+            o.examiners && o.chief
+              ? makePlan(
+                  {
+                    examiners: o.examiners,
+                    chief: o.chief,
+                    aggregate: o.aggregate,
+                    blind: o.blind,
+                    ...(o.panelSize ? { panelSize: o.panelSize } : {}),
+                    ...(o.spread !== undefined ? { spread: o.spread } : {}),
+                  },
+                  roster.map((r) => r.id),
+                  (u) => store.getUser(u)?.role === 'examiner',
+                )
+              : undefined;
           const created = await createSession(store, {
             paper,
             roster,
@@ -184,6 +243,10 @@ export function registerSessionCommands(
             ...(o.seatLock ? { seatLock: true } : {}),
             actor: 'cli',
           });
+          if (planned) {
+            new Marking(store).setPlan(created.id, planned.plan, 'cli');
+            for (const w of planned.warnings) io.stderr(`warning: ${w}\n`);
+          }
           io.stdout(
             `session with ${created.candidates.length} candidates, paper ${paper.id}, mode ${o.mode}\n`,
           );
@@ -218,6 +281,7 @@ export function registerSessionCommands(
         const store = new Store(resolve(o.data));
         try {
           const grades = new Grades(store);
+          const marking = new Marking(store);
           const sheet = scoreSheet(store, grades, id);
           const checks = checkRows(store, grades, id);
           writeAtomic(
@@ -227,8 +291,14 @@ export function registerSessionCommands(
               : o.format === 'csv-long'
                 ? toCsv(longTable(checks))
                 : o.format === 'xlsx'
-                  ? await scoreSheetXlsx(sheet, checks, o.lang)
-                  : JSON.stringify({ ...sheet, checks }, null, 2) + '\n',
+                  ? await scoreSheetXlsx(
+                      sheet,
+                      checks,
+                      o.lang,
+                      panelRowsFor(store, marking, id, o.lang),
+                    )
+                  : JSON.stringify({ ...sheet, checks, panelMarks: marking.rows(id) }, null, 2) +
+                    '\n',
           );
           store.audit('cli', 'session.export', id, { format: o.format, out: o.out });
           io.stdout(`${o.out}: ${sheet.rows.length} candidates\n`);
@@ -237,4 +307,51 @@ export function registerSessionCommands(
         }
       },
     );
+
+  const user = program
+    .command('user')
+    .description('staff accounts of a data directory / 考评员与培训师账号');
+  user
+    .command('add')
+    .description(
+      'create or reset an examiner or trainer account; the password comes from IOTLAB_USER_PASSWORD or the first line of stdin / 创建或重置账号',
+    )
+    .argument('<name>', 'user name: a-z, 0-9, . _ - (2 to 32)')
+    .requiredOption('--data <dir>', 'data directory')
+    .addOption(
+      new Option('--role <role>', 'account role')
+        .choices(['examiner', 'trainer'])
+        .default('examiner'),
+    )
+    .action(async (name: string, o: { data: string; role: 'examiner' | 'trainer' }) => {
+      if (!/^[a-z][a-z0-9._-]{1,31}$/.test(name))
+        throw new LabError(
+          'USAGE',
+          `user name "${name}": a-z, 0-9, . _ - (2 to 32) / 用户名格式不对`,
+        );
+      const password =
+        process.env.IOTLAB_USER_PASSWORD ?? readFileSync(0, 'utf8').split('\n')[0]?.trim() ?? '';
+      if (password.length < 8)
+        throw new LabError('USAGE', 'the password needs at least 8 characters / 密码至少 8 个字符');
+      const store = new Store(resolve(o.data));
+      try {
+        store.addUser(name, o.role, await hashPassword(password));
+        io.stdout(`${name}: ${o.role}\n`);
+      } finally {
+        store.close();
+      }
+    });
+  user
+    .command('list')
+    .description('the accounts of a data directory / 列出账号')
+    .requiredOption('--data <dir>', 'data directory')
+    .action((o: { data: string }) => {
+      const store = new Store(resolve(o.data));
+      try {
+        for (const u of store.listUsers())
+          io.stdout(`${u.username.padEnd(16)} ${u.role}\t${u.createdAt}\n`);
+      } finally {
+        store.close();
+      }
+    });
 }

@@ -93,7 +93,13 @@ export function renderHtml(
   const markOf = (id: string) => examiner?.marks.find((m) => m.check === id);
   const verdict = !r.gradable
     ? '无法评分 NOT GRADABLE — the evidence cannot be trusted (not the candidate’s fault)'
-    : `${r.score} / ${r.max_score} — ${r.passed ? '合格 PASS' : '不合格 NOT PASSED'} (合格线 pass mark ${r.pass_mark})`;
+    : `${r.score} / ${r.max_score} — ${
+        r.passed
+          ? '合格 PASS'
+          : r.tests.some((t) => t.outcome === 'manual') && (examiner?.final ?? null) === null
+            ? '待考评员评定 PENDING EXAMINERS'
+            : '不合格 NOT PASSED'
+      } (合格线 pass mark ${r.pass_mark})`;
   const problems = r.problems.length
     ? `<h2>证据问题 Evidence problems</h2><ul>${r.problems.map((p) => `<li>line ${p.line}: ${esc(p.message)}</li>`).join('')}</ul>`
     : '';

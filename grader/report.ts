@@ -212,7 +212,28 @@ export function renderText(r: GradeReport, lang: 'zh' | 'en' = 'en'): string {
         ? `关键检查项 ${r.capped_by.join('、')} 未达到要求：本题最高 ${CRITICAL_CAP} 分（未封顶为 ${r.raw_score} 分）`
         : `critical check ${r.capped_by.join(', ')} not met: capped at ${CRITICAL_CAP} (${r.raw_score} without the cap)`,
     );
-  const verdict = lang === 'zh' ? (r.passed ? '合格' : '不合格') : r.passed ? 'PASS' : 'NOT PASSED';
+  // Points the examiners still mark: no verdict yet (the automatic part alone decides nothing).
+  const awaiting = r.tests
+    .filter((t) => t.outcome === 'manual')
+    .reduce((s, t) => s + t.max_score, 0);
+  if (awaiting > 0)
+    lines.push(
+      lang === 'zh'
+        ? `另有 ${awaiting} 分由考评员按评分细则评定`
+        : `${awaiting} more points are the examiners' to mark by the rubric`,
+    );
+  const verdict =
+    awaiting > 0 && !r.passed
+      ? lang === 'zh'
+        ? '待考评员评定'
+        : 'PENDING EXAMINERS'
+      : lang === 'zh'
+        ? r.passed
+          ? '合格'
+          : '不合格'
+        : r.passed
+          ? 'PASS'
+          : 'NOT PASSED';
   lines.push(
     `${lang === 'zh' ? '总分' : 'Total'}: ${r.score} / ${r.max_score}  ${verdict} (${lang === 'zh' ? '合格线' : 'pass mark'} ${r.pass_mark})`,
   );

@@ -346,3 +346,23 @@ export function panelTable(
     ]),
   ];
 }
+
+/** The panel's marks of a session as an export table, or undefined when it has no panel. */
+export function panelRowsFor(
+  store: Store,
+  marking: Marking,
+  sessionId: string,
+  lang: 'zh' | 'en',
+): string[][] | undefined {
+  if (!marking.plan(sessionId)) return undefined;
+  const cands = store.candidates(sessionId);
+  return panelTable(
+    marking.rows(sessionId),
+    new Map(cands.map((c) => [c.id, c.name])),
+    anonNumbers(
+      store.sessionSecret(sessionId) ?? sessionId,
+      cands.map((c) => c.id),
+    ),
+    lang,
+  );
+}

@@ -20,7 +20,7 @@ import type { RouteContext } from './validate.js';
 import { parse } from './validate.js';
 import { apiDoc } from './openapi.js';
 import { SessionIntegrity } from './integrity.js';
-import { anonNumbers, panelTable } from './marking.js';
+import { panelRowsFor } from './marking.js';
 
 const id = z.string().regex(/^[a-z0-9]{1,32}$/);
 const cid = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/);
@@ -54,20 +54,6 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
   const { store, runtime, need, sessionOr404 } = ctx;
   const grades = runtime.grades;
   const integrity = new SessionIntegrity(store, grades);
-  /** The panel's marks as an export table, or undefined when the session has no panel. */
-  const panelRows = (sid: string, lang: 'zh' | 'en') => {
-    if (!ctx.marking.plan(sid)) return undefined;
-    const cands = store.candidates(sid);
-    return panelTable(
-      ctx.marking.rows(sid),
-      new Map(cands.map((c) => [c.id, c.name])),
-      anonNumbers(
-        store.sessionSecret(sid) ?? sid,
-        cands.map((c) => c.id),
-      ),
-      lang,
-    );
-  };
 
   app.get(
     '/api/sessions/:id/progress',
@@ -484,7 +470,7 @@ export function registerGradingRoutes(app: FastifyInstance, ctx: RouteContext): 
               sheet,
               checkRows(store, grades, sid),
               q.lang,
-              panelRows(sid, q.lang),
+              panelRowsFor(store, ctx.marking, sid, q.lang),
             ),
           );
       const csv =
