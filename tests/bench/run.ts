@@ -7,7 +7,8 @@
  *   4. board round trips per second from the C HAL (MILLIS, I2C reads at 100 kHz and 1 MHz);
  *   5. grading throughput: an hour of a 20-device lab read, chain-verified and graded (< 2 s);
  *   6. an exam room: `iotlab serve` with 100 candidates, each running the busiest task's lab;
- *   7. soak (only when named, an hour: `npm run bench -- soak`, IOTLAB_SOAK_MINUTES to change it):
+ *   7. uploads: 20 candidates hand in 15 MiB each at once to one `iotlab serve` (RSS before/after);
+ *   8. soak (only when named, an hour: `npm run bench -- soak`, IOTLAB_SOAK_MINUTES to change it):
  *      1,000 MQTT connections, an Observe flood and a publish flood against one `iotlab serve`.
  * Everything listens on 127.0.0.1; every child process is killed whatever happens.
  * Parts can be chosen by name: `npm run bench -- room grading` (default: all of them).
@@ -30,6 +31,8 @@ import { benchRoom, busiestTask } from './room.js';
 import { fmt, round, verdict } from './stats.js';
 import type { SoakResult } from './soak.js';
 import { benchSoak } from './soak.js';
+import type { UploadsResult } from './uploads.js';
+import { benchUploads } from './uploads.js';
 
 const TARGET_START_MS = 1500;
 const TARGET_RATIO = 0.7;
@@ -46,7 +49,16 @@ const ROOM_CONCURRENCY = 10;
 /** Below Linux's ephemeral ports (32768–60999), so no client socket can hold a lab's port. */
 const ROOM_PORT_RANGE = { from: 10_000, to: 19_999 };
 
-const PARTS = ['startup', 'fanin', 'capacity', 'board', 'grading', 'room', 'soak'] as const;
+const PARTS = [
+  'startup',
+  'fanin',
+  'capacity',
+  'board',
+  'grading',
+  'room',
+  'uploads',
+  'soak',
+] as const;
 /** Parts run only when named (the soak takes an hour). */
 const ON_REQUEST: readonly PartName[] = ['soak'];
 type PartName = (typeof PARTS)[number];
@@ -485,12 +497,36 @@ if (wanted('room')) {
   if (room) reportRoom(room);
 }
 
+let uploads: UploadsResult | undefined;
+if (wanted('uploads')) {
+  out();
+  out('== 7. Uploads: 20 candidates hand in 15 MiB each at once to one `iotlab serve` ==');
+  uploads = await part('uploads', () =>
+    benchUploads({
+      bin,
+      candidates: 20,
+      mib: 15,
+      portRange: ROOM_PORT_RANGE,
+      log: (line) => out(`  … ${line}`),
+    }),
+  );
+  if (uploads) {
+    const u = uploads;
+    const inFlight = u.candidates * u.mib;
+    out(
+      `  ${u.ok}/${u.candidates} uploads stored in ${u.seconds} s; RSS before ${u.rssBeforeMb} MB,` +
+        ` highest ${u.rssMaxMb} MB, after ${u.rssAfterMb} MB: +${u.rssMaxMb - u.rssBeforeMb} MB for` +
+        ` ${inFlight} MiB in flight ${verdict(u.ok === u.candidates && u.rssMaxMb - u.rssBeforeMb < inFlight / 2)}`,
+    );
+  }
+}
+
 let soak: SoakResult | undefined;
 if (wanted('soak')) {
   const minutes = Number(process.env.IOTLAB_SOAK_MINUTES ?? 60);
   out();
   out(
-    `== 7. Soak: one \`iotlab serve\` for ${minutes} min with 1,000 MQTT connections, an Observe` +
+    `== 8. Soak: one \`iotlab serve\` for ${minutes} min with 1,000 MQTT connections, an Observe` +
       ' flood and a publish flood; mosquitto side by side with the same connections and flood ==',
   );
   soak = await part('soak', () =>
@@ -529,6 +565,7 @@ out(
     board: board?.map((r) => ({ op: r.op, i2cHz: r.i2cHz, perSecond: round(r.perSecond) })),
     grading,
     room: room && roomSummary(room),
+    uploads,
     soak,
   }),
 );
