@@ -117,6 +117,24 @@ describe('automatic checks of a hand-in', () => {
     expect(scoreOf(await handIn('l1-sys-consult', { case: type }), 'case-fault')).toBe(0);
   });
 
+  it('reads the facts of a DOCX case (bold labels in their own runs) as of Markdown', async () => {
+    const docx = new URL('../fixtures/handin/consult-case.docx', import.meta.url).pathname;
+    const r = await handIn('l1-sys-consult', { case: docx });
+    expect([scoreOf(r, 'case-device'), scoreOf(r, 'case-fault')]).toEqual([15, 10]);
+    expect(r.tests.find((t) => t.id === 'case')?.outcome).toBe('manual');
+    // A PDF case is refused (the facts must be readable): nothing to mark, no points.
+    const pdf = join(mkdtempSync(join(tmpdir(), 'iotlab-pdf-')), 'case.pdf');
+    writeFileSync(pdf, '%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n');
+    const p = await handIn('l1-sys-consult', { case: pdf });
+    expect(p.tests.filter((t) => t.id.startsWith('case')).map((t) => [t.score, t.outcome])).toEqual(
+      [
+        [0, 'failed'],
+        [0, 'failed'],
+        [0, 'failed'],
+      ],
+    );
+  });
+
   it('a design that does not fit the site loses by share of the nodes', async () => {
     // temp-02 is 1131 m away on battery: Wi-Fi neither reaches nor suits it; one node dropped.
     const design = edited('l2-sys-plan', 'design.yaml', (t) =>
