@@ -12,7 +12,7 @@ import { runCli } from '../../cli/program.js';
 import { grade } from '../../grader/grade.js';
 import { statedFact } from '../../grader/checks/handin-facts.js';
 import type { GradeReport } from '../../grader/report.js';
-import { getTask, taskHash, validateTask } from '../../tasks/bank.js';
+import { getTask, renderTask, taskHash, validateTask } from '../../tasks/bank.js';
 import { taskFile } from '../../tasks/paths.js';
 
 const SEED = 1;
@@ -71,6 +71,12 @@ describe.each(Object.entries(REFERENCES))('manual task %s', (id, files) => {
     expect(validateTask(task, [1, 2, 3])).toEqual([]);
     expect(task.checks.some((c) => c.rubric)).toBe(true);
     expect(Object.keys(files).sort()).toEqual((task.handIn ?? []).map((h) => h.id).sort());
+    // Every value is filled in, in both languages (a formatter once split `{{code}}` in YAML).
+    for (const lang of ['zh', 'en'] as const) {
+      const text = renderTask(task, 1, lang).text;
+      expect(text).not.toMatch(/\{\s*\{|\}\s*\}/);
+      for (const item of task.handIn ?? []) expect(text).toContain(`\`${item.id}\``);
+    }
   });
 
   it('the reference hand-ins: automatic checks full, rubric checks left to the examiners', async () => {
