@@ -49,6 +49,7 @@ const PROJECTS: { client: I18n; project: I18n; unit: I18n; staff: I18n }[] = [
   },
 ];
 
+/** `budget` in 万元 (CNY 10,000). */
 export type ProjectParams = { project: number; scale: number; budget: number; months: number };
 
 const FEASIBILITY: I18n = { zh: '可行性研究报告', en: 'Feasibility study' };
@@ -94,7 +95,8 @@ export const projectConsult = defineTask<ProjectParams>({
       staffZh: x.staff.zh,
       staffEn: x.staff.en,
       scale: p.scale,
-      budget: p.budget,
+      budgetZh: p.budget,
+      budgetEn: (p.budget * 10_000).toLocaleString('en-US'),
       months: p.months,
     };
   },
