@@ -12,7 +12,7 @@ import { createLogger } from '../core/logger.js';
 import { checkRows, longTable, scoreSheet, scoreSheetCsv, toCsv } from '../server/export.js';
 import { scoreSheetXlsx } from '../server/export-xlsx.js';
 import { Grades } from '../server/grades.js';
-import { WEIGHT_TABLE, listPapers, loadPaper } from '../server/papers.js';
+import { WEIGHT_TABLE, listPapers, loadPaper, paperComplete } from '../server/papers.js';
 import { parseRoster } from '../server/roster.js';
 import { serve } from '../server/serve.js';
 import { DEFAULT_PORT_RANGE, createSession, parsePortRange } from '../server/sessions.js';
@@ -123,13 +123,22 @@ export function registerSessionCommands(
       const papers = listPapers();
       if (o.json) return io.stdout(JSON.stringify(papers, null, 2) + '\n');
       for (const p of papers) {
+        const gapPoints = p.gaps.reduce((s, g) => s + g.points, 0);
+        const use = paperComplete(p)
+          ? '可用于考试 / exam-ready'
+          : `缺 ${gapPoints} 分，仅用于练习和课堂实验 / ${gapPoints} points in gaps: practice and class labs only`;
         io.stdout(
-          `${p.id.padEnd(8)} ${p.title.zh} / ${p.title.en}  (${p.durationMin} min, pass ${p.passMark})\n`,
+          `${p.id.padEnd(8)} ${use.padEnd(12)}  ${p.title.zh} / ${p.title.en}  (${p.durationMin} min, pass ${p.passMark})\n`,
         );
         for (const fn of Object.keys(WEIGHT_TABLE[`${p.level}.${p.direction}`] ?? {})) {
           const tasks = p.tasks.filter((t) => t.function === fn);
-          const sum = tasks.reduce((s, t) => s + t.points, 0);
-          io.stdout(`  ${fn} ${sum}: ${tasks.map((t) => `${t.id} ${t.points}`).join(', ')}\n`);
+          const gaps = p.gaps.filter((g) => g.function === fn);
+          const sum = [...tasks, ...gaps].reduce((s, t) => s + t.points, 0);
+          const parts = [
+            ...tasks.map((t) => `${t.id} ${t.points}`),
+            ...gaps.map((g) => `缺口 gap ${g.points}`),
+          ];
+          io.stdout(`  ${fn} ${sum}: ${parts.join(', ')}\n`);
         }
       }
     });

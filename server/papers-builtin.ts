@@ -1,13 +1,15 @@
 /**
- * Built-in papers for 初级 (L1), one per direction, with points per 职业功能 equal to the
- * standard's 专业能力要求权重表 (§4.2). Every task is a real task of the bank (tasks/bank.ts);
+ * Built-in papers for every level and direction of the standard's 专业能力要求权重表 (§4.2):
+ * L1-EMB, L1-APP, L1-SYS, L2-EMB, L2-APP, L2-SYS and L3, with points per 职业功能 equal to it. Every task is a real task of the bank (tasks/bank.ts);
  * where the bank has no task yet for a 职业功能, the paper says so in `gaps` instead of naming a
  * task that does not exist. A paper with gaps can be used for practice and class labs, not for
  * an exam (its total is below 100): see papers.ts `paperComplete`. A task counts towards a
  * function only if some of its checks assess a skill of that function (validated in papers.ts).
  *
- * L1-EMB is complete (exam-ready). L1-APP lacks 物联网移动应用开发 (no mobile-app task: the
- * simulator has no phone), L1-SYS lacks 物联网技术咨询与服务 (consulting: an examiner's judgement).
+ * L1-EMB and L1-SYS are complete (exam-ready; L1-SYS's consulting task is marked by examiners,
+ * issue 15). L1-APP lacks 物联网移动应用开发 (no mobile-app task: the simulator has no phone).
+ * L2-EMB and L2-APP have no task yet: every function is a gap. L2-SYS and L3 have their planning
+ * and consulting tasks (documents marked by examiners) and gaps for the rest.
  */
 import type { PaperInput } from './papers.js';
 
@@ -66,7 +68,69 @@ export const builtinPapers: PaperInput[] = [
       ['l1-sys-firmware', '物联网设备安装与调试', 35],
       ['l1-sys-sql', '物联网系统部署', 30],
       ['l1-sys-fault', '物联网系统运行与维护', 20],
+      ['l1-sys-consult', '物联网技术咨询与服务', 15],
     ]),
-    gaps: [gap('物联网技术咨询与服务', 15)],
+  },
+  {
+    id: 'L2-EMB',
+    title: {
+      zh: '中级 · 物联网嵌入式开发 实操考核',
+      en: 'Level 2 · IoT embedded development, practical',
+    },
+    level: 'L2',
+    direction: 'EMB',
+    tasks: [],
+    gaps: [gap('感知控制开发', 40), gap('物联网应用协议开发', 20), gap('物联网组网通信开发', 40)],
+  },
+  {
+    id: 'L2-APP',
+    title: {
+      zh: '中级 · 物联网应用开发 实操考核',
+      en: 'Level 2 · IoT application development, practical',
+    },
+    level: 'L2',
+    direction: 'APP',
+    tasks: [],
+    gaps: [
+      gap('物联网平台应用开发', 35),
+      gap('物联网边缘计算系统应用开发', 35),
+      gap('物联网移动应用开发', 30),
+    ],
+  },
+  {
+    id: 'L2-SYS',
+    title: {
+      zh: '中级 · 物联网系统集成与管理 实操考核',
+      en: 'Level 2 · IoT system integration and management, practical',
+    },
+    level: 'L2',
+    direction: 'SYS',
+    tasks: tasks([
+      ['l2-sys-plan', '物联网系统规划与设计', 10],
+      ['l2-sys-consult', '物联网技术咨询与服务', 20],
+    ]),
+    gaps: [
+      gap('物联网设备安装与调试', 10),
+      gap('物联网系统部署', 30),
+      gap('物联网系统运行与维护', 30),
+    ],
+  },
+  {
+    id: 'L3',
+    title: {
+      zh: '高级 · 物联网工程技术 实操考核',
+      en: 'Level 3 · IoT engineering, practical',
+    },
+    level: 'L3',
+    direction: 'ALL',
+    tasks: tasks([
+      ['l3-all-plan', '物联网系统规划与设计', 30],
+      ['l3-all-consult', '物联网技术咨询与服务', 10],
+    ]),
+    gaps: [
+      gap('感知控制开发', 20),
+      gap('物联网平台应用开发', 20),
+      gap('物联网边缘计算系统应用开发', 20),
+    ],
   },
 ];

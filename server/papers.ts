@@ -89,7 +89,8 @@ export const Paper = z
      */
     gradedRuns: z.number().int().min(1).max(5).default(2),
     counts: z.enum(['best', 'last']).default('best'),
-    tasks: z.array(PaperTask).min(1).max(50),
+    /** Empty when the bank has no task for the paper yet: its gaps fill the 100 points. */
+    tasks: z.array(PaperTask).max(50),
     /** Points of a 职业功能 the task bank cannot fill yet, said openly. */
     gaps: z.array(PaperGap).max(20).default([]),
   })

@@ -41,6 +41,7 @@ import { consultService } from './l1-sys-consult/task.js';
 import { sitePlan } from './l2-sys-plan/task.js';
 import { systemPlan } from './l3-all-plan/task.js';
 import { solutionConsult } from './l2-sys-consult/task.js';
+import { projectConsult } from './l3-all-consult/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -66,6 +67,7 @@ export const TASKS: readonly Task[] = [
   sitePlan,
   systemPlan,
   solutionConsult,
+  projectConsult,
 ];
 
 export function listTasks(): readonly Task[] {

@@ -4,7 +4,7 @@
  * §4.7): a device must be able to publish its own telemetry and status (acl-own) and nothing of
  * another device, nor read another device's data, with everything else denied (acl-least).
  */
-import type { CheckOutcome, GradeContext, TaskParams } from '../../grader/types.js';
+import type { CheckOutcome, EvidenceRef, GradeContext, TaskParams } from '../../grader/types.js';
 import { handinData } from '../../grader/checks/handin-facts.js';
 import { topicMatches } from '../../grader/checks/mqtt.js';
 
@@ -13,7 +13,7 @@ interface Rule {
   publish: string[];
   subscribe: string[];
 }
-type Acl = { deny: boolean; rules: Rule[] };
+type Acl = { deny: boolean; rules: Rule[]; evidence: EvidenceRef[] };
 
 const filters = (v: unknown): string[] =>
   Array.isArray(v)
@@ -39,6 +39,7 @@ function readAcl(ctx: GradeContext): Acl | CheckOutcome {
       },
     };
   return {
+    evidence: d.evidence,
     deny: o.default === 'deny',
     rules: o.rules.map((r) => {
       const x = (r ?? {}) as Record<string, unknown>;
@@ -50,11 +51,6 @@ function readAcl(ctx: GradeContext): Acl | CheckOutcome {
     }),
   };
 }
-
-const evidenceOf = (ctx: GradeContext) => {
-  const d = handinData(ctx, 'acl');
-  return d.evidence;
-};
 
 /** What a client may do by the ACL: the union of its rules (several rules for one client add up). */
 function allowed(acl: Acl, client: string): { publish: string[]; subscribe: string[] } {
@@ -82,7 +78,7 @@ export function aclOwnCheck<P extends TaskParams>(ctx: GradeContext<P>): CheckOu
     expected: `every device may publish ${prefix}/<its id>/telemetry and /status`,
     seen:
       missing.length === 0 ? `all ${good} devices may publish their own data` : missing.join('; '),
-    evidence: evidenceOf(ctx),
+    evidence: acl.evidence,
     ...(score < 1
       ? {
           hint: {
@@ -104,7 +100,7 @@ export function aclLeastCheck<P extends TaskParams>(ctx: GradeContext<P>): Check
       score: 0,
       expected,
       seen: 'the ACL does not deny by default',
-      evidence: evidenceOf(ctx),
+      evidence: acl.evidence,
       hint: {
         zh: '访问控制应默认拒绝（default: deny），只放行规则允许的操作。',
         en: 'Deny by default (default: deny) and allow only what the rules say.',
@@ -147,7 +143,7 @@ export function aclLeastCheck<P extends TaskParams>(ctx: GradeContext<P>): Check
       problems.length === 0
         ? `every device is held to its own topics`
         : problems.slice(0, 6).join('; '),
-    evidence: evidenceOf(ctx),
+    evidence: acl.evidence,
     ...(score < 1
       ? {
           hint: {

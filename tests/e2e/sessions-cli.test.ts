@@ -13,15 +13,28 @@ async function cli(...argv: string[]) {
 }
 
 describe('session CLI', () => {
-  it('papers --json lists the three built-in 初级 papers', async () => {
+  it('papers lists the seven built-in papers and which can be used for an exam', async () => {
     const r = await cli('papers', '--json');
     expect(r.code).toBe(0);
     expect((JSON.parse(r.out) as { id: string }[]).map((p) => p.id)).toEqual([
       'L1-EMB',
       'L1-APP',
       'L1-SYS',
+      'L2-EMB',
+      'L2-APP',
+      'L2-SYS',
+      'L3',
     ]);
-    expect((await cli('papers')).out).toContain('感知控制开发 45');
+    const text = (await cli('papers')).out;
+    expect(text).toContain('感知控制开发 45');
+    const use = (id: string) => text.split('\n').find((l) => l.startsWith(`${id} `));
+    expect(use('L1-EMB')).toContain('可用于考试 / exam-ready');
+    expect(use('L1-SYS')).toContain('可用于考试 / exam-ready');
+    expect(use('L1-APP')).toContain('缺 30 分');
+    expect(use('L2-EMB')).toContain('100 points in gaps');
+    expect(use('L3')).toContain('缺 60 分');
+    expect(text).toContain('物联网技术咨询与服务 15: l1-sys-consult 15');
+    expect(text).toContain('物联网系统部署 30: 缺口 gap 30');
   });
 
   it('a bad roster exits 2 with every line, and creates no data', async () => {
@@ -103,7 +116,7 @@ describe('session CLI', () => {
       .trim()
       .split('\n');
     expect(lines[0]).toMatch(
-      /^考生编号,姓名,座位,l1-sys-firmware,l1-sys-sql,l1-sys-fault,总分,结果$/,
+      /^考生编号,姓名,座位,l1-sys-firmware,l1-sys-sql,l1-sys-fault,l1-sys-consult,总分,结果$/,
     );
     expect(lines.slice(1).map((l) => l.split(',').at(-1))).toEqual(['待评分', '待评分']);
     const missing = await cli(

@@ -23,9 +23,21 @@ function problemsOf(fn: () => unknown): string[] {
 }
 
 describe('papers', () => {
-  it('built-in L1 papers exist for EMB, APP and SYS and follow the weight table', () => {
+  it('built-in papers exist for every level and direction and follow the weight table', () => {
     const papers = listPapers();
-    expect(papers.map((p) => p.id)).toEqual(['L1-EMB', 'L1-APP', 'L1-SYS']);
+    expect(papers.map((p) => p.id)).toEqual([
+      'L1-EMB',
+      'L1-APP',
+      'L1-SYS',
+      'L2-EMB',
+      'L2-APP',
+      'L2-SYS',
+      'L3',
+    ]);
+    // One paper per column of the weight table (§4.2).
+    expect(papers.map((p) => `${p.level}.${p.direction}`).sort()).toEqual(
+      Object.keys(WEIGHT_TABLE).sort(),
+    );
     for (const p of papers) {
       // Points the bank cannot fill yet are declared gaps, never invented tasks.
       const parts = [...p.tasks, ...p.gaps];
@@ -78,11 +90,43 @@ tasks:
     ]);
   });
 
-  it('the built-in L1-EMB paper is complete, so an exam can use it', () => {
+  it('the built-in L1-EMB and L1-SYS papers are complete, so an exam can use them', () => {
     const emb = loadPaper('L1-EMB');
     expect(paperComplete(emb)).toBe(true);
     expect(emb.tasks.map((t) => t.id)).toContain('l1-emb-rtu');
-    expect(paperComplete(loadPaper('L1-APP'))).toBe(false);
+    const sys = loadPaper('L1-SYS');
+    expect(paperComplete(sys)).toBe(true);
+    expect(sys.tasks.find((t) => t.id === 'l1-sys-consult')?.function).toBe('物联网技术咨询与服务');
+    for (const id of ['L1-APP', 'L2-EMB', 'L2-APP', 'L2-SYS', 'L3'])
+      expect(paperComplete(loadPaper(id)), id).toBe(false);
+  });
+
+  it('a paper with no task yet states every function as a gap; L2-SYS and L3 have their manual tasks', () => {
+    for (const id of ['L2-EMB', 'L2-APP']) {
+      const p = loadPaper(id);
+      expect(p.tasks).toEqual([]);
+      expect(p.gaps.map((g) => g.function)).toEqual(
+        Object.keys(WEIGHT_TABLE[`${p.level}.${p.direction}`]!),
+      );
+    }
+    expect(loadPaper('L2-SYS').tasks.map((t) => [t.id, t.points])).toEqual([
+      ['l2-sys-plan', 10],
+      ['l2-sys-consult', 20],
+    ]);
+    const l3 = loadPaper('L3');
+    expect([l3.level, l3.direction]).toEqual(['L3', 'ALL']);
+    expect(l3.tasks.map((t) => [t.id, t.points])).toEqual([
+      ['l3-all-plan', 30],
+      ['l3-all-consult', 10],
+    ]);
+    // Gaps still have to add up: no tasks and too few gap points is refused.
+    const problems = problemsOf(() =>
+      parsePaperYaml(
+        `id: thin\ntitle: { zh: 薄卷, en: Thin }\nlevel: L2\ndirection: EMB\ntasks: []\ngaps:\n  - { function: 感知控制开发, points: 40, reason: { zh: 无, en: none } }\n`,
+        'thin.yaml',
+      ),
+    );
+    expect(problems).toContain('tasks: points of tasks and gaps sum to 40, not 100');
   });
 
   it('broken YAML and unknown ids are clear errors', () => {
