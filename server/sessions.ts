@@ -73,6 +73,11 @@ export async function createSession(
   const starts = input.startsAt ? new Date(input.startsAt) : new Date();
   if (Number.isNaN(starts.getTime()))
     throw new LabError('API_BAD_REQUEST', `startsAt "${input.startsAt}" is not an ISO date-time`);
+  if (input.paper.tasks.length === 0)
+    throw new LabError(
+      'API_BAD_REQUEST',
+      `paper ${input.paper.id} has no task yet (${input.paper.gaps.map((g) => g.function).join('、')}): nothing to sit / 该试卷尚无任务，无法创建场次`,
+    );
   if (input.mode === 'exam' && !paperComplete(input.paper))
     throw new LabError(
       'API_BAD_REQUEST',

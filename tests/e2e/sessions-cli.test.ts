@@ -87,6 +87,42 @@ describe('session CLI', () => {
     );
     expect(gaps.code).toBe(2);
     expect(gaps.err).toMatch(/cannot be used for an exam/);
+    // A paper with no task at all cannot even be practised: a clear refusal, not a crash.
+    const empty = await cli(
+      'session',
+      'create',
+      '--data',
+      data,
+      '--paper',
+      'L2-EMB',
+      '--roster',
+      roster,
+      '--mode',
+      'practice',
+    );
+    expect(empty.code).toBe(2);
+    expect(empty.err).toMatch(/has no task yet.*nothing to sit/);
+  });
+
+  it('names a marking panel of examiner accounts, and refuses one that makes no panels', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iotlab-cli-'));
+    const data = join(dir, 'data');
+    const roster = join(dir, 'r.csv');
+    writeFileSync(roster, 'id,name\nc1,A\nc2,B\n');
+    for (const u of ['e1', 'e2', 'e3']) {
+      process.env.IOTLAB_USER_PASSWORD = `pw-${u}-secret`;
+      expect((await cli('user', 'add', u, '--data', data)).code).toBe(0);
+    }
+    delete process.env.IOTLAB_USER_PASSWORD;
+    expect((await cli('user', 'list', '--data', data)).out).toMatch(/e1 +examiner/);
+    const args = ['session', 'create', '--data', data, '--paper', 'L1-SYS', '--roster', roster];
+    const bad = await cli(...args, '--mode', 'exam', '--examiners', 'e1,e2', '--chief', 'e1');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/do not make panels of 3/);
+    const nobody = await cli(...args, '--mode', 'exam', '--examiners', 'e1,e2,zz', '--chief', 'e1');
+    expect(nobody.err).toMatch(/not examiner accounts: zz/);
+    const ok = await cli(...args, '--mode', 'exam', '--examiners', 'e1,e2,e3', '--chief', 'e1');
+    expect(ok.code, ok.err).toBe(0);
   });
 
   it('creates a session (id on the last line) and exports its pending score sheet', async () => {
