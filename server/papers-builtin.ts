@@ -8,7 +8,8 @@
  *
  * L1-EMB and L1-SYS are complete (exam-ready; L1-SYS's consulting task is marked by examiners,
  * issue 15). L1-APP lacks 物联网移动应用开发 (no mobile-app task: the simulator has no phone).
- * L2-EMB and L2-APP have no task yet: every function is a gap. L2-SYS and L3 have their planning
+ * L2-EMB has its encrypted-telemetry task (物联网应用协议开发) and gaps for the rest; L2-APP has no
+ * task yet: every function is a gap. L2-SYS and L3 have their planning
  * and consulting tasks (documents marked by examiners) and gaps for the rest.
  */
 import type { PaperInput } from './papers.js';
@@ -79,8 +80,8 @@ export const builtinPapers: PaperInput[] = [
     },
     level: 'L2',
     direction: 'EMB',
-    tasks: [],
-    gaps: [gap('感知控制开发', 40), gap('物联网应用协议开发', 20), gap('物联网组网通信开发', 40)],
+    tasks: tasks([['l2-emb-cipher', '物联网应用协议开发', 20]]),
+    gaps: [gap('感知控制开发', 40), gap('物联网组网通信开发', 40)],
   },
   {
     id: 'L2-APP',

@@ -37,6 +37,7 @@ import { controllerProtocol } from './l1-emb-controller/task.js';
 import { rtuMaster } from './l1-emb-rtu/task.js';
 import { sqlScripts } from './l1-sys-sql/task.js';
 import { firmwareUpgrade } from './l1-sys-firmware/task.js';
+import { cipherTelemetry } from './l2-emb-cipher/task.js';
 import { consultService } from './l1-sys-consult/task.js';
 import { sitePlan } from './l2-sys-plan/task.js';
 import { systemPlan } from './l3-all-plan/task.js';
@@ -63,6 +64,7 @@ export const TASKS: readonly Task[] = [
   rtuMaster,
   sqlScripts,
   firmwareUpgrade,
+  cipherTelemetry,
   consultService,
   sitePlan,
   systemPlan,

@@ -22,6 +22,8 @@ export interface CardDevice {
     period: number;
     qos: number;
     retain: boolean;
+    /** Encrypted payloads: algorithm and key (hex); docs/protocols/cipher.md. */
+    cipher?: { alg: string; key: string };
   };
   coap?: { path: string; observable: boolean; observePeriod: number };
   /** transport 'rtu': only on the modbus_rtu serial line that lists it, not on Modbus TCP. */

@@ -5,6 +5,8 @@
  */
 import { Rng } from '../../core/rng.js';
 import type { RegisterEntry } from '../../protocols/modbus/types.js';
+import type { CipherAlg } from '../../protocols/codecs/cipher.js';
+import { KEY_BYTES } from '../../protocols/codecs/cipher.js';
 import type { Channel, DeviceSpec } from './scenario.js';
 import type { FirmwarePlan } from './firmware-plan.js';
 import { planFirmware } from './firmware-plan.js';
@@ -30,6 +32,8 @@ export interface DevicePlan {
     period: number;
     qos: 0 | 1 | 2;
     retain: boolean;
+    /** Encrypted payloads: the algorithm and the key (hex), on the card (docs/protocols/cipher.md). */
+    cipher?: { alg: CipherAlg; key: string };
   };
   coap?: { path: string; observePeriod: number };
   modbus?: { unit: number; transport: 'tcp' | 'rtu'; registers: RegisterEntry[] };
@@ -71,6 +75,17 @@ export function planDevices(
         period: spec.mqtt.period,
         qos: spec.mqtt.qos,
         retain: spec.mqtt.retain,
+        // Drawn from its own stream, so adding a cipher changes no other seeded value.
+        ...(spec.mqtt.cipher
+          ? {
+              cipher: {
+                alg: spec.mqtt.cipher,
+                key: new Rng(seed, scenario.name, 'cipher-key', spec.name).hex(
+                  KEY_BYTES[spec.mqtt.cipher] * 2,
+                ),
+              },
+            }
+          : {}),
       };
       if (spec.firmware)
         plan.firmware = planFirmware(spec.firmware, {

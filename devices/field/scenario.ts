@@ -5,6 +5,7 @@
  * below are inferred from the schema that validates files.
  */
 import { z } from 'zod';
+import { CIPHERS } from '../../protocols/codecs/cipher.js';
 import { i18n, name, seconds } from '../../core/schema.js';
 
 /** A value trajectory: base ± seeded variation, a daily-like cycle, a trend, and noise. */
@@ -48,6 +49,16 @@ const MqttBinding = z
      * (as a device that got no acknowledgement resends): a subscriber receives it twice.
      */
     resendAt: z.array(seconds).optional(),
+    /**
+     * Telemetry and state published encrypted, and only encrypted commands accepted
+     * (protocols/codecs/cipher.ts); the key is drawn from the seed and given on the card.
+     */
+    cipher: z.enum(CIPHERS).optional(),
+    /**
+     * With `cipher`: after every Nth telemetry message, a tampered copy (its ciphertext changed so
+     * that it no longer decrypts), which a correct receiver drops.
+     */
+    tamperEvery: z.number().int().min(2).max(1000).optional(),
   })
   .strict();
 

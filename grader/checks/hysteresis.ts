@@ -7,7 +7,7 @@
  * a reading the candidate could not see never counts against them. Starts off.
  */
 import type { CheckOutcome, GradeContext, MqttPublishEvent, TaskParams } from '../types.js';
-import { payloadJson, ref, someRefs } from './mqtt.js';
+import { payloadJson, payloadText, ref, someRefs } from './mqtt.js';
 
 export interface HysteresisSpec {
   sensor: string;
@@ -17,6 +17,10 @@ export interface HysteresisSpec {
   high: number;
   low: number;
   withinS: number;
+  /** Lab time the machine starts at, off (default the run's start): e.g. the first subscription. */
+  from?: number;
+  /** Reads an encrypted message (its payload text) when the sensor encrypts; else JSON as is. */
+  open?: (text: string) => unknown;
 }
 
 export interface AlarmEdge {
@@ -32,10 +36,10 @@ export function alarmEdges(ctx: GradeContext, s: HysteresisSpec): AlarmEdge[] {
   const out: AlarmEdge[] = [];
   let on = false;
   for (const e of ctx.events) {
-    if (e.kind !== 'mqtt.publish' || e.t < ctx.start || e.t > ctx.end) continue;
+    if (e.kind !== 'mqtt.publish' || e.t < (s.from ?? ctx.start) || e.t > ctx.end) continue;
     const p = e as MqttPublishEvent;
     if (p.origin !== 'device' || p.topic !== topic) continue;
-    const json = payloadJson(p);
+    const json = s.open ? s.open(payloadText(p)) : payloadJson(p);
     const v =
       typeof json === 'object' && json !== null
         ? (json as Record<string, unknown>)[s.field]

@@ -5,6 +5,7 @@
  * recorded and published the same way whichever protocol caused it.
  */
 import { parseCommand } from '../index.js';
+import { open, seal, tamper } from '../../../protocols/codecs/cipher.js';
 import type { Command, CommandOutcome, DeviceModel } from '../index.js';
 import type { InboundMessage, MqttBroker } from '../../../protocols/mqtt/broker.js';
 import type { CoapBridge } from './adapters.js';
@@ -66,7 +67,10 @@ export function createDeviceActivity(deps: DeviceActivityDeps): DeviceActivity {
   ): void => {
     const broker = deps.broker();
     if (!broker || !p.mqtt) return;
-    void broker.publish(topic, JSON.stringify(body), { qos: p.mqtt.qos, retain, device: p.id });
+    const text = JSON.stringify(body);
+    const c = p.mqtt.cipher;
+    const payload = c ? seal(c.alg, Buffer.from(c.key, 'hex'), Buffer.from(text)) : text;
+    void broker.publish(topic, payload, { qos: p.mqtt.qos, retain, device: p.id });
   };
 
   /** Each device's last telemetry body, for `resendAt`. */
@@ -80,6 +84,18 @@ export function createDeviceActivity(deps: DeviceActivityDeps): DeviceActivity {
     const body = { id: p.id, ts: clock.wall(), seq: seq.n++, ...truth.values };
     lastTelemetry.set(p.id, body);
     publishJson(p, p.mqtt.telemetryTopic, body, p.mqtt.retain);
+    const every = p.spec.mqtt?.tamperEvery;
+    const c = p.mqtt.cipher;
+    if (c && every && body.seq % every === every - 1) {
+      const broker = deps.broker();
+      const tampered = tamper(c.alg, Buffer.from(c.key, 'hex'), JSON.stringify(body));
+      if (broker)
+        void broker.publish(p.mqtt.telemetryTopic, tampered, {
+          qos: p.mqtt.qos,
+          retain: false,
+          device: p.id,
+        });
+    }
   };
 
   /** `resendAt`: the last telemetry message again, unchanged, while the device is online. */
@@ -124,7 +140,16 @@ export function createDeviceActivity(deps: DeviceActivityDeps): DeviceActivity {
   const onMqttCommand = (m: DeviceModel, payload: Buffer): void => {
     const { respond, delayMs } = deviceResponsiveness(m, faults, clock.now());
     if (!respond) return;
-    const cmd = parseCommand(payload.toString('utf8'));
+    // A device that encrypts takes only commands sealed with its key: plain text is ignored.
+    const c = m.plan.mqtt?.cipher;
+    const text = c
+      ? open(c.alg, Buffer.from(c.key, 'hex'), payload.toString('utf8'))?.toString('utf8')
+      : payload.toString('utf8');
+    if (text === undefined) {
+      logger.warn('ignored an MQTT command not sealed with the device key', { device: m.plan.id });
+      return;
+    }
+    const cmd = parseCommand(text);
     if (!cmd) {
       logger.warn('ignored an MQTT command that is not on/off', { device: m.plan.id });
       return;
