@@ -1,4 +1,10 @@
-/** Reference solution: subscribe, filter by threshold, rename fields, forward with QoS 1. */
+/**
+ * Reference solution: subscribe, filter by threshold, rename fields, forward with QoS 1.
+ *
+ * Typical mistakes (`ctx.mistake`): `no-filter` forwards every message; `swap-fields` puts the
+ * humidity under the temperature's name and the other way round. The stated rules and the case
+ * the lab plants for each: tasks/l1-app-forward/task.ts.
+ */
 import mqtt from 'mqtt';
 import type { SolutionContext } from '../solution.js';
 import { mqttLogin } from '../solution.js';
@@ -19,8 +25,8 @@ export async function solve(ctx: SolutionContext): Promise<void> {
     if (ctx.mistake !== 'no-filter' && !(m.temperature > threshold)) return;
     const out = {
       device: m.id,
-      [String(vars.tempField)]: m.temperature,
-      [String(vars.humField)]: m.humidity,
+      [String(vars.tempField)]: ctx.mistake === 'swap-fields' ? m.humidity : m.temperature,
+      [String(vars.humField)]: ctx.mistake === 'swap-fields' ? m.temperature : m.humidity,
       ts: m.ts,
     };
     void client

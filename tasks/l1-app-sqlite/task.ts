@@ -160,6 +160,7 @@ export const sqliteStorage = defineTask<SqliteParams>({
       id: 'values',
       skill: 'L1.APP.1.2.1',
       points: 25,
+      critical: 0.5,
       title: { zh: '存储的数值正确', en: 'Stored values right' },
       run: (ctx) => pointValuesCheck(spec(ctx.params))(ctx),
     },

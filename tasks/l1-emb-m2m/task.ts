@@ -100,6 +100,7 @@ export const switchM2m = defineTask<M2mParams>({
       id: 'on',
       skill: 'L1.EMB.1.1.4',
       points: 40,
+      critical: 0.5,
       title: { zh: '开门后及时打开告警', en: 'Alarm on in time after the door opens' },
       run: (ctx) => reactionCheck<M2mParams>({ ...spec(ctx), when: true, expect: true })(ctx),
     },
@@ -107,6 +108,7 @@ export const switchM2m = defineTask<M2mParams>({
       id: 'off',
       skill: 'L1.EMB.1.1.4',
       points: 30,
+      critical: 0.5,
       title: { zh: '关门后及时关闭告警', en: 'Alarm off in time after the door closes' },
       run: (ctx) =>
         reactionCheck<M2mParams>({ ...spec(ctx), when: false, expect: false, fromOpposite: true })(

@@ -193,6 +193,7 @@ export const rfidReading = defineTask<RfidParams>({
       id: 'uid',
       skill: 'L1.EMB.1.2.2',
       points: 20,
+      critical: true,
       title: { zh: '答出卡片 UID', en: 'The card UID answered' },
       run: answerCheck<RfidParams>({
         key: 'uid',
@@ -207,6 +208,7 @@ export const rfidReading = defineTask<RfidParams>({
       id: 'block',
       skill: 'L1.EMB.1.2.2',
       points: 30,
+      critical: true,
       title: { zh: '答出块内容', en: 'The block contents answered' },
       run: answerCheck<RfidParams>({
         key: 'block',

@@ -2,6 +2,10 @@
  * Reference solution: poll the discrete input (FC 02) every 100 ms of lab time, remember the last
  * state, and publish one JSON event per edge with the time it was seen. Uses only the card and
  * the instructions.
+ *
+ * Typical mistakes (`ctx.mistake`): `level` reports the level on every poll instead of the edges;
+ * `ts-seconds` stamps events in seconds instead of milliseconds. The stated rules and the case
+ * the lab plants for each: tasks/l1-emb-switch/task.ts.
  */
 import mqtt from 'mqtt';
 import modbusSerial from 'modbus-serial';
@@ -35,7 +39,7 @@ export async function solve(ctx: SolutionContext): Promise<void> {
         const body = {
           device: vars.deviceId,
           event: now ? vars.onEvent : vars.offEvent,
-          ts: Date.now(),
+          ts: ctx.mistake === 'ts-seconds' ? Math.floor(Date.now() / 1000) : Date.now(),
         };
         // Not awaited: sampling goes on while the broker acknowledges, so a short pulse is not
         // missed behind a slow PUBACK.

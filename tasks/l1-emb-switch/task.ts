@@ -135,6 +135,7 @@ export const switchEvents = defineTask<SwitchParams>({
       id: 'payload',
       skill: 'L1.EMB.2.2.1',
       points: 10,
+      critical: 0.5,
       title: { zh: '事件消息格式', en: 'Event payload format' },
       run: schemaCheck<SwitchParams>({
         topic,

@@ -152,6 +152,8 @@ export const firmwareUpgrade = defineTask<FirmwareParams>({
       id: 'report',
       skill: 'L1.SYS.1.1.3',
       points: 20,
+      // The list is the answer (issue 18.1): a node missed by comparing versions as text fails it.
+      critical: true,
       title: { zh: '上报过期设备', en: 'Outdated devices reported' },
       run: outdatedAnswerCheck<FirmwareParams>({ ...fleet, key: 'outdated' }),
     },
