@@ -3,6 +3,14 @@
  * (1 s) swings across a high and a low threshold (a 40 s cycle around its seeded base); the
  * candidate's rule switches an alarm on above the high threshold and off below the low one, each
  * within N s, and holds it in between (no flapping).
+ *
+ * Stated rules and the case planted for each, on every seed
+ * (tests/e2e/task-rules.test.ts):
+ * - "triggers … above high" and "clears … below low": the 40 s cycle crosses both thresholds
+ *   several times in every run; never clearing (mistake `never-clear`) loses clear and fails
+ *   (critical);
+ * - "between low and high keeps the alarm as it is": every cycle passes between them; one
+ *   threshold both ways (mistake `no-hysteresis`) loses clear and no-flap (at most 50).
  */
 import { defineTask } from '../../grader/types.js';
 import type { GradeContext } from '../../grader/types.js';

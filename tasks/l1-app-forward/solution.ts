@@ -2,7 +2,7 @@
  * Reference solution: subscribe, filter by threshold, rename fields, forward with QoS 1.
  *
  * Typical mistakes (`ctx.mistake`): `no-filter` forwards every message; `swap-fields` puts the
- * humidity under the temperature's name and the other way round. The stated rules and the case
+ * humidity under the temperature's name and the other way round; `qos0` forwards with QoS 0. The stated rules and the case
  * the lab plants for each: tasks/l1-app-forward/task.ts.
  */
 import mqtt from 'mqtt';
@@ -30,7 +30,9 @@ export async function solve(ctx: SolutionContext): Promise<void> {
       ts: m.ts,
     };
     void client
-      .publishAsync(String(vars.output), JSON.stringify(out), { qos: 1 })
+      .publishAsync(String(vars.output), JSON.stringify(out), {
+        qos: ctx.mistake === 'qos0' ? 0 : 1,
+      })
       .catch(() => undefined);
   });
   await client.subscribeAsync(String(vars.source), { qos: 0 });

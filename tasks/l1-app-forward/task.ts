@@ -1,6 +1,14 @@
 /**
  * L1 · APP · rule chain: filter a sensor's MQTT telemetry by a threshold, transform each passing
  * message to the platform's field names, and forward it with QoS 1, graded black-box on the wire.
+ *
+ * Stated rules and the case planted for each, on every seed
+ * (tests/e2e/task-rules.test.ts):
+ * - "passes it only when temperature is greater than T": the air sensor swings across T in
+ *   every run; forwarding all (mistake `no-filter`) loses filtered, critical (59);
+ * - "transforms it" (field names and values): every forwarded message; swapped fields (mistake
+ *   `swap-fields`) lose transformed, critical (59);
+ * - "forwards it with QoS 1": every forwarded message (mistake `qos0`: qos 20 lost).
  */
 import { defineTask } from '../../grader/types.js';
 import type { GradeContext } from '../../grader/types.js';

@@ -4,7 +4,8 @@
  * the instructions.
  *
  * Typical mistakes (`ctx.mistake`): `level` reports the level on every poll instead of the edges;
- * `ts-seconds` stamps events in seconds instead of milliseconds. The stated rules and the case
+ * `ts-seconds` stamps events in seconds instead of milliseconds; `report-initial` reports the
+ * state it finds at start as an event. The stated rules and the case
  * the lab plants for each: tasks/l1-emb-switch/task.ts.
  */
 import mqtt from 'mqtt';
@@ -32,8 +33,13 @@ export async function solve(ctx: SolutionContext): Promise<void> {
       const { data } = await mb.readDiscreteInputs(Number(vars.address), 1);
       const now = data[0] === true;
       // The typical mistake for the tests: the level on every poll instead of the edges.
+      // `report-initial`: the state found at start reported as if it were a change.
       const report =
-        ctx.mistake === 'level' ? last !== undefined : last !== undefined && now !== last;
+        ctx.mistake === 'level'
+          ? last !== undefined
+          : ctx.mistake === 'report-initial'
+            ? last === undefined || now !== last
+            : last !== undefined && now !== last;
       last = now;
       if (report) {
         const body = {
