@@ -8,7 +8,9 @@
  *   every run; forwarding all (mistake `no-filter`) loses filtered, critical (59);
  * - "transforms it" (field names and values): every forwarded message; swapped fields (mistake
  *   `swap-fields`) lose transformed, critical (59);
- * - "forwards it with QoS 1": every forwarded message (mistake `qos0`: qos 20 lost).
+ * - "forwards it with QoS 1": every forwarded message (mistake `qos0`: qos 20 lost);
+ * - "within maxLatencyS of the source message": every passing message; forwarding each twice
+ *   that late (mistake `late`) loses forwarded (70).
  */
 import { defineTask } from '../../grader/types.js';
 import type { GradeContext } from '../../grader/types.js';

@@ -13,7 +13,9 @@
  * - "a node running exactly R is not outdated": one such node on every seed (report check);
  * - "upgrade exactly the outdated nodes": current nodes on every seed (mistake `upgrade-all`:
  *   only-outdated 10 lost);
- * - "sha256" of the release: every upgrade (mistake `wrong-checksum`: checksum 10 lost).
+ * - "sha256" of the release: every upgrade (mistake `wrong-checksum`: checksum 10 lost);
+ * - "once each upgraded node is back online, query its version again": every outdated node
+ *   restarts (mistake `no-confirm`: confirmed 10 lost).
  */
 import { defineTask } from '../../grader/types.js';
 import type { GradeContext } from '../../grader/types.js';

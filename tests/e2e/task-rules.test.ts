@@ -69,6 +69,8 @@ const TASKS: { id: string; solve: Solution; speed?: number; rules: Rule[] }[] = 
       { mistake: 'qos0', failing: ['qos'], score: 80 },
       // Temperature and humidity under each other's names (transformed is critical).
       { mistake: 'swap-fields', failing: ['transformed'], score: 59, raw: 75 },
+      // "within maxLatencyS of the source message".
+      { mistake: 'late', failing: ['forwarded'], score: 70 },
     ],
   },
   {
@@ -116,6 +118,8 @@ const TASKS: { id: string; solve: Solution; speed?: number; rules: Rule[] }[] = 
       { mistake: 'upgrade-all', failing: ['only-outdated'], score: 90 },
       // "sha256": the release's digest; a wrong one is refused (then the right one is sent).
       { mistake: 'wrong-checksum', failing: ['checksum'], score: 90 },
+      // "once each upgraded node is back online, query its version again".
+      { mistake: 'no-confirm', failing: ['confirmed'], score: 90 },
       // "compare … as numbers": the node on a one-digit minor is missed, so the outdated list
       // (critical) is wrong and that node is neither upgraded nor confirmed.
       { mistake: 'text-compare', failing: ['report', 'upgraded', 'confirmed'], score: 59 },
