@@ -138,9 +138,10 @@ describe('the instructions state the critical checks', () => {
 });
 
 /**
- * Tasks with no critical check, and why: every check is worth at most 20 of 100 and none is the
- * task's one answer, so no single wrong value reaches the pass mark alone (l1-sys-sql: eight
- * all-or-nothing SQL items; l1-sys-fault: device 40 and type 40, either wrong leaves at most 40).
+ * Tasks with no critical check, and why. l1-sys-sql: eight independent all-or-nothing SQL items
+ * of 5-20 points, none the task's one answer (one slip leaves 80-95, as in any multi-part
+ * exercise). l1-sys-fault: its two answers are 40 points each and timely needs both, so either
+ * one wrong already leaves at most 40.
  */
 const NO_CRITICAL = ['l1-sys-sql', 'l1-sys-fault'];
 
