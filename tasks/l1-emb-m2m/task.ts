@@ -6,7 +6,7 @@
  * Stated rules and the case planted for each, on every seed (tests/e2e/task-m2m.test.ts):
  * - "switches it off … each time the door closes": openings and closings in every run; never
  *   off (mistake `never-off`) loses off, critical (59);
- * - "sends no other commands that change it": a self-test blink (mistake `test-blink`) loses
+ * - "sends no other commands that change it": a start-up self-test blink (mistake `test-blink`) loses
  *   no-stray (80);
  * - a change the door undoes within withinS is not counted (stated in the text).
  */

@@ -40,7 +40,14 @@ interface Rule {
   raw?: number;
 }
 
-const TASKS: { id: string; solve: Solution; speed?: number; rules: Rule[] }[] = [
+const TASKS: {
+  id: string;
+  solve: Solution;
+  speed?: number;
+  /** Run one rule's three seeds at a time (pulses a loaded machine could miss). */
+  serial?: boolean;
+  rules: Rule[];
+}[] = [
   {
     id: 'l1-emb-analog',
     solve: analog,
@@ -86,6 +93,7 @@ const TASKS: { id: string; solve: Solution; speed?: number; rules: Rule[] }[] = 
   {
     id: 'l1-emb-switch',
     solve: switchEvents,
+    serial: true,
     // "Do not report the state you find at start" (a message without a change).
     rules: [
       { mistake: 'report-initial', failing: ['no-duplicates'], score: 80 },
@@ -147,20 +155,23 @@ const TASKS: { id: string; solve: Solution; speed?: number; rules: Rule[] }[] = 
   },
 ];
 
-describe.each(TASKS)('task $id: each stated rule on seeds 1-3', ({ id, solve, speed, rules }) => {
+describe.each(TASKS)('task $id: each stated rule on seeds 1-3', (t) => {
+  const { id, solve, speed, serial, rules } = t;
   it(
     rules.map((r) => r.mistake).join(', '),
     async () => {
       const task = getTask(id);
       const hash = taskHash(task);
       const seeds = [1, 2, 3];
-      const runs = await Promise.all(
-        rules.flatMap((r) =>
+      const rule = (r: Rule) =>
+        Promise.all(
           seeds.map((seed) =>
             runTask(task, seed, solve, { mistake: r.mistake, ...(speed ? { speed } : {}) }),
           ),
-        ),
-      );
+        );
+      const runs: Awaited<ReturnType<typeof rule>> = [];
+      if (serial) for (const r of rules) runs.push(...(await rule(r)));
+      else runs.push(...(await Promise.all(rules.map(rule))).flat());
       rules.forEach((r, j) =>
         seeds.forEach((seed, i) => {
           const run = runs[j * seeds.length + i]!;
