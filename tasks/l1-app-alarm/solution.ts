@@ -1,4 +1,10 @@
-/** Reference solution: a hysteresis rule over the sensor's telemetry driving the alarm. */
+/**
+ * Reference solution: a hysteresis rule over the sensor's telemetry driving the alarm.
+ *
+ * Typical mistakes (`ctx.mistake`): `no-hysteresis` uses one threshold both ways (off as soon as
+ * the value is back under high); `never-clear` switches the alarm on and never off. The stated
+ * rules and the case the lab plants for each: tasks/l1-app-alarm/task.ts.
+ */
 import mqtt from 'mqtt';
 import type { SolutionContext } from '../solution.js';
 import { mqttLogin, quietly } from '../solution.js';
@@ -16,7 +22,7 @@ export async function solve(ctx: SolutionContext): Promise<void> {
     if (typeof v !== 'number') return;
     // The typical mistake: one threshold for both ways (off as soon as it is back under high).
     const next = ctx.mistake === 'no-hysteresis' ? v > high : on ? !(v < low) : v > high;
-    if (next === on) return;
+    if (next === on || (ctx.mistake === 'never-clear' && !next)) return;
     on = next;
     quietly(client.publishAsync(String(vars.commandTopic), JSON.stringify({ on }), { qos: 1 }));
   });

@@ -3,6 +3,14 @@
  * (1 s) swings across a high and a low threshold (a 40 s cycle around its seeded base); the
  * candidate's rule switches an alarm on above the high threshold and off below the low one, each
  * within N s, and holds it in between (no flapping).
+ *
+ * Stated rules and the case planted for each, on every seed
+ * (tests/e2e/task-rules.test.ts):
+ * - "triggers … above high" and "clears … below low": the 40 s cycle crosses both thresholds
+ *   several times in every run; never clearing (mistake `never-clear`) loses clear and fails
+ *   (critical);
+ * - "between low and high keeps the alarm as it is": every cycle passes between them; one
+ *   threshold both ways (mistake `no-hysteresis`) loses clear and no-flap (at most 50).
  */
 import { defineTask } from '../../grader/types.js';
 import type { GradeContext } from '../../grader/types.js';
@@ -167,6 +175,7 @@ export const alarmHysteresis = defineTask<AlarmParams>({
       id: 'trigger',
       skill: 'L1.APP.1.4.2',
       points: 40,
+      critical: 0.5,
       title: { zh: '超上限及时触发告警', en: 'Alarm triggered in time above the high threshold' },
       run: alarmSwitchCheck<AlarmParams>((ctx) => ({ ...spec(ctx), to: true })),
     },
@@ -174,6 +183,7 @@ export const alarmHysteresis = defineTask<AlarmParams>({
       id: 'clear',
       skill: 'L1.APP.1.4.2',
       points: 30,
+      critical: 0.5,
       title: { zh: '低于下限及时消除告警', en: 'Alarm cleared in time below the low threshold' },
       run: alarmSwitchCheck<AlarmParams>((ctx) => ({ ...spec(ctx), to: false })),
     },

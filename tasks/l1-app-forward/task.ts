@@ -1,6 +1,16 @@
 /**
  * L1 · APP · rule chain: filter a sensor's MQTT telemetry by a threshold, transform each passing
  * message to the platform's field names, and forward it with QoS 1, graded black-box on the wire.
+ *
+ * Stated rules and the case planted for each, on every seed
+ * (tests/e2e/task-rules.test.ts):
+ * - "passes it only when temperature is greater than T": the air sensor swings across T in
+ *   every run; forwarding all (mistake `no-filter`) loses filtered, critical (59);
+ * - "transforms it" (field names and values): every forwarded message; swapped fields (mistake
+ *   `swap-fields`) lose transformed, critical (59);
+ * - "forwards it with QoS 1": every forwarded message (mistake `qos0`: qos 20 lost);
+ * - "within maxLatencyS of the source message": every passing message; forwarding each twice
+ *   that late (mistake `late`) loses forwarded (70).
  */
 import { defineTask } from '../../grader/types.js';
 import type { GradeContext } from '../../grader/types.js';
@@ -106,6 +116,7 @@ export const ruleChainForward = defineTask<ForwardParams>({
       id: 'filtered',
       skill: 'L1.APP.1.3.1',
       points: 25,
+      critical: true,
       title: { zh: '不满足条件的消息被过滤', en: 'Failing messages filtered out' },
       run: filteredCheck(spec),
     },
@@ -113,6 +124,7 @@ export const ruleChainForward = defineTask<ForwardParams>({
       id: 'transformed',
       skill: 'L1.APP.1.3.1',
       points: 25,
+      critical: 0.5,
       title: { zh: '字段转换正确', en: 'Fields transformed correctly' },
       run: transformedCheck(spec),
     },

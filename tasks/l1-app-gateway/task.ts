@@ -3,6 +3,9 @@
  * HTTP API (PUT /config) so two Modbus RTU points reach the broker on a stated topic, in a stated
  * JSON format, from a stated client id and keep-alive. Graded on the config evidence of `gw:gw1`
  * and on what reached the broker (topics, payloads, values against truth, publisher session).
+ *
+ * Stated rules and the case planted for each, on every seed (tests/e2e/task-gateway.test.ts):
+ * - "client id and keep-alive as stated": every run (mistake `default-client` loses them).
  */
 import { defineTask } from '../../grader/types.js';
 import type { GradeContext } from '../../grader/types.js';

@@ -3,6 +3,9 @@
  * IoT style, one secret per device) logs in to the platform's MQTT broker with credentials signed
  * by HMAC from its triple (product key, device name, device secret), then posts the lab sensor's
  * value as an Alink property post. The lab's broker verifies the signature (scenario `platform`).
+ *
+ * Stated rules and the case planted for each, on every seed (tests/e2e/task-platform-hmac.test.ts):
+ * - "an Alink property post": every message (mistake `flat`: the envelope check lost).
  */
 import { defineTask } from '../../grader/types.js';
 import type { GradeContext } from '../../grader/types.js';

@@ -5,7 +5,8 @@
  *
  * Typical mistakes (`ctx.mistake`): `temperature-only` stores only the first quantity;
  * `no-dedup` creates the table without the UNIQUE constraint and inserts every message it
- * receives, twice when it arrives twice. The stated rules and the case the lab plants for each:
+ * receives, twice when it arrives twice; `swap-values` stores each quantity's row with the other
+ * quantity's number. The stated rules and the case the lab plants for each:
  * tasks/l1-app-sqlite/task.ts.
  */
 import { join } from 'node:path';
@@ -42,7 +43,8 @@ export async function solve(ctx: SolutionContext): Promise<void> {
     }
     if (typeof msg.id !== 'string' || typeof msg.ts !== 'number') return;
     for (const q of quantities) {
-      const v = msg[q];
+      const v =
+        msg[ctx.mistake === 'swap-values' ? (q === 'temperature' ? 'humidity' : 'temperature') : q];
       if (typeof v === 'number') insert.run(msg.id, msg.ts, q, v);
     }
   });

@@ -9,6 +9,8 @@
  *   byte for byte, at resendAt and resendAt + 12 s (mqtt.resendAt). A program that inserts it
  *   again (solution mistake `no-dedup`: no UNIQUE, plain INSERT) loses no-duplicates (10);
  * - one row per quantity: every message has both (mistake `temperature-only`: stored 15 lost);
+ * - `value` = the published number: every row (mistake `swap-values`: values, critical, lost:
+ *   59, tests/e2e/task-rules.test.ts);
  * - write each row at once: the capture is taken when the time is up (stored check).
  */
 import { defineTask } from '../../grader/types.js';
@@ -160,6 +162,7 @@ export const sqliteStorage = defineTask<SqliteParams>({
       id: 'values',
       skill: 'L1.APP.1.2.1',
       points: 25,
+      critical: 0.5,
       title: { zh: '存储的数值正确', en: 'Stored values right' },
       run: (ctx) => pointValuesCheck(spec(ctx.params))(ctx),
     },

@@ -2,6 +2,12 @@
  * L1 · EMB · analog acquisition: read an analog sensor's raw value over Modbus TCP (ADC counts,
  * 4–20 mA as µA or 0–10 V as mV, drawn from the seed), convert it to the engineering value with
  * the card's scale and offset, and publish it as MQTT JSON on a fixed period with QoS 1.
+ *
+ * Stated rules and the case planted for each, on every seed
+ * (tests/e2e/task-analog.test.ts, task-rules.test.ts):
+ * - "convert it to the engineering value with the scale and offset": every reading (mistake
+ *   `raw`: value, critical, lost);
+ * - "QoS 1": every message (mistake `qos0`: qos 10 lost).
  */
 import { defineTask } from '../../grader/types.js';
 import type { GradeContext } from '../../grader/types.js';

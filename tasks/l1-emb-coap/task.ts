@@ -1,6 +1,9 @@
 /**
  * L1 · EMB · CoAP observe → MQTT: register an Observe on a CoAP sensor and republish each
  * notification's value as MQTT JSON with QoS 1 (a protocol bridge, RFC 7641 → MQTT).
+ *
+ * Stated rules and the case planted for each, on every seed (tests/e2e/task-bank-runs.test.ts):
+ * - "register an Observe": polling with GET instead (mistake `poll`) loses observe (80).
  */
 import { defineTask } from '../../grader/types.js';
 import type { GradeContext } from '../../grader/types.js';

@@ -4,6 +4,9 @@
  * CRC-16/MODBUS low byte first) — read a sensor channel, decode its int32 × 0.01 value and
  * publish it, and switch one actuator on. Graded on the request frames on the wire, the
  * published values against the sensor's truth, and the actuators' states in truth.
+ *
+ * Stated rules and the case planted for each, on every seed (tests/e2e/task-emb-serial.test.ts):
+ * - "int32 × 0.01": every reading (mistake `no-scale`: value, critical, lost: 59).
  */
 import { defineTask } from '../../grader/types.js';
 import type { CheckOutcome, GradeContext } from '../../grader/types.js';

@@ -2,6 +2,13 @@
  * L1 · EMB · switch events and M2M: a door contact reports open/close events over MQTT; without a
  * person, the candidate's program switches an alarm light on when the door opens and off when it
  * closes, each within a deadline, with no stray commands.
+ *
+ * Stated rules and the case planted for each, on every seed (tests/e2e/task-m2m.test.ts):
+ * - "switches it off … each time the door closes": openings and closings in every run; never
+ *   off (mistake `never-off`) loses off, critical (59);
+ * - "sends no other commands that change it": a start-up self-test blink (mistake `test-blink`) loses
+ *   no-stray (80);
+ * - a change the door undoes within withinS is not counted (stated in the text).
  */
 import { defineTask } from '../../grader/types.js';
 import type { CheckOutcome, GradeContext } from '../../grader/types.js';
@@ -100,6 +107,7 @@ export const switchM2m = defineTask<M2mParams>({
       id: 'on',
       skill: 'L1.EMB.1.1.4',
       points: 40,
+      critical: 0.5,
       title: { zh: '开门后及时打开告警', en: 'Alarm on in time after the door opens' },
       run: (ctx) => reactionCheck<M2mParams>({ ...spec(ctx), when: true, expect: true })(ctx),
     },
@@ -107,6 +115,7 @@ export const switchM2m = defineTask<M2mParams>({
       id: 'off',
       skill: 'L1.EMB.1.1.4',
       points: 30,
+      critical: 0.5,
       title: { zh: '关门后及时关闭告警', en: 'Alarm off in time after the door closes' },
       run: (ctx) =>
         reactionCheck<M2mParams>({ ...spec(ctx), when: false, expect: false, fromOpposite: true })(

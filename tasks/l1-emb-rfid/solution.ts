@@ -3,6 +3,11 @@
  * Request, Anticollision, Select, Authenticate (key A), Read — retried until a card is in the
  * field, then the UID and block answered on the answers topic. Uses only the card and the
  * instructions; frames built and checked by hand, as a candidate would.
+ *
+ * Typical mistakes (`ctx.mistake`): `default-key` authenticates with the transport key
+ * FFFFFFFFFFFF instead of the stated key A; `uid-with-bcc` answers the UID with the BCC byte
+ * (10 hex digits). The stated rules and the case the lab plants for each:
+ * tasks/l1-emb-rfid/task.ts.
  */
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
@@ -92,7 +97,9 @@ export async function solve(ctx: SolutionContext): Promise<void> {
     if (!uid) continue;
     await client.publishAsync(
       `${card.mqtt.topicPrefix}/answers/uid`,
-      uid.toString('hex').toUpperCase(),
+      (ctx.mistake === 'uid-with-bcc' ? anti.data.subarray(0, 5) : uid)
+        .toString('hex')
+        .toUpperCase(),
       { qos: 1 },
     );
     if ((await ask(0x12, [...uid]))?.status !== 0) continue;

@@ -3,6 +3,16 @@
  * CRC-16/MODBUS) through a whole Mifare Classic session — request, anticollision, select,
  * authenticate a keyed sector, read a block — and answer the card's UID and the block's contents.
  * The frames on the wire carry half the points, so an answer without the session is not enough.
+ *
+ * Stated rules and the case planted for each, on every seed
+ * (tests/e2e/task-rules.test.ts):
+ * - "Authenticate sector S with key A K": the card's sector takes only K; the transport key
+ *   (mistake `default-key`) reads no block (40);
+ * - "the 4 UID bytes … no BCC": the anticollision answer carries the BCC on every card; the
+ *   UID with it (mistake `uid-with-bcc`) loses uid, critical (59);
+ * - "STATUS 01 means no card yet: try again" and "if the card leaves, start again": the card
+ *   comes and goes on its own schedule; no case is planted for a card leaving mid-session (not
+ *   tested on purpose).
  */
 import { defineTask } from '../../grader/types.js';
 import type { CheckOutcome, GradeContext } from '../../grader/types.js';
@@ -193,6 +203,7 @@ export const rfidReading = defineTask<RfidParams>({
       id: 'uid',
       skill: 'L1.EMB.1.2.2',
       points: 20,
+      critical: true,
       title: { zh: '答出卡片 UID', en: 'The card UID answered' },
       run: answerCheck<RfidParams>({
         key: 'uid',
@@ -207,6 +218,7 @@ export const rfidReading = defineTask<RfidParams>({
       id: 'block',
       skill: 'L1.EMB.1.2.2',
       points: 30,
+      critical: true,
       title: { zh: '答出块内容', en: 'The block contents answered' },
       run: answerCheck<RfidParams>({
         key: 'block',

@@ -4,6 +4,10 @@
  * RTU frames, scale the raw values and publish them as MQTT JSON on a period. The slaves answer
  * only on the line (transport rtu), so there is no way around the bus; the scenario has no edge
  * gateway, so the line is the candidate's alone.
+ *
+ * Stated rules and the case planted for each, on every seed (tests/e2e/task-emb-serial.test.ts):
+ * - "scale": every transmitter (mistake `raw`: the three value checks, critical, lost);
+ * - "offset": two of three transmitters have one (mistake `no-offset`: fails, critical).
  */
 import { defineTask } from '../../grader/types.js';
 import type { CheckOutcome, GradeContext } from '../../grader/types.js';

@@ -2,6 +2,15 @@
  * L1 · EMB · switch acquisition: a door contact, PIR detector or push button is wired to a
  * discrete input served over Modbus TCP; the candidate polls it and reports each change (edge)
  * as one MQTT event with the new state and a timestamp, within N s, without duplicates.
+ *
+ * Stated rules and the case planted for each, on every seed
+ * (tests/e2e/task-rules.test.ts):
+ * - "on each change (edge) of the input, and only then … do not report the state you find at
+ *   start": changes in every run; reporting the start state (mistake `report-initial`) loses
+ *   no-duplicates (80); reporting the level on every poll (mistake `level`) loses it too (and,
+ *   on some seeds, changes drowned in the flood);
+ * - "ts … milliseconds since the Unix epoch": every message; seconds (mistake `ts-seconds`)
+ *   lose payload, critical (59).
  */
 import { defineTask } from '../../grader/types.js';
 import type { GradeContext } from '../../grader/types.js';
@@ -135,6 +144,7 @@ export const switchEvents = defineTask<SwitchParams>({
       id: 'payload',
       skill: 'L1.EMB.2.2.1',
       points: 10,
+      critical: 0.5,
       title: { zh: '事件消息格式', en: 'Event payload format' },
       run: schemaCheck<SwitchParams>({
         topic,

@@ -2,6 +2,12 @@
  * L1 · SYS · fault location: four sensors report over MQTT; at a seeded time one of them develops
  * one of four faults (offline, stuck, drift, spike). The candidate watches telemetry and status,
  * and reports which device and which fault on the answers topic.
+ *
+ * Stated rules and the case planted for each, on every seed (tests/e2e/task-rules.test.ts):
+ * - "one sensor develops one of these faults … find the device and the fault": one fault on every
+ *   seed, its type drawn from the seed; the right device with the wrong type (mistake
+ *   `wrong-type`) loses type and timely (40). No critical check: device and type are 40 each
+ *   and timely needs both, so either one wrong leaves at most 40.
  */
 import { defineTask } from '../../grader/types.js';
 import type { CheckOutcome, GradeContext } from '../../grader/types.js';

@@ -5,7 +5,10 @@
  *
  * Typical mistakes (`ctx.mistake`): `upgrade-all` upgrades every node, outdated or not;
  * `wrong-checksum` first sends each upgrade with a wrong SHA-256 (the device refuses it), then
- * the right one.
+ * the right one; `text-compare` compares versions as text, so the node on a one-digit minor
+ * (2.9.x against 2.12.0) is taken as current; `no-confirm` never queries an upgraded node's
+ * version after its restart. The stated rules and the case the lab plants for
+ * each: tasks/l1-sys-firmware/task.ts.
  */
 import mqtt from 'mqtt';
 import { compareVersions } from '../../devices/field/firmware.js';
@@ -84,7 +87,11 @@ export async function solve(ctx: SolutionContext): Promise<void> {
       }),
     );
     const required = String(vars.required);
-    const outdated = nodes.filter((n) => compareVersions(versions.get(n.id)!, required) < 0);
+    const older =
+      ctx.mistake === 'text-compare'
+        ? (a: string, b: string) => a < b
+        : (a: string, b: string) => compareVersions(a, b) < 0;
+    const outdated = nodes.filter((n) => older(versions.get(n.id)!, required));
     await client.publishAsync(
       `${prefix}/answers/outdated`,
       outdated.length > 0 ? outdated.map((n) => n.id).join(',') : 'none',
@@ -107,7 +114,7 @@ export async function solve(ctx: SolutionContext): Promise<void> {
           await upgrade(wrong, `bad-${n.id}`);
         }
         const r = await upgrade(release.sha256, `u-${n.id}`);
-        if (r.ok !== true) return;
+        if (r.ok !== true || ctx.mistake === 'no-confirm') return;
         // The device restarts: its retained status goes offline, then online again.
         await status(n, 'online');
         const req = `c-${n.id}`;

@@ -5,6 +5,17 @@
  * offers (version and SHA-256 on the card), and confirms each on its new version after its
  * restart. One outdated node always sits on a one-digit minor (e.g. 2.9.x against 2.12.0), so
  * comparing versions as text gets it wrong; one node runs exactly the required version.
+ *
+ * Stated rules and the case planted for each, on every seed
+ * (tests/e2e/task-rules.test.ts):
+ * - "compare … as numbers": one outdated node on a one-digit minor on every seed; comparing as
+ *   text (mistake `text-compare`) misses it: report (critical), upgraded, confirmed (59);
+ * - "a node running exactly R is not outdated": one such node on every seed (report check);
+ * - "upgrade exactly the outdated nodes": current nodes on every seed (mistake `upgrade-all`:
+ *   only-outdated 10 lost);
+ * - "sha256" of the release: every upgrade (mistake `wrong-checksum`: checksum 10 lost);
+ * - "once each upgraded node is back online, query its version again": every outdated node
+ *   restarts (mistake `no-confirm`: confirmed 10 lost).
  */
 import { defineTask } from '../../grader/types.js';
 import type { GradeContext } from '../../grader/types.js';
@@ -152,6 +163,8 @@ export const firmwareUpgrade = defineTask<FirmwareParams>({
       id: 'report',
       skill: 'L1.SYS.1.1.3',
       points: 20,
+      // The list is the answer (issue 18.1): a node missed by comparing versions as text fails it.
+      critical: true,
       title: { zh: '上报过期设备', en: 'Outdated devices reported' },
       run: outdatedAnswerCheck<FirmwareParams>({ ...fleet, key: 'outdated' }),
     },

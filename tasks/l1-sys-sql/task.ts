@@ -8,6 +8,16 @@
  *
  * The skill's text names 数据控制语句 (data control). SQLite has no users, so GRANT/REVOKE cannot
  * be assessed here: this task assesses DDL, DML and queries, and the instructions say so.
+ *
+ * Stated rules and the case planted for each, on every seed (tests/e2e/task-rules.test.ts):
+ * - "a reading exactly at that cutoff counts": one device's last reading is exactly at the
+ *   cutoff on every seed (dataset.ts); `>` (mistake `window-off-by-one`) loses status and
+ *   offline-count (80);
+ * - "the bounds are valid": a humidity reading exactly on its bound on every seed; deleting it
+ *   (mistake `bounds-exclusive`) loses cleaned and view-rows (65);
+ * - "strictly greater than" the threshold: the threshold sits on a temperature base, readings
+ *   equal to it on every seed; `>=` (mistake `at-least`) loses count-above (90).
+ * - No critical check: eight independent all-or-nothing items of 5-20 points, none the answer.
  */
 import { defineTask } from '../../grader/types.js';
 import type { SqlParams } from './checks.js';

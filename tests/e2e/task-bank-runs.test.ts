@@ -20,16 +20,18 @@ const CASES: {
   mistakeScore: number;
   failing: string[];
 }[] = [
-  // Never switching the alarm off: the off check (30) is lost; it stays on through later openings.
-  { id: 'l1-emb-m2m', solve: m2m, mistake: 'never-off', mistakeScore: 70, failing: ['off'] },
+  // Never switching the alarm off: the off check (30) is lost; it stays on through later
+  // openings. off is critical (issue 18.1): 70 would pass, the cap makes it 59.
+  { id: 'l1-emb-m2m', solve: m2m, mistake: 'never-off', mistakeScore: 59, failing: ['off'] },
   // Polling with GET instead of observing: the observe check (20) is lost.
   { id: 'l1-emb-coap', solve: coapBridge, mistake: 'poll', mistakeScore: 80, failing: ['observe'] },
-  // Forwarding everything: the filter check (25) is lost, nothing else.
+  // Forwarding everything: the filter check (25) is lost, nothing else; it is critical (the
+  // filter is the rule chain's point, issue 18.1): 75 would pass, the cap makes it 59.
   {
     id: 'l1-app-forward',
     solve: forward,
     mistake: 'no-filter',
-    mistakeScore: 75,
+    mistakeScore: 59,
     failing: ['filtered'],
   },
   // Right device, wrong type: type (40) and timely (20) are lost.

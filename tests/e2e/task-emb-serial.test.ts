@@ -21,12 +21,13 @@ const CASES: {
   mistakeScore: number;
   failing: string[];
 }[] = [
-  // Trusting the scanner: misprints published as valid lose the rejected check (30).
+  // Trusting the scanner: misprints published as valid lose the rejected check (30); the check
+  // digit is the task's point, so rejected is critical (issue 18.1): 70 would pass, capped at 59.
   {
     id: 'l1-emb-barcode',
     solve: barcode,
     mistake: 'no-check',
-    mistakeScore: 70,
+    mistakeScore: 59,
     failing: ['rejected'],
   },
   // The transport key instead of the stated key A: authentication fails, the block is never

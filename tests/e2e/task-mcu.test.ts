@@ -10,52 +10,77 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { grade } from '../../grader/grade.js';
-import { getTask, taskHash, validateTask } from '../../tasks/bank.js';
+import { getTask, renderTask, taskHash, validateTask } from '../../tasks/bank.js';
 import { solve } from '../../tasks/l1-emb-mcu/solution.js';
 import type { Solution } from '../../tasks/solution.js';
 import { packageRoot, taskFile } from '../../tasks/paths.js';
 import { untilAborted } from '../../tasks/solution.js';
 import { runTask } from '../support/task-run.js';
 
-/** The C reference firmware, built with gcc, its JSON lines published by mosquitto_pub -l. */
-const cFirmware: Solution = async (ctx) => {
-  const exe = join(mkdtempSync(join(tmpdir(), 'iotlab-mcu-')), 'mcu');
-  execFileSync('gcc', [
-    '-std=c99',
-    '-Wall',
-    '-Wextra',
-    '-Werror',
-    '-o',
-    exe,
-    taskFile('l1-emb-mcu', 'solution.c'),
-    join(packageRoot(), 'clients', 'c', 'iotlab_board.c'),
-  ]);
-  const board = ctx.card.board!;
-  const mqtt = new URL(ctx.card.mqtt.url);
-  const v = ctx.vars;
-  const child = spawn(
-    'sh',
-    [
-      '-c',
-      '"$0" "$1" "$2" "$3" "$4" | mosquitto_pub -h "$5" -p "$6" -t "$7" -l',
+/**
+ * The pipe the instructions give (issue 18.8: the board has no network part), taken from the
+ * rendered text: the same in zh and en, `./firmware` being the program.
+ */
+function pipeFromInstructions(seed: number): string {
+  const block = (lang: 'zh' | 'en') => {
+    const m = /\n((?: {4}.*\n)*? {4}hostport=(?:.*\n)(?: {4}.*\n)*)/.exec(
+      renderTask(task, seed, lang).text,
+    );
+    if (!m) throw new Error(`no hostport= block in the ${lang} instructions`);
+    return m[1]!.replace(/^ {4}/gm, '');
+  };
+  expect(block('zh')).toBe(block('en'));
+  expect(block('en')).toMatch(/\.\/firmware \| mosquitto_pub .* -l/);
+  return block('en');
+}
+
+/**
+ * The C reference firmware, built with gcc, its JSON lines published by mosquitto_pub -l, run
+ * as the instructions say (the card's variables in its environment).
+ */
+const cFirmware =
+  (seed: number): Solution =>
+  async (ctx) => {
+    const exe = join(mkdtempSync(join(tmpdir(), 'iotlab-mcu-')), 'mcu');
+    execFileSync('gcc', [
+      '-std=c99',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      '-o',
       exe,
-      String(v.address),
-      String(v.ledPin),
-      String(v.threshold),
-      String(v.periodS),
-      mqtt.hostname,
-      mqtt.port,
-      String(v.topic),
-    ],
-    {
-      detached: true,
-      stdio: 'ignore',
-      env: { ...process.env, IOTLAB_BOARD: `${board.host}:${board.port}` },
-    },
-  );
-  await untilAborted(ctx.signal);
-  process.kill(-child.pid!, 'SIGTERM');
-};
+      taskFile('l1-emb-mcu', 'solution.c'),
+      join(packageRoot(), 'clients', 'c', 'iotlab_board.c'),
+    ]);
+    const board = ctx.card.board!;
+    const v = ctx.vars;
+    const script = pipeFromInstructions(seed).replace('./firmware', '"$0" "$1" "$2" "$3" "$4"');
+    const child = spawn(
+      'sh',
+      [
+        '-c',
+        script,
+        exe,
+        String(v.address),
+        String(v.ledPin),
+        String(v.threshold),
+        String(v.periodS),
+      ],
+      {
+        detached: true,
+        stdio: 'ignore',
+        env: {
+          ...Object.fromEntries(
+            Object.entries(process.env).filter(([k]) => !k.startsWith('IOTLAB_')),
+          ),
+          IOTLAB_BOARD: `${board.host}:${board.port}`,
+          IOTLAB_MQTT_URL: ctx.card.mqtt.url,
+        },
+      },
+    );
+    await untilAborted(ctx.signal);
+    process.kill(-child.pid!, 'SIGTERM');
+  };
 
 const task = getTask('l1-emb-mcu');
 const hash = taskHash(task);
@@ -95,7 +120,7 @@ describe('task l1-emb-mcu', () => {
   }, 150_000);
 
   it('scores the C firmware (gcc, clients/c HAL) 100', async () => {
-    const run = await runTask(task, 34, cFirmware);
+    const run = await runTask(task, 34, cFirmware(34));
     const r = grade(task, 34, { evidence: run.evidence, taskHash: hash });
     expect(r.tests.filter((t) => t.score < t.max_score).map((t) => t.output)).toEqual([]);
     expect(r.score).toBe(100);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { grade } from '../../grader/grade.js';
 import { CRITICAL_CAP, PASS_MARK, renderText, taskScore } from '../../grader/report.js';
 import type { CheckSpec, Task } from '../../grader/types.js';
-import { criticalNote, renderTask } from '../../tasks/bank.js';
+import { criticalNote, listTasks, renderTask } from '../../tasks/bank.js';
 import { analogAcquisition } from '../../tasks/l1-emb-analog/task.js';
 import { finalScore } from '../../server/grades.js';
 import { chain } from '../support/evidence-chain.js';
@@ -134,5 +134,41 @@ describe('the instructions state the critical checks', () => {
       /"plumbing" \(at least 90 % of its points\), "value" \(at least 90 % of its points\)/,
     );
     expect(criticalNote({ ...task, checks: [CHECKS(1)[0]!] }, 'en')).toBe('');
+  });
+});
+
+/**
+ * Tasks with no critical check, and why. l1-sys-sql: eight independent all-or-nothing SQL items
+ * of 5-20 points, none the task's one answer (one slip leaves 80-95, as in any multi-part
+ * exercise). l1-sys-fault: its two answers are 40 points each and timely needs both, so either
+ * one wrong already leaves at most 40.
+ */
+const NO_CRITICAL = ['l1-sys-sql', 'l1-sys-fault'];
+
+describe('every task: a critical check failed alone fails the task (issue 18)', () => {
+  /** The task with every check passing in full except `failing`, which earns `share` of its points. */
+  const alone = (task: Task, failing: string, share: number): Task => ({
+    ...task,
+    checks: task.checks.map((c) => ({ ...c, run: ok(c.id === failing ? share : 1) })),
+  });
+
+  it.each(listTasks().map((t) => [t.id, t] as const))('%s', (id, task) => {
+    const critical = task.checks.filter((c) => c.critical !== undefined);
+    expect(critical.length > 0, `${id} has no critical check`).toBe(!NO_CRITICAL.includes(id));
+    expect(run(alone(task, '', 1), 1).score).toBe(100);
+    for (const c of critical) {
+      const need = c.critical === true ? 1 : c.critical!;
+      // Just short of what it needs: a tenth of a point less (points are kept to a tenth).
+      const r = run(alone(task, c.id, need - 0.1 / c.points), 1);
+      expect(r.gradable, `${id}/${c.id}: ${JSON.stringify(r.problems)}`).toBe(true);
+      expect(r.raw_score, `${id}/${c.id} raw`).toBeGreaterThanOrEqual(PASS_MARK);
+      expect([r.score, r.passed, r.capped_by], `${id}/${c.id}`).toEqual([
+        CRITICAL_CAP,
+        false,
+        [c.id],
+      ]);
+      // What it needs exactly is enough.
+      expect(run(alone(task, c.id, need), 1).capped_by, `${id}/${c.id} met`).toEqual([]);
+    }
   });
 });

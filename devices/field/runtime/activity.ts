@@ -160,6 +160,9 @@ export function createDeviceActivity(deps: DeviceActivityDeps): DeviceActivity {
 
   /** Switch sensors: record each transition and publish/notify at once (event-driven devices). */
   const watchSwitch = (m: DeviceModel, publish: () => void): void => {
+    // Events overlap (a door opened again while still open): only a real change is one, so the
+    // device publishes "at once whenever it opens or closes" and not again while it stays so.
+    let last = JSON.stringify(m.truth(clock.now()).values);
     const arm = (): void => {
       const next = m.nextChange(clock.now());
       if (next === undefined) return;
@@ -167,6 +170,12 @@ export function createDeviceActivity(deps: DeviceActivityDeps): DeviceActivity {
         clock.setTimeout(
           () => {
             const truth = m.truth(clock.now());
+            const now = JSON.stringify(truth.values);
+            if (now === last) {
+              arm();
+              return;
+            }
+            last = now;
             record('device.state', { device: m.plan.id, values: truth.values, source: 'schedule' });
             if (truth.online) publish();
             coapBridges.get(m.plan.id)?.notify();
