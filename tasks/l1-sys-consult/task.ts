@@ -3,6 +3,13 @@
  * fault (the l1-sys-fault lab, later and over a longer watch). The candidate hands in a service
  * case for the customer and answers a customer's technical question; examiners mark both by the
  * rubric, and the case's stated facts (device, fault) are checked against the seeded incident.
+ *
+ * Stated rules and the case planted for each (tests/unit/manual-tasks.test.ts; a hand-in task has
+ * no program, so its mistakes are documents, not a solution.ts):
+ * - "Device: / Fault: lines naming the incident": a case naming another device loses the device
+ *   check (15, critical: a service case about the wrong device fails the task); the wrong fault
+ *   loses 10. A PDF case is refused (no text to read); a DOCX is read like Markdown.
+ * - "nothing handed in is 0": no file, no examiner marks, a sure 0.
  */
 import { defineTask } from '../../grader/types.js';
 import type { CheckOutcome, GradeContext, I18n } from '../../grader/types.js';
@@ -149,6 +156,7 @@ export const consultService = defineTask<ConsultParams>({
       id: 'case-device',
       skill: 'L1.SYS.4.1.2',
       points: 15,
+      critical: true,
       title: { zh: '案例写明故障设备', en: 'The case names the faulty device' },
       run: caseDevice,
     },

@@ -5,6 +5,13 @@
  * for the operators' dashboard, and drives the fan by a hysteresis rule with commands sealed with
  * the fan's own key. A plain-text command does nothing (the fan ignores it), and a message that
  * fails to decrypt must be dropped: the sensor sends tampered copies now and then.
+ *
+ * Stated rules and the case planted for each, on every seed (tests/e2e/task-cipher.test.ts):
+ * - "drop a message that does not decrypt": the sensor sends a tampered copy after every 4th–6th
+ *   message; republishing it as a reading instead (mistake `no-drop`) costs the decrypt check.
+ * - "the fan takes only encrypted commands": a plain command is ignored, so sending plain JSON
+ *   (mistake `plain-command`) loses fan-on, fan-off and no-flap (50).
+ * - "decrypt every message … the same seq and value": the reading is critical at half its points.
  */
 import { defineTask } from '../../grader/types.js';
 import type {

@@ -2,6 +2,9 @@
  * L2 · SYS · consulting and service (L2.SYS.5): for a seeded customer, a training outline for
  * their staff and a customised solution write-up, both marked by examiners. Nothing in them is a
  * fact the lab can check, so the task has no automatic checks.
+ *
+ * Stated rules and the case planted for each: none the lab can check; both documents are marked
+ * by the examiners against the stated rubric (nothing handed in is 0: tests/unit/manual-tasks).
  */
 import { defineTask } from '../../grader/types.js';
 import type { I18n } from '../../grader/types.js';

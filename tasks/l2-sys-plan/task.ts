@@ -3,6 +3,11 @@
  * for a seeded site (its nodes, their distances to the gateway and power, an address block). The
  * design file (YAML/JSON) is checked against the site's numbers; the topology diagram and the
  * deployment document are marked by examiners.
+ *
+ * Stated rules and the case planted for each (tests/unit/manual-tasks.test.ts; no program):
+ * - "every site node once, addresses unique in the given block": a design that does not fit the
+ *   site loses by share of the nodes; "each link reaches its node and fits its power": likewise.
+ *   No critical check: the design is mostly the examiners' to judge (80 of 100 points).
  */
 import { defineTask } from '../../grader/types.js';
 import type { I18n } from '../../grader/types.js';

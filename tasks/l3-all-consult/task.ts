@@ -2,6 +2,9 @@
  * L3 · ALL · consulting and service (L3.ALL.5): for a seeded client project, a feasibility study
  * that supports the decision and a training plan for the client's staff, both marked by
  * examiners (no fact in them the lab can check, so no automatic checks).
+ *
+ * Stated rules and the case planted for each: none the lab can check; both documents are marked
+ * by the examiners against the stated rubric (nothing handed in is 0: tests/unit/manual-tasks).
  */
 import { defineTask } from '../../grader/types.js';
 import type { I18n } from '../../grader/types.js';

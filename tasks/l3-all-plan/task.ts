@@ -3,6 +3,11 @@
  * security strategy for a seeded smart-agriculture park, whose first four sensors run in the lab.
  * The security strategy's access-control list (YAML/JSON) is exercised against the lab's real
  * devices and topics (acl.ts); the three documents are marked by examiners.
+ *
+ * Stated rules and the case planted for each (tests/unit/manual-tasks.test.ts; no program):
+ * - "default deny, each device only its own topics": an ACL that lets a device publish for others,
+ *   or does not deny by default, loses acl-least or both ACL checks. No critical check: the plan
+ *   is mostly the examiners' to judge (80 of 100 points).
  */
 import { defineTask } from '../../grader/types.js';
 import type { I18n } from '../../grader/types.js';
