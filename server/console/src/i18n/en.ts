@@ -391,6 +391,8 @@ const en: typeof zh = {
     notMember:
       "You are the chief examiner, not on this candidate's panel: you decide, you do not mark",
     finalLocked: 'This mark is final: only the chief examiner changes it',
+    incomplete: 'Mark every criterion (0 to its points, steps of 0.5)',
+    pointsRange: 'Points from 0 to {max}',
   },
   slips: {
     title: 'Login slips',

@@ -377,6 +377,8 @@ export default {
     reconciled: '已裁定',
     notMember: '你是主考，不在该考生的考评组中：只能裁定，不能评分',
     finalLocked: '该项已定分，只有主考可以修改',
+    incomplete: '请为每个评分项打分（0 到满分，步长 0.5）',
+    pointsRange: '分数须在 0 到 {max} 之间',
   },
   slips: {
     title: '登录条',
