@@ -13,7 +13,14 @@ import ExcelJS from 'exceljs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
-import { DESKTOP, PHONE, confirmBox, openPage, screenshots } from '../support/console-page.js';
+import {
+  DESKTOP,
+  PHONE,
+  confirmBox,
+  openPage,
+  pick,
+  screenshots,
+} from '../support/console-page.js';
 import type { TestServer } from '../support/server.js';
 import { startTestServer } from '../support/server.js';
 
@@ -293,4 +300,62 @@ describe('the marking panel through the console', () => {
     expect(checks).toContain('主考裁定');
     expect(problems).toEqual([]);
   }, 90_000);
+
+  it('is set up in the session form: examiners in panels, the chief, checked before it is sent', async () => {
+    const p = await openPage(browser, DESKTOP);
+    problems.push(...p.problems);
+    const page = p.page;
+    await page.goto(`${t.server.url}/examiner`);
+    await page.fill('[data-test=login] input[name=username]', 'admin');
+    await page.fill('[data-test=login] input[name=password]', 'examiner-pw');
+    await page.click('[data-test=login] button[type=submit]');
+    await page.click('[data-test=create]');
+    const dialog = page.locator('.el-dialog', { hasText: '新建场次' });
+    await dialog.waitFor();
+    await pick(page, '[data-test=paper]', 'L1-SYS');
+    await dialog.locator('[data-test=mode] .el-radio-button', { hasText: '练习' }).click();
+    await dialog.locator('textarea[name=roster]').fill('id,name\nc001,张三\nc002,李四\n');
+    await dialog.locator('[data-test=preview]').click();
+    await dialog.locator('[data-test=marking-on]').click();
+    await pick(page, '[data-test=marking-examiners]', 'e1');
+    await pick(page, '[data-test=marking-examiners]', 'e2');
+    await page.keyboard.press('Escape');
+    await dialog.locator('[data-test=create-submit]').click();
+    // Two examiners make no panel of three, and there is no chief: nothing is sent.
+    await expect
+      .poll(() => dialog.locator('.el-form-item__error').allTextContents())
+      .toEqual(['考评员人数须为 3 的倍数', '请选择主考']);
+    await pick(page, '[data-test=marking-examiners]', 'e3');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('.el-select-dropdown:visible').count()).toBe(0);
+    await pick(page, '[data-test=marking-chief]', 'admin');
+    await dialog.locator('[data-test=marking-examiners]').scrollIntoViewIfNeeded();
+    await screenshots(page, 'examiner-create-marking');
+    await dialog.locator('[data-test=create-submit]').click();
+    await page.waitForSelector('[data-test=session-id]');
+    const id = /#\/sessions\/([a-z0-9]+)/.exec(page.url())![1]!;
+    const plan = (await t.api('GET', `/api/sessions/${id}/marking`)).json as {
+      chief: boolean;
+      spread: number;
+      panels: { examiners: string[]; candidates: number }[];
+    };
+    expect(plan).toMatchObject({
+      chief: true,
+      spread: 0.2,
+      panels: [{ examiners: ['e1', 'e2', 'e3'], candidates: 2 }],
+    });
+    await page.waitForSelector('#tab-marking');
+    // A session without a panel has no marking tab.
+    const plain = await t.api('POST', '/api/sessions', {
+      paper: 'L1-SYS',
+      mode: 'practice',
+      roster: 'id,name\nc001,张三\n',
+    });
+    await page.goto(`${t.server.url}/examiner#/sessions/${(plain.json as { id: string }).id}`);
+    await page.waitForSelector('#tab-regrade');
+    await page.waitForLoadState('networkidle');
+    expect(await page.locator('#tab-marking').count()).toBe(0);
+    await p.ctx.close();
+    expect(problems).toEqual([]);
+  }, 60_000);
 });

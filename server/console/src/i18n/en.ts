@@ -238,6 +238,7 @@ const en: typeof zh = {
     median: 'Median',
     mean: 'Mean',
     examinersOdd: 'The number of examiners must be a multiple of {n}',
+    panelSize: 'Examiners per panel (odd)',
     chiefRequired: 'Choose the chief examiner',
     warnings: 'Marking panel: {w}',
   },

@@ -228,6 +228,7 @@ export default {
     median: '中位数',
     mean: '平均分',
     examinersOdd: '考评员人数须为 {n} 的倍数',
+    panelSize: '每组人数（奇数）',
     chiefRequired: '请选择主考',
     warnings: '考评组提示：{w}',
   },
