@@ -9,6 +9,7 @@
  * so the chief decides it in the browser with a reason; the XLSX export has every mark.
  * Screenshots of the hand-in panel and the marking views at phone and desktop size.
  */
+import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +30,19 @@ const TASK = 'l1-sys-consult';
 const REF = new URL(`../../tasks/${TASK}/reference/`, import.meta.url);
 const DOCX = new URL('../fixtures/handin/case.docx', import.meta.url).pathname;
 const EXAMINERS = ['e1', 'e2', 'e3'] as const;
+/** L1-SYS with l1-sys-consult, inline (the built-in paper may not hold it yet). */
+const PAPER = {
+  id: 'L1-SYS-T',
+  title: { zh: '测试', en: 'test' },
+  level: 'L1',
+  direction: 'SYS',
+  tasks: [
+    { id: 'l1-sys-firmware', function: '物联网设备安装与调试', points: 35 },
+    { id: 'l1-sys-sql', function: '物联网系统部署', points: 30 },
+    { id: 'l1-sys-fault', function: '物联网系统运行与维护', points: 20 },
+    { id: TASK, function: '物联网技术咨询与服务', points: 15 },
+  ],
+};
 let t: TestServer;
 let browser: Browser;
 let sid = '';
@@ -56,18 +70,7 @@ beforeAll(async () => {
       ).status,
     ).toBe(201);
   const created = await t.api('POST', '/api/sessions', {
-    paper: {
-      id: 'L1-SYS-T',
-      title: { zh: '测试', en: 'test' },
-      level: 'L1',
-      direction: 'SYS',
-      tasks: [
-        { id: 'l1-sys-firmware', function: '物联网设备安装与调试', points: 35 },
-        { id: 'l1-sys-sql', function: '物联网系统部署', points: 30 },
-        { id: 'l1-sys-fault', function: '物联网系统运行与维护', points: 20 },
-        { id: TASK, function: '物联网技术咨询与服务', points: 15 },
-      ],
-    },
+    paper: PAPER,
     mode: 'exam',
     roster: 'id,name\nc001,张三\n',
     marking: { examiners: [...EXAMINERS], chief: 'admin', spread: 0.2 },
@@ -97,6 +100,29 @@ async function staffPage(user: string, pw: string, size: typeof DESKTOP | typeof
   await page.click('#tab-marking');
   await page.waitForSelector('[data-test=mark-item]');
   return { ...p, page };
+}
+
+/** A one-page PDF saying `text` (PDF 1.4: catalog, pages, page, content stream, font; xref). */
+function tinyPdf(text: string): Buffer {
+  const stream = `BT /F1 24 Tf 20 100 Td (${text}) Tj ET`;
+  const objs = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objs.forEach((o, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n`;
+  for (const o of offsets) out += `${String(o).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
 }
 
 /** At the top, the toasts gone: the page as it stays, for the screenshots. */
@@ -355,6 +381,52 @@ describe('the marking panel through the console', () => {
     await page.waitForSelector('#tab-regrade');
     await page.waitForLoadState('networkidle');
     expect(await page.locator('#tab-marking').count()).toBe(0);
+    await p.ctx.close();
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('shows a PDF hand-in inline beside the rubric', async () => {
+    const created = await t.api('POST', '/api/sessions', {
+      paper: PAPER,
+      mode: 'practice',
+      roster: 'id,name\nc001,张三\n',
+      marking: { examiners: ['admin'], chief: 'admin', panelSize: 1 },
+    });
+    const b = created.json as { id: string; candidates: { password: string }[] };
+    expect((await t.api('POST', `/api/sessions/${b.id}/start`, {})).status).toBe(200);
+    const c = await t.candidate(b.id, 'c001', b.candidates[0]!.password);
+    const put = (item: string, body: Buffer, name: string) =>
+      fetch(`${t.server.url}/api/me/tasks/${TASK}/handins/${item}?name=${name}`, {
+        method: 'PUT',
+        headers: { cookie: c, 'content-type': 'application/octet-stream', 'x-iotlab-csrf': '1' },
+        body,
+      });
+    expect((await put('case', readFileSync(new URL('case.md', REF)), 'case.md')).status).toBe(200);
+    expect((await put('answer', tinyPdf('PDF answer'), 'answer.pdf')).status).toBe(200);
+    expect((await t.api('POST', `/api/me/tasks/${TASK}/handins`, {}, c)).status).toBe(200);
+    const p = await openPage(browser, DESKTOP);
+    problems.push(...p.problems);
+    const page = p.page;
+    await page.goto(`${t.server.url}/examiner`);
+    await page.fill('[data-test=login] input[name=username]', 'admin');
+    await page.fill('[data-test=login] input[name=password]', 'examiner-pw');
+    await page.click('[data-test=login] button[type=submit]');
+    await page.waitForSelector('[data-test=create]');
+    const [pdf] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/handins/answer')),
+      (async () => {
+        await page.goto(`${t.server.url}/examiner#/sessions/${b.id}`);
+        await page.click('#tab-marking');
+        await page.locator('[data-test=marking-queue] [data-item$="/answer"]').click();
+      })(),
+    ]);
+    expect(pdf.status()).toBe(200);
+    expect(pdf.headers()['content-type']).toBe('application/pdf');
+    expect(await page.locator('[data-test=handin-view] iframe.pdf').count()).toBe(1);
+    // The Markdown case beside it is rendered, not shown as source.
+    await page.keyboard.press('j');
+    await expect.poll(() => page.locator('[data-test=document] h1').count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-test=document]').textContent()).not.toContain('# ');
     await p.ctx.close();
     expect(problems).toEqual([]);
   }, 60_000);
