@@ -305,6 +305,18 @@ describe('the marking panel through the console', () => {
     await expect
       .poll(() => cpg.locator('[data-test=final]').textContent())
       .toContain('最终分 40（admin）');
+    // A final mark changes only by the chief, with a reason: the answer's median becomes 25.
+    await cpg.locator('[data-test=only-reconcile]').click();
+    await cpg.keyboard.press('k');
+    await expect.poll(() => shown(cpg)).toBe(`${anon}/${TASK}/answer`);
+    expect(await cpg.locator('[data-test=reconcile] h4').textContent()).toBe('主考修改最终分');
+    await cpg.locator('[data-test=reconcile-points] input').fill('25');
+    await cpg.locator('[data-test=reconcile-points] input').press('Tab');
+    await cpg.locator('textarea[data-test=reconcile-reason]').fill('复核：第 3 段已回答');
+    await cpg.locator('[data-test=reconcile-submit]').click();
+    await expect
+      .poll(() => cpg.locator('[data-test=final]').textContent())
+      .toContain('最终分 25（admin）');
     await chief.ctx.close();
 
     // The XLSX export: every examiner's mark beside the final ones.
