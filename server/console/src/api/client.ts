@@ -53,16 +53,37 @@ export async function call<T>(
 
 type Uploaded =
   paths['/api/me/files/{name}']['put']['responses'][200]['content']['application/json'];
+type HandinStored =
+  paths['/api/me/tasks/{task}/handins/{item}']['put']['responses'][200]['content']['application/json'];
 
-/** Hands in a task's file as raw bytes (not JSON, so outside openapi-fetch's body typing). */
-export async function handIn(name: string, body: Blob): Promise<Uploaded> {
-  const res = await fetch(`/api/me/files/${encodeURIComponent(name)}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/octet-stream', 'x-iotlab-csrf': '1' },
-    body,
-    credentials: 'same-origin',
-  });
-  const json = (await res.json()) as unknown;
-  if (!res.ok) throw new ApiError(res.status, (json as Schemas['ErrorReply']).error);
-  return json as Uploaded;
+/** PUTs raw bytes (not JSON, so outside openapi-fetch's body typing); the reply's JSON or an ApiError. */
+async function putBytes<T>(url: string, body: Blob): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream', 'x-iotlab-csrf': '1' },
+      body,
+      credentials: 'same-origin',
+    });
+  } catch {
+    throw new ApiError(0, { name: 'NETWORK', message: 'network error' });
+  }
+  const json = (await res.json().catch(() => undefined)) as unknown;
+  if (!res.ok) throw new ApiError(res.status, (json as Schemas['ErrorReply'] | undefined)?.error);
+  return json as T;
+}
+
+/** Hands in a task's file as raw bytes. */
+export function handIn(name: string, body: Blob): Promise<Uploaded> {
+  return putBytes(`/api/me/files/${encodeURIComponent(name)}`, body);
+}
+
+/** Uploads the file of a hand-in item (issue 15); the server tells its kind by its content. */
+export function uploadHandin(task: string, item: string, file: File): Promise<HandinStored> {
+  const q = new URLSearchParams({ name: file.name });
+  return putBytes(
+    `/api/me/tasks/${encodeURIComponent(task)}/handins/${encodeURIComponent(item)}?${q.toString()}`,
+    file,
+  );
 }

@@ -336,6 +336,8 @@ export interface paths {
               };
               tasks: {
                 id: string;
+                /** @enum {string} */
+                kind: 'run' | 'handin';
                 points: number;
                 runs: number;
                 runsAllowed: number;
@@ -679,6 +681,8 @@ export interface paths {
               };
               tasks: {
                 id: string;
+                /** @enum {string} */
+                kind: 'run' | 'handin';
                 points: number;
                 runs: number;
                 runsAllowed: number;
@@ -702,6 +706,174 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/me/tasks/{task}/handins': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A task's hand-in items and the file stored for each
+     * @description Role: candidate.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          task: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              handedIn: {
+                at: string;
+                times: number;
+              } | null;
+              items: {
+                file: {
+                  at: string;
+                  bytes: number;
+                  item: string;
+                  mime: string;
+                  name: string;
+                  sha256: string;
+                  type: string;
+                } | null;
+                id: string;
+                maxBytes: number;
+                title: {
+                  en: string;
+                  zh: string;
+                };
+                types: string[];
+              }[];
+              task: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Hand in the task's files: graded at once; may be repeated while the session is open
+     * @description Role: candidate.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          task: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              handedIn: {
+                at: string;
+                times: number;
+              } | null;
+              items: {
+                file: {
+                  at: string;
+                  bytes: number;
+                  item: string;
+                  mime: string;
+                  name: string;
+                  sha256: string;
+                  type: string;
+                } | null;
+                id: string;
+                maxBytes: number;
+                title: {
+                  en: string;
+                  zh: string;
+                };
+                types: string[];
+              }[];
+              task: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/me/tasks/{task}/handins/{item}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Upload the file of a hand-in item (raw bytes; kind told by content)
+     * @description Content-Type application/octet-stream, with the x-iotlab-csrf header; ?name= the file name to show.
+     *
+     *     Role: candidate.
+     */
+    put: {
+      parameters: {
+        query?: {
+          name?: string;
+        };
+        header?: never;
+        path: {
+          item: string;
+          task: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              at: string;
+              bytes: number;
+              item: string;
+              mime: string;
+              name: string;
+              sha256: string;
+              type: string;
+            };
+          };
+        };
+      };
+    };
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -916,6 +1088,8 @@ export interface paths {
               };
               tasks: {
                 id: string;
+                /** @enum {string} */
+                kind: 'run' | 'handin';
                 points: number;
                 runs: number;
                 runsAllowed: number;
@@ -1104,6 +1278,8 @@ export interface paths {
               };
               tasks: {
                 id: string;
+                /** @enum {string} */
+                kind: 'run' | 'handin';
                 points: number;
                 runs: number;
                 runsAllowed: number;
@@ -1322,6 +1498,21 @@ export interface paths {
             counts?: 'best' | 'last';
             durationMin?: number;
             gradedRuns?: number;
+            marking?: {
+              /**
+               * @default median
+               * @enum {string}
+               */
+              aggregate?: 'median' | 'mean';
+              /** @default true */
+              blind?: boolean;
+              chief: string;
+              examiners: string[];
+              /** @default 3 */
+              panelSize?: number;
+              /** @default 0.2 */
+              spread?: number;
+            };
             /** @enum {string} */
             mode: 'exam' | 'practice' | 'lab';
             paper: string | unknown;
@@ -1346,6 +1537,7 @@ export interface paths {
                 username: string;
               }[];
               id: string;
+              warnings: string[];
             };
           };
         };
@@ -1867,6 +2059,516 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/sessions/{id}/marking': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The examiner's marking queue: the manual checks of their panels' candidates
+     * @description Role: examiner.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {string} */
+              aggregate: 'median' | 'mean';
+              blind: boolean;
+              chief: boolean;
+              examiner: string;
+              items: {
+                anon: string;
+                candidate: {
+                  id: string;
+                  name: string;
+                } | null;
+                check: string;
+                final: {
+                  at: string;
+                  by: string;
+                  points: number;
+                  reason: string;
+                } | null;
+                handIn: {
+                  bytes: number;
+                  item: string;
+                  name: string;
+                  sha256: string;
+                  type: string;
+                } | null;
+                marked: number;
+                max: number;
+                mine: {
+                  at: string;
+                  candidateId: string;
+                  checkId: string;
+                  comment: string;
+                  criteria: {
+                    [key: string]: number;
+                  };
+                  examiner: string;
+                  handinSha256: string | null;
+                  points: number;
+                  taskId: string;
+                } | null;
+                panelSize: number;
+                spread: number | null;
+                /** @enum {string} */
+                state: 'open' | 'reconcile' | 'final';
+                task: string;
+                title: {
+                  en: string;
+                  zh: string;
+                };
+              }[];
+              panels: {
+                candidates: number;
+                examiners: string[];
+              }[];
+              session: string;
+              spread: number;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/sessions/{id}/marking/{anon}/{task}/{check}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One item to mark: rubric, hand-in, own mark (others only after marking it)
+     * @description Role: examiner.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          anon: string;
+          check: string;
+          id: string;
+          task: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              anon: string;
+              candidate: {
+                id: string;
+                name: string;
+              } | null;
+              check: string;
+              final: {
+                at: string;
+                by: string;
+                points: number;
+                reason: string;
+              } | null;
+              handIn: {
+                bytes: number;
+                item: string;
+                name: string;
+                sha256: string;
+                type: string;
+              } | null;
+              marked: number;
+              marks:
+                | {
+                    at: string;
+                    candidateId: string;
+                    checkId: string;
+                    comment: string;
+                    criteria: {
+                      [key: string]: number;
+                    };
+                    examiner: string;
+                    handinSha256: string | null;
+                    points: number;
+                    taskId: string;
+                  }[]
+                | null;
+              max: number;
+              mine: {
+                at: string;
+                candidateId: string;
+                checkId: string;
+                comment: string;
+                criteria: {
+                  [key: string]: number;
+                };
+                examiner: string;
+                handinSha256: string | null;
+                points: number;
+                taskId: string;
+              } | null;
+              panelSize: number;
+              rubric: {
+                criteria: {
+                  id: string;
+                  levels: {
+                    points: number;
+                    text: {
+                      en: string;
+                      zh: string;
+                    };
+                  }[];
+                  points: number;
+                  title: {
+                    en: string;
+                    zh: string;
+                  };
+                }[];
+                handIn?: string;
+              };
+              spread: number | null;
+              /** @enum {string} */
+              state: 'open' | 'reconcile' | 'final';
+              task: string;
+              title: {
+                en: string;
+                zh: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    /**
+     * Submit (or change) my mark of an item: points per criterion and a comment
+     * @description Role: examiner.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          anon: string;
+          check: string;
+          id: string;
+          task: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @default  */
+            comment?: string;
+            criteria: {
+              [key: string]: number;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              anon: string;
+              candidate: {
+                id: string;
+                name: string;
+              } | null;
+              check: string;
+              final: {
+                at: string;
+                by: string;
+                points: number;
+                reason: string;
+              } | null;
+              handIn: {
+                bytes: number;
+                item: string;
+                name: string;
+                sha256: string;
+                type: string;
+              } | null;
+              marked: number;
+              marks:
+                | {
+                    at: string;
+                    candidateId: string;
+                    checkId: string;
+                    comment: string;
+                    criteria: {
+                      [key: string]: number;
+                    };
+                    examiner: string;
+                    handinSha256: string | null;
+                    points: number;
+                    taskId: string;
+                  }[]
+                | null;
+              max: number;
+              mine: {
+                at: string;
+                candidateId: string;
+                checkId: string;
+                comment: string;
+                criteria: {
+                  [key: string]: number;
+                };
+                examiner: string;
+                handinSha256: string | null;
+                points: number;
+                taskId: string;
+              } | null;
+              panelSize: number;
+              rubric: {
+                criteria: {
+                  id: string;
+                  levels: {
+                    points: number;
+                    text: {
+                      en: string;
+                      zh: string;
+                    };
+                  }[];
+                  points: number;
+                  title: {
+                    en: string;
+                    zh: string;
+                  };
+                }[];
+                handIn?: string;
+              };
+              spread: number | null;
+              /** @enum {string} */
+              state: 'open' | 'reconcile' | 'final';
+              task: string;
+              title: {
+                en: string;
+                zh: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/sessions/{id}/marking/{anon}/{task}/{check}/reconcile': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The chief examiner's mark of an item whose marks spread, or a change to a final mark
+     * @description Role: examiner.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          anon: string;
+          check: string;
+          id: string;
+          task: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            points: number;
+            reason: string;
+          };
+        };
+      };
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              anon: string;
+              candidate: {
+                id: string;
+                name: string;
+              } | null;
+              check: string;
+              final: {
+                at: string;
+                by: string;
+                points: number;
+                reason: string;
+              } | null;
+              handIn: {
+                bytes: number;
+                item: string;
+                name: string;
+                sha256: string;
+                type: string;
+              } | null;
+              marked: number;
+              marks:
+                | {
+                    at: string;
+                    candidateId: string;
+                    checkId: string;
+                    comment: string;
+                    criteria: {
+                      [key: string]: number;
+                    };
+                    examiner: string;
+                    handinSha256: string | null;
+                    points: number;
+                    taskId: string;
+                  }[]
+                | null;
+              max: number;
+              mine: {
+                at: string;
+                candidateId: string;
+                checkId: string;
+                comment: string;
+                criteria: {
+                  [key: string]: number;
+                };
+                examiner: string;
+                handinSha256: string | null;
+                points: number;
+                taskId: string;
+              } | null;
+              panelSize: number;
+              rubric: {
+                criteria: {
+                  id: string;
+                  levels: {
+                    points: number;
+                    text: {
+                      en: string;
+                      zh: string;
+                    };
+                  }[];
+                  points: number;
+                  title: {
+                    en: string;
+                    zh: string;
+                  };
+                }[];
+                handIn?: string;
+              };
+              spread: number | null;
+              /** @enum {string} */
+              state: 'open' | 'reconcile' | 'final';
+              task: string;
+              title: {
+                en: string;
+                zh: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/sessions/{id}/marking/{anon}/{task}/handins/{item}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A hand-in to mark: raw (PDF, images, text) or DOCX as HTML
+     * @description Role: examiner.
+     */
+    get: {
+      parameters: {
+        query?: {
+          view?: 'raw' | 'html';
+        };
+        header?: never;
+        path: {
+          anon: string;
+          id: string;
+          item: string;
+          task: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              html: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/sessions/{id}/progress': {
     parameters: {
       query?: never;
@@ -2125,6 +2827,19 @@ export interface paths {
                 max: number | null;
                 points: number;
                 reason: string;
+              }[];
+              panel: {
+                at: string;
+                candidateId: string;
+                checkId: string;
+                comment: string;
+                criteria: {
+                  [key: string]: number;
+                };
+                examiner: string;
+                handinSha256: string | null;
+                points: number;
+                taskId: string;
               }[];
               report: {
                 gradable: boolean;
@@ -2713,6 +3428,86 @@ export interface paths {
                 on: boolean;
               }[];
               cleared: string[];
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/users': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Staff accounts (examiners, trainers)
+     * @description Role: examiner.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              createdAt: string;
+              /** @enum {string} */
+              role: 'examiner' | 'trainer';
+              username: string;
+            }[];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Create or reset a staff account (the admin account only; audited)
+     * @description Role: examiner.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            password: string;
+            /** @enum {string} */
+            role: 'examiner' | 'trainer';
+            username: string;
+          };
+        };
+      };
+      responses: {
+        /** @description OK */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {string} */
+              role: 'examiner' | 'trainer';
+              username: string;
             };
           };
         };

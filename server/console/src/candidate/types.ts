@@ -5,3 +5,6 @@ export type Me = paths['/api/me']['get']['responses'][200]['content']['applicati
 export type MeTask = Me['tasks'][number];
 export type Card = NonNullable<Me['card']>;
 export type Files = paths['/api/me/files']['get']['responses'][200]['content']['application/json'];
+export type Handins =
+  paths['/api/me/tasks/{task}/handins']['get']['responses'][200]['content']['application/json'];
+export type HandinItem = Handins['items'][number];

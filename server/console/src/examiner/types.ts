@@ -21,3 +21,9 @@ export type CreateBody = NonNullable<
 >['content']['application/json'];
 export type CheckMark = Graded['marks'][number];
 export type Disagreement = Diff['disagrees'][number];
+export type MarkingQueue = Json<'/api/sessions/{id}/marking', 'get'>;
+export type MarkingItem = MarkingQueue['items'][number];
+export type MarkingDetail = Json<'/api/sessions/{id}/marking/{anon}/{task}/{check}', 'get'>;
+export type PanelMark = NonNullable<MarkingDetail['marks']>[number];
+export type Criterion = MarkingDetail['rubric']['criteria'][number];
+export type StaffUser = Json<'/api/users', 'get'>[number];
