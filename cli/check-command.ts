@@ -6,9 +6,9 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { readEvidenceText } from '../grader/evidence-file.js';
 import { grade } from '../grader/grade.js';
 import type { Task } from '../grader/types.js';
@@ -16,6 +16,10 @@ import { cardEnv } from '../simulator/card.js';
 import { RealClock } from '../core/clock.js';
 import { LabError } from '../core/errors.js';
 import { createLab } from '../simulator/lab.js';
+import type { Lab } from '../simulator/lab.js';
+import type { LabCard } from '../simulator/card.js';
+import { silentLogger } from '../core/logger.js';
+import { runAppScript } from '../tasks/app-run.js';
 import { validateScenario } from '../simulator/scenario.js';
 import { taskHash } from '../tasks/bank.js';
 import { captureForTask } from '../tasks/capture.js';
@@ -33,6 +37,8 @@ export interface CheckOptions {
   format: ReportFormat;
   lang: 'zh' | 'en';
   out?: string;
+  /** A web app task: the folder of the candidate's app (in place of a program). */
+  app?: string;
 }
 
 export async function checkCommand(
@@ -42,7 +48,9 @@ export async function checkCommand(
   io: CliIo,
 ): Promise<number> {
   const [program, ...args] = command;
-  if (program === undefined) throw new LabError('USAGE', 'give the program to run after --');
+  const appDir = opts.app === undefined ? undefined : checkAppOption(task, opts.app, command);
+  if (program === undefined && appDir === undefined)
+    throw new LabError('USAGE', 'give the program to run after --');
   const dir = mkdtempSync(join(tmpdir(), `iotlab-check-${task.id}-`));
   const evidencePath = resolve(opts.evidence ?? join(dir, 'evidence.jsonl'));
   // Files the lab provides (a task's seeded database) are in place before the program starts.
@@ -52,7 +60,8 @@ export async function checkCommand(
     seed: opts.seed,
     clock: new RealClock({ speed: opts.speed }),
     evidencePath,
-    ports: { mqtt: 0, ws: null, coap: 0, modbus: 0 },
+    // A web app reaches the lab over MQTT on WebSocket (the card's mqtt.wsUrl).
+    ports: { mqtt: 0, ws: appDir === undefined ? null : 0, coap: 0, modbus: 0 },
     serial: { basePort: 0 },
   });
   const card = await lab.start();
@@ -65,11 +74,20 @@ export async function checkCommand(
     `${renderCardText(card)}\n\n实验卡文件 card file (IOTLAB_CARD): ${cardPath}\n` +
       `程序的环境变量 the program's environment (docs/card.md):\n${renderEnvLines(env)}\n`,
   );
+  const durationMs = ((opts.duration ?? task.timeLimitS) * 1000) / opts.speed + 500 / opts.speed;
+  if (appDir !== undefined) {
+    io.stderr(
+      `iotlab check ${task.id}: lab up (seed ${opts.seed}); opening the app in ${appDir}\n`,
+    );
+    await runApp(task, appDir, durationMs, { lab, card, dir, opts, io });
+    await lab.stop('task time elapsed');
+    return gradeRun(task, evidencePath, opts, io);
+  }
   io.stderr(`iotlab check ${task.id}: lab up (seed ${opts.seed}); running ${command.join(' ')}\n`);
   if (provided.length > 0)
     io.stderr(`work folder (IOTLAB_WORKDIR): ${dir}; the lab's files: ${provided.join(', ')}\n`);
 
-  const child = spawn(program, args, {
+  const child = spawn(program!, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so that ending it ends what it started too (a shell script's
@@ -78,7 +96,6 @@ export async function checkCommand(
   });
   child.stdout.on('data', (b: Buffer) => io.stderr(b.toString()));
   child.stderr.on('data', (b: Buffer) => io.stderr(b.toString()));
-  const durationMs = ((opts.duration ?? task.timeLimitS) * 1000) / opts.speed + 500 / opts.speed;
   const outcome = await new Promise<
     { kind: 'exit'; code: number | null } | { kind: 'time' } | { kind: 'error'; err: Error }
   >((done) => {
@@ -109,16 +126,70 @@ export async function checkCommand(
         : `the candidate's program could not be started`,
   );
   if (outcome.kind === 'error')
-    throw new LabError('USAGE', `cannot start ${program}: ${outcome.err.message}`);
+    throw new LabError('USAGE', `cannot start ${program!}: ${outcome.err.message}`);
   if (outcome.kind === 'exit')
     io.stderr(
       `your program ended (exit code ${String(outcome.code)}) before the time was up; it is graded on what the evidence shows / 程序提前结束，按已有证据评分\n`,
     );
+  return gradeRun(task, evidencePath, opts, io);
+}
+
+function gradeRun(task: Task, evidencePath: string, opts: CheckOptions, io: CliIo): number {
   const file = readEvidenceText(readFileSync(evidencePath, 'utf8'));
   const report = grade(task, opts.seed, { evidence: file, taskHash: taskHash(task) });
   writeReport(report, opts.format, opts.lang, io, opts.out, file.events);
   io.stderr(`evidence: ${evidencePath}\n`);
   return reportExit(report);
+}
+
+/** The app folder of `--app`, checked: an app task, no program beside it, a folder. */
+export function checkAppOption(task: Task, app: string, command: readonly string[]): string {
+  if (!task.app)
+    throw new LabError('USAGE', `task ${task.id} takes a program, not --app (it has no web app)`);
+  if (command.length > 0)
+    throw new LabError('USAGE', 'give either --app DIR or a program after --, not both');
+  const dir = resolve(app);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new LabError('USAGE', `--app ${app}: no such folder (the app's static files)`);
+  return dir;
+}
+
+/**
+ * Plays the task's app script against the app (tasks/app-run.ts) until it ends or the time is
+ * up, then waits out the task's time; screenshots go beside the evidence.
+ */
+async function runApp(
+  task: Task,
+  appDir: string,
+  durationMs: number,
+  run: { lab: Lab; card: LabCard; dir: string; opts: CheckOptions; io: CliIo },
+): Promise<void> {
+  const { lab, card, opts, io } = run;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), durationMs);
+  io.signal?.addEventListener('abort', () => abort.abort(), { once: true });
+  const shots = dirname(resolve(opts.evidence ?? join(run.dir, 'evidence.jsonl')));
+  try {
+    await runAppScript({
+      task,
+      seed: opts.seed,
+      appDir,
+      card,
+      clock: lab.clock,
+      speed: opts.speed,
+      record: lab.recorder.record,
+      outDir: shots,
+      logger: silentLogger,
+      signal: abort.signal,
+    });
+    if (!abort.signal.aborted)
+      await new Promise<void>((r) =>
+        abort.signal.addEventListener('abort', () => r(), { once: true }),
+      );
+  } finally {
+    clearTimeout(timer);
+  }
+  io.stderr(`screenshots: ${shots}\n`);
 }
 
 /** How long the lab keeps running after the program ends, for what it sent last (real time). */

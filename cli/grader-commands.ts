@@ -182,7 +182,8 @@ export function registerGraderCommands(
       "start a task's lab, run your program against it, grade it / 启动任务实验、运行程序并评分\n  e.g. iotlab check l1-emb-analog --seed 7 -- python3 solution.py",
     )
     .argument('<id>', 'task id')
-    .argument('<command...>', 'the program and its arguments (after --)')
+    .argument('[command...]', 'the program and its arguments (after --)')
+    .option('--app <dir>', "a web app task: the folder of your app's static files")
     .option('--seed <n>', 'seed (per-candidate variant)', seedOption, 1)
     .option('--duration <seconds>', "how long to run (default: the task's time limit)", positive)
     .option(

@@ -6,8 +6,9 @@
  * an exam (its total is below 100): see papers.ts `paperComplete`. A task counts towards a
  * function only if some of its checks assess a skill of that function (validated in papers.ts).
  *
- * L1-EMB is complete (exam-ready). L1-APP lacks 物联网移动应用开发 (no mobile-app task: the
- * simulator has no phone), L1-SYS lacks 物联网技术咨询与服务 (consulting: an examiner's judgement).
+ * L1-EMB and L1-APP are complete (exam-ready; L1-APP's 物联网移动应用开发 is l1-app-mobile, a web
+ * app graded in a headless phone browser). L1-SYS lacks 物联网技术咨询与服务 (consulting: an
+ * examiner's judgement).
  */
 import type { PaperInput } from './papers.js';
 
@@ -51,8 +52,8 @@ export const builtinPapers: PaperInput[] = [
       ['l1-app-alarm', '物联网平台应用开发', 15],
       ['l1-app-gateway', '物联网边缘计算系统应用开发', 25],
       ['l1-app-platform-hmac', '物联网边缘计算系统应用开发', 15],
+      ['l1-app-mobile', '物联网移动应用开发', 30],
     ]),
-    gaps: [gap('物联网移动应用开发', 30)],
   },
   {
     id: 'L1-SYS',

@@ -36,6 +36,7 @@ import { controllerProtocol } from './l1-emb-controller/task.js';
 import { rtuMaster } from './l1-emb-rtu/task.js';
 import { sqlScripts } from './l1-sys-sql/task.js';
 import { firmwareUpgrade } from './l1-sys-firmware/task.js';
+import { mobileApp } from './l1-app-mobile/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -57,6 +58,7 @@ export const TASKS: readonly Task[] = [
   rtuMaster,
   sqlScripts,
   firmwareUpgrade,
+  mobileApp,
 ];
 
 export function listTasks(): readonly Task[] {
@@ -96,8 +98,13 @@ export function taskHash(task: Task): string {
     }),
   );
   for (const lang of ['zh', 'en'] as const) h.update(instructionTemplate(task, lang));
+  // A web app task's reference is a folder: each of its files, by path.
   const solution = taskFile(task.id, task.solution);
-  if (existsSync(solution)) h.update(readFileSync(solution));
+  for (const file of filesUnder(solution)) {
+    // A single file is hashed as it always was (so the other tasks' hashes stay).
+    if (file !== solution) h.update(`\0${file.slice(solution.length)}\0`);
+    h.update(readFileSync(file));
+  }
   // Every file of the task's folder (its definition, checks, data generator…), by name, so a
   // change to the task's own code shows in provenance; shared check code is the grader version.
   const dir = taskFile(task.id);
@@ -109,6 +116,15 @@ export function taskHash(task: Task): string {
       h.update(readFileSync(path));
     }
   return h.digest('hex');
+}
+
+/** A file, or every file under a folder (sorted, recursively); none when the path is absent. */
+function filesUnder(path: string): string[] {
+  if (!existsSync(path)) return [];
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path)
+    .sort()
+    .flatMap((name) => filesUnder(join(path, name)));
 }
 
 export interface RenderedTask {

@@ -66,7 +66,7 @@ describe('app host', () => {
     expect(csp).toContain("default-src 'self'");
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     expect(await (await fetch(`${host.url}/js/app.js`)).text()).toBe('console.log(1)');
-    const card = (await (await fetch(`${host.url}${APP_CARD_PATH}`)).json());
+    const card = await (await fetch(`${host.url}${APP_CARD_PATH}`)).json();
     expect(card).toEqual({ mqtt: { wsUrl: 'ws://127.0.0.1:1' } });
     expect(await (await fetch(`${host.url}${APP_MQTT_LIB_PATH}`)).text()).toBe('/* mqtt */');
     expect((await fetch(`${host.url}/nope.js`)).status).toBe(404);

@@ -66,7 +66,7 @@ describe('session CLI', () => {
       '--data',
       data,
       '--paper',
-      'L1-APP',
+      'L1-SYS',
       '--roster',
       roster,
       '--mode',

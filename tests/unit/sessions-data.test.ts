@@ -78,11 +78,14 @@ tasks:
     ]);
   });
 
-  it('the built-in L1-EMB paper is complete, so an exam can use it', () => {
+  it('the built-in L1-EMB and L1-APP papers are complete, so an exam can use them', () => {
     const emb = loadPaper('L1-EMB');
     expect(paperComplete(emb)).toBe(true);
     expect(emb.tasks.map((t) => t.id)).toContain('l1-emb-rtu');
-    expect(paperComplete(loadPaper('L1-APP'))).toBe(false);
+    const app = loadPaper('L1-APP');
+    expect(paperComplete(app)).toBe(true);
+    expect(app.tasks.find((t) => t.id === 'l1-app-mobile')?.function).toBe('物联网移动应用开发');
+    expect(paperComplete(loadPaper('L1-SYS'))).toBe(false);
   });
 
   it('broken YAML and unknown ids are clear errors', () => {
