@@ -264,18 +264,22 @@ async function playStep(page: Page, step: UiStep, i: number, opts: AppRunOptions
   }
   if ('tap' in step) {
     const selector = testidSelector(step.tap);
+    // The lab time the tap was issued: what it causes (a publish) may be recorded before the
+    // browser's answer that the tap is done.
+    const issued = opts.clock.now();
     try {
       await bounded(
         page.locator(selector).first().tap({ timeout: APP_LIMITS.step }),
         APP_LIMITS.step + 500,
         'tapping',
       );
-      record('ui.action', { step: i, action: 'tap', testid: step.tap, ok: true });
+      record('ui.action', { step: i, action: 'tap', testid: step.tap, issued, ok: true });
     } catch (err) {
       record('ui.action', {
         step: i,
         action: 'tap',
         testid: step.tap,
+        issued,
         ok: false,
         error: (err as Error).message.split('\n')[0],
       });

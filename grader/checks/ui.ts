@@ -27,18 +27,6 @@ export function readsOf(ctx: GradeContext, testid: string): UiRead[] {
   );
 }
 
-/** Taps of one test id within [start, end] that reached the element. */
-export function tapsOf(ctx: GradeContext, testid: string): EvidenceEvent[] {
-  return ctx.events.filter(
-    (e) =>
-      e.kind === 'ui.action' &&
-      e.testid === testid &&
-      e.ok === true &&
-      e.t >= ctx.start &&
-      e.t <= ctx.end,
-  );
-}
-
 /**
  * f's value over [t - withinMs, t] (sampled every 100 ms and at both ends) when it holds one
  * value all that time; undefined when it changed (the app may show either).
@@ -252,15 +240,17 @@ export function tapCommandCheck<P extends TaskParams>(spec: {
     const script = ctx.events.filter((e) => e.kind === 'ui.action' && e.testid === spec.testid);
     const judged: { e: EvidenceEvent; ok: boolean; note: string }[] = [];
     for (const tap of script) {
-      const online = steady(tap.t + within, within, (t) => ctx.truth(spec.actuator, t).online);
+      // From when the tap was issued: its publish may be recorded before the tap's own event.
+      const at = typeof tap.issued === 'number' ? tap.issued : tap.t;
+      const online = steady(at + within, within, (t) => ctx.truth(spec.actuator, t).online);
       if (online !== true) continue;
       const sent = ctx
         .clientPublishes()
         .find(
           (p) =>
             p.topic === topic &&
-            p.t >= tap.t &&
-            p.t <= tap.t + within &&
+            p.t >= at &&
+            p.t <= at + within &&
             parseCommand(payloadText(p)) !== undefined,
         );
       judged.push({

@@ -76,6 +76,8 @@ export function appCsp(connectOrigins: readonly string[]): string {
   return [
     "default-src 'self'",
     "script-src 'self' 'unsafe-inline'",
+    // mqtt.js keeps its timers in a blob worker (so a background tab does not stall keepalives).
+    "worker-src 'self' blob:",
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
