@@ -237,6 +237,7 @@ export function registerGraderCommands(
       '--workdir <dir>',
       "work folder for a task's files (default: a new temporary folder); the lab's files there are replaced",
     )
+    .option('--app <dir>', "a web app task: the folder of your app's static files")
     .action(
       async (
         id: string,
@@ -246,6 +247,7 @@ export function registerGraderCommands(
           mqttPort: number;
           lang: 'zh' | 'en';
           workdir?: string;
+          app?: string;
         },
       ) => {
         exit(await practiceCommand(getTask(id), opts, io));
