@@ -70,12 +70,22 @@ export function pageNote(ctx: GradeContext): string {
   const pageErrors = consoleOf('pageerror');
   if (pageErrors.length > 0)
     parts.push(`${pageErrors.length} script error(s), first: ${String(pageErrors[0]!.text)}`);
+  const consoleErrors = consoleOf('error');
+  if (consoleErrors.length > 0)
+    parts.push(
+      `${consoleErrors.length} console error(s), first: ${String(consoleErrors[0]!.text)}`,
+    );
   const dialogs = consoleOf('dialog');
   if (dialogs.length > 0) parts.push(`${dialogs.length} dialog(s) (alert/confirm) dismissed`);
   const blocked = ctx.events.filter((e) => e.kind === 'ui.request' && e.blocked === true);
   if (blocked.length > 0)
     parts.push(
       `${blocked.length} request(s) outside the lab blocked, first ${String(blocked[0]!.url)}`,
+    );
+  const failed = ctx.events.filter((e) => e.kind === 'ui.request' && e.blocked !== true);
+  if (failed.length > 0)
+    parts.push(
+      `${failed.length} request(s) failed, first ${String(failed[0]!.url)} (${String(failed[0]!.status ?? failed[0]!.failure)})`,
     );
   const timeouts = errors.filter((e) => e.stage !== 'launch');
   if (timeouts.length > 0)
