@@ -1,8 +1,9 @@
 /**
  * l1-app-mobile through `iotlab check --app` in Debian's headless Chromium: the reference page
  * scores 100, a blank page 0, the typical mistake (the switch shows the tap, not the device) loses
- * exactly switch-state (20), and a page that loops forever after an alert is graded 0 with the
- * reason in the report, within its time bound. The screenshots named in the evidence are on disk
+ * exactly switch-state (20), a page asking for the internet is refused (policy and routing, both
+ * recorded), and a page that loops forever after an alert is graded 0 with the reason in the
+ * report, within its time bound. The screenshots named in the evidence are on disk
  * with the SHA-256 recorded, and grading the same evidence again gives the same bytes.
  */
 import { createHash } from 'node:crypto';
@@ -71,7 +72,14 @@ describe('task l1-app-mobile in a headless phone browser', () => {
     requireTools(CHROMIUM);
     const [ref, blank, mistake] = await Promise.all([
       check(taskFile('l1-app-mobile', 'app')),
-      check(appOf('<!doctype html><title>blank</title>')),
+      // Blank, but asking for the internet: an image (the policy refuses it) and a navigation
+      // (the policy allows navigations; the browser's routing aborts it).
+      check(
+        appOf(
+          '<!doctype html><title>blank</title><img src="https://cdn.example.com/x.png">' +
+            '<script>setTimeout(() => { location.href = "https://example.com/"; }, 300)</script>',
+        ),
+      ),
       check(appVariant((js) => js.replace('FOLLOW_DEVICE = true', 'FOLLOW_DEVICE = false'))),
     ]);
     // After the others: its page spins a core, which would slow theirs on a two-core machine.
@@ -104,6 +112,20 @@ describe('task l1-app-mobile in a headless phone browser', () => {
     expect(blank.report.gradable).toBe(true);
     expect(blank.report.score, outputs(blank.report)).toBe(0);
     expect(blank.code).toBe(1);
+    const outside = readEvidenceText(readFileSync(blank.evidence, 'utf8')).events;
+    expect(
+      outside.some(
+        (e) => e.kind === 'ui.request' && e.blocked === true && e.url === 'https://example.com/',
+      ),
+    ).toBe(true);
+    expect(
+      outside.some(
+        (e) =>
+          e.kind === 'ui.console' &&
+          String(e.text).includes('cdn.example.com') &&
+          String(e.text).includes('Content Security Policy'),
+      ),
+    ).toBe(true);
 
     expect(failing(mistake.report), outputs(mistake.report)).toEqual(['switch-state']);
     expect(mistake.report.score).toBe(80);
