@@ -19,7 +19,8 @@ import { createLab } from '../simulator/lab.js';
 import type { Lab } from '../simulator/lab.js';
 import type { LabCard } from '../simulator/card.js';
 import { silentLogger } from '../core/logger.js';
-import { runAppScript } from '../tasks/app-run.js';
+import { launchAppBrowser, runAppScript } from '../tasks/app-run.js';
+import type { Browser } from 'playwright-core';
 import { validateScenario } from '../simulator/scenario.js';
 import { taskHash } from '../tasks/bank.js';
 import { captureForTask } from '../tasks/capture.js';
@@ -56,6 +57,9 @@ export async function checkCommand(
   // Files the lab provides (a task's seeded database) are in place before the program starts.
   const provided = prepareWorkdir(task, opts.seed, dir);
   const scenario = validateScenario(task.scenario(task.params(opts.seed)), `task ${task.id}`);
+  // The browser starts beside the lab, so its start is not taken from the page's time.
+  const browser = appDir === undefined ? undefined : launchAppBrowser();
+  browser?.catch(() => undefined); // a failed launch is recorded by the run, as evidence
   const lab = createLab(scenario, {
     seed: opts.seed,
     clock: new RealClock({ speed: opts.speed }),
@@ -64,7 +68,13 @@ export async function checkCommand(
     ports: { mqtt: 0, ws: appDir === undefined ? null : 0, coap: 0, modbus: 0 },
     serial: { basePort: 0 },
   });
-  const card = await lab.start();
+  let card: LabCard;
+  try {
+    card = await lab.start();
+  } catch (err) {
+    await browser?.then((b) => b.close()).catch(() => undefined);
+    throw err;
+  }
   const cardPath = join(dir, 'card.json');
   writeFileSync(cardPath, JSON.stringify(card, null, 2));
   // IOTLAB_WORKDIR: where a task's files go (e.g. a SQLite database), captured at the end.
@@ -79,7 +89,7 @@ export async function checkCommand(
     io.stderr(
       `iotlab check ${task.id}: lab up (seed ${opts.seed}); opening the app in ${appDir}\n`,
     );
-    await runApp(task, appDir, durationMs, { lab, card, dir, opts, io });
+    await runApp(task, appDir, durationMs, { lab, card, dir, opts, io, browser });
     await lab.stop('task time elapsed');
     return gradeRun(task, evidencePath, opts, io);
   }
@@ -162,7 +172,14 @@ async function runApp(
   task: Task,
   appDir: string,
   durationMs: number,
-  run: { lab: Lab; card: LabCard; dir: string; opts: CheckOptions; io: CliIo },
+  run: {
+    lab: Lab;
+    card: LabCard;
+    dir: string;
+    opts: CheckOptions;
+    io: CliIo;
+    browser: Promise<Browser> | undefined;
+  },
 ): Promise<void> {
   const { lab, card, opts, io } = run;
   const abort = new AbortController();
@@ -181,6 +198,7 @@ async function runApp(
       outDir: shots,
       logger: silentLogger,
       signal: abort.signal,
+      ...(run.browser ? { browser: run.browser } : {}),
     });
     if (!abort.signal.aborted)
       await new Promise<void>((r) =>

@@ -33,7 +33,8 @@ import { captureForTask } from '../tasks/capture.js';
 import type { SqliteCapture } from '../tasks/capture.js';
 import { prepareWorkdir } from '../tasks/prepare.js';
 import { silentLogger } from '../core/logger.js';
-import { runAppScript } from '../tasks/app-run.js';
+import { launchAppBrowser, runAppScript } from '../tasks/app-run.js';
+import type { LabCard } from '../simulator/card.js';
 import { renderCardText, renderEnvLines } from './card-text.js';
 import { checkAppOption } from './check-command.js';
 import type { CliIo } from './program.js';
@@ -90,7 +91,16 @@ export async function practiceCommand(
   const workdir = usesFiles ? resolve(opts.workdir ?? home) : undefined;
   if (workdir) mkdirSync(workdir, { recursive: true });
   const provided = workdir ? prepareWorkdir(task, opts.seed, workdir) : [];
-  const card = await lab.start();
+  // The browser starts beside the lab, so its start is not taken from the page's time.
+  const browser = appDir === undefined ? undefined : launchAppBrowser();
+  browser?.catch(() => undefined); // a failed launch is recorded by the run, as evidence
+  let card: LabCard;
+  try {
+    card = await lab.start();
+  } catch (err) {
+    await browser?.then((b) => b.close()).catch(() => undefined);
+    throw err;
+  }
   const cardPath = join(home, 'card.json');
   const env = { ...cardEnv(card, cardPath), ...(workdir ? { IOTLAB_WORKDIR: workdir } : {}) };
   writeFileSync(cardPath, JSON.stringify(card, null, 2));
@@ -160,6 +170,7 @@ export async function practiceCommand(
         outDir: home,
         logger: silentLogger,
         signal: appAbort.signal,
+        ...(browser ? { browser } : {}),
       })
     : Promise.resolve();
   if (appDir) io.stdout(`app / 应用: ${appDir}; screenshots / 截图: ${home}\n`);

@@ -61,6 +61,34 @@ export interface AppRunOptions {
   outDir: string;
   logger: Logger;
   signal?: AbortSignal;
+  /**
+   * The browser, launched before the lab started (launchAppBrowser) so that its start is not
+   * counted against the page's time; without it the run launches one.
+   */
+  browser?: Promise<Browser>;
+}
+
+/** Starts Debian's Chromium for an app run, bounded by APP_LIMITS.launch. */
+export function launchAppBrowser(): Promise<Browser> {
+  return bounded(
+    chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      timeout: APP_LIMITS.launch,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        // Nothing but the lab's own host resolves (DNS-level, beside the routing below).
+        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+      ],
+    }),
+    APP_LIMITS.launch + 1000,
+    'starting the browser',
+  );
 }
 
 /** The app script of a task for a seed, or undefined when it is no app task. */
@@ -127,32 +155,18 @@ export async function runAppScript(opts: AppRunOptions): Promise<void> {
     root: opts.appDir,
     card: opts.card,
     mqttLib: mqttBrowserBuild(),
-    connectOrigins: wsUrl ? [new URL(wsUrl).origin.replace(/^http/, 'ws')] : [],
+    connectOrigins: wsUrl ? [new URL(wsUrl).origin] : [],
     logger: opts.logger,
+  }).catch(async (err: unknown) => {
+    // The browser launched for this run is this run's to close.
+    await opts.browser?.then((b) => b.close()).catch(() => undefined);
+    throw err;
   });
   const allowed = new Set(host.origins.map((o) => new URL(o).host));
   let browser: Browser | undefined;
   try {
     try {
-      browser = await bounded(
-        chromium.launch({
-          executablePath: CHROMIUM_PATH,
-          timeout: APP_LIMITS.launch,
-          args: [
-            '--headless',
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--no-first-run',
-            // Nothing but the lab's own host resolves (DNS-level, beside the routing below).
-            '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-          ],
-        }),
-        APP_LIMITS.launch + 1000,
-        'starting the browser',
-      );
+      browser = await (opts.browser ?? launchAppBrowser());
     } catch (err) {
       record('ui.error', { stage: 'launch', error: (err as Error).message });
       return;
