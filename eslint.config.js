@@ -41,6 +41,8 @@ export default tseslint.config(
       'node_modules/**',
       'eslint.config.js',
       'tests/fixtures/*.mjs',
+      // A web app task's reference page: plain browser JS, served to Chromium as it is.
+      'tasks/*/app/**',
       // Generated from the OpenAPI document (tests/e2e/console-api-types.test.ts).
       'server/console/src/api/openapi.gen.ts',
     ],

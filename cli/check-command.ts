@@ -6,9 +6,9 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { readEvidenceText } from '../grader/evidence-file.js';
 import { grade } from '../grader/grade.js';
 import type { Task } from '../grader/types.js';
@@ -16,6 +16,11 @@ import { cardEnv } from '../simulator/card.js';
 import { RealClock } from '../core/clock.js';
 import { LabError } from '../core/errors.js';
 import { createLab } from '../simulator/lab.js';
+import type { Lab } from '../simulator/lab.js';
+import type { LabCard } from '../simulator/card.js';
+import { silentLogger } from '../core/logger.js';
+import { launchAppBrowser, runAppScript } from '../tasks/app-run.js';
+import type { Browser } from 'playwright-core';
 import { validateScenario } from '../simulator/scenario.js';
 import { taskHash } from '../tasks/bank.js';
 import { captureForTask } from '../tasks/capture.js';
@@ -34,6 +39,8 @@ export interface CheckOptions {
   format: ReportFormat;
   lang: 'zh' | 'en';
   out?: string;
+  /** A web app task: the folder of the candidate's app (in place of a program). */
+  app?: string;
   /** Files to hand in, `ITEM=FILE` (tasks with hand-ins: tasks/handin.ts). */
   handin?: string[];
 }
@@ -68,22 +75,35 @@ export async function checkCommand(
   io: CliIo,
 ): Promise<number> {
   const [program, ...args] = command;
+  const appDir = opts.app === undefined ? undefined : checkAppOption(task, opts.app, command);
   const handins = handinFiles(task, opts.handin ?? []);
-  if (program === undefined && !task.handIn?.length)
+  // A task of hand-ins only (documents for examiners) needs no program: the files are the work.
+  const handInOnly = program === undefined && appDir === undefined && !!task.handIn?.length;
+  if (program === undefined && appDir === undefined && !handInOnly)
     throw new LabError('USAGE', 'give the program to run after --');
   const dir = mkdtempSync(join(tmpdir(), `iotlab-check-${task.id}-`));
   const evidencePath = resolve(opts.evidence ?? join(dir, 'evidence.jsonl'));
   // Files the lab provides (a task's seeded database) are in place before the program starts.
   const provided = prepareWorkdir(task, opts.seed, dir);
   const scenario = validateScenario(task.scenario(task.params(opts.seed)), `task ${task.id}`);
+  // The browser starts beside the lab, so its start is not taken from the page's time.
+  const browser = appDir === undefined ? undefined : launchAppBrowser();
+  browser?.catch(() => undefined); // a failed launch is recorded by the run, as evidence
   const lab = createLab(scenario, {
     seed: opts.seed,
     clock: new RealClock({ speed: opts.speed }),
     evidencePath,
-    ports: { mqtt: 0, ws: null, coap: 0, modbus: 0 },
+    // A web app reaches the lab over MQTT on WebSocket (the card's mqtt.wsUrl).
+    ports: { mqtt: 0, ws: appDir === undefined ? null : 0, coap: 0, modbus: 0 },
     serial: { basePort: 0 },
   });
-  const card = await lab.start();
+  let card: LabCard;
+  try {
+    card = await lab.start();
+  } catch (err) {
+    await browser?.then((b) => b.close()).catch(() => undefined);
+    throw err;
+  }
   const cardPath = join(dir, 'card.json');
   writeFileSync(cardPath, JSON.stringify(card, null, 2));
   // IOTLAB_WORKDIR: where a task's files go (e.g. a SQLite database), captured at the end.
@@ -93,56 +113,28 @@ export async function checkCommand(
     `${renderCardText(card)}\n\n实验卡文件 card file (IOTLAB_CARD): ${cardPath}\n` +
       `程序的环境变量 the program's environment (docs/card.md):\n${renderEnvLines(env)}\n`,
   );
-  io.stderr(
-    `iotlab check ${task.id}: lab up (seed ${opts.seed}); ${program === undefined ? `handing in ${[...handins.keys()].join(', ') || 'nothing'}` : `running ${command.join(' ')}`}\n`,
-  );
+  const durationMs = ((opts.duration ?? task.timeLimitS) * 1000) / opts.speed + 500 / opts.speed;
+  if (appDir !== undefined) {
+    io.stderr(
+      `iotlab check ${task.id}: lab up (seed ${opts.seed}); opening the app in ${appDir}\n`,
+    );
+    await runApp(task, appDir, durationMs, { lab, card, dir, opts, io, browser });
+    await lab.stop('task time elapsed');
+    return gradeRun(task, evidencePath, opts, io);
+  }
+  if (handInOnly) {
+    io.stderr(
+      `iotlab check ${task.id}: lab up (seed ${opts.seed}); handing in ${[...handins.keys()].join(', ') || 'nothing'}\n`,
+    );
+    for (const h of await handinRecords(task, handins)) lab.recorder.record('handin', h);
+    await lab.stop('handed in');
+    return gradeRun(task, evidencePath, opts, io);
+  }
+  io.stderr(`iotlab check ${task.id}: lab up (seed ${opts.seed}); running ${command.join(' ')}\n`);
   if (provided.length > 0)
     io.stderr(`work folder (IOTLAB_WORKDIR): ${dir}; the lab's files: ${provided.join(', ')}\n`);
 
-  // A task of hand-ins only (documents for examiners) needs no program: the files are the work.
-  const outcome =
-    program === undefined
-      ? ({ kind: 'time' } as const)
-      : await runProgram(program, args, env, opts, task, io);
-  // Files the program left (a task's SQLite database) become evidence before the lab stops.
-  const captured = outcome.kind === 'error' ? undefined : captureForTask(task, opts.seed, dir);
-  if (captured) lab.recorder.record('capture', captured);
-  for (const h of await handinRecords(task, handins)) lab.recorder.record('handin', h);
-  await lab.stop(
-    outcome.kind === 'time'
-      ? program === undefined
-        ? 'handed in'
-        : 'task time elapsed'
-      : outcome.kind === 'exit'
-        ? `the candidate's program ended before the time was up (exit code ${String(outcome.code)}); only what it did until then is graded`
-        : `the candidate's program could not be started`,
-  );
-  if (outcome.kind === 'error')
-    throw new LabError('USAGE', `cannot start ${program}: ${outcome.err.message}`);
-  if (outcome.kind === 'exit')
-    io.stderr(
-      `your program ended (exit code ${String(outcome.code)}) before the time was up; it is graded on what the evidence shows / 程序提前结束，按已有证据评分\n`,
-    );
-  const file = readEvidenceText(readFileSync(evidencePath, 'utf8'));
-  const report = grade(task, opts.seed, { evidence: file, taskHash: taskHash(task) });
-  writeReport(report, opts.format, opts.lang, io, opts.out, file.events);
-  io.stderr(`evidence: ${evidencePath}\n`);
-  return reportExit(report);
-}
-
-type Outcome =
-  { kind: 'exit'; code: number | null } | { kind: 'time' } | { kind: 'error'; err: Error };
-
-/** Runs the program until it ends or the task's time is up, then ends its process group. */
-async function runProgram(
-  program: string,
-  args: string[],
-  env: Record<string, string>,
-  opts: CheckOptions,
-  task: Task,
-  io: CliIo,
-): Promise<Outcome> {
-  const child = spawn(program, args, {
+  const child = spawn(program!, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so that ending it ends what it started too (a shell script's
@@ -151,8 +143,9 @@ async function runProgram(
   });
   child.stdout.on('data', (b: Buffer) => io.stderr(b.toString()));
   child.stderr.on('data', (b: Buffer) => io.stderr(b.toString()));
-  const durationMs = ((opts.duration ?? task.timeLimitS) * 1000) / opts.speed + 500 / opts.speed;
-  const outcome = await new Promise<Outcome>((done) => {
+  const outcome = await new Promise<
+    { kind: 'exit'; code: number | null } | { kind: 'time' } | { kind: 'error'; err: Error }
+  >((done) => {
     const timer = setTimeout(() => done({ kind: 'time' }), durationMs);
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -169,7 +162,90 @@ async function runProgram(
   // publish before it publishes it, so a program that publishes and exits at once (mosquitto_pub)
   // has its PUBACK while the lab has not yet seen the message. Stopping now would lose it.
   await new Promise((r) => setTimeout(r, SETTLE_MS));
-  return outcome;
+  // Files the program left (a task's SQLite database) become evidence before the lab stops.
+  const captured = outcome.kind === 'error' ? undefined : captureForTask(task, opts.seed, dir);
+  if (captured) lab.recorder.record('capture', captured);
+  for (const h of await handinRecords(task, handins)) lab.recorder.record('handin', h);
+  await lab.stop(
+    outcome.kind === 'time'
+      ? 'task time elapsed'
+      : outcome.kind === 'exit'
+        ? `the candidate's program ended before the time was up (exit code ${String(outcome.code)}); only what it did until then is graded`
+        : `the candidate's program could not be started`,
+  );
+  if (outcome.kind === 'error')
+    throw new LabError('USAGE', `cannot start ${program!}: ${outcome.err.message}`);
+  if (outcome.kind === 'exit')
+    io.stderr(
+      `your program ended (exit code ${String(outcome.code)}) before the time was up; it is graded on what the evidence shows / 程序提前结束，按已有证据评分\n`,
+    );
+  return gradeRun(task, evidencePath, opts, io);
+}
+
+function gradeRun(task: Task, evidencePath: string, opts: CheckOptions, io: CliIo): number {
+  const file = readEvidenceText(readFileSync(evidencePath, 'utf8'));
+  const report = grade(task, opts.seed, { evidence: file, taskHash: taskHash(task) });
+  writeReport(report, opts.format, opts.lang, io, opts.out, file.events);
+  io.stderr(`evidence: ${evidencePath}\n`);
+  return reportExit(report);
+}
+
+/** The app folder of `--app`, checked: an app task, no program beside it, a folder. */
+export function checkAppOption(task: Task, app: string, command: readonly string[]): string {
+  if (!task.app)
+    throw new LabError('USAGE', `task ${task.id} takes a program, not --app (it has no web app)`);
+  if (command.length > 0)
+    throw new LabError('USAGE', 'give either --app DIR or a program after --, not both');
+  const dir = resolve(app);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new LabError('USAGE', `--app ${app}: no such folder (the app's static files)`);
+  return dir;
+}
+
+/**
+ * Plays the task's app script against the app (tasks/app-run.ts) until it ends or the time is
+ * up, then waits out the task's time; screenshots go beside the evidence.
+ */
+async function runApp(
+  task: Task,
+  appDir: string,
+  durationMs: number,
+  run: {
+    lab: Lab;
+    card: LabCard;
+    dir: string;
+    opts: CheckOptions;
+    io: CliIo;
+    browser: Promise<Browser> | undefined;
+  },
+): Promise<void> {
+  const { lab, card, opts, io } = run;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), durationMs);
+  io.signal?.addEventListener('abort', () => abort.abort(), { once: true });
+  const shots = dirname(resolve(opts.evidence ?? join(run.dir, 'evidence.jsonl')));
+  try {
+    await runAppScript({
+      task,
+      seed: opts.seed,
+      appDir,
+      card,
+      clock: lab.clock,
+      speed: opts.speed,
+      record: lab.recorder.record,
+      outDir: shots,
+      logger: silentLogger,
+      signal: abort.signal,
+      ...(run.browser ? { browser: run.browser } : {}),
+    });
+    if (!abort.signal.aborted)
+      await new Promise<void>((r) =>
+        abort.signal.addEventListener('abort', () => r(), { once: true }),
+      );
+  } finally {
+    clearTimeout(timer);
+  }
+  io.stderr(`screenshots: ${shots}\n`);
 }
 
 /** How long the lab keeps running after the program ends, for what it sent last (real time). */

@@ -186,6 +186,7 @@ export function registerGraderCommands(
       '[command...]',
       'the program and its arguments (after --); none for a task of hand-ins only',
     )
+    .option('--app <dir>', "a web app task: the folder of your app's static files")
     .option('--seed <n>', 'seed (per-candidate variant)', seedOption, 1)
     .option('--duration <seconds>', "how long to run (default: the task's time limit)", positive)
     .option(
@@ -245,6 +246,7 @@ export function registerGraderCommands(
       '--workdir <dir>',
       "work folder for a task's files (default: a new temporary folder); the lab's files there are replaced",
     )
+    .option('--app <dir>', "a web app task: the folder of your app's static files")
     .action(
       async (
         id: string,
@@ -254,6 +256,7 @@ export function registerGraderCommands(
           mqttPort: number;
           lang: 'zh' | 'en';
           workdir?: string;
+          app?: string;
         },
       ) => {
         exit(await practiceCommand(getTask(id), opts, io));

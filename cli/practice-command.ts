@@ -8,6 +8,9 @@
  * `iotlab check` does; for the live checklist they are also read every second, graded with the
  * evidence so far, and not recorded.
  *
+ * A web app task takes the app's folder (`--app`): the task's script plays against it in a
+ * headless browser, as under `iotlab check`, and its screenshots go beside card.json.
+ *
  * The card is written as card.json (with card.env, the same variables as shell lines) into a new
  * temporary folder, the work folder's default, and its variables are printed: the candidate's
  * program reads them here as under `iotlab check` and in an exam session (docs/card.md).
@@ -29,7 +32,11 @@ import { renderTask, taskHash } from '../tasks/bank.js';
 import { captureForTask } from '../tasks/capture.js';
 import type { SqliteCapture } from '../tasks/capture.js';
 import { prepareWorkdir } from '../tasks/prepare.js';
+import { silentLogger } from '../core/logger.js';
+import { launchAppBrowser, runAppScript } from '../tasks/app-run.js';
+import type { LabCard } from '../simulator/card.js';
 import { renderCardText, renderEnvLines } from './card-text.js';
+import { checkAppOption } from './check-command.js';
 import type { CliIo } from './program.js';
 
 export interface PracticeOptions {
@@ -39,6 +46,8 @@ export interface PracticeOptions {
   mqttPort: number;
   /** The work folder (IOTLAB_WORKDIR); the lab's files in it are replaced. */
   workdir?: string;
+  /** A web app task: the folder of the candidate's app, driven in a headless browser. */
+  app?: string;
 }
 
 const MARK = { passed: '✔', partial: '◐', failed: '✘', manual: '?' } as const;
@@ -65,13 +74,15 @@ export async function practiceCommand(
   opts: PracticeOptions,
   io: CliIo,
 ): Promise<number> {
+  const appDir = opts.app === undefined ? undefined : checkAppOption(task, opts.app, []);
   const rendered = renderTask(task, opts.seed, opts.lang);
   const scenario = validateScenario(task.scenario(rendered.params), `task ${task.id}`);
   const clock = new RealClock({ speed: opts.speed });
   const lab = createLab(scenario, {
     seed: opts.seed,
     clock,
-    ports: { mqtt: opts.mqttPort, ws: null },
+    // A web app task's page reaches the lab over MQTT on WebSocket (the card's mqtt.wsUrl).
+    ports: { mqtt: opts.mqttPort, ws: task.app ? 0 : null },
   });
   const events: EvidenceEvent[] = [];
   lab.recorder.subscribe((e) => events.push(e));
@@ -80,7 +91,16 @@ export async function practiceCommand(
   const workdir = usesFiles ? resolve(opts.workdir ?? home) : undefined;
   if (workdir) mkdirSync(workdir, { recursive: true });
   const provided = workdir ? prepareWorkdir(task, opts.seed, workdir) : [];
-  const card = await lab.start();
+  // The browser starts beside the lab, so its start is not taken from the page's time.
+  const browser = appDir === undefined ? undefined : launchAppBrowser();
+  browser?.catch(() => undefined); // a failed launch is recorded by the run, as evidence
+  let card: LabCard;
+  try {
+    card = await lab.start();
+  } catch (err) {
+    await browser?.then((b) => b.close()).catch(() => undefined);
+    throw err;
+  }
   const cardPath = join(home, 'card.json');
   const env = { ...cardEnv(card, cardPath), ...(workdir ? { IOTLAB_WORKDIR: workdir } : {}) };
   writeFileSync(cardPath, JSON.stringify(card, null, 2));
@@ -136,6 +156,24 @@ export async function practiceCommand(
     last = now;
   };
   const timer = setInterval(tick, 1000);
+  // The app's script plays along, its readings and taps in the checklist as they happen.
+  const appAbort = new AbortController();
+  const appRun = appDir
+    ? runAppScript({
+        task,
+        seed: opts.seed,
+        appDir,
+        card,
+        clock,
+        speed: opts.speed,
+        record: lab.recorder.record,
+        outDir: home,
+        logger: silentLogger,
+        signal: appAbort.signal,
+        ...(browser ? { browser } : {}),
+      })
+    : Promise.resolve();
+  if (appDir) io.stdout(`app / 应用: ${appDir}; screenshots / 截图: ${home}\n`);
   await new Promise<void>((done) => {
     const end = setTimeout(done, Math.max(0, task.timeLimitS * 1000 - clock.now()) / opts.speed);
     io.signal?.addEventListener(
@@ -148,6 +186,8 @@ export async function practiceCommand(
     );
   });
   clearInterval(timer);
+  appAbort.abort();
+  await appRun;
   tick();
   // As `iotlab check` does: the files the candidate left become evidence before the lab stops.
   const captured = workdir ? captureForTask(task, opts.seed, workdir) : undefined;

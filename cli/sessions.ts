@@ -12,7 +12,13 @@ import { createLogger } from '../core/logger.js';
 import { checkRows, longTable, scoreSheet, scoreSheetCsv, toCsv } from '../server/export.js';
 import { scoreSheetXlsx } from '../server/export-xlsx.js';
 import { Grades } from '../server/grades.js';
-import { WEIGHT_TABLE, listPapers, loadPaper, paperComplete } from '../server/papers.js';
+import {
+  WEIGHT_TABLE,
+  listPapers,
+  loadPaper,
+  paperComplete,
+  paperExamReady,
+} from '../server/papers.js';
 import { parseRoster } from '../server/roster.js';
 import { serve } from '../server/serve.js';
 import { DEFAULT_PORT_RANGE, createSession, parsePortRange } from '../server/sessions.js';
@@ -124,9 +130,12 @@ export function registerSessionCommands(
       if (o.json) return io.stdout(JSON.stringify(papers, null, 2) + '\n');
       for (const p of papers) {
         const gapPoints = p.gaps.reduce((s, g) => s + g.points, 0);
-        const use = paperComplete(p)
+        const ready = paperExamReady(p);
+        const use = ready.ready
           ? '可用于考试 / exam-ready'
-          : `缺 ${gapPoints} 分，仅用于练习和课堂实验 / ${gapPoints} points in gaps: practice and class labs only`;
+          : paperComplete(p)
+            ? `暂不可用于考试 / not exam-ready yet: ${ready.reason}`
+            : `缺 ${gapPoints} 分，仅用于练习和课堂实验 / ${gapPoints} points in gaps: practice and class labs only`;
         io.stdout(
           `${p.id.padEnd(8)} ${use.padEnd(12)}  ${p.title.zh} / ${p.title.en}  (${p.durationMin} min, pass ${p.passMark})\n`,
         );

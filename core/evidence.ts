@@ -45,6 +45,19 @@ export const EVIDENCE_KINDS = [
   'capture',
   /** A file the candidate handed in for examiners (and automatic checks) to read: tasks/handin.ts. */
   'handin',
+  /**
+   * A candidate's web app driven in a browser by the task runner (tasks/app-run.ts): the page's
+   * load, each element read (`ui.read`: test id, text, visible, checked), each tap, each
+   * screenshot (PNG beside the evidence, its SHA-256 here), console errors and failed or blocked
+   * requests, and what ended the run early (`ui.error`: launch failed, a step timed out).
+   */
+  'ui.load',
+  'ui.read',
+  'ui.action',
+  'ui.screenshot',
+  'ui.console',
+  'ui.request',
+  'ui.error',
   /** A connection or datagram refused because it did not come from the candidate's seat. */
   'net.refused',
   /** The file reached its size quota: from here, payloads are kept by size and hash (see Quota). */
@@ -119,6 +132,12 @@ const KEPT_PAST_QUOTA = new Set<EvidenceKind>([
   'mqtt.connect',
   'mqtt.disconnect',
   'net.refused',
+  // The app script's own steps: bounded by the script, and what an app task is graded on.
+  'ui.load',
+  'ui.read',
+  'ui.action',
+  'ui.screenshot',
+  'ui.error',
 ]);
 
 /** A payload kept by size and hash: `{ elided: { bytes, sha256 } }` in place of raw/text/json. */

@@ -191,11 +191,31 @@ export interface TaskDefinition<P extends TaskParams = TaskParams> {
    */
   handIn?: HandInSpec[];
   /**
+   * A web app task (the candidate hands in a folder of static files): the browser profile and the
+   * script the task runner plays against the app while the lab runs (tasks/app-run.ts), each step
+   * recorded as `ui.*` evidence that the checks read. Pure data from the params.
+   */
+  app?(params: P, plan: LabPlan): AppScript;
+  /**
    * Files the lab provides: the task runner writes them into the work folder before the
    * candidate's program starts (`iotlab check`, `iotlab practice`; tasks/prepare.ts). They are
    * data, a pure function of the params, so the grader can recompute what they held.
    */
   prepare?(params: P, plan: LabPlan): PreparedFile[];
+}
+
+/**
+ * One step of an app task's script, at a lab time (ms after lab start): read the elements with
+ * these `data-testid`s (one `ui.read` each), tap the element with this test id, or take a
+ * screenshot.
+ */
+export type UiStep =
+  { at: number; read: string[] } | { at: number; tap: string } | { at: number; screenshot: string };
+
+export interface AppScript {
+  /** phone: 390×844, touch, zh-CN; desktop: 1366×768. */
+  profile: 'phone' | 'desktop';
+  steps: UiStep[];
 }
 
 /**

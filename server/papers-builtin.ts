@@ -6,11 +6,11 @@
  * an exam (its total is below 100): see papers.ts `paperComplete`. A task counts towards a
  * function only if some of its checks assess a skill of that function (validated in papers.ts).
  *
- * L1-EMB and L1-SYS are complete (exam-ready; L1-SYS's consulting task is marked by examiners,
- * issue 15). L1-APP lacks 物联网移动应用开发 (no mobile-app task: the simulator has no phone).
- * L2-EMB has its encrypted-telemetry task (物联网应用协议开发) and gaps for the rest; L2-APP has no
- * task yet: every function is a gap. L2-SYS and L3 have their planning
- * and consulting tasks (documents marked by examiners) and gaps for the rest.
+ * L1-EMB, L1-APP and L1-SYS are complete (exam-ready; L1-APP's 物联网移动应用开发 is l1-app-mobile,
+ * a web app graded in a headless phone browser; L1-SYS's consulting task is marked by examiners,
+ * issue 15). L2-EMB has its encrypted-telemetry task (物联网应用协议开发) and gaps for the rest;
+ * L2-APP has no task yet: every function is a gap. L2-SYS and L3 have their planning and
+ * consulting tasks (documents marked by examiners) and gaps for the rest.
  */
 import type { PaperInput } from './papers.js';
 
@@ -54,8 +54,8 @@ export const builtinPapers: PaperInput[] = [
       ['l1-app-alarm', '物联网平台应用开发', 15],
       ['l1-app-gateway', '物联网边缘计算系统应用开发', 25],
       ['l1-app-platform-hmac', '物联网边缘计算系统应用开发', 15],
+      ['l1-app-mobile', '物联网移动应用开发', 30],
     ]),
-    gaps: [gap('物联网移动应用开发', 30)],
   },
   {
     id: 'L1-SYS',

@@ -9,7 +9,7 @@ import { planTask } from '../tasks/task-plan.js';
 import { getTask } from '../tasks/bank.js';
 import { candidatePassword, candidateSeed, newSecret } from './derive.js';
 import type { Paper } from './papers.js';
-import { paperComplete } from './papers.js';
+import { paperExamReady } from './papers.js';
 import { hashPassword } from './passwords.js';
 import type { RosterRow } from './roster.js';
 import type { CandidateRow, SessionMode, Store } from './store.js';
@@ -78,12 +78,11 @@ export async function createSession(
       'API_BAD_REQUEST',
       `paper ${input.paper.id} has no task yet (${input.paper.gaps.map((g) => g.function).join('、')}): nothing to sit / 该试卷尚无任务，无法创建场次`,
     );
-  if (input.mode === 'exam' && !paperComplete(input.paper))
+  const ready = paperExamReady(input.paper);
+  if (input.mode === 'exam' && !ready.ready)
     throw new LabError(
       'API_BAD_REQUEST',
-      `paper ${input.paper.id} cannot be used for an exam: ${input.paper.gaps
-        .map((g) => `${g.function} (${g.points} points) has no task yet`)
-        .join('; ')}; use practice or lab mode`,
+      `paper ${input.paper.id} cannot be used for an exam: ${ready.reason}; use practice or lab mode`,
     );
   const durationMin = input.durationMin ?? input.paper.durationMin;
   const range = input.portRange ?? DEFAULT_PORT_RANGE;

@@ -43,6 +43,7 @@ import { sitePlan } from './l2-sys-plan/task.js';
 import { systemPlan } from './l3-all-plan/task.js';
 import { solutionConsult } from './l2-sys-consult/task.js';
 import { projectConsult } from './l3-all-consult/task.js';
+import { mobileApp } from './l1-app-mobile/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -70,6 +71,7 @@ export const TASKS: readonly Task[] = [
   systemPlan,
   solutionConsult,
   projectConsult,
+  mobileApp,
 ];
 
 export function listTasks(): readonly Task[] {
@@ -109,16 +111,13 @@ export function taskHash(task: Task): string {
     }),
   );
   for (const lang of ['zh', 'en'] as const) h.update(instructionTemplate(task, lang));
-  // A solution is a program, or a folder of reference hand-ins (a task of hand-ins, issue 15).
+  // A web app task's reference is a folder: each of its files, by path.
   const solution = taskFile(task.id, task.solution);
-  if (existsSync(solution) && statSync(solution).isDirectory())
-    for (const name of readdirSync(solution).sort()) {
-      const path = join(solution, name);
-      if (!statSync(path).isFile()) continue;
-      h.update(`\0${task.solution}/${name}\0`);
-      h.update(readFileSync(path));
-    }
-  else if (existsSync(solution)) h.update(readFileSync(solution));
+  for (const file of filesUnder(solution)) {
+    // A single file is hashed as it always was (so the other tasks' hashes stay).
+    if (file !== solution) h.update(`\0${file.slice(solution.length)}\0`);
+    h.update(readFileSync(file));
+  }
   // Every file of the task's folder (its definition, checks, data generator…), by name, so a
   // change to the task's own code shows in provenance; shared check code is the grader version.
   const dir = taskFile(task.id);
@@ -130,6 +129,15 @@ export function taskHash(task: Task): string {
       h.update(readFileSync(path));
     }
   return h.digest('hex');
+}
+
+/** A file, or every file under a folder (sorted, recursively); none when the path is absent. */
+function filesUnder(path: string): string[] {
+  if (!existsSync(path)) return [];
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path)
+    .sort()
+    .flatMap((name) => filesUnder(join(path, name)));
 }
 
 export interface RenderedTask {

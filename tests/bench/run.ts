@@ -6,6 +6,7 @@
  *   3. lab capacity: N labs × 20 devices at 1 Hz in one process (target N ≥ 100 with p99 ≤ 50 ms);
  *   4. board round trips per second from the C HAL (MILLIS, I2C reads at 100 kHz and 1 MHz);
  *   5. grading throughput: an hour of a 20-device lab read, chain-verified and graded (< 2 s);
+ *   5b. web app grading (`app`): one `iotlab check --app` from start to report, then 2 and 4 at once;
  *   6. an exam room: `iotlab serve` with 100 candidates, each running the busiest task's lab;
  *   7. uploads: 20 candidates hand in 15 MiB each at once to one `iotlab serve` (RSS before/after);
  *   8. soak (only when named, an hour: `npm run bench -- soak`, IOTLAB_SOAK_MINUTES to change it):
@@ -26,6 +27,8 @@ import { benchStartup } from './startup.js';
 import { MQTT_DEVICES_PER_LAB } from './capacity-scenario.js';
 import type { BoardBenchRow } from './board.js';
 import { benchBoard } from './board.js';
+import type { AppBench } from './app.js';
+import { benchApp } from './app.js';
 import type { RoomResult } from './room.js';
 import { benchRoom, busiestTask } from './room.js';
 import { fmt, round, verdict } from './stats.js';
@@ -55,6 +58,7 @@ const PARTS = [
   'capacity',
   'board',
   'grading',
+  'app',
   'room',
   'uploads',
   'soak',
@@ -472,6 +476,24 @@ if (wanted('grading')) {
     );
 }
 
+let app: AppBench | undefined;
+if (wanted('app')) {
+  out();
+  out('== 5b. Web app grading: iotlab check l1-app-mobile --app <reference>, headless Chromium ==');
+  app = await part('app', () => benchApp(bin, [2, 4]));
+  if (app) {
+    const a = app;
+    const s = (r: { ms: number; score: number | null }) =>
+      `${(r.ms / 1000).toFixed(1)} s (score ${String(r.score)})`;
+    figure(
+      `one grading, start to report (task ${a.taskS} s)`,
+      `${s(a.single)}; overhead ${((a.single.ms - a.taskS * 1000) / 1000).toFixed(1)} s`,
+    );
+    for (const p of a.parallel) figure(`${p.at} at once`, p.runs.map(s).join(', '));
+    figure('gradings at once that all scored 100', String(a.parallelOk));
+  }
+}
+
 let room: RoomResult | undefined;
 if (wanted('room')) {
   const busiest = busiestTask();
@@ -564,6 +586,7 @@ out(
     ...summary(startup, fanIn, capacity),
     board: board?.map((r) => ({ op: r.op, i2cHz: r.i2cHz, perSecond: round(r.perSecond) })),
     grading,
+    app,
     room: room && roomSummary(room),
     uploads,
     soak,

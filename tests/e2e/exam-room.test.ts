@@ -51,9 +51,11 @@ afterEach(async () => t?.close());
 function paperOf(direction: 'EMB' | 'APP' | 'SYS'): PaperInput {
   const weights = WEIGHT_TABLE[`L1.${direction}`]!;
   // Tasks of hand-ins (documents for examiners, issue 15) have no program to run: they are sat
-  // through the upload endpoints and marked by the panel, tested with those.
+  // through the upload endpoints and marked by the panel (tests/e2e/marking-room.test.ts). A web
+  // app task (l1-app-mobile) is sat with an uploaded app, which sessions do not take yet.
   const tasks = listTasks().filter(
-    (x) => x.level === 'L1' && x.direction === direction && !x.handIn?.length,
+    (x) =>
+      x.level === 'L1' && x.direction === direction && !x.handIn?.length && x.app === undefined,
   );
   const byFn = new Map<string, Task[]>(Object.keys(weights).map((fn) => [fn, []]));
   for (const task of tasks) {

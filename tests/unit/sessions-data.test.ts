@@ -7,6 +7,7 @@ import {
   listPapers,
   loadPaper,
   paperComplete,
+  paperExamReady,
   parsePaperYaml,
 } from '../../server/papers.js';
 import { parseRoster } from '../../server/roster.js';
@@ -90,25 +91,29 @@ tasks:
     ]);
   });
 
-  it('the built-in L1-EMB and L1-SYS papers are complete, so an exam can use them', () => {
+  it('the built-in L1-EMB and L1-SYS papers are complete and exam-ready; L1-APP complete, not yet exam-ready', () => {
     const emb = loadPaper('L1-EMB');
     expect(paperComplete(emb)).toBe(true);
     expect(emb.tasks.map((t) => t.id)).toContain('l1-emb-rtu');
     const sys = loadPaper('L1-SYS');
     expect(paperComplete(sys)).toBe(true);
     expect(sys.tasks.find((t) => t.id === 'l1-sys-consult')?.function).toBe('物联网技术咨询与服务');
-    for (const id of ['L1-APP', 'L2-EMB', 'L2-APP', 'L2-SYS', 'L3'])
+    expect(paperExamReady(emb)).toEqual({ ready: true });
+    expect(paperExamReady(sys)).toEqual({ ready: true });
+    const app = loadPaper('L1-APP');
+    expect(paperComplete(app)).toBe(true);
+    expect(app.tasks.find((t) => t.id === 'l1-app-mobile')?.function).toBe('物联网移动应用开发');
+    // Sessions cannot take an app upload yet: an exam would score every candidate 0 there.
+    expect(paperExamReady(app)).toMatchObject({ ready: false });
+    for (const id of ['L2-EMB', 'L2-APP', 'L2-SYS', 'L3'])
       expect(paperComplete(loadPaper(id)), id).toBe(false);
   });
 
   it('a paper with no task yet states every function as a gap; L2-SYS and L3 have their manual tasks', () => {
-    for (const id of ['L2-EMB', 'L2-APP']) {
-      const p = loadPaper(id);
-      expect(p.tasks).toEqual([]);
-      expect(p.gaps.map((g) => g.function)).toEqual(
-        Object.keys(WEIGHT_TABLE[`${p.level}.${p.direction}`]!),
-      );
-    }
+    const l2app = loadPaper('L2-APP');
+    expect(l2app.tasks).toEqual([]);
+    expect(l2app.gaps.map((g) => g.function)).toEqual(Object.keys(WEIGHT_TABLE['L2.APP']!));
+    expect(loadPaper('L2-EMB').tasks.map((t) => [t.id, t.points])).toEqual([['l2-emb-cipher', 20]]);
     expect(loadPaper('L2-SYS').tasks.map((t) => [t.id, t.points])).toEqual([
       ['l2-sys-plan', 10],
       ['l2-sys-consult', 20],
