@@ -1,5 +1,5 @@
 /**
- * The labs of running sessions, all on one shared MQTT broker (protocols/mqtt/tenant-broker.ts).
+ * The labs of running sessions, all on one shared MQTT broker (protocols/mqtt/broker.ts).
  *
  * One lab per candidate per task, in sequence: a candidate starts a task of the paper when ready
  * (one attempt per task), their lab then runs that task's scenario with the candidate's derived
@@ -22,8 +22,8 @@ import { createLab } from '../simulator/lab.js';
 import type { Logger } from '../core/logger.js';
 import type { Task } from '../grader/types.js';
 import type { MqttBroker } from '../protocols/mqtt/broker.js';
-import type { TenantBroker } from '../protocols/mqtt/tenant-broker.js';
-import { createTenantBroker } from '../protocols/mqtt/tenant-broker.js';
+import type { Broker } from '../protocols/mqtt/broker.js';
+import { createBroker } from '../protocols/mqtt/broker.js';
 import { getTask } from '../tasks/bank.js';
 import { validateScenario } from '../simulator/scenario.js';
 import { captureForTask, captureRequestFor } from '../tasks/capture.js';
@@ -118,7 +118,7 @@ export type RuntimeEvent = { sessionId: string; candidateId: string; what: strin
 
 export class SessionRuntime {
   readonly grades: Grades;
-  private broker: TenantBroker | undefined;
+  private broker: Broker | undefined;
   private unrouted: EvidenceRecorder | undefined;
   private readonly sessions = new Set<string>();
   /** key `${session}/${candidate}` → the lab of the task being attempted. */
@@ -153,7 +153,7 @@ export class SessionRuntime {
       resume: true,
       logger: this.opts.logger,
     });
-    this.broker = await createTenantBroker({
+    this.broker = await createBroker({
       host: this.opts.host,
       port: this.opts.mqttPort,
       ...(this.opts.wsPort !== undefined ? { wsPort: this.opts.wsPort } : {}),
