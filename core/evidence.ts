@@ -31,6 +31,8 @@ export const EVIDENCE_KINDS = [
   'mqtt.disconnect',
   'mqtt.subscribe',
   'mqtt.publish',
+  /** A TLS handshake on the broker, completed or failed (protocols/tls/handshake.ts). */
+  'tls.handshake',
   'coap.request',
   'coap.response',
   'modbus.request',
@@ -115,6 +117,7 @@ const KEPT_PAST_QUOTA = new Set<EvidenceKind>([
   'device.state',
   'mqtt.connect',
   'mqtt.disconnect',
+  'tls.handshake',
   'net.refused',
 ]);
 

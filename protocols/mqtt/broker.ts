@@ -32,6 +32,7 @@
 import { Aedes } from 'aedes';
 import type { AedesPublishPacket, Client } from 'aedes';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { MQTT_LIMITS, publishGate, rateCause, tooLargeCause, watchPacketSize } from './limits.js';
 import type { MqttLimits } from './limits.js';
 import { LOGIN_LIMITS, LoginLimiter } from '../../core/login-limit.js';
@@ -42,8 +43,10 @@ import type { Logger } from '../../core/logger.js';
 import type { PlatformDevice } from '../codecs/platform-sign.js';
 import { checkLogin } from '../codecs/platform-sign.js';
 import { slowSubscriberGuard, socketPeer, toBuffer } from './flow.js';
-import { listenTcp, listenWebSocket } from './listeners.js';
-import type { Accept, Listener } from './listeners.js';
+import { listenSecureWebSocket, listenTcp, listenTls, listenWebSocket } from './listeners.js';
+import type { Accept, Listener, TlsServerConfig } from './listeners.js';
+import { handshakeFailure, handshakeOf } from '../tls/handshake.js';
+import type { HandshakeFields } from '../tls/handshake.js';
 import { Tenants, tenantOwns } from './tenancy.js';
 import type { Tenant, TenantLogin, TenantSpec } from './tenancy.js';
 
@@ -63,6 +66,13 @@ export interface BrokerOptions {
   /** WebSocket port; undefined = no WebSocket listener. */
   wsPort?: number;
   logger: Logger;
+  /**
+   * MQTT over TLS on `port` and, with `wssPort`, over secure WebSocket (protocols/tls/ca.ts makes
+   * the certificates). Each TLS connection is recorded as `tls.handshake`: a failed one at once
+   * (unrouted), a completed one in the evidence of the tenant its login belongs to, just before
+   * its mqtt.connect (unrouted if it never logs in).
+   */
+  tls?: BrokerTls;
   /** Events that belong to no tenant: failed logins, protocol errors before CONNECT. */
   recordUnrouted: RecordFn;
   /**
@@ -71,6 +81,14 @@ export interface BrokerOptions {
    * instead of CONNACK 4 "bad username or password" to a right password; undefined = wrong.
    */
   idleAccount?: (username: string, password: Buffer) => Promise<string | undefined>;
+}
+
+export interface BrokerTls extends TlsServerConfig {
+  port: number;
+  /** Secure WebSocket port; undefined = none. */
+  wssPort?: number;
+  /** The CA clients trust, as the card names it (never its key). */
+  caFile: { path: string; sha256: string };
 }
 
 export interface InboundMessage {
@@ -86,6 +104,8 @@ export interface MqttBroker {
   host: string;
   port: number;
   wsPort: number | undefined;
+  /** MQTT over TLS (and over secure WebSocket), when it runs, with the CA to trust. */
+  tls?: { port: number; wssPort?: number; caFile: { path: string; sha256: string } };
   /** Publishes as a device; recorded as `mqtt.publish` with origin "device". */
   publish(
     topic: string,
@@ -102,6 +122,8 @@ export interface Broker {
   readonly host: string;
   readonly port: number;
   readonly wsPort: number | undefined;
+  readonly tlsPort: number | undefined;
+  readonly wssPort: number | undefined;
   /**
    * Registers a tenant and returns the broker as its lab sees it; its `close()` detaches the
    * tenant (its clients are disconnected and it can no longer log in).
@@ -123,6 +145,14 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     c ? (peers.get(c) ?? socketPeer(c)) : undefined;
   const recordFor = (c: Client | null | undefined): RecordFn =>
     tenants.tenantOf(c)?.spec.record ?? recordUnrouted;
+  /** Completed TLS handshakes not recorded yet: they go to the tenant the login names. */
+  const handshakes = new WeakMap<Client, HandshakeFields>();
+  const recordHandshake = (client: Client, record: RecordFn) => {
+    const fields = handshakes.get(client);
+    if (!fields) return;
+    handshakes.delete(client);
+    record('tls.handshake', fields);
+  };
 
   const slow = slowSubscriberGuard(logger);
   const limits: MqttLimits = { ...MQTT_LIMITS, ...opts.limits };
@@ -149,6 +179,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     },
     authenticate: (client, username, password, done) => {
       const refuse = (returnCode: 2 | 4 | 5, why: string) => {
+        recordHandshake(client, recordUnrouted);
         recordUnrouted('mqtt.connect', {
           peer: peerOf(client),
           ...connectPackets.get(client),
@@ -221,6 +252,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       function admit(tenant: Tenant): void {
         if (tenant.spec.allowPeer && !tenant.spec.allowPeer(ip)) {
           const why = 'not from the seat address';
+          recordHandshake(client, tenant.spec.record);
           tenant.spec.record('mqtt.connect', {
             peer,
             ...connectPackets.get(client),
@@ -233,6 +265,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
         const clean = connectPackets.get(client)?.['clean'] !== false;
         if (!tenants.seat(client, tenant, clean))
           return refuse(2, 'client id in use by another candidate');
+        recordHandshake(client, tenant.spec.record);
         done(null, true);
       }
     },
@@ -314,6 +347,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     // unknown protocol version) is a refused mqtt.connect with what the client sent, anything
     // else a protocol error.
     logger.debug('mqtt connection error', { err: err.message });
+    recordHandshake(client, recordFor(client));
     const returnCode = (err as Error & { errorCode?: number }).errorCode;
     if (returnCode !== undefined)
       recordFor(client)('mqtt.connect', {
@@ -375,15 +409,32 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     socket(socket: Socket) {
       const client = broker.handle(socket);
       peers.set(client, `${socket.remoteAddress}:${socket.remotePort}`);
+      if ((socket as TLSSocket).encrypted) {
+        handshakes.set(client, handshakeOf(socket as TLSSocket, 'mqtts'));
+        // A connection that ends without logging in still has its handshake recorded.
+        socket.once('close', () => recordHandshake(client, recordFor(client)));
+      }
       watchPacketSize(socket, limits.maxPacketBytes, (n) => {
         causes.set(client, tooLargeCause(n, limits.maxPacketBytes));
         socket.destroy();
       });
     },
     stream(stream, req) {
-      peers.set(broker.handle(stream, req), `${req.socket.remoteAddress}:${req.socket.remotePort}`);
+      const client = broker.handle(stream, req);
+      peers.set(client, `${req.socket.remoteAddress}:${req.socket.remotePort}`);
+      if ((req.socket as TLSSocket).encrypted) {
+        handshakes.set(client, handshakeOf(req.socket as TLSSocket, 'wss'));
+        stream.once('close', () => recordHandshake(client, recordFor(client)));
+      }
     },
   };
+  const tlsFailed =
+    (transport: HandshakeFields['transport']) => (err: Error, socket: TLSSocket | undefined) => {
+      const peer = socket?.remoteAddress
+        ? `${socket.remoteAddress}:${socket.remotePort}`
+        : undefined;
+      recordUnrouted('tls.handshake', handshakeFailure(err, socket, transport, peer));
+    };
   const listeners: Listener[] = [];
   const closeAll = async () => {
     await Promise.all(listeners.map((l) => l.close()));
@@ -391,6 +442,8 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   };
   let port: number;
   let wsPort: number | undefined;
+  let tlsPort: number | undefined;
+  let wssPort: number | undefined;
   try {
     const tcp = await listenTcp(opts.host, opts.port, accept, logger);
     listeners.push(tcp);
@@ -406,6 +459,25 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       listeners.push(ws);
       wsPort = ws.port;
     }
+    if (opts.tls) {
+      const t = opts.tls;
+      const l = await listenTls(opts.host, t.port, t, accept, tlsFailed('mqtts'), logger);
+      listeners.push(l);
+      tlsPort = l.port;
+      if (t.wssPort !== undefined) {
+        const w = await listenSecureWebSocket(
+          opts.host,
+          t.wssPort,
+          t,
+          limits.maxPacketBytes,
+          accept,
+          tlsFailed('wss'),
+          logger,
+        );
+        listeners.push(w);
+        wssPort = w.port;
+      }
+    }
   } catch (err) {
     await closeAll();
     throw err;
@@ -415,12 +487,23 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     host: opts.host,
     port,
     wsPort,
+    tlsPort,
+    wssPort,
     addTenant(spec) {
       const tenant = tenants.add(spec);
       return {
         host: opts.host,
         port,
         wsPort,
+        ...(opts.tls && tlsPort !== undefined
+          ? {
+              tls: {
+                port: tlsPort,
+                ...(wssPort !== undefined ? { wssPort } : {}),
+                caFile: opts.tls.caFile,
+              },
+            }
+          : {}),
         publish(topic, payload, o) {
           const buf = typeof payload === 'string' ? Buffer.from(payload) : payload;
           spec.record('mqtt.publish', {
@@ -464,6 +547,8 @@ export interface MqttBrokerOptions {
   port: number;
   /** WebSocket port; undefined = no WebSocket listener. */
   wsPort?: number;
+  /** MQTT over TLS (and secure WebSocket); undefined = none. */
+  tls?: BrokerOptions['tls'];
   record: RecordFn;
   logger: Logger;
   /** When set, clients must log in with these. */
@@ -484,6 +569,7 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
     port: opts.port,
     ...(opts.wsPort !== undefined ? { wsPort: opts.wsPort } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
+    ...(opts.tls ? { tls: opts.tls } : {}),
     loginLimits: false,
     logger: opts.logger,
     recordUnrouted: opts.record,
