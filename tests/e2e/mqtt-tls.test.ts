@@ -81,9 +81,10 @@ describe('MQTT over TLS on the lab broker', () => {
     expect(ok.map((e) => e.transport)).toEqual(['mqtts', 'wss']);
     expect(ok[0]).toMatchObject({ protocol: 'TLSv1.3', sni: 'localhost', clientCert: null });
     expect(String(ok[0]!.cipher)).toMatch(/^TLS_/);
-    // The handshake comes just before the login it carried, and the packets inside are recorded.
-    const i = events.indexOf(ok[0]!);
-    expect(events[i + 1]).toMatchObject({ kind: 'mqtt.connect', clientId: 'tls-1' });
+    // The handshake is recorded with the login it carried (same peer, just before its connect).
+    const connect = events.find((e) => e.kind === 'mqtt.connect' && e.clientId === 'tls-1');
+    expect(connect?.peer).toBe(ok[0]!.peer);
+    expect(connect!.seq).toBeGreaterThan(ok[0]!.seq);
     expect(events.some((e) => e.kind === 'mqtt.publish' && e.clientId === 'tls-1')).toBe(true);
   });
 
