@@ -111,6 +111,7 @@ const Card = z.object({
     wssUrl: z.string().optional(),
     /** The CA to trust for TLS: `ca.pem` (GET /api/me/ca.pem) and its SHA-256 fingerprint. */
     ca: z.object({ path: z.string(), sha256: z.string() }).optional(),
+    clientCert: z.object({ cert: z.string(), key: z.string(), cn: z.string() }).optional(),
     topicPrefix: z.string(),
     username: z.string().optional(),
     password: z.string().optional(),

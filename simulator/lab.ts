@@ -298,7 +298,7 @@ async function startLab(
   const ports = deps.ports ?? {};
   const instances: FamilyInstance<object>[] = FAMILIES.map((f) => families[f.name]);
   await Promise.all(instances.flatMap((i) => (i.loading ? [i.loading] : [])));
-  const broker = await startBroker(ground, deps);
+  const { broker, clientCert } = await startBroker(ground, deps);
   close.closers.push(() => broker.close());
   field.attach(broker);
   broker.onClientMessage(answerRecorder(plan.topicPrefix, record));
@@ -342,7 +342,7 @@ async function startLab(
       host,
       mqttPort: broker.port,
       wsPort: broker.wsPort,
-      ...(broker.tls ? { tls: broker.tls } : {}),
+      ...(broker.tls ? { tls: { ...broker.tls, ...(clientCert ? { clientCert } : {}) } } : {}),
       coapPort: servers.coapPort,
       modbusPort: servers.modbusPort,
     },
@@ -369,12 +369,20 @@ async function startLab(
   return card;
 }
 
-/** The lab's own MQTT broker, or a tenant of a shared one (exam sessions). */
-async function startBroker(ground: LabGround, deps: LabDeps): Promise<MqttBroker> {
+/**
+ * The lab's own MQTT broker, or a tenant of a shared one (exam sessions). With TLS, the lab's CA
+ * also issues one client certificate (mutual TLS) whose CN is the scenario's MQTT username, or
+ * `iotlab-client`: a client presenting it logs in as that user without a password.
+ */
+async function startBroker(
+  ground: LabGround,
+  deps: LabDeps,
+): Promise<{ broker: MqttBroker; clientCert?: { cert: string; key: string; cn: string } }> {
   const { plan, record, logger, host } = ground;
   const scenario = plan.scenario;
   const ports = deps.ports ?? {};
-  if (deps.broker) return deps.broker({ record, topicPrefix: plan.topicPrefix, logger });
+  if (deps.broker)
+    return { broker: await deps.broker({ record, topicPrefix: plan.topicPrefix, logger }) };
   const tls = deps.tls
     ? await createLabTls({
         dir: deps.tls.dir,
@@ -382,7 +390,8 @@ async function startBroker(ground: LabGround, deps: LabDeps): Promise<MqttBroker
         hosts: [host, ...(deps.tls.publicHost ? [deps.tls.publicHost] : [])],
       })
     : undefined;
-  return createMqttBroker({
+  const clientCert = await tls?.issueClientFiles(scenario.mqtt?.username ?? 'iotlab-client');
+  const broker = await createMqttBroker({
     host,
     port: ports.mqtt ?? 0,
     ...(ports.ws === null ? {} : { wsPort: ports.ws ?? 0 }),
@@ -406,4 +415,5 @@ async function startBroker(ground: LabGround, deps: LabDeps): Promise<MqttBroker
     ...(scenario.mqtt ? { credentials: scenario.mqtt } : {}),
     ...(scenario.platform ? { platformDevices: scenario.platform.devices } : {}),
   });
+  return { broker, ...(clientCert ? { clientCert } : {}) };
 }

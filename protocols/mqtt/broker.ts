@@ -45,7 +45,7 @@ import { checkLogin } from '../codecs/platform-sign.js';
 import { slowSubscriberGuard, socketPeer, toBuffer } from './flow.js';
 import { listenSecureWebSocket, listenTcp, listenTls, listenWebSocket } from './listeners.js';
 import type { Accept, Listener, TlsServerConfig } from './listeners.js';
-import { handshakeFailure, handshakeOf } from '../tls/handshake.js';
+import { certificateIdentity, handshakeFailure, handshakeOf } from '../tls/handshake.js';
 import type { HandshakeFields } from '../tls/handshake.js';
 import { Tenants, tenantOwns } from './tenancy.js';
 import type { Tenant, TenantLogin, TenantSpec } from './tenancy.js';
@@ -147,6 +147,8 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     tenants.tenantOf(c)?.spec.record ?? recordUnrouted;
   /** Completed TLS handshakes not recorded yet: they go to the tenant the login names. */
   const handshakes = new WeakMap<Client, HandshakeFields>();
+  /** The CN of a client certificate the CA signed (mutual TLS): the client's identity. */
+  const certIdentity = new WeakMap<Client, string>();
   const recordHandshake = (client: Client, record: RecordFn) => {
     const fields = handshakes.get(client);
     if (!fields) return;
@@ -192,6 +194,16 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       const peer = peerOf(client) ?? '';
       const ip = peer.slice(0, Math.max(0, peer.lastIndexOf(':')));
       const account = username ?? '';
+      // Mutual TLS: a certificate from the CA whose CN is a tenant's login (or a platform
+      // device's) logs in as that identity, with no password (the certificate is the credential).
+      const cn = certIdentity.get(client);
+      const byCert =
+        cn === undefined ? undefined : (tenants.byDeviceLogin(cn) ?? tenants.byUsername(cn));
+      if (cn !== undefined && byCert) {
+        const packet = connectPackets.get(client);
+        if (packet) Object.assign(packet, { auth: 'client-certificate', identity: cn });
+        return admit(byCert);
+      }
       const wait = logins?.blockedFor(account, ip) ?? 0;
       if (wait > 0) return refuse(5, `too many wrong passwords; try again in ${wait} s`);
       // A device of a tenant's simulated platform logs in with a signed password instead.
@@ -410,7 +422,10 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       const client = broker.handle(socket);
       peers.set(client, `${socket.remoteAddress}:${socket.remotePort}`);
       if ((socket as TLSSocket).encrypted) {
-        handshakes.set(client, handshakeOf(socket as TLSSocket, 'mqtts'));
+        const hs = handshakeOf(socket as TLSSocket, 'mqtts');
+        handshakes.set(client, hs);
+        const id = certificateIdentity(hs);
+        if (id !== undefined) certIdentity.set(client, id);
         // A connection that ends without logging in still has its handshake recorded.
         socket.once('close', () => recordHandshake(client, recordFor(client)));
       }
@@ -423,7 +438,10 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       const client = broker.handle(stream, req);
       peers.set(client, `${req.socket.remoteAddress}:${req.socket.remotePort}`);
       if ((req.socket as TLSSocket).encrypted) {
-        handshakes.set(client, handshakeOf(req.socket as TLSSocket, 'wss'));
+        const hs = handshakeOf(req.socket as TLSSocket, 'wss');
+        handshakes.set(client, hs);
+        const id = certificateIdentity(hs);
+        if (id !== undefined) certIdentity.set(client, id);
         stream.once('close', () => recordHandshake(client, recordFor(client)));
       }
     },

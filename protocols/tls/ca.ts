@@ -38,6 +38,11 @@ export interface LabTls {
   hosts: string[];
   /** Issues a client certificate (mutual TLS) whose CN is the identity. */
   issueClient(commonName: string): Promise<{ certPem: string; keyPem: string }>;
+  /**
+   * Issues one into the folder: `client-<cn>.pem` and `client-<cn>.key` (mode 0600), for a
+   * client of the lab to use; returns their paths.
+   */
+  issueClientFiles(commonName: string): Promise<{ cert: string; key: string; cn: string }>;
 }
 
 export interface LabTlsOptions {
@@ -82,6 +87,12 @@ export async function createLabTls(opts: LabTlsOptions): Promise<LabTls> {
   writeFileSync(join(opts.dir, 'server.pem'), server.certPem);
   writeSecret(join(opts.dir, 'server.key'), server.keyPem);
   const caPem = ca.cert.toString('pem') + '\n';
+  const issueClient = (cn: string) =>
+    issue(ca, {
+      subject: `CN=${cn.replace(/[,+=<>#;"\\]/g, '_')}, O=iotlab`,
+      now: new Date(),
+      extensions: [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])],
+    });
   return {
     caPem,
     caPath,
@@ -89,12 +100,14 @@ export async function createLabTls(opts: LabTlsOptions): Promise<LabTls> {
     serverCertPem: server.certPem,
     serverKey: server.keyPem,
     hosts,
-    issueClient: (cn) =>
-      issue(ca, {
-        subject: `CN=${cn.replace(/[,+=<>#;"\\]/g, '_')}, O=iotlab`,
-        now: new Date(),
-        extensions: [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])],
-      }),
+    issueClient,
+    async issueClientFiles(cn) {
+      const { certPem, keyPem } = await issueClient(cn);
+      const base = join(opts.dir, `client-${cn.replace(/[^\w.-]/g, '_')}`);
+      writeFileSync(`${base}.pem`, certPem);
+      writeSecret(`${base}.key`, keyPem);
+      return { cert: `${base}.pem`, key: `${base}.key`, cn };
+    },
   };
 }
 

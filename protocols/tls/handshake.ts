@@ -13,11 +13,27 @@ export type HandshakeFields = {
   cipher?: string;
   sni?: string | null;
   alpn?: string | null;
-  clientCert?: { subject: string; sha256: string; authorized: boolean; error?: string } | null;
+  clientCert?: {
+    subject: string;
+    /** The subject's CN: the identity of a client certificate from the CA (mutual TLS). */
+    cn: string | null;
+    sha256: string;
+    authorized: boolean;
+    error?: string;
+  } | null;
   error?: string;
   reason?: string;
   alert?: string;
 };
+
+/**
+ * The identity a completed handshake proves: the CN of a client certificate the CA signed
+ * (EMQX's `peer_cert_as_username = cn`, AWS IoT's certificate identity), else undefined.
+ */
+export function certificateIdentity(h: HandshakeFields): string | undefined {
+  const c = h.clientCert;
+  return c && c.authorized && c.cn ? c.cn : undefined;
+}
 
 /** A completed handshake. */
 export function handshakeOf(
@@ -37,6 +53,7 @@ export function handshakeOf(
     clientCert: cert
       ? {
           subject: cert.subject.replace(/\n/g, ', '),
+          cn: /^CN=(.*)$/m.exec(cert.subject)?.[1] ?? null,
           sha256: cert.fingerprint256,
           authorized: socket.authorized,
           ...(authError ? { error: String(authError) } : {}),

@@ -156,6 +156,91 @@ describe('MQTT over TLS on the lab broker', () => {
   });
 });
 
+describe('mutual TLS: a client certificate from the lab CA is an identity', () => {
+  it('its CN logs in (no password needed), recorded in the handshake and the connect', async () => {
+    const cert = await tls.issueClient('dev-7');
+    const c = await mqtt.connectAsync(`mqtts://127.0.0.1:${broker.tls!.port}`, {
+      clientId: 'mtls-1',
+      reconnectPeriod: 0,
+      connectTimeout: 3000,
+      ca: tls.caPem,
+      cert: cert.certPem,
+      key: cert.keyPem,
+    });
+    await c.endAsync();
+    const connect = await waitFor(() =>
+      events.find((e) => e.kind === 'mqtt.connect' && e.clientId === 'mtls-1'),
+    );
+    expect(connect).toMatchObject({
+      accepted: true,
+      auth: 'client-certificate',
+      identity: 'dev-7',
+    });
+    const hs = handshakes().find((e) => e.peer === connect.peer)!;
+    expect(hs.clientCert).toMatchObject({ cn: 'dev-7', authorized: true });
+    expect((hs.clientCert as { sha256: string }).sha256).toMatch(/^([0-9A-F]{2}:){31}/);
+
+    // A certificate from another CA proves nothing: recorded as unauthorized, no identity.
+    const impostor = await other.issueClient('dev-7');
+    const d = await mqtt.connectAsync(`mqtts://127.0.0.1:${broker.tls!.port}`, {
+      clientId: 'mtls-2',
+      reconnectPeriod: 0,
+      connectTimeout: 3000,
+      ca: tls.caPem,
+      cert: impostor.certPem,
+      key: impostor.keyPem,
+    });
+    await d.endAsync();
+    const second = await waitFor(() =>
+      events.find((e) => e.kind === 'mqtt.connect' && e.clientId === 'mtls-2'),
+    );
+    expect(second.identity).toBeUndefined();
+    const hs2 = handshakes().find((e) => e.peer === second.peer)!;
+    expect(hs2.clientCert).toMatchObject({ cn: 'dev-7', authorized: false });
+    expect(String((hs2.clientCert as { error?: string }).error)).toMatch(
+      /UNABLE_TO_VERIFY|issuer/i,
+    );
+  });
+
+  it('on a broker that requires a login, the certificate of that user logs in; another CN must give a password', async () => {
+    const rec = new EvidenceRecorder({ clock: new RealClock() });
+    const own: EvidenceEvent[] = [];
+    rec.subscribe((e) => own.push(e));
+    const locked = await createMqttBroker({
+      host: '127.0.0.1',
+      port: 0,
+      record: rec.record,
+      logger: silentLogger,
+      credentials: { username: 'lab-user', password: 'secret' },
+      tls: {
+        key: tls.serverKey,
+        cert: tls.serverCertPem,
+        ca: tls.caPem,
+        port: 0,
+        caFile: { path: tls.caPath, sha256: tls.caSha256 },
+      },
+    });
+    try {
+      const url = `mqtts://127.0.0.1:${locked.tls!.port}`;
+      const opts = { reconnectPeriod: 0, connectTimeout: 3000, ca: tls.caPem };
+      const user = await tls.issueClient('lab-user');
+      const c = await mqtt.connectAsync(url, { ...opts, cert: user.certPem, key: user.keyPem });
+      await c.endAsync();
+      const stranger = await tls.issueClient('someone-else');
+      await expect(
+        mqtt.connectAsync(url, { ...opts, cert: stranger.certPem, key: stranger.keyPem }),
+      ).rejects.toThrow(/Bad username or password/i);
+      const connects = own.filter((e) => e.kind === 'mqtt.connect');
+      expect(connects.map((e) => [e.accepted, e.identity])).toEqual([
+        [true, 'lab-user'],
+        [false, undefined],
+      ]);
+    } finally {
+      await locked.close();
+    }
+  });
+});
+
 describe('a lab with TLS', () => {
   it('makes its CA in its own folder (keys 0600) and puts the TLS URLs and the CA on the card', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iotlab-labtls-'));
@@ -174,7 +259,14 @@ describe('a lab with TLS', () => {
       expect(card.mqtt.ca?.sha256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
       for (const f of readdirSync(join(dir, 'tls')).filter((n) => n.endsWith('.key')))
         expect(statSync(join(dir, 'tls', f)).mode & 0o777, f).toBe(0o600);
-      expect(JSON.stringify(card)).not.toMatch(/PRIVATE KEY|\.key/);
+      // Key material never; the CA's and the server's key files are not even named. The client
+      // certificate's key is named (its file is mode 0600, checked above).
+      expect(JSON.stringify(card)).not.toMatch(/PRIVATE KEY|ca\.key|server\.key/);
+      expect(card.mqtt.clientCert).toEqual({
+        cert: join(dir, 'tls', 'client-iotlab-client.pem'),
+        key: join(dir, 'tls', 'client-iotlab-client.key'),
+        cn: 'iotlab-client',
+      });
       const ca = readFileSync(card.mqtt.ca!.path, 'utf8');
       const url = new URL(card.mqtt.tlsUrl!);
       const c = await mqtt.connectAsync(`mqtts://localhost:${url.port}`, {

@@ -141,6 +141,37 @@ describe('independent clients over the lab broker’s TLS listener', () => {
     for (const f of failed) expect(f).toMatchObject({ alert: 'unknown ca' });
   });
 
+  it('mutual TLS: mosquitto_pub --cert --key with the card’s client certificate logs in as its CN', async () => {
+    const cert = lab.card.mqtt.clientCert!;
+    const clientId = `mtls-${process.pid}`;
+    await runOk(
+      'mosquitto_pub',
+      [
+        ...[
+          '-h',
+          tlsHost,
+          '-p',
+          tlsPort,
+          '--cafile',
+          caFile,
+          '--cert',
+          cert.cert,
+          '--key',
+          cert.key,
+        ],
+        ...['-i', clientId, '-t', `${lab.card.mqtt.topicPrefix}/mtls`, '-m', 'hi', '-q', '1'],
+      ],
+      { timeoutMs: 8000 },
+    );
+    const connect = await lab.waitForEvidence('the certificate login', (events) =>
+      events.find((e) => e.kind === 'mqtt.connect' && e.clientId === clientId),
+    );
+    expect(connect).toMatchObject({ auth: 'client-certificate', identity: cert.cn });
+    const hs = handshakes(lab.evidence()).find((e) => e.peer === connect.peer);
+    expect(hs?.clientCert).toMatchObject({ cn: cert.cn, authorized: true });
+    expect(JSON.stringify(lab.evidence())).not.toMatch(/PRIVATE KEY/);
+  });
+
   it('python paho-mqtt tls_set(ca_certs) connects; with another CA it fails', async () => {
     await requirePython('paho');
     const script = (ca: string) =>

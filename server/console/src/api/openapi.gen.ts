@@ -293,6 +293,11 @@ export interface paths {
                     path: string;
                     sha256: string;
                   };
+                  clientCert?: {
+                    cert: string;
+                    cn: string;
+                    key: string;
+                  };
                   password?: string;
                   tlsUrl?: string;
                   topicPrefix: string;
@@ -681,6 +686,11 @@ export interface paths {
                     path: string;
                     sha256: string;
                   };
+                  clientCert?: {
+                    cert: string;
+                    cn: string;
+                    key: string;
+                  };
                   password?: string;
                   tlsUrl?: string;
                   topicPrefix: string;
@@ -924,6 +934,11 @@ export interface paths {
                     path: string;
                     sha256: string;
                   };
+                  clientCert?: {
+                    cert: string;
+                    cn: string;
+                    key: string;
+                  };
                   password?: string;
                   tlsUrl?: string;
                   topicPrefix: string;
@@ -1117,6 +1132,11 @@ export interface paths {
                   ca?: {
                     path: string;
                     sha256: string;
+                  };
+                  clientCert?: {
+                    cert: string;
+                    cn: string;
+                    key: string;
                   };
                   password?: string;
                   tlsUrl?: string;
