@@ -1,19 +1,14 @@
 /**
- * The embedded MQTT broker: aedes on TCP and on WebSocket, with every client's connect,
+ * The embedded MQTT broker: aedes on TCP, WebSocket, TLS and secure WebSocket
+ * (protocols/mqtt/listeners.ts), with every client's connect,
  * subscribe, publish and disconnect recorded as evidence. Tenancy is configuration
  * (protocols/mqtt/tenancy.ts): a lab's own broker has one open tenant (`createMqttBroker`), an
  * exam session's broker a tenant per running lab (`createBroker` + `addTenant`), so logins,
  * limits and evidence are written once for both.
  *
  * Rules, each enforced by an aedes hook:
- * - CONNECT: a platform device's login (`deviceName&productKey`) is checked with its signed
- *   password; otherwise the username names the tenant, whose `checkPassword` decides (an open
- *   tenant takes any other username without one). With `loginLimits`, wrong passwords are
- *   counted per username and address (core/login-limit.ts): after a run of them that pair gets
- *   CONNACK 5 at once, without the password check, so guessing costs neither CPU nor other
- *   candidates behind the same NAT anything. A client id belongs to the tenant using it while one
- *   of its connections is open, or while it holds a persistent session (clean = false) there, so
- *   nobody can take over another candidate's connection or queued messages.
+ * - CONNECT: protocols/mqtt/login.ts (client certificate, signed device login, the tenant's
+ *   password, login limits, seat lock, client id ownership).
  * - SUBSCRIBE: a filter is granted only within the tenant's topics: its prefix itself or under
  *   `prefix/` (wildcards after it are fine), or under a root of its simulated-platform devices
  *   (`/sys/<productKey>/<deviceName>`). `#`, `+/…`, `$SYS/…` and other prefixes get SUBACK 0x80
@@ -41,14 +36,14 @@ import type { RecordFn } from '../../core/evidence.js';
 import { payloadView } from '../../core/evidence.js';
 import type { Logger } from '../../core/logger.js';
 import type { PlatformDevice } from '../codecs/platform-sign.js';
-import { checkLogin } from '../codecs/platform-sign.js';
 import { slowSubscriberGuard, socketPeer, toBuffer } from './flow.js';
 import { listenSecureWebSocket, listenTcp, listenTls, listenWebSocket } from './listeners.js';
 import type { Accept, Listener, TlsServerConfig } from './listeners.js';
 import { certificateIdentity, handshakeFailure, handshakeOf } from '../tls/handshake.js';
 import type { HandshakeFields } from '../tls/handshake.js';
 import { Tenants, tenantOwns } from './tenancy.js';
-import type { Tenant, TenantLogin, TenantSpec } from './tenancy.js';
+import type { TenantLogin, TenantSpec } from './tenancy.js';
+import { authenticator } from './login.js';
 
 export { underPrefix } from './tenancy.js';
 export type { TenantSpec } from './tenancy.js';
@@ -179,108 +174,17 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       });
       done(null, true);
     },
-    authenticate: (client, username, password, done) => {
-      const refuse = (returnCode: 2 | 4 | 5, why: string) => {
-        recordHandshake(client, recordUnrouted);
-        recordUnrouted('mqtt.connect', {
-          peer: peerOf(client),
-          ...connectPackets.get(client),
-          accepted: false,
-          returnCode,
-          error: why,
-        });
-        done(Object.assign(new Error(why), { returnCode }), false);
-      };
-      const peer = peerOf(client) ?? '';
-      const ip = peer.slice(0, Math.max(0, peer.lastIndexOf(':')));
-      const account = username ?? '';
-      // Mutual TLS: a certificate from the CA whose CN is a tenant's login (or a platform
-      // device's) logs in as that identity, with no password (the certificate is the credential).
-      const cn = certIdentity.get(client);
-      const byCert =
-        cn === undefined ? undefined : (tenants.byDeviceLogin(cn) ?? tenants.byUsername(cn));
-      if (cn !== undefined && byCert) {
-        const packet = connectPackets.get(client);
-        if (packet) Object.assign(packet, { auth: 'client-certificate', identity: cn });
-        return admit(byCert);
-      }
-      const wait = logins?.blockedFor(account, ip) ?? 0;
-      if (wait > 0) return refuse(5, `too many wrong passwords; try again in ${wait} s`);
-      // A device of a tenant's simulated platform logs in with a signed password instead.
-      const byDevice = tenants.byDeviceLogin(username);
-      if (byDevice) {
-        const signed = checkLogin(
-          byDevice.spec.platformDevices ?? [],
-          client.id,
-          username,
-          password ? Buffer.from(password) : undefined,
-        );
-        if (signed.device === undefined || !signed.ok) {
-          logins?.fail(account, ip);
-          return refuse(4, signed.device ? signed.reason : 'bad username or password');
-        }
-        logins?.succeed(account, ip);
-        return admit(byDevice);
-      }
-      const tenant = tenants.byUsername(username);
-      if (tenant && tenant.spec.username === undefined) return admit(tenant); // an open tenant
-      if (!tenant && username !== undefined && password !== undefined && opts.idleAccount) {
-        // A known account with nothing running: a right password is told why, not "wrong".
-        opts.idleAccount(username, Buffer.from(password)).then(
-          (why) => {
-            if (why === undefined) {
-              logins?.fail(account, ip);
-              return refuse(4, 'bad username or password');
-            }
-            logins?.succeed(account, ip);
-            refuse(5, why);
-          },
-          (err: unknown) => {
-            logger.error('password check failed', { err: String(err) });
-            refuse(5, 'password check failed');
-          },
-        );
-        return;
-      }
-      if (!tenant?.spec.checkPassword || password === undefined) {
-        logins?.fail(account, ip);
-        return refuse(4, 'bad username or password');
-      }
-      tenant.spec.checkPassword(Buffer.from(password)).then(
-        (ok) => {
-          if (!ok) {
-            logins?.fail(account, ip);
-            return refuse(4, 'bad username or password');
-          }
-          logins?.succeed(account, ip);
-          admit(tenant);
-        },
-        (err: unknown) => {
-          logger.error('password check failed', { err: String(err) });
-          refuse(5, 'password check failed');
-        },
-      );
-      /** A login that is right: the seat lock and the client id decide the rest. */
-      function admit(tenant: Tenant): void {
-        if (tenant.spec.allowPeer && !tenant.spec.allowPeer(ip)) {
-          const why = 'not from the seat address';
-          recordHandshake(client, tenant.spec.record);
-          tenant.spec.record('mqtt.connect', {
-            peer,
-            ...connectPackets.get(client),
-            accepted: false,
-            returnCode: 5,
-            error: why,
-          });
-          return done(Object.assign(new Error(why), { returnCode: 5 }), false);
-        }
-        const clean = connectPackets.get(client)?.['clean'] !== false;
-        if (!tenants.seat(client, tenant, clean))
-          return refuse(2, 'client id in use by another candidate');
-        recordHandshake(client, tenant.spec.record);
-        done(null, true);
-      }
-    },
+    authenticate: authenticator({
+      tenants,
+      logins,
+      ...(opts.idleAccount ? { idleAccount: opts.idleAccount } : {}),
+      logger,
+      recordUnrouted,
+      connectPacket: (c) => connectPackets.get(c),
+      peerOf,
+      certIdentity: (c) => certIdentity.get(c),
+      recordHandshake,
+    }),
     authorizeSubscribe: (client, sub, done) => {
       const tenant = tenants.tenantOf(client);
       if (tenant && tenantOwns(tenant, sub.topic)) return done(null, sub);
