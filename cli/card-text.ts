@@ -22,6 +22,12 @@ export function renderCardText(card: LabCard): string {
   lines.push(
     `MQTT 3.1.1 ${card.mqtt.url}${card.mqtt.wsUrl ? `   WebSocket ${card.mqtt.wsUrl}` : ''}`,
   );
+  if (card.mqtt.tlsUrl)
+    lines.push(
+      `MQTT TLS   ${card.mqtt.tlsUrl}${card.mqtt.wssUrl ? `   WebSocket TLS ${card.mqtt.wssUrl}` : ''}`,
+    );
+  if (card.mqtt.ca)
+    lines.push(`CA 证书 certificate  ${card.mqtt.ca.path}  (SHA-256 ${card.mqtt.ca.sha256})`);
   lines.push(`主题前缀 topic prefix  ${card.mqtt.topicPrefix}/`);
   if (card.mqtt.username)
     lines.push(`用户名/密码 user/pass   ${card.mqtt.username} / ${card.mqtt.password ?? ''}`);

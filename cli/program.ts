@@ -21,6 +21,7 @@ import {
   loadScenarioFile,
   validateScenario,
 } from '../simulator/scenario.js';
+import { defaultPublicHost } from '../server/public-host.js';
 import { renderCardText } from './card-text.js';
 import { registerSessionCommands } from './sessions.js';
 import { registerGraderCommands } from './grader-commands.js';
@@ -60,6 +61,10 @@ interface StartOptions {
   host: string;
   mqttPort: number;
   wsPort: number;
+  mqttsPort: number;
+  wssPort: number;
+  /** false with --no-tls. */
+  tls: boolean;
   coapPort: number;
   modbusPort: number;
   card?: string;
@@ -143,6 +148,22 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       'MQTT over WebSocket port (0 = any free port)',
       intOption('--ws-port', 0, 65535),
       8083,
+    )
+    .option(
+      '--mqtts-port <port>',
+      'MQTT over TLS port (0 = any free port)',
+      intOption('--mqtts-port', 0, 65535),
+      8883,
+    )
+    .option(
+      '--wss-port <port>',
+      'MQTT over secure WebSocket port (0 = any free port)',
+      intOption('--wss-port', 0, 65535),
+      8084,
+    )
+    .option(
+      '--no-tls',
+      'no TLS listeners (by default the lab makes its own CA beside the evidence and serves MQTT over TLS and secure WebSocket)',
     )
     .option(
       '--coap-port <port>',
@@ -321,6 +342,8 @@ async function startCommand(opts: StartOptions, io: CliIo): Promise<number> {
     ports: {
       mqtt: opts.mqttPort,
       ws: opts.wsPort,
+      mqtts: opts.mqttsPort,
+      wss: opts.wssPort,
       coap: opts.coapPort,
       modbus: opts.modbusPort,
       gateway: opts.gatewayPort,
@@ -328,6 +351,15 @@ async function startCommand(opts: StartOptions, io: CliIo): Promise<number> {
     },
     gateways: opts.gateway,
     evidencePath,
+    // The lab's own folder beside its evidence: `<evidence>.tls/` (CA and server keys, 0600).
+    ...(opts.tls
+      ? {
+          tls: {
+            dir: evidencePath.replace(/\.jsonl$/, '') + '.tls',
+            publicHost: defaultPublicHost(opts.host),
+          },
+        }
+      : {}),
   });
   const card = await lab.start();
   if (opts.card) {

@@ -76,6 +76,14 @@ export function registerSessionCommands(
     )
     .option('--ws-port <port>', 'MQTT over WebSocket port', port('--ws-port'))
     .option(
+      '--mqtts-port <port>',
+      "MQTT over TLS port, with the server's own CA in <data>/tls/ (0 = any free one)",
+      port('--mqtts-port'),
+      8883,
+    )
+    .option('--wss-port <port>', 'MQTT over secure WebSocket port', port('--wss-port'))
+    .option('--no-tls', 'no TLS listeners')
+    .option(
       '--public-host <host>',
       "the host candidates' cards name (default: --host, or this machine's IPv4 when --host is 0.0.0.0)",
     )
@@ -92,6 +100,9 @@ export function registerSessionCommands(
         port: number;
         mqttPort: number;
         wsPort?: number;
+        mqttsPort: number;
+        wssPort?: number;
+        tls: boolean;
         publicHost?: string;
         portRange?: { from: number; to: number };
         logLevel: LogLevel;
@@ -105,13 +116,17 @@ export function registerSessionCommands(
           port: o.port,
           mqttPort: o.mqttPort,
           ...(o.wsPort !== undefined ? { wsPort: o.wsPort } : {}),
+          ...(o.tls ? { mqttsPort: o.mqttsPort } : {}),
+          ...(o.tls && o.wssPort !== undefined ? { wssPort: o.wssPort } : {}),
           ...(o.publicHost !== undefined ? { publicHost: o.publicHost } : {}),
           ...(o.portRange ? { portRange: o.portRange } : {}),
           ...(adminPassword ? { adminPassword } : {}),
           ...(trainerPassword ? { trainerPassword } : {}),
           logger,
         });
-        io.stdout(`iotlab serve: API ${server.url}  MQTT port ${server.mqttPort}\n`);
+        io.stdout(
+          `iotlab serve: API ${server.url}  MQTT port ${server.mqttPort}${server.mqttsPort !== undefined ? `  MQTT/TLS port ${server.mqttsPort}` : ''}\n`,
+        );
         await new Promise<void>((done) => {
           if (io.signal?.aborted) return done();
           io.signal?.addEventListener('abort', () => done(), { once: true });

@@ -31,6 +31,8 @@ export const EVIDENCE_KINDS = [
   'mqtt.disconnect',
   'mqtt.subscribe',
   'mqtt.publish',
+  /** A TLS handshake on the broker, completed or failed (protocols/tls/handshake.ts). */
+  'tls.handshake',
   'coap.request',
   'coap.response',
   'modbus.request',
@@ -131,6 +133,7 @@ const KEPT_PAST_QUOTA = new Set<EvidenceKind>([
   'device.state',
   'mqtt.connect',
   'mqtt.disconnect',
+  'tls.handshake',
   'net.refused',
   // The app script's own steps: bounded by the script, and what an app task is graded on.
   'ui.load',

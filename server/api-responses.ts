@@ -107,6 +107,11 @@ const Card = z.object({
   mqtt: z.object({
     url: z.string(),
     wsUrl: z.string().optional(),
+    tlsUrl: z.string().optional(),
+    wssUrl: z.string().optional(),
+    /** The CA to trust for TLS: `ca.pem` (GET /api/me/ca.pem) and its SHA-256 fingerprint. */
+    ca: z.object({ path: z.string(), sha256: z.string() }).optional(),
+    clientCert: z.object({ cert: z.string(), key: z.string(), cn: z.string() }).optional(),
     topicPrefix: z.string(),
     username: z.string().optional(),
     password: z.string().optional(),

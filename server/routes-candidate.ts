@@ -239,6 +239,30 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
     },
   );
 
+  app.get(
+    '/api/me/ca.pem',
+    apiDoc({
+      summary: "The exam server's CA certificate (PEM), to trust its MQTT over TLS",
+      description:
+        'The card names it `ca.pem` (mqtt.ca.path) with its SHA-256 fingerprint (mqtt.ca.sha256).',
+      tag: 'candidate',
+      roles: ['candidate'],
+    }),
+    (req, reply) => {
+      me(req);
+      const pem = runtime.caPem;
+      if (pem === undefined)
+        throw new LabError(
+          'API_NOT_FOUND',
+          'this exam server runs no MQTT over TLS / 本考试服务器未开启 MQTT over TLS',
+        );
+      return reply
+        .header('content-type', 'application/x-pem-file')
+        .header('content-disposition', 'attachment; filename="ca.pem"')
+        .send(pem);
+    },
+  );
+
   app.put(
     '/api/me/files/:name',
     {

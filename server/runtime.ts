@@ -1,5 +1,5 @@
 /**
- * The labs of running sessions, all on one shared MQTT broker (protocols/mqtt/tenant-broker.ts).
+ * The labs of running sessions, all on one shared MQTT broker (protocols/mqtt/broker.ts).
  *
  * One lab per candidate per task, in sequence: a candidate starts a task of the paper when ready
  * (one attempt per task), their lab then runs that task's scenario with the candidate's derived
@@ -22,8 +22,10 @@ import { createLab } from '../simulator/lab.js';
 import type { Logger } from '../core/logger.js';
 import type { Task } from '../grader/types.js';
 import type { MqttBroker } from '../protocols/mqtt/broker.js';
-import type { TenantBroker } from '../protocols/mqtt/tenant-broker.js';
-import { createTenantBroker } from '../protocols/mqtt/tenant-broker.js';
+import type { Broker } from '../protocols/mqtt/broker.js';
+import { createBroker } from '../protocols/mqtt/broker.js';
+import type { LabTls } from '../protocols/tls/ca.js';
+import { createLabTls } from '../protocols/tls/ca.js';
 import { getTask } from '../tasks/bank.js';
 import { validateScenario } from '../simulator/scenario.js';
 import { captureForTask, captureRequestFor } from '../tasks/capture.js';
@@ -47,6 +49,12 @@ export interface RuntimeOptions {
   mqttPort: number;
   /** undefined = no MQTT over WebSocket. */
   wsPort?: number;
+  /**
+   * MQTT over TLS on `port` (and secure WebSocket on `wssPort`), with the exam server's own CA
+   * kept in `<data>/tls/` (keys mode 0600, kept across restarts so a downloaded CA stays good).
+   * undefined = no TLS.
+   */
+  tls?: { port: number; wssPort?: number; handshakeTimeoutMs?: number };
   logger: Logger;
   grader: Grader;
   /** The host cards name (default: see public-host.ts). */
@@ -119,7 +127,8 @@ export type RuntimeEvent = { sessionId: string; candidateId: string; what: strin
 
 export class SessionRuntime {
   readonly grades: Grades;
-  private broker: TenantBroker | undefined;
+  private broker: Broker | undefined;
+  private tls: LabTls | undefined;
   private unrouted: EvidenceRecorder | undefined;
   private readonly sessions = new Set<string>();
   /** key `${session}/${candidate}` → the lab of the task being attempted. */
@@ -131,6 +140,15 @@ export class SessionRuntime {
     private readonly opts: RuntimeOptions,
   ) {
     this.grades = new Grades(store);
+  }
+
+  /** The exam server's CA certificate (PEM) when it runs TLS. */
+  get caPem(): string | undefined {
+    return this.tls?.caPem;
+  }
+
+  get tlsPorts(): { port: number | undefined; wssPort: number | undefined } {
+    return { port: this.broker?.tlsPort, wssPort: this.broker?.wssPort };
   }
 
   get mqttPort(): number | undefined {
@@ -154,7 +172,31 @@ export class SessionRuntime {
       resume: true,
       logger: this.opts.logger,
     });
-    this.broker = await createTenantBroker({
+    const t = this.opts.tls;
+    const publicHost = this.opts.publicHost ?? defaultPublicHost(this.opts.host);
+    if (t)
+      this.tls = await createLabTls({
+        dir: join(this.store.dir, 'tls'),
+        name: 'exam server',
+        hosts: [this.opts.host, publicHost],
+      });
+    this.broker = await createBroker({
+      ...(t && this.tls
+        ? {
+            tls: {
+              key: this.tls.serverKey,
+              cert: this.tls.serverCertPem,
+              ca: this.tls.caPem,
+              port: t.port,
+              ...(t.wssPort !== undefined ? { wssPort: t.wssPort } : {}),
+              ...(t.handshakeTimeoutMs !== undefined
+                ? { handshakeTimeoutMs: t.handshakeTimeoutMs }
+                : {}),
+              // On a candidate's card: the file as they save it beside card.json (GET /api/me/ca.pem).
+              caFile: { path: 'ca.pem', sha256: this.tls.caSha256 },
+            },
+          }
+        : {}),
       host: this.opts.host,
       port: this.opts.mqttPort,
       ...(this.opts.wsPort !== undefined ? { wsPort: this.opts.wsPort } : {}),

@@ -18,6 +18,12 @@ export interface ServeOptions {
   port: number;
   mqttPort: number;
   wsPort?: number;
+  /** MQTT over TLS (0 = any free one, then the same on every restart); undefined = no TLS. */
+  mqttsPort?: number;
+  /** MQTT over secure WebSocket, with TLS; undefined = none. */
+  wssPort?: number;
+  /** Tests: how long a handshake may take. */
+  tlsHandshakeTimeoutMs?: number;
   portRange?: PortRange;
   logger?: Logger;
   grader?: Grader;
@@ -38,6 +44,9 @@ export interface ServeOptions {
 export interface RunningServer {
   url: string;
   mqttPort: number;
+  /** MQTT over TLS and secure WebSocket, when they run. */
+  mqttsPort?: number;
+  wssPort?: number;
   close(): Promise<void>;
 }
 
@@ -53,10 +62,22 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   // Candidates' cards name the broker's port, so a restart must come back on the same one: a
   // port chosen by the system (--mqtt-port 0) is kept in the data directory and asked for again.
   const kept = Number(store.getMeta('mqtt.port') ?? 0);
+  const keptTls = Number(store.getMeta('mqtts.port') ?? 0);
   const runtime = new SessionRuntime(store, {
     host: opts.host,
     mqttPort: opts.mqttPort === 0 ? kept : opts.mqttPort,
     ...(opts.wsPort !== undefined ? { wsPort: opts.wsPort } : {}),
+    ...(opts.mqttsPort !== undefined
+      ? {
+          tls: {
+            port: opts.mqttsPort === 0 ? keptTls : opts.mqttsPort,
+            ...(opts.wssPort !== undefined ? { wssPort: opts.wssPort } : {}),
+            ...(opts.tlsHandshakeTimeoutMs !== undefined
+              ? { handshakeTimeoutMs: opts.tlsHandshakeTimeoutMs }
+              : {}),
+          },
+        }
+      : {}),
     logger,
     grader: opts.grader ?? bankGrader,
     ...(opts.trustLoopback !== undefined ? { trustLoopback: opts.trustLoopback } : {}),
@@ -65,6 +86,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   });
   await runtime.start();
   if (runtime.mqttPort !== undefined) store.setMeta('mqtt.port', String(runtime.mqttPort));
+  const tlsPorts = runtime.tlsPorts;
+  if (tlsPorts.port !== undefined) store.setMeta('mqtts.port', String(tlsPorts.port));
   store.audit('system', 'server.start', null, { pid: process.pid });
   const app = await buildServer({
     store,
@@ -77,6 +100,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   return {
     url,
     mqttPort: runtime.mqttPort ?? 0,
+    ...(tlsPorts.port !== undefined ? { mqttsPort: tlsPorts.port } : {}),
+    ...(tlsPorts.wssPort !== undefined ? { wssPort: tlsPorts.wssPort } : {}),
     async close() {
       await app.close();
       await runtime.close();

@@ -13,6 +13,13 @@ export interface Endpoints {
   host: string;
   mqttPort: number;
   wsPort: number | undefined;
+  /** MQTT over TLS and secure WebSocket, and the CA that signed the broker's certificate. */
+  tls?: {
+    port: number;
+    wssPort?: number;
+    caFile: { path: string; sha256: string };
+    clientCert?: { cert: string; key: string; cn: string };
+  };
   coapPort: number;
   modbusPort: number;
 }
@@ -26,7 +33,23 @@ export interface LabCardBase {
     labId: string;
     startedAt?: string;
   };
-  mqtt: { url: string; wsUrl?: string; topicPrefix: string; username?: string; password?: string };
+  mqtt: {
+    url: string;
+    wsUrl?: string;
+    /** `mqtts://host:port` and `wss://host:port`, when the lab runs TLS. */
+    tlsUrl?: string;
+    wssUrl?: string;
+    /** The CA to trust for them: its PEM file and SHA-256 fingerprint (never a key). */
+    ca?: { path: string; sha256: string };
+    /**
+     * A client certificate the CA issued (mutual TLS): its PEM file, its key file (mode 0600) and
+     * its CN, the identity it logs in as.
+     */
+    clientCert?: { cert: string; key: string; cn: string };
+    topicPrefix: string;
+    username?: string;
+    password?: string;
+  };
   coap: { url: string };
   modbus: { host: string; port: number };
   evidence?: { path: string };
@@ -58,6 +81,10 @@ export function buildCard(
     mqtt: {
       url: `mqtt://${host}:${ep.mqttPort}`,
       ...(ep.wsPort !== undefined ? { wsUrl: `ws://${host}:${ep.wsPort}` } : {}),
+      ...(ep.tls ? { tlsUrl: `mqtts://${host}:${ep.tls.port}` } : {}),
+      ...(ep.tls?.wssPort !== undefined ? { wssUrl: `wss://${host}:${ep.tls.wssPort}` } : {}),
+      ...(ep.tls ? { ca: { ...ep.tls.caFile } } : {}),
+      ...(ep.tls?.clientCert ? { clientCert: { ...ep.tls.clientCert } } : {}),
       topicPrefix: plan.topicPrefix,
       ...(s.mqtt ? { username: s.mqtt.username, password: s.mqtt.password } : {}),
     },
@@ -103,6 +130,13 @@ export function cardEnv(card: LabCard, cardPath?: string): Record<string, string
     IOTLAB_MODBUS_PORT: String(card.modbus.port),
   };
   if (card.mqtt.wsUrl) env.IOTLAB_MQTT_WS_URL = card.mqtt.wsUrl;
+  if (card.mqtt.tlsUrl) env.IOTLAB_MQTT_TLS_URL = card.mqtt.tlsUrl;
+  if (card.mqtt.wssUrl) env.IOTLAB_MQTT_WSS_URL = card.mqtt.wssUrl;
+  if (card.mqtt.ca) env.IOTLAB_MQTT_CA = card.mqtt.ca.path;
+  if (card.mqtt.clientCert) {
+    env.IOTLAB_MQTT_CERT = card.mqtt.clientCert.cert;
+    env.IOTLAB_MQTT_KEY = card.mqtt.clientCert.key;
+  }
   if (card.mqtt.username) env.IOTLAB_MQTT_USERNAME = card.mqtt.username;
   if (card.mqtt.password) env.IOTLAB_MQTT_PASSWORD = card.mqtt.password;
   for (const g of card.gateways ?? []) env[gatewayEnvName(g.name)] = g.api;

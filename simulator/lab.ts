@@ -32,6 +32,7 @@ import type { ByteDevice } from '../devices/serial/model.js';
 import type { PeerGuard } from '../protocols/listen.js';
 import type { MqttBroker } from '../protocols/mqtt/broker.js';
 import { createMqttBroker } from '../protocols/mqtt/broker.js';
+import { createLabTls } from '../protocols/tls/ca.js';
 import { answerRecorder } from './answers.js';
 import type { LabCard } from './card.js';
 import { buildCard } from './card.js';
@@ -58,6 +59,10 @@ export interface LabPorts {
   mqtt?: number;
   /** null = no WebSocket listener. */
   ws?: number | null;
+  /** MQTT over TLS, when `tls` is given (default 0: any free port). */
+  mqtts?: number;
+  /** MQTT over secure WebSocket, when `tls` is given; null = none. */
+  wss?: number | null;
   coap?: number;
   modbus?: number;
   /** First configuration API port of the scenario's gateways (gateway i on port+i; 0 = any). */
@@ -75,6 +80,12 @@ export interface LabOwnDeps {
   host?: string;
   /** Default 0 (ephemeral) for every port. */
   ports?: LabPorts;
+  /**
+   * TLS on the lab's own broker: its CA and server certificate are made in `dir` (the lab's own
+   * folder; keys mode 0600) for the bind host, `publicHost`, localhost and 127.0.0.1, and the
+   * card gives `mqtt.tlsUrl`, `mqtt.wssUrl` and `mqtt.ca`. Absent = no TLS listener.
+   */
+  tls?: { dir: string; publicHost?: string; handshakeTimeoutMs?: number };
   /** JSONL evidence file; without it evidence is kept for subscribers only. */
   evidencePath?: string;
   /** Append to an existing evidence file, continuing its hash chain (server restarts). */
@@ -287,7 +298,7 @@ async function startLab(
   const ports = deps.ports ?? {};
   const instances: FamilyInstance<object>[] = FAMILIES.map((f) => families[f.name]);
   await Promise.all(instances.flatMap((i) => (i.loading ? [i.loading] : [])));
-  const broker = await startBroker(ground, deps);
+  const { broker, clientCert } = await startBroker(ground, deps);
   close.closers.push(() => broker.close());
   field.attach(broker);
   broker.onClientMessage(answerRecorder(plan.topicPrefix, record));
@@ -331,6 +342,7 @@ async function startLab(
       host,
       mqttPort: broker.port,
       wsPort: broker.wsPort,
+      ...(broker.tls ? { tls: { ...broker.tls, ...(clientCert ? { clientCert } : {}) } } : {}),
       coapPort: servers.coapPort,
       modbusPort: servers.modbusPort,
     },
@@ -357,19 +369,51 @@ async function startLab(
   return card;
 }
 
-/** The lab's own MQTT broker, or a tenant of a shared one (exam sessions). */
-async function startBroker(ground: LabGround, deps: LabDeps): Promise<MqttBroker> {
+/**
+ * The lab's own MQTT broker, or a tenant of a shared one (exam sessions). With TLS, the lab's CA
+ * also issues one client certificate (mutual TLS) whose CN is the scenario's MQTT username, or
+ * `iotlab-client`: a client presenting it logs in as that user without a password.
+ */
+async function startBroker(
+  ground: LabGround,
+  deps: LabDeps,
+): Promise<{ broker: MqttBroker; clientCert?: { cert: string; key: string; cn: string } }> {
   const { plan, record, logger, host } = ground;
   const scenario = plan.scenario;
   const ports = deps.ports ?? {};
-  if (deps.broker) return deps.broker({ record, topicPrefix: plan.topicPrefix, logger });
-  return createMqttBroker({
+  if (deps.broker)
+    return { broker: await deps.broker({ record, topicPrefix: plan.topicPrefix, logger }) };
+  const tls = deps.tls
+    ? await createLabTls({
+        dir: deps.tls.dir,
+        name: plan.labId,
+        hosts: [host, ...(deps.tls.publicHost ? [deps.tls.publicHost] : [])],
+      })
+    : undefined;
+  const clientCert = await tls?.issueClientFiles(scenario.mqtt?.username ?? 'iotlab-client');
+  const broker = await createMqttBroker({
     host,
     port: ports.mqtt ?? 0,
     ...(ports.ws === null ? {} : { wsPort: ports.ws ?? 0 }),
+    ...(tls
+      ? {
+          tls: {
+            key: tls.serverKey,
+            cert: tls.serverCertPem,
+            ca: tls.caPem,
+            port: ports.mqtts ?? 0,
+            ...(ports.wss === null ? {} : { wssPort: ports.wss ?? 0 }),
+            ...(deps.tls?.handshakeTimeoutMs !== undefined
+              ? { handshakeTimeoutMs: deps.tls.handshakeTimeoutMs }
+              : {}),
+            caFile: { path: tls.caPath, sha256: tls.caSha256 },
+          },
+        }
+      : {}),
     record,
     logger,
     ...(scenario.mqtt ? { credentials: scenario.mqtt } : {}),
     ...(scenario.platform ? { platformDevices: scenario.platform.devices } : {}),
   });
+  return { broker, ...(clientCert ? { clientCert } : {}) };
 }

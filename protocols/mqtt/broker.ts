@@ -1,43 +1,89 @@
 /**
- * The embedded MQTT broker: aedes on TCP and on WebSocket, with every client's connect,
- * subscribe, publish and disconnect recorded as evidence. Device publishes go through
- * `publish()` and are recorded with the device id, so the evidence tells a device's telemetry
- * from a candidate's messages.
+ * The embedded MQTT broker: aedes on TCP, WebSocket, TLS and secure WebSocket
+ * (protocols/mqtt/listeners.ts), with every client's connect,
+ * subscribe, publish and disconnect recorded as evidence. Tenancy is configuration
+ * (protocols/mqtt/tenancy.ts): a lab's own broker has one open tenant (`createMqttBroker`), an
+ * exam session's broker a tenant per running lab (`createBroker` + `addTenant`), so logins,
+ * limits and evidence are written once for both.
+ *
+ * Rules, each enforced by an aedes hook:
+ * - CONNECT: protocols/mqtt/login.ts (client certificate, signed device login, the tenant's
+ *   password, login limits, seat lock, client id ownership).
+ * - SUBSCRIBE: a filter is granted only within the tenant's topics: its prefix itself or under
+ *   `prefix/` (wildcards after it are fine), or under a root of its simulated-platform devices
+ *   (`/sys/<productKey>/<deviceName>`). `#`, `+/…`, `$SYS/…` and other prefixes get SUBACK 0x80
+ *   (MQTT 3.1.1 §3.9.3, MQTT 5 §3.9.3 reason 0x87). A tenant without a prefix owns every topic.
+ * - PUBLISH (and wills): only within the tenant's topics; otherwise the client is disconnected, as
+ *   MQTT 3.1.1 has no negative PUBACK (§3.3.5).
+ * - Delivery: `authorizeForward` drops any message outside the receiving tenant's topics, so even
+ *   a retained or queued message can never cross tenants (defence in depth behind SUBSCRIBE).
+ *
+ * Evidence: every event of an authenticated client goes to its tenant's recorder with the peer
+ * address; events that belong to nobody (failed logins, protocol errors before CONNECT) go to
+ * `recordUnrouted` (a lab's own recorder when the lab is alone), so one candidate's attempts never
+ * change another candidate's evidence. Device publishes go through the tenant's `publish()` and
+ * are recorded with the device id, so the evidence tells a device's telemetry from a client's.
  */
 import { Aedes } from 'aedes';
-import type { Client, AedesPublishPacket } from 'aedes';
-import type { IncomingMessage } from 'node:http';
-import { createServer } from 'node:net';
-import type { Server, Socket } from 'node:net';
-import { createServer as createHttpServer } from 'node:http';
-import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { AedesPublishPacket, Client } from 'aedes';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { MQTT_LIMITS, publishGate, rateCause, tooLargeCause, watchPacketSize } from './limits.js';
 import type { MqttLimits } from './limits.js';
-import { LabError } from '../../core/errors.js';
+import { LOGIN_LIMITS, LoginLimiter } from '../../core/login-limit.js';
+import type { LoginLimits } from '../../core/login-limit.js';
 import type { RecordFn } from '../../core/evidence.js';
 import { payloadView } from '../../core/evidence.js';
 import type { Logger } from '../../core/logger.js';
-import { listen, closeServer } from '../listen.js';
 import type { PlatformDevice } from '../codecs/platform-sign.js';
-import { checkLogin } from '../codecs/platform-sign.js';
+import { slowSubscriberGuard, socketPeer, toBuffer } from './flow.js';
+import { listenSecureWebSocket, listenTcp, listenTls, listenWebSocket } from './listeners.js';
+import type { Accept, Listener, TlsServerConfig } from './listeners.js';
+import { certificateIdentity, handshakeFailure, handshakeOf } from '../tls/handshake.js';
+import type { HandshakeFields } from '../tls/handshake.js';
+import { Tenants, tenantOwns } from './tenancy.js';
+import type { TenantLogin, TenantSpec } from './tenancy.js';
+import { authenticator } from './login.js';
 
-export interface MqttBrokerOptions {
+export { underPrefix } from './tenancy.js';
+export type { TenantSpec } from './tenancy.js';
+
+export interface BrokerOptions {
   /** What one client may cost (default MQTT_LIMITS; the throughput bench lifts the rate). */
   limits?: Partial<MqttLimits>;
+  /**
+   * Wrong passwords per username and address before that pair is refused (default
+   * LOGIN_LIMITS); false = not counted.
+   */
+  loginLimits?: LoginLimits | false;
   host: string;
   port: number;
   /** WebSocket port; undefined = no WebSocket listener. */
   wsPort?: number;
-  record: RecordFn;
   logger: Logger;
-  /** When set, clients must log in with these. */
-  credentials?: { username: string; password: string };
   /**
-   * Devices of a simulated IoT platform: a client whose username is `<deviceName>&<productKey>`
-   * of one of them must log in with a signed password (protocols/codecs/platform-sign.ts), and
-   * then needs no `credentials`.
+   * MQTT over TLS on `port` and, with `wssPort`, over secure WebSocket (protocols/tls/ca.ts makes
+   * the certificates). Each TLS connection is recorded as `tls.handshake`: a failed one at once
+   * (unrouted), a completed one in the evidence of the tenant its login belongs to, just before
+   * its mqtt.connect (unrouted if it never logs in).
    */
-  platformDevices?: readonly PlatformDevice[];
+  tls?: BrokerTls;
+  /** Events that belong to no tenant: failed logins, protocol errors before CONNECT. */
+  recordUnrouted: RecordFn;
+  /**
+   * For a username that is no tenant now: whether it is a known account whose password this is
+   * (a candidate between tasks). A reason refuses the login with CONNACK 5 and that reason,
+   * instead of CONNACK 4 "bad username or password" to a right password; undefined = wrong.
+   */
+  idleAccount?: (username: string, password: Buffer) => Promise<string | undefined>;
+}
+
+export interface BrokerTls extends TlsServerConfig {
+  port: number;
+  /** Secure WebSocket port; undefined = none. */
+  wssPort?: number;
+  /** The CA clients trust, as the card names it (never its key). */
+  caFile: { path: string; sha256: string };
 }
 
 export interface InboundMessage {
@@ -48,10 +94,13 @@ export interface InboundMessage {
   clientId: string;
 }
 
+/** The broker as one lab (one tenant) sees it. */
 export interface MqttBroker {
   host: string;
   port: number;
   wsPort: number | undefined;
+  /** MQTT over TLS (and over secure WebSocket), when it runs, with the CA to trust. */
+  tls?: { port: number; wssPort?: number; caFile: { path: string; sha256: string } };
   /** Publishes as a device; recorded as `mqtt.publish` with origin "device". */
   publish(
     topic: string,
@@ -64,30 +113,49 @@ export interface MqttBroker {
   close(): Promise<void>;
 }
 
-export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBroker> {
-  const { record, logger } = opts;
-  const connectPackets = new WeakMap<Client, Record<string, unknown>>();
+export interface Broker {
+  readonly host: string;
+  readonly port: number;
+  readonly wsPort: number | undefined;
+  readonly tlsPort: number | undefined;
+  readonly wssPort: number | undefined;
+  /**
+   * Registers a tenant and returns the broker as its lab sees it; its `close()` detaches the
+   * tenant (its clients are disconnected and it can no longer log in).
+   */
+  addTenant(spec: TenantSpec): MqttBroker;
+  close(): Promise<void>;
+}
+
+export async function createBroker(opts: BrokerOptions): Promise<Broker> {
+  const { logger, recordUnrouted } = opts;
+  const tenants = new Tenants();
+  const logins =
+    opts.loginLimits === false ? undefined : new LoginLimiter(opts.loginLimits ?? LOGIN_LIMITS);
   // The peer is taken when the connection is accepted: aedes may destroy the socket before an
   // error event, and a destroyed socket no longer knows its remote address.
   const peers = new WeakMap<Client, string>();
-  const peerOf = (client: Client | null | undefined): string | undefined =>
-    client ? (peers.get(client) ?? socketPeer(client)) : undefined;
-  const handlers: ((msg: InboundMessage) => void)[] = [];
-  const creds = opts.credentials;
-  const slow = slowSubscriberGuard(logger);
+  const connectPackets = new WeakMap<Client, Record<string, unknown>>();
+  const peerOf = (c: Client | null | undefined) =>
+    c ? (peers.get(c) ?? socketPeer(c)) : undefined;
+  const recordFor = (c: Client | null | undefined): RecordFn =>
+    tenants.tenantOf(c)?.spec.record ?? recordUnrouted;
+  /** Completed TLS handshakes not recorded yet: they go to the tenant the login names. */
+  const handshakes = new WeakMap<Client, HandshakeFields>();
+  /** The CN of a client certificate the CA signed (mutual TLS): the client's identity. */
+  const certIdentity = new WeakMap<Client, string>();
+  const recordHandshake = (client: Client, record: RecordFn) => {
+    const fields = handshakes.get(client);
+    if (!fields) return;
+    handshakes.delete(client);
+    record('tls.handshake', fields);
+  };
 
+  const slow = slowSubscriberGuard(logger);
   const limits: MqttLimits = { ...MQTT_LIMITS, ...opts.limits };
   const gate = publishGate(limits);
   const broker = await Aedes.createBroker({
     heartbeatInterval: 60_000,
-    authorizePublish: (client, _packet, done) => {
-      if (!client || gate.allows(client)) return done(null);
-      // Over its rate: the publish is refused and the client disconnected (MQTT 3.1.1 has no
-      // other answer), which its mqtt.disconnect records with the reason.
-      causes.set(client, rateCause(limits));
-      done(new Error(rateCause(limits).error));
-    },
-    authorizeForward: (client, packet) => (slow.allows(client, packet) ? packet : null),
     preConnect: (client, packet, done) => {
       connectPackets.set(client, {
         clientId: packet.clientId,
@@ -106,33 +174,59 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
       });
       done(null, true);
     },
-    authenticate: (client, username, password, done) => {
-      const signed = checkLogin(opts.platformDevices ?? [], client.id, username, password);
-      if (signed.device === undefined && !creds) return done(null, true);
-      const ok = signed.device
-        ? signed.ok
-        : username === creds!.username &&
-          password !== undefined &&
-          password.toString() === creds!.password;
-      if (!ok) {
-        record('mqtt.connect', {
-          peer: peerOf(client),
-          ...connectPackets.get(client),
-          accepted: false,
-          returnCode: 4,
-          ...(signed.device && !signed.ok ? { error: signed.reason } : {}),
-        });
-        const err = Object.assign(new Error('bad username or password'), {
-          returnCode: 4 as const,
-        });
-        return done(err, false);
+    authenticate: authenticator({
+      tenants,
+      logins,
+      ...(opts.idleAccount ? { idleAccount: opts.idleAccount } : {}),
+      logger,
+      recordUnrouted,
+      connectPacket: (c) => connectPackets.get(c),
+      peerOf,
+      certIdentity: (c) => certIdentity.get(c),
+      recordHandshake,
+    }),
+    authorizeSubscribe: (client, sub, done) => {
+      const tenant = tenants.tenantOf(client);
+      if (tenant && tenantOwns(tenant, sub.topic)) return done(null, sub);
+      recordFor(client)('mqtt.subscribe', {
+        peer: peerOf(client),
+        clientId: client?.id,
+        action: 'subscribe',
+        subscriptions: [{ topic: sub.topic, qos: sub.qos }],
+        denied: true,
+      });
+      done(null, null); // SUBACK 0x80
+    },
+    authorizePublish: (client, packet, done) => {
+      if (client && !gate.allows(client)) {
+        // Over its rate: the publish is refused and the client disconnected (MQTT 3.1.1 has no
+        // other answer), which its mqtt.disconnect records with the reason.
+        causes.set(client, rateCause(limits));
+        return done(new Error(rateCause(limits).error));
       }
-      done(null, true);
+      const tenant = tenants.tenantOf(client);
+      if (tenant && tenantOwns(tenant, packet.topic)) return done(null);
+      recordFor(client)('mqtt.publish', {
+        peer: peerOf(client),
+        origin: 'client',
+        clientId: client?.id,
+        topic: packet.topic,
+        qos: packet.qos,
+        retain: packet.retain,
+        payload: payloadView(toBuffer(packet.payload)),
+        denied: true,
+      });
+      done(new Error(`publishing to ${packet.topic} is not allowed`));
+    },
+    authorizeForward: (client, packet) => {
+      const tenant = tenants.tenantOf(client);
+      if (!tenant || !tenantOwns(tenant, packet.topic)) return null;
+      return slow.allows(client, packet) ? packet : null;
     },
   });
 
   broker.on('clientReady', (client) => {
-    record('mqtt.connect', {
+    recordFor(client)('mqtt.connect', {
       peer: peerOf(client),
       ...connectPackets.get(client),
       clientId: client.id,
@@ -149,36 +243,37 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
     logger.debug('mqtt client error', { clientId: client.id, err: err.message });
     if (!causes.has(client)) causes.set(client, { reason: 'error', error: err.message });
   });
-  broker.on('keepaliveTimeout', (client) => {
-    causes.set(client, { reason: 'keepalive-timeout' });
-  });
+  broker.on('keepaliveTimeout', (client) => causes.set(client, { reason: 'keepalive-timeout' }));
   broker.on('clientDisconnect', (client) => {
     gone.add(client);
     // _disconnected is set by aedes only when a DISCONNECT packet arrived (MQTT-3.14.4-3).
     const clean = (client as Client & { _disconnected?: boolean })._disconnected === true;
     const cause = causes.get(client) ?? { reason: clean ? 'client' : 'closed' };
-    const n = slow.dropped(client);
-    record('mqtt.disconnect', {
+    const dropped = slow.dropped(client);
+    recordFor(client)('mqtt.disconnect', {
       peer: peerOf(client),
       clientId: client.id,
       ...cause,
-      ...(n ? { droppedQos0: n } : {}),
+      ...(dropped ? { droppedQos0: dropped } : {}),
     });
+    tenants.unseat(client);
   });
   broker.on('connectionError', (client, err) => {
-    // A connection that never completed CONNECT: a rejected CONNECT is a refused mqtt.connect
-    // (with what the client sent), anything else a protocol error.
+    // A connection that never completed CONNECT: a CONNECT rejected by aedes itself (say, an
+    // unknown protocol version) is a refused mqtt.connect with what the client sent, anything
+    // else a protocol error.
     logger.debug('mqtt connection error', { err: err.message });
+    recordHandshake(client, recordFor(client));
     const returnCode = (err as Error & { errorCode?: number }).errorCode;
     if (returnCode !== undefined)
-      record('mqtt.connect', {
+      recordFor(client)('mqtt.connect', {
         peer: peerOf(client),
         ...connectPackets.get(client),
         accepted: false,
         returnCode,
         error: err.message,
       });
-    record('mqtt.disconnect', {
+    recordFor(client)('mqtt.disconnect', {
       peer: peerOf(client),
       clientId: client.id ?? null,
       reason: 'protocol-error',
@@ -186,7 +281,7 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
     });
   });
   broker.on('subscribe', (subs, client) => {
-    record('mqtt.subscribe', {
+    recordFor(client)('mqtt.subscribe', {
       peer: peerOf(client),
       clientId: client.id,
       action: 'subscribe',
@@ -195,7 +290,7 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
   });
   broker.on('unsubscribe', (topics, client) => {
     if (gone.has(client)) return;
-    record('mqtt.subscribe', {
+    recordFor(client)('mqtt.subscribe', {
       peer: peerOf(client),
       clientId: client.id,
       action: 'unsubscribe',
@@ -203,9 +298,11 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
     });
   });
   broker.on('publish', (packet: AedesPublishPacket, client: Client | null) => {
-    if (!client) return; // device publishes are recorded by publish(); $SYS is not evidence
+    if (!client) return; // device publishes are recorded by the tenant's publish(); $SYS is not evidence
+    const tenant = tenants.tenantOf(client);
+    if (!tenant) return;
     const payload = toBuffer(packet.payload);
-    record('mqtt.publish', {
+    tenant.spec.record('mqtt.publish', {
       peer: peerOf(client),
       origin: 'client',
       clientId: client.id,
@@ -214,207 +311,202 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
       retain: packet.retain,
       payload: payloadView(payload),
     });
-    for (const h of handlers) {
+    const msg = { topic: packet.topic, payload, qos: packet.qos, retain: packet.retain };
+    for (const h of tenant.handlers) {
       try {
-        h({
-          topic: packet.topic,
-          payload,
-          qos: packet.qos,
-          retain: packet.retain,
-          clientId: client.id,
-        });
+        h({ ...msg, clientId: client.id });
       } catch (err) {
         logger.error('mqtt message handler failed', { topic: packet.topic, err: String(err) });
       }
     }
   });
 
-  const sockets = new Set<Socket>();
-  const tcp: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', (err) => logger.debug('mqtt socket error', { err: err.message }));
-    coalesceWrites(socket);
-    const client = broker.handle(socket);
-    peers.set(client, `${socket.remoteAddress}:${socket.remotePort}`);
-    watchPacketSize(socket, limits.maxPacketBytes, (n) => {
-      causes.set(client, tooLargeCause(n, limits.maxPacketBytes));
-      socket.destroy();
-    });
-  });
+  const accept: Accept = {
+    socket(socket: Socket) {
+      const client = broker.handle(socket);
+      peers.set(client, `${socket.remoteAddress}:${socket.remotePort}`);
+      if ((socket as TLSSocket).encrypted) {
+        const hs = handshakeOf(socket as TLSSocket, 'mqtts');
+        handshakes.set(client, hs);
+        const id = certificateIdentity(hs);
+        if (id !== undefined) certIdentity.set(client, id);
+        // A connection that ends without logging in still has its handshake recorded.
+        socket.once('close', () => recordHandshake(client, recordFor(client)));
+      }
+      watchPacketSize(socket, limits.maxPacketBytes, (n) => {
+        causes.set(client, tooLargeCause(n, limits.maxPacketBytes));
+        socket.destroy();
+      });
+    },
+    stream(stream, req) {
+      const client = broker.handle(stream, req);
+      peers.set(client, `${req.socket.remoteAddress}:${req.socket.remotePort}`);
+      if ((req.socket as TLSSocket).encrypted) {
+        const hs = handshakeOf(req.socket as TLSSocket, 'wss');
+        handshakes.set(client, hs);
+        const id = certificateIdentity(hs);
+        if (id !== undefined) certIdentity.set(client, id);
+        stream.once('close', () => recordHandshake(client, recordFor(client)));
+      }
+    },
+  };
+  const tlsFailed =
+    (transport: HandshakeFields['transport']) => (err: Error, socket: TLSSocket | undefined) => {
+      const peer = socket?.remoteAddress
+        ? `${socket.remoteAddress}:${socket.remotePort}`
+        : undefined;
+      recordUnrouted('tls.handshake', handshakeFailure(err, socket, transport, peer));
+    };
+  const listeners: Listener[] = [];
+  const closeAll = async () => {
+    await Promise.all(listeners.map((l) => l.close()));
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+  };
   let port: number;
-  try {
-    port = await listen(tcp, opts.port, opts.host);
-  } catch (err) {
-    broker.close();
-    throw new LabError(
-      'PROTOCOL_LISTEN',
-      `MQTT cannot listen on ${opts.host}:${opts.port}: ${String(err)}`,
-    );
-  }
-
   let wsPort: number | undefined;
-  const http = createHttpServer((_req, res) => {
-    res
-      .writeHead(426, { 'content-type': 'text/plain' })
-      .end('MQTT over WebSocket: connect with the mqtt subprotocol\n');
-  });
-  const wss = new WebSocketServer({
-    server: http,
-    handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
-    // A WebSocket message carries MQTT packets: one over the limit closes it (1009).
-    maxPayload: limits.maxPacketBytes + 5,
-  });
-  wss.on('connection', (ws, req: IncomingMessage) => {
-    const stream = createWebSocketStream(ws, { writableHighWaterMark: SUBSCRIBER_BACKLOG });
-    stream.on('error', (err) => logger.debug('mqtt ws stream error', { err: err.message }));
-    peers.set(broker.handle(stream, req), `${req.socket.remoteAddress}:${req.socket.remotePort}`);
-  });
-  if (opts.wsPort !== undefined) {
-    try {
-      wsPort = await listen(http, opts.wsPort, opts.host);
-    } catch (err) {
-      await closeServer(tcp);
-      broker.close();
-      throw new LabError(
-        'PROTOCOL_LISTEN',
-        `MQTT WebSocket cannot listen on ${opts.host}:${opts.wsPort}: ${String(err)}`,
+  let tlsPort: number | undefined;
+  let wssPort: number | undefined;
+  try {
+    const tcp = await listenTcp(opts.host, opts.port, accept, logger);
+    listeners.push(tcp);
+    port = tcp.port;
+    if (opts.wsPort !== undefined) {
+      const ws = await listenWebSocket(
+        opts.host,
+        opts.wsPort,
+        limits.maxPacketBytes,
+        accept,
+        logger,
       );
+      listeners.push(ws);
+      wsPort = ws.port;
     }
+    if (opts.tls) {
+      const t = opts.tls;
+      const l = await listenTls(opts.host, t.port, t, accept, tlsFailed('mqtts'), logger);
+      listeners.push(l);
+      tlsPort = l.port;
+      if (t.wssPort !== undefined) {
+        const w = await listenSecureWebSocket(
+          opts.host,
+          t.wssPort,
+          t,
+          limits.maxPacketBytes,
+          accept,
+          tlsFailed('wss'),
+          logger,
+        );
+        listeners.push(w);
+        wssPort = w.port;
+      }
+    }
+  } catch (err) {
+    await closeAll();
+    throw err;
   }
 
   return {
     host: opts.host,
     port,
     wsPort,
-    publish(topic, payload, o) {
-      const buf = typeof payload === 'string' ? Buffer.from(payload) : payload;
-      record('mqtt.publish', {
-        origin: 'device',
-        device: o.device,
-        topic,
-        qos: o.qos,
-        retain: o.retain,
-        payload: payloadView(buf),
-      });
-      return new Promise<void>((resolve) => {
-        broker.publish(
-          { cmd: 'publish', topic, payload: buf, qos: o.qos, retain: o.retain, dup: false },
-          (err) => {
-            if (err) logger.warn('mqtt publish failed', { topic, err: err.message });
-            resolve();
-          },
-        );
-      });
+    tlsPort,
+    wssPort,
+    addTenant(spec) {
+      const tenant = tenants.add(spec);
+      return {
+        host: opts.host,
+        port,
+        wsPort,
+        ...(opts.tls && tlsPort !== undefined
+          ? {
+              tls: {
+                port: tlsPort,
+                ...(wssPort !== undefined ? { wssPort } : {}),
+                caFile: opts.tls.caFile,
+              },
+            }
+          : {}),
+        publish(topic, payload, o) {
+          const buf = typeof payload === 'string' ? Buffer.from(payload) : payload;
+          spec.record('mqtt.publish', {
+            origin: 'device',
+            device: o.device,
+            topic,
+            qos: o.qos,
+            retain: o.retain,
+            payload: payloadView(buf),
+          });
+          return new Promise<void>((resolve) => {
+            broker.publish(
+              { cmd: 'publish', topic, payload: buf, qos: o.qos, retain: o.retain, dup: false },
+              (err) => {
+                if (err) logger.warn('mqtt publish failed', { topic, err: err.message });
+                resolve();
+              },
+            );
+          });
+        },
+        onClientMessage(handler) {
+          tenant.handlers.push(handler);
+        },
+        connectedClients: () => tenant.clients.size,
+        async close() {
+          tenants.remove(tenant);
+          await Promise.all(
+            [...tenant.clients].map((c) => new Promise<void>((r) => c.close(() => r()))),
+          );
+        },
+      };
     },
-    onClientMessage(handler) {
-      handlers.push(handler);
-    },
-    connectedClients: () => broker.connectedClients,
-    async close() {
-      for (const client of wss.clients) client.terminate();
-      wss.close();
-      for (const s of sockets) s.destroy();
-      await Promise.all([
-        closeServer(tcp),
-        wsPort !== undefined ? closeServer(http) : Promise.resolve(),
-      ]);
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-    },
+    close: closeAll,
   };
 }
 
-export function toBuffer(p: unknown): Buffer {
-  if (Buffer.isBuffer(p)) return p;
-  if (typeof p === 'string') return Buffer.from(p);
-  return Buffer.alloc(0);
+export interface MqttBrokerOptions {
+  /** What one client may cost (default MQTT_LIMITS; the throughput bench lifts the rate). */
+  limits?: Partial<MqttLimits>;
+  host: string;
+  port: number;
+  /** WebSocket port; undefined = no WebSocket listener. */
+  wsPort?: number;
+  /** MQTT over TLS (and secure WebSocket); undefined = none. */
+  tls?: BrokerOptions['tls'];
+  record: RecordFn;
+  logger: Logger;
+  /** When set, clients must log in with these. */
+  credentials?: { username: string; password: string };
+  /**
+   * Devices of a simulated IoT platform: a client whose username is `<deviceName>&<productKey>`
+   * of one of them must log in with a signed password (protocols/codecs/platform-sign.ts), and
+   * then needs no `credentials`.
+   */
+  platformDevices?: readonly PlatformDevice[];
 }
 
-/** `ip:port` of a client, over TCP or WebSocket. */
-export function socketPeer(client: Client): string | undefined {
-  const sock = (client.req?.socket ?? client.conn) as Partial<Socket> | undefined;
-  if (!sock || sock.remoteAddress === undefined) return undefined;
-  return `${sock.remoteAddress}:${sock.remotePort}`;
-}
-
-/**
- * mqtt-packet writes one packet as several `write` calls (header, topic, payload), and a net
- * socket sends each at once: a system call per piece. Corking the socket at the first write of a
- * tick and uncorking on the next tick hands the whole tick's output to the kernel in one writev.
- *
- * `write` also reports a full buffer only past SUBSCRIBER_BACKLOG instead of the socket's 16 KB
- * high-water mark: aedes waits for 'drain' whenever a write reports full, and a server socket's
- * writable mark cannot be raised alone (net.createServer's `highWaterMark` also raises the
- * readable one, and aedes then parses megabyte batches into one long queue). Node still emits
- * 'drain' once the buffer empties, so a wait that does begin ends as before.
- */
-export function coalesceWrites(socket: Socket): void {
-  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
-  let corked = false;
-  const uncork = (): void => {
-    corked = false;
-    socket.uncork();
-  };
-  socket.write = (...args: unknown[]): boolean => {
-    if (!corked) {
-      corked = true;
-      socket.cork();
-      process.nextTick(uncork);
-    }
-    return write(...args) || socket.writableLength < SUBSCRIBER_BACKLOG;
-  };
-}
-
-/**
- * Bytes a subscriber may fall behind (beyond what the kernel buffers) before QoS 0 messages to
- * it are dropped: about 1000 telemetry messages, as mosquitto's max_queued_messages.
- */
-export const SUBSCRIBER_BACKLOG = 1 << 20;
-
-/**
- * A subscriber that does not read. aedes hands a publisher's next packet only after its message
- * went out to every subscriber, and waits for a socket to drain when a write overflows it: one
- * stalled subscriber would stop every publisher whose messages it subscribes to (and buffer
- * without limit meanwhile). So, as mosquitto drops QoS 0 messages beyond max_queued_messages, a
- * QoS 0 message that would fill a subscriber's socket buffer past half of SUBSCRIBER_BACKLOG is
- * dropped for that subscriber and counted (`droppedQos0` on its mqtt.disconnect): the write never
- * overflows, so nobody waits. Half, because deliveries already scheduled for this tick are not
- * in `writableLength` yet. QoS 1 is never dropped.
- */
-export interface SlowSubscriberGuard {
-  /** false: drop this message for this client (QoS 0 only, socket backed up). */
-  allows(client: Client, packet: { qos: number; payload: unknown; topic: string }): boolean;
-  /** QoS 0 messages dropped for this client so far. */
-  dropped(client: Client): number | undefined;
-}
-
-export function slowSubscriberGuard(logger: Logger): SlowSubscriberGuard {
-  const dropped = new WeakMap<Client, number>();
-  return {
-    allows(client, packet) {
-      if (packet.qos !== 0 || !isBackedUp(client, packet)) return true;
-      const n = (dropped.get(client) ?? 0) + 1;
-      dropped.set(client, n);
-      if (n === 1 || n % 1000 === 0)
-        logger.warn('mqtt subscriber too slow: QoS 0 messages to it are dropped', {
-          clientId: client.id,
-          dropped: n,
-        });
-      return false;
-    },
-    dropped: (client) => dropped.get(client),
-  };
-}
-
-function isBackedUp(client: Client, packet: { payload: unknown; topic: string }): boolean {
-  const conn = client.conn as { writableLength?: number } | undefined;
-  const size =
-    (typeof packet.payload === 'string' ? packet.payload.length * 3 : packetBytes(packet.payload)) +
-    packet.topic.length * 3 +
-    8;
-  return (conn?.writableLength ?? 0) + size > SUBSCRIBER_BACKLOG / 2;
-}
-
-function packetBytes(payload: unknown): number {
-  return payload instanceof Uint8Array ? payload.byteLength : 0;
+/** A lab's own broker: one tenant that owns every topic and all the evidence. */
+export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBroker> {
+  const { credentials } = opts;
+  const shared = await createBroker({
+    host: opts.host,
+    port: opts.port,
+    ...(opts.wsPort !== undefined ? { wsPort: opts.wsPort } : {}),
+    ...(opts.limits ? { limits: opts.limits } : {}),
+    ...(opts.tls ? { tls: opts.tls } : {}),
+    loginLimits: false,
+    logger: opts.logger,
+    recordUnrouted: opts.record,
+  });
+  const login: TenantLogin = credentials
+    ? {
+        username: credentials.username,
+        checkPassword: (p) => Promise.resolve(p.toString() === credentials.password),
+      }
+    : {};
+  const lab = shared.addTenant({
+    id: 'lab',
+    record: opts.record,
+    ...login,
+    ...(opts.platformDevices ? { platformDevices: opts.platformDevices } : {}),
+  });
+  return { ...lab, close: () => shared.close() };
 }

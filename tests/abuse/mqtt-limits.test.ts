@@ -15,11 +15,11 @@ import { silentLogger } from '../../core/logger.js';
 import { createMqttBroker } from '../../protocols/mqtt/broker.js';
 import type { MqttBroker } from '../../protocols/mqtt/broker.js';
 import { MQTT_LIMITS, PacketSizeWatch } from '../../protocols/mqtt/limits.js';
-import { createTenantBroker } from '../../protocols/mqtt/tenant-broker.js';
-import type { TenantBroker } from '../../protocols/mqtt/tenant-broker.js';
+import { createBroker } from '../../protocols/mqtt/broker.js';
+import type { Broker } from '../../protocols/mqtt/broker.js';
 
 let lab: MqttBroker;
-let shared: TenantBroker;
+let shared: Broker;
 const events: EvidenceEvent[] = [];
 const unrouted: { kind: string; fields: Record<string, unknown> }[] = [];
 
@@ -34,7 +34,7 @@ beforeAll(async () => {
     logger: silentLogger,
     limits: { publishRate: 50, publishBurst: 100 },
   });
-  shared = await createTenantBroker({
+  shared = await createBroker({
     host: '127.0.0.1',
     port: 0,
     logger: silentLogger,

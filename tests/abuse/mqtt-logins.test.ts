@@ -9,19 +9,19 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvidenceEvent } from '../../core/evidence.js';
 import { silentLogger } from '../../core/logger.js';
-import type { TenantBroker } from '../../protocols/mqtt/tenant-broker.js';
-import { createTenantBroker } from '../../protocols/mqtt/tenant-broker.js';
+import type { Broker } from '../../protocols/mqtt/broker.js';
+import { createBroker } from '../../protocols/mqtt/broker.js';
 import { hashPassword, verifyPassword } from '../../server/passwords.js';
 
 const PW = { A: 'alpha-secret-1', B: 'bravo-secret-2' };
 const FAILURES = 5;
-let broker: TenantBroker;
+let broker: Broker;
 let url: string;
 const unrouted: EvidenceEvent[] = [];
 const checks = { A: 0, B: 0 };
 
 beforeAll(async () => {
-  broker = await createTenantBroker({
+  broker = await createBroker({
     host: '127.0.0.1',
     port: 0,
     logger: silentLogger,

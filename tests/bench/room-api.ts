@@ -35,6 +35,8 @@ export async function startServe(
       '0',
       '--mqtt-port',
       '0',
+      '--mqtts-port',
+      '0',
       '--port-range',
       `${portRange.from}-${portRange.to}`,
       '--log-level',

@@ -27,7 +27,20 @@ afterAll(() => {
 async function startServe(dir: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
-    [bin, 'serve', '--data', dir, '--port', '0', '--mqtt-port', '0', '--log-level', 'warn'],
+    [
+      bin,
+      'serve',
+      '--data',
+      dir,
+      '--port',
+      '0',
+      '--mqtt-port',
+      '0',
+      '--mqtts-port',
+      '0',
+      '--log-level',
+      'warn',
+    ],
     { env: { ...process.env, IOTLAB_ADMIN_PASSWORD: 'pw-admin' }, stdio: 'pipe' },
   );
   children.push(child);

@@ -10,13 +10,13 @@ import type { Lab } from '../../simulator/lab.js';
 import { createLab } from '../../simulator/lab.js';
 import { silentLogger } from '../../core/logger.js';
 import { loadScenario } from '../../simulator/scenario.js';
-import type { TenantBroker } from '../../protocols/mqtt/tenant-broker.js';
-import { createTenantBroker, underPrefix } from '../../protocols/mqtt/tenant-broker.js';
+import type { Broker } from '../../protocols/mqtt/broker.js';
+import { createBroker, underPrefix } from '../../protocols/mqtt/broker.js';
 import { hashPassword, verifyPassword } from '../../server/passwords.js';
 import { waitFor } from '../support/net.js';
 
 const PW = { A: 'alpha-secret-1', B: 'bravo-secret-2' };
-let shared: TenantBroker;
+let shared: Broker;
 const labs: Record<'A' | 'B', Lab> = {} as Record<'A' | 'B', Lab>;
 const events: Record<'A' | 'B' | 'unrouted', EvidenceEvent[]> = { A: [], B: [], unrouted: [] };
 const clients: mqtt.MqttClient[] = [];
@@ -24,7 +24,7 @@ let url: string;
 let wsUrl: string;
 
 beforeAll(async () => {
-  shared = await createTenantBroker({
+  shared = await createBroker({
     host: '127.0.0.1',
     port: 0,
     wsPort: 0,

@@ -75,6 +75,7 @@ async function startSerialLab(seed: number): Promise<SerialLab> {
   const argv = [
     'start',
     ...['--mqtt-port', '0', '--ws-port', '0', '--coap-port', '0', '--modbus-port', '0'],
+    ...['--mqtts-port', '0', '--wss-port', '0'],
     ...['--serial-port', '0', '--board-port', '0', '--pty', join(dir, 'pty'), '--no-gateway'],
     ...['--evidence', evidencePath, '--card', cardPath, '--seed', String(seed)],
     ...['--log-level', 'warn'],

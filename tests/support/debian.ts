@@ -19,6 +19,7 @@ export const DEBIAN_TOOLS = {
   mosquitto_pub: 'mosquitto-clients',
   'coap-client-notls': 'libcoap3-bin',
   mbpoll: 'mbpoll',
+  openssl: 'openssl',
   socat: 'socat',
   zbarimg: 'zbar-tools',
   sqlite3: 'sqlite3',

@@ -289,10 +289,21 @@ export interface paths {
                   port: number;
                 };
                 mqtt: {
+                  ca?: {
+                    path: string;
+                    sha256: string;
+                  };
+                  clientCert?: {
+                    cert: string;
+                    cn: string;
+                    key: string;
+                  };
                   password?: string;
+                  tlsUrl?: string;
                   topicPrefix: string;
                   url: string;
                   username?: string;
+                  wssUrl?: string;
                   wsUrl?: string;
                 };
                 serial?: {
@@ -358,6 +369,45 @@ export interface paths {
               workstation: string | null;
             };
           };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/me/ca.pem': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The exam server's CA certificate (PEM), to trust its MQTT over TLS
+     * @description The card names it `ca.pem` (mqtt.ca.path) with its SHA-256 fingerprint (mqtt.ca.sha256).
+     *
+     *     Role: candidate.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
         };
       };
     };
@@ -634,10 +684,21 @@ export interface paths {
                   port: number;
                 };
                 mqtt: {
+                  ca?: {
+                    path: string;
+                    sha256: string;
+                  };
+                  clientCert?: {
+                    cert: string;
+                    cn: string;
+                    key: string;
+                  };
                   password?: string;
+                  tlsUrl?: string;
                   topicPrefix: string;
                   url: string;
                   username?: string;
+                  wssUrl?: string;
                   wsUrl?: string;
                 };
                 serial?: {
@@ -1041,10 +1102,21 @@ export interface paths {
                   port: number;
                 };
                 mqtt: {
+                  ca?: {
+                    path: string;
+                    sha256: string;
+                  };
+                  clientCert?: {
+                    cert: string;
+                    cn: string;
+                    key: string;
+                  };
                   password?: string;
+                  tlsUrl?: string;
                   topicPrefix: string;
                   url: string;
                   username?: string;
+                  wssUrl?: string;
                   wsUrl?: string;
                 };
                 serial?: {
@@ -1231,10 +1303,21 @@ export interface paths {
                   port: number;
                 };
                 mqtt: {
+                  ca?: {
+                    path: string;
+                    sha256: string;
+                  };
+                  clientCert?: {
+                    cert: string;
+                    cn: string;
+                    key: string;
+                  };
                   password?: string;
+                  tlsUrl?: string;
                   topicPrefix: string;
                   url: string;
                   username?: string;
+                  wssUrl?: string;
                   wsUrl?: string;
                 };
                 serial?: {

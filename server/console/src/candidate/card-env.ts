@@ -16,6 +16,14 @@ export function cardVariables(card: Card): [string, string][] {
     ['IOTLAB_MODBUS_PORT', String(c.modbus.port)],
   ];
   if (c.mqtt.wsUrl) env.push(['IOTLAB_MQTT_WS_URL', c.mqtt.wsUrl]);
+  if (c.mqtt.tlsUrl) env.push(['IOTLAB_MQTT_TLS_URL', c.mqtt.tlsUrl]);
+  if (c.mqtt.wssUrl) env.push(['IOTLAB_MQTT_WSS_URL', c.mqtt.wssUrl]);
+  // ca.pem, downloaded beside card.json (the folder these lines are pasted in).
+  if (c.mqtt.ca) env.push(['IOTLAB_MQTT_CA', c.mqtt.ca.path]);
+  if (c.mqtt.clientCert) {
+    env.push(['IOTLAB_MQTT_CERT', c.mqtt.clientCert.cert]);
+    env.push(['IOTLAB_MQTT_KEY', c.mqtt.clientCert.key]);
+  }
   if (c.mqtt.username) env.push(['IOTLAB_MQTT_USERNAME', c.mqtt.username]);
   if (c.mqtt.password) env.push(['IOTLAB_MQTT_PASSWORD', c.mqtt.password]);
   for (const g of c.gateways ?? []) env.push([`IOTLAB_GATEWAY_${g.name.toUpperCase()}_API`, g.api]);

@@ -130,6 +130,9 @@ const en: typeof zh = {
     connection: 'Connection',
     mqttUrl: 'MQTT URL',
     mqttWsUrl: 'MQTT WebSocket URL',
+    mqttTlsUrl: 'MQTT over TLS URL',
+    mqttWssUrl: 'MQTT secure WebSocket URL',
+    caSha256: 'CA certificate SHA-256',
     mqttUsername: 'MQTT user name',
     mqttPassword: 'MQTT password',
     topicPrefix: 'Topic prefix',
@@ -156,6 +159,7 @@ const en: typeof zh = {
     forProgramHint:
       'Save card.json in the folder you run your program from and paste these lines in a terminal there (docs/card.md). Your program reads them the same way under iotlab check and iotlab practice.',
     download: 'Download card.json',
+    downloadCa: 'Download ca.pem (the CA to trust for TLS)',
     copyEnv: 'Copy the environment variables',
     copy: 'Copy',
     copied: 'Copied',

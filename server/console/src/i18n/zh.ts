@@ -121,6 +121,9 @@ export default {
     connection: '连接信息',
     mqttUrl: 'MQTT 地址',
     mqttWsUrl: 'MQTT WebSocket 地址',
+    mqttTlsUrl: 'MQTT TLS 地址',
+    mqttWssUrl: 'MQTT 安全 WebSocket 地址',
+    caSha256: 'CA 证书 SHA-256 指纹',
     mqttUsername: 'MQTT 用户名',
     mqttPassword: 'MQTT 密码',
     topicPrefix: '主题前缀',
@@ -147,6 +150,7 @@ export default {
     forProgramHint:
       '把 card.json 保存到运行程序的文件夹，并在该文件夹的终端中粘贴下面几行（见 docs/card.md）。程序在 iotlab check 和 iotlab practice 中也以同样方式读取它们。',
     download: '下载 card.json',
+    downloadCa: '下载 ca.pem（TLS 要信任的 CA 证书）',
     copyEnv: '复制环境变量',
     copy: '复制',
     copied: '已复制',

@@ -1,0 +1,139 @@
+/**
+ * Who a CONNECT logs in as (MQTT 3.1.1 §3.1.3.4–5, CONNACK return codes §3.2.2.3), in this order:
+ * - mutual TLS: a client certificate from the broker's CA whose CN is a tenant's login (or a
+ *   platform device's) logs in as that identity without a password (EMQX's
+ *   `peer_cert_as_username = cn`); the connect records `auth` and `identity`;
+ * - a username and address pair blocked after a run of wrong passwords gets 5 at once;
+ * - a platform device's login (`deviceName&productKey`) is checked with its signed password;
+ * - an open tenant takes any other username; a tenant's own login is checked by its
+ *   `checkPassword`; a known account with nothing running gets 5 with the reason (`idleAccount`);
+ * - then the seat lock (5) and the client id (2, in use by another tenant) decide.
+ * Refusals that belong to no tenant go to `recordUnrouted`, with the TLS handshake if any.
+ */
+import type { AedesOptions, Client } from 'aedes';
+import type { LoginLimiter } from '../../core/login-limit.js';
+import type { RecordFn } from '../../core/evidence.js';
+import type { Logger } from '../../core/logger.js';
+import { checkLogin } from '../codecs/platform-sign.js';
+import type { Tenant, Tenants } from './tenancy.js';
+
+export interface LoginDeps {
+  tenants: Tenants;
+  /** Wrong passwords per username and address; undefined = not counted. */
+  logins: LoginLimiter | undefined;
+  idleAccount?: (username: string, password: Buffer) => Promise<string | undefined>;
+  logger: Logger;
+  recordUnrouted: RecordFn;
+  /** What the client sent in CONNECT, as evidence fields (set by preConnect). */
+  connectPacket(client: Client): Record<string, unknown> | undefined;
+  peerOf(client: Client): string | undefined;
+  /** The CN of a client certificate the CA signed, if the client gave one. */
+  certIdentity(client: Client): string | undefined;
+  /** Records the client's TLS handshake (once) in the evidence the login turns out to belong to. */
+  recordHandshake(client: Client, record: RecordFn): void;
+}
+
+export function authenticator(d: LoginDeps): NonNullable<AedesOptions['authenticate']> {
+  return (client, username, password, done) => {
+    const refuse = (returnCode: 2 | 4 | 5, why: string) => {
+      d.recordHandshake(client, d.recordUnrouted);
+      d.recordUnrouted('mqtt.connect', {
+        peer: d.peerOf(client),
+        ...d.connectPacket(client),
+        accepted: false,
+        returnCode,
+        error: why,
+      });
+      done(Object.assign(new Error(why), { returnCode }), false);
+    };
+    const peer = d.peerOf(client) ?? '';
+    const ip = peer.slice(0, Math.max(0, peer.lastIndexOf(':')));
+    const account = username ?? '';
+    // Mutual TLS: a certificate from the CA whose CN is a tenant's login (or a platform
+    // device's) logs in as that identity, with no password (the certificate is the credential).
+    const cn = d.certIdentity(client);
+    const byCert =
+      cn === undefined ? undefined : (d.tenants.byDeviceLogin(cn) ?? d.tenants.byUsername(cn));
+    if (cn !== undefined && byCert) {
+      const packet = d.connectPacket(client);
+      if (packet) Object.assign(packet, { auth: 'client-certificate', identity: cn });
+      return admit(byCert);
+    }
+    const wait = d.logins?.blockedFor(account, ip) ?? 0;
+    if (wait > 0) return refuse(5, `too many wrong passwords; try again in ${wait} s`);
+    // A device of a tenant's simulated platform logs in with a signed password instead.
+    const byDevice = d.tenants.byDeviceLogin(username);
+    if (byDevice) {
+      const signed = checkLogin(
+        byDevice.spec.platformDevices ?? [],
+        client.id,
+        username,
+        password ? Buffer.from(password) : undefined,
+      );
+      if (signed.device === undefined || !signed.ok) {
+        d.logins?.fail(account, ip);
+        return refuse(4, signed.device ? signed.reason : 'bad username or password');
+      }
+      d.logins?.succeed(account, ip);
+      return admit(byDevice);
+    }
+    const tenant = d.tenants.byUsername(username);
+    if (tenant && tenant.spec.username === undefined) return admit(tenant); // an open tenant
+    if (!tenant && username !== undefined && password !== undefined && d.idleAccount) {
+      // A known account with nothing running: a right password is told why, not "wrong".
+      d.idleAccount(username, Buffer.from(password)).then(
+        (why) => {
+          if (why === undefined) {
+            d.logins?.fail(account, ip);
+            return refuse(4, 'bad username or password');
+          }
+          d.logins?.succeed(account, ip);
+          refuse(5, why);
+        },
+        (err: unknown) => {
+          d.logger.error('password check failed', { err: String(err) });
+          refuse(5, 'password check failed');
+        },
+      );
+      return;
+    }
+    if (!tenant?.spec.checkPassword || password === undefined) {
+      d.logins?.fail(account, ip);
+      return refuse(4, 'bad username or password');
+    }
+    tenant.spec.checkPassword(Buffer.from(password)).then(
+      (ok) => {
+        if (!ok) {
+          d.logins?.fail(account, ip);
+          return refuse(4, 'bad username or password');
+        }
+        d.logins?.succeed(account, ip);
+        admit(tenant);
+      },
+      (err: unknown) => {
+        d.logger.error('password check failed', { err: String(err) });
+        refuse(5, 'password check failed');
+      },
+    );
+    /** A login that is right: the seat lock and the client id decide the rest. */
+    function admit(tenant: Tenant): void {
+      if (tenant.spec.allowPeer && !tenant.spec.allowPeer(ip)) {
+        const why = 'not from the seat address';
+        d.recordHandshake(client, tenant.spec.record);
+        tenant.spec.record('mqtt.connect', {
+          peer,
+          ...d.connectPacket(client),
+          accepted: false,
+          returnCode: 5,
+          error: why,
+        });
+        return done(Object.assign(new Error(why), { returnCode: 5 }), false);
+      }
+      const clean = d.connectPacket(client)?.['clean'] !== false;
+      if (!d.tenants.seat(client, tenant, clean))
+        return refuse(2, 'client id in use by another candidate');
+      d.recordHandshake(client, tenant.spec.record);
+      done(null, true);
+    }
+  };
+}
