@@ -1,7 +1,7 @@
 /**
  * l1-app-mobile through `iotlab check --app` in Debian's headless Chromium: the reference page
  * scores 100, a blank page 0, the typical mistake (the switch shows the tap, not the device) loses
- * exactly switch-state (20), a page asking for the internet is refused (policy and routing, both
+ * switch-state (20, critical: capped at 59), a page asking for the internet is refused (policy and routing, both
  * recorded), and a page that loops forever after an alert is graded 0 with the reason in the
  * report, within its time bound. The screenshots named in the evidence are on disk
  * with the SHA-256 recorded, and grading the same evidence again gives the same bytes.
