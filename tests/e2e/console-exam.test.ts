@@ -3,7 +3,8 @@
  * skips, when chromium is missing): an examiner creates a session in the browser (a bad roster
  * first, its rows marked), starts it and prints the slips; two candidates on phones follow their
  * slip's QR link, log in, read their instructions and card, connect to their lab with what the
- * card says and hand in; a trainer may watch the exam's lab but gets no fault buttons; the
+ * card says and hand in (c001's graded run by the task's reference program, given only the card
+ * downloaded from the page, scores 100); a trainer may watch the exam's lab but gets no fault buttons; the
  * examiner reads the roster's points and percent, overrides an automatic check in the check
  * dialog (validated, the grader's figure shown, audited; withdrawing a mark withdrawn meanwhile is
  * the server's coded error in Chinese), previews a regrade (an override made against an older
@@ -31,16 +32,23 @@ import {
   screenshots,
 } from '../support/console-page.js';
 import type { LabCard } from '../../simulator/card.js';
+import { getTask, renderTask } from '../../tasks/bank.js';
+import { solve as solveAnalog } from '../../tasks/l1-emb-analog/solution.js';
 import type { TestServer } from '../support/server.js';
 import { startTestServer } from '../support/server.js';
 
 const base = 20000 + Math.floor(Math.random() * 5900);
+const SPEED = 3;
 let t: TestServer;
 let browser: Browser;
 const problems: string[] = [];
 
 beforeAll(async () => {
-  t = await startTestServer('console-exam', base, { trainerPassword: 'trainer-pw' });
+  // Lab time runs 3× faster: c001's graded run (60 s of lab time) is handed in by its clock.
+  t = await startTestServer('console-exam', base, {
+    trainerPassword: 'trainer-pw',
+    labSpeed: SPEED,
+  });
   browser = await launchChromium();
 }, 60_000);
 
@@ -261,6 +269,28 @@ describe('an exam through the console', () => {
     expect(await answered).toBe(saved.devices[0]!.id);
     await client.endAsync();
 
+    // c001's program for the graded run: the task's reference solution, given only the card they
+    // downloaded from the page and the values of the instructions they were shown.
+    const ids = new Database(join(t.dataDir, 'iotlab.db'), { readonly: true });
+    const row = ids
+      .prepare(
+        'SELECT seed, topic_prefix AS prefix FROM candidates WHERE session_id = ? AND id = ?',
+      )
+      .get(sessionId, 'c001') as { seed: number; prefix: string };
+    ids.close();
+    const analog = getTask('l1-emb-analog');
+    const shown = renderTask(analog, row.seed, 'zh', row.prefix);
+    expect(await a.locator('[data-test=instructions]').textContent()).toContain(
+      String(shown.vars.topic),
+    );
+    const stop = new AbortController();
+    const program = solveAnalog({
+      card: saved,
+      vars: shown.vars,
+      signal: stop.signal,
+      speed: SPEED,
+    });
+
     // A trainer may watch an exam's lab, but its fault buttons are the examiners'.
     const tr = await openPage(browser, DESKTOP);
     problems.push(...tr.problems);
@@ -273,16 +303,30 @@ describe('an exam through the console', () => {
     await screenshots(tr.page, 'trainer-exam-read-only');
     await tr.ctx.close();
 
-    // Hand in, confirmed.
-    for (const p of [a, b]) {
-      await p.click('[data-test=finish]');
-      await confirmBox(p);
+    // c001's run ends when its time is up; c002 hands in early, confirmed.
+    await b.click('[data-test=finish]');
+    await confirmBox(b);
+    for (const p of [a, b])
       await expect
         .poll(() => p.locator('[data-task=l1-emb-analog]').getAttribute('data-state'), {
-          timeout: 15_000,
+          timeout: 40_000,
         })
         .toBe('done');
-    }
+    stop.abort();
+    await program;
+    // The reference program, run from the card the page showed, scores 100 through the session.
+    const graded = (await t.api('GET', `/api/sessions/${sessionId}/reports`)).json as {
+      candidate: string;
+      report: {
+        score: number;
+        tests: { id: string; score: number; max_score: number; output: string }[];
+      };
+    }[];
+    const c001 = graded.find((g) => g.candidate === 'c001')!.report;
+    expect(
+      c001.tests.filter((x) => x.score < x.max_score).map((x) => `${x.id}: ${x.output}`),
+    ).toEqual([]);
+    expect(c001.score).toBe(100);
     // Two of the three graded runs are left, offered as such.
     expect(await a.locator('[data-task=l1-emb-analog] [data-test=start]').textContent()).toContain(
       '再次计分运行（剩 2 次）',

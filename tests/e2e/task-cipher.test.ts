@@ -57,41 +57,40 @@ describe('the cipher codec', () => {
 });
 
 describe('task l2-emb-cipher', () => {
-  it.each(seeds.map((seed, i) => ({ seed, alg: CIPHERS[i] })))(
-    'scores the reference 100 and nothing 0 ($alg, seed $seed)',
-    async ({ seed }) => {
-      const [ref, none] = await Promise.all([
-        runTask(task, seed, solve),
-        runTask(task, seed, undefined),
-      ]);
+  // One lab per case, all at once (about 10 s in all, not 10 s each).
+  it('scores the reference 100 on each algorithm, nothing 0, and each mistake as the rubric says', async () => {
+    const [refs, none, plain, noDrop] = await Promise.all([
+      Promise.all(seeds.map((seed) => runTask(task, seed, solve))),
+      runTask(task, seeds[0]!, undefined),
+      runTask(task, seeds[0]!, solve, { mistake: 'plain-command' }),
+      runTask(task, seeds[0]!, solve, { mistake: 'no-drop' }),
+    ]);
+    refs.forEach((ref, i) => {
+      const seed = seeds[i]!;
       const r = grade(task, seed, { evidence: ref.evidence, taskHash: hash });
       expect(r.gradable, JSON.stringify(r.problems)).toBe(true);
-      expect(r.tests.filter((t) => t.score < t.max_score).map((t) => t.output)).toEqual([]);
+      expect(
+        r.tests.filter((t) => t.score < t.max_score).map((t) => t.output),
+        CIPHERS[i],
+      ).toEqual([]);
       expect(r.score).toBe(100);
       expect(JSON.stringify(grade(task, seed, { evidence: ref.evidence, taskHash: hash }))).toBe(
         JSON.stringify(r),
       );
-      expect(grade(task, seed, { evidence: none.evidence, taskHash: hash }).score).toBe(0);
-    },
-    40_000,
-  );
-
-  it('plain commands and undropped tampered copies lose what the rubric says', async () => {
-    const seed = seeds[0]!;
-    const [plain, noDrop] = await Promise.all([
-      runTask(task, seed, solve, { mistake: 'plain-command' }),
-      runTask(task, seed, solve, { mistake: 'no-drop' }),
-    ]);
-    const p = grade(task, seed, { evidence: plain.evidence, taskHash: hash });
+    });
+    expect(grade(task, seeds[0]!, { evidence: none.evidence, taskHash: hash }).score).toBe(0);
+    // Plain-text commands: the fan ignores them, so the three fan checks are lost.
+    const p = grade(task, seeds[0]!, { evidence: plain.evidence, taskHash: hash });
     expect(p.tests.filter((t) => t.score < t.max_score).map((t) => t.id)).toEqual([
       'fan-on',
       'fan-off',
       'no-flap',
     ]);
     expect(p.score).toBe(50);
-    const n = grade(task, seed, { evidence: noDrop.evidence, taskHash: hash });
+    // Tampered copies republished as readings: they count against the decrypt check.
+    const n = grade(task, seeds[0]!, { evidence: noDrop.evidence, taskHash: hash });
     const decrypt = n.tests.find((t) => t.id === 'decrypt')!;
     expect(decrypt.score).toBeLessThan(40);
     expect(decrypt.score).toBeGreaterThan(20);
-  }, 40_000);
+  }, 60_000);
 });
