@@ -12,13 +12,7 @@ import { createLogger } from '../core/logger.js';
 import { checkRows, longTable, scoreSheet, scoreSheetCsv, toCsv } from '../server/export.js';
 import { scoreSheetXlsx } from '../server/export-xlsx.js';
 import { Grades } from '../server/grades.js';
-import {
-  WEIGHT_TABLE,
-  listPapers,
-  loadPaper,
-  paperComplete,
-  paperExamReady,
-} from '../server/papers.js';
+import { WEIGHT_TABLE, listPapers, loadPaper, paperExamReady } from '../server/papers.js';
 import { parseRoster } from '../server/roster.js';
 import { serve } from '../server/serve.js';
 import { DEFAULT_PORT_RANGE, createSession, parsePortRange } from '../server/sessions.js';
@@ -148,9 +142,7 @@ export function registerSessionCommands(
         const ready = paperExamReady(p);
         const use = ready.ready
           ? '可用于考试 / exam-ready'
-          : paperComplete(p)
-            ? `暂不可用于考试 / not exam-ready yet: ${ready.reason}`
-            : `缺 ${gapPoints} 分，仅用于练习和课堂实验 / ${gapPoints} points in gaps: practice and class labs only`;
+          : `缺 ${gapPoints} 分，仅用于练习和课堂实验 / ${gapPoints} points in gaps: practice and class labs only`;
         io.stdout(
           `${p.id.padEnd(8)} ${use.padEnd(12)}  ${p.title.zh} / ${p.title.en}  (${p.durationMin} min, pass ${p.passMark})\n`,
         );

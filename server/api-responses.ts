@@ -200,7 +200,7 @@ const Me = z.object({
       /** Graded runs started so far, and how many the paper allows. */
       runs: z.number(),
       runsAllowed: z.number(),
-      kind: z.enum(['run', 'handin']),
+      kind: z.enum(['run', 'handin', 'app']),
       score: z.object({ final: z.number().nullable(), status: GradeStatus }).nullable(),
     }),
   ),
@@ -407,6 +407,13 @@ const StoredHandin = z.object({
   sha256: z.string(),
   at: z.string(),
 });
+const StoredApp = z.object({
+  files: z.number(),
+  bytes: z.number(),
+  sha256: z.string(),
+  hasIndex: z.boolean(),
+  at: z.string(),
+});
 const HandinList = z.object({
   task: z.string(),
   items: z.array(
@@ -575,6 +582,8 @@ export const RESPONSES: Record<string, Record<number, z.ZodType>> = {
     200: z.object({ html: z.string() }).describe('DOCX as HTML (view=html); else the file itself'),
   },
   'GET /api/me/tasks/:task/handins': { 200: HandinList },
+  'GET /api/me/tasks/:task/app': { 200: z.object({ app: StoredApp.nullable() }) },
+  'PUT /api/me/tasks/:task/app': { 200: z.object({ app: StoredApp }) },
   'PUT /api/me/tasks/:task/handins/:item': { 200: StoredHandin },
   'POST /api/me/tasks/:task/handins': { 200: HandinList },
   'GET /api/me': { 200: Me },

@@ -26,7 +26,7 @@ import { LoginLimiter } from '../core/login-limit.js';
 import { apiDoc, registerOpenApi } from './openapi.js';
 import { SseStreams } from './sse.js';
 import { GRADER_VERSION } from '../grader/report.js';
-import { Paper, listPapers, loadPaper } from './papers.js';
+import { Paper, appTasks, listPapers, loadPaper } from './papers.js';
 import { verifyPassword } from './passwords.js';
 import { parseRoster } from './roster.js';
 import { checkRoster } from './roster-check.js';
@@ -323,6 +323,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         ...(body.gradedRuns !== undefined ? { gradedRuns: body.gradedRuns } : {}),
         ...(body.counts !== undefined ? { counts: body.counts } : {}),
       };
+      const apps = appTasks(paper);
+      if (apps.length > 0 && !runtime.webSocket)
+        throw new LabError(
+          'API_BAD_REQUEST',
+          `paper ${paper.id} has web app tasks (${apps.join(', ')}), which need this server's MQTT over WebSocket (iotlab serve --ws-port) / 试卷含网页应用题，服务器需开启 --ws-port`,
+        );
       const roster = parseRoster(body.roster, 'roster');
       // The panel is checked before anything is created: a bad plan leaves no session behind.
       const planned =

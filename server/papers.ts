@@ -188,24 +188,21 @@ export function paperComplete(p: Paper): boolean {
   return p.gaps.length === 0;
 }
 
-/**
- * Whether an exam may use a paper: complete, and every task one a session can take. A web app
- * task (l1-app-mobile) is sat with an uploaded app, which sessions do not take yet: an exam would
- * score every candidate 0 there. The reason is bilingual.
- */
+/** Whether an exam may use a paper: complete (no gaps). The reason is bilingual. */
 export function paperExamReady(p: Paper): { ready: true } | { ready: false; reason: string } {
   if (!paperComplete(p))
     return {
       ready: false,
       reason: `${p.gaps.map((g) => `${g.function} (${g.points})`).join('、')} 尚无任务 / have no task yet`,
     };
-  const apps = p.tasks.filter((t) => listTasks().find((b) => b.id === t.id)?.app !== undefined);
-  if (apps.length > 0)
-    return {
-      ready: false,
-      reason: `${apps.map((t) => t.id).join(', ')}：考试场次尚不能上传应用 / sessions do not take an app upload yet`,
-    };
   return { ready: true };
+}
+
+/** The web app tasks of a paper (they need the server's MQTT-over-WebSocket listener). */
+export function appTasks(p: Paper): string[] {
+  return p.tasks
+    .filter((t) => listTasks().find((b) => b.id === t.id)?.app !== undefined)
+    .map((t) => t.id);
 }
 
 function issuesToProblems(issues: readonly z.core.$ZodIssue[], file: string): Problem[] {

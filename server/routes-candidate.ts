@@ -18,6 +18,7 @@ import { LabError } from '../core/errors.js';
 import { getTask, renderTask, taskHash } from '../tasks/bank.js';
 import { runPolicy } from './papers.js';
 import { handinSpec, saveHandin, storedHandin } from './handins.js';
+import { APP_ZIP_MAX, saveApp, storedApp } from './app-upload.js';
 import { handinLimit } from '../tasks/handin.js';
 import type { RouteContext } from './validate.js';
 import { parse } from './validate.js';
@@ -93,7 +94,11 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
           runs: a?.runs ?? 0,
           runsAllowed: runPolicy(s.paper).runs,
           // `handin`: the candidate hands in files (no graded run); `run`: a graded lab run.
-          kind: task.handIn?.length ? ('handin' as const) : ('run' as const),
+          kind: task.handIn?.length
+            ? ('handin' as const)
+            : task.app
+              ? ('app' as const)
+              : ('run' as const),
           // Practice shows the score at once; an exam's scores are the examiners' to publish.
           score: s.mode === 'practice' && g ? { final: g.final, status: g.status } : null,
         };
@@ -428,6 +433,74 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
       const { s, c, t } = handins(req);
       await runtime.handIn(s.id, c, t.id);
       return handinList(req);
+    },
+  );
+
+  // A web app task (issue 16): the app is handed in as one ZIP of its static files, unpacked for
+  // the graded run to serve and drive in a browser (server/app-upload.ts).
+  const appTask = (req: FastifyRequest) => {
+    const { s, c } = me(req);
+    const { task } = parse(TaskParam, req.params, 'params');
+    inPaper(s, task);
+    if (!getTask(task).app)
+      throw new LabError(
+        'API_BAD_REQUEST',
+        `task ${task} is not a web app task / 本题不是网页应用题`,
+      );
+    return { s, c, task, dir: runtime.workdir(s.id, c.id, task) };
+  };
+
+  app.get(
+    '/api/me/tasks/:task/app',
+    apiDoc({
+      summary: 'The web app handed in for a task (files, bytes, SHA-256), or null',
+      tag: 'candidate',
+      roles: ['candidate'],
+      params: TaskParam,
+    }),
+    (req) => ({ app: storedApp(appTask(req).dir) ?? null }),
+  );
+
+  app.put(
+    '/api/me/tasks/:task/app',
+    {
+      ...apiDoc({
+        summary: 'Hand in a web app: a ZIP of its static files (index.html at the top)',
+        tag: 'candidate',
+        roles: ['candidate'],
+        params: TaskParam,
+        description: 'Content-Type application/octet-stream, with the x-iotlab-csrf header.',
+      }),
+      bodyLimit: APP_ZIP_MAX,
+    },
+    async (req, reply) => {
+      const { s, c, task, dir } = appTask(req);
+      if (s.mode === 'exam' && Date.now() >= Date.parse(s.endsAt))
+        throw new LabError('SESSION_STATE', `the exam closed at ${s.endsAt} / 考试已结束`);
+      if (runtime.currentTask(s.id, c.id) === task)
+        throw new LabError(
+          'SESSION_STATE',
+          'the graded run of this task is going on / 计分运行进行中，不能更换应用',
+        );
+      if (!(req.body instanceof Readable))
+        throw new LabError('API_BAD_REQUEST', 'send the ZIP as application/octet-stream');
+      if (Number(req.headers['content-length'] ?? 0) > APP_ZIP_MAX) {
+        void reply.header('connection', 'close');
+        throw tooLarge();
+      }
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      for await (const chunk of req.body as AsyncIterable<Buffer>) {
+        bytes += chunk.length;
+        if (bytes > APP_ZIP_MAX) {
+          void reply.header('connection', 'close');
+          throw tooLarge();
+        }
+        chunks.push(chunk);
+      }
+      const stored = await saveApp(dir, Buffer.concat(chunks));
+      store.audit(c.id, 'candidate.app.upload', s.id, { task, ...stored });
+      return { app: stored };
     },
   );
 

@@ -38,6 +38,8 @@ import type { CandidateRow, Store } from './store.js';
 import { normaliseIp } from './integrity.js';
 import { runPolicy } from './papers.js';
 import { writeHandinEvidence } from './handins.js';
+import { storedApp } from './app-upload.js';
+import { runAppScript } from '../tasks/app-run.js';
 import { defaultPublicHost, withPublicHost } from './public-host.js';
 
 export type CandidateCard = Omit<LabCard, 'lab' | 'evidence'> & {
@@ -85,6 +87,8 @@ interface Running {
   taskEndsAt: number;
   /** The candidate's view of the shared broker (for their connection count). */
   mqtt?: MqttBroker;
+  /** A web app task's graded run: the browser playing the task's script against the app. */
+  app?: { abort: AbortController; done: Promise<void> };
 }
 
 export interface AttemptFiles {
@@ -381,6 +385,8 @@ export class SessionRuntime {
         `task ${taskId}: all ${policy.runs} graded run(s) are used`,
         { task: taskId, runs: previous.runs },
       );
+    const task = getTask(taskId);
+    if (task.app) this.appReady(sessionId, c, taskId);
     const run = (previous?.runs ?? 0) + 1;
     const evidencePath = join(
       this.store.dir,
@@ -397,6 +403,7 @@ export class SessionRuntime {
     else this.grades.startAttempt({ sessionId, candidateId: c.id, taskId, evidencePath }, c.id);
     try {
       await this.launchOnFreePorts(sessionId, c, taskId, evidencePath, 'graded');
+      if (task.app) this.playApp(sessionId, c, taskId, evidencePath);
     } catch (err) {
       // A lab that never started leaves no attempt behind: the candidate may start again.
       setAside(evidencePath);
@@ -408,6 +415,62 @@ export class SessionRuntime {
         { task: taskId },
       );
     }
+  }
+
+  /** Whether candidates' web apps can reach the broker (a MQTT-over-WebSocket listener). */
+  get webSocket(): boolean {
+    return this.opts.wsPort !== undefined;
+  }
+
+  /** Where a candidate's web app for a task is kept (server/app-upload.ts): `<workdir>/app`. */
+  appDir(sessionId: string, candidateId: string, taskId: string): string {
+    return join(this.workdir(sessionId, candidateId, taskId), 'app');
+  }
+
+  /** Whether this server can run a web app task: an app handed in, and a WebSocket listener. */
+  private appReady(sessionId: string, c: CandidateRow, taskId: string): void {
+    if (this.opts.wsPort === undefined)
+      throw new LabError(
+        'SESSION_STATE',
+        'this server runs no MQTT over WebSocket, which a web app needs (iotlab serve --ws-port) / 服务器未开启 MQTT over WebSocket，无法运行网页应用',
+      );
+    const app = storedApp(this.workdir(sessionId, c.id, taskId));
+    if (!app?.hasIndex)
+      throw new LabError(
+        'API_BAD_REQUEST',
+        app
+          ? 'your app has no index.html at its top / 应用的顶层没有 index.html'
+          : 'hand in your app (a ZIP of its files) before the graded run / 请先上传应用（ZIP）',
+      );
+  }
+
+  /**
+   * Plays a web app task's script against the candidate's app (tasks/app-run.ts) while the graded
+   * run's lab runs: the app is served with the candidate's card, opened in headless Chromium, and
+   * every read, tap and screenshot is evidence of this run (screenshots in `<run>.ui/`).
+   */
+  private playApp(sessionId: string, c: CandidateRow, taskId: string, evidencePath: string): void {
+    const r = this.running.get(`${sessionId}/${c.id}`);
+    const card = this.card(sessionId, c);
+    if (!r || !card) return;
+    const outDir = evidencePath.replace(/\.jsonl$/, '.ui');
+    mkdirSync(outDir, { recursive: true });
+    const abort = new AbortController();
+    const done = runAppScript({
+      task: getTask(taskId),
+      seed: c.seed,
+      appDir: this.appDir(sessionId, c.id, taskId),
+      card: card as LabCard,
+      clock: r.lab.clock,
+      speed: this.opts.labSpeed ?? 1,
+      record: r.lab.recorder.record,
+      outDir,
+      logger: this.opts.logger,
+      signal: abort.signal,
+    }).catch((err: unknown) => {
+      r.lab.recorder.record('ui.error', { stage: 'run', error: String(err) });
+    });
+    r.app = { abort, done };
   }
 
   /** Where a candidate's hand-ins for a task are kept (server/handins.ts). */
@@ -635,6 +698,11 @@ export class SessionRuntime {
     if (r.mode === 'workstation') return this.closeWorkstation(sessionId, candidateId, reason);
     this.running.delete(key);
     clearTimeout(r.timer);
+    // A web app's browser run ends first (its last reads are evidence of this run).
+    if (r.app) {
+      r.app.abort.abort();
+      await r.app.done;
+    }
     // What the candidate's program left (uploaded), read by the runner before the lab stops.
     const c = this.store.candidate(sessionId, candidateId);
     if (c) {

@@ -30,7 +30,7 @@ describe('session CLI', () => {
     const use = (id: string) => text.split('\n').find((l) => l.startsWith(`${id} `));
     expect(use('L1-EMB')).toContain('可用于考试 / exam-ready');
     expect(use('L1-SYS')).toContain('可用于考试 / exam-ready');
-    expect(use('L1-APP')).toContain('暂不可用于考试 / not exam-ready yet: l1-app-mobile');
+    expect(use('L1-APP')).toContain('可用于考试 / exam-ready');
     expect(use('L2-EMB')).toContain('80 points in gaps');
     expect(use('L2-APP')).toContain('100 points in gaps');
     expect(use('L3')).toContain('缺 60 分');

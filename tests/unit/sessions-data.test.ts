@@ -91,7 +91,7 @@ tasks:
     ]);
   });
 
-  it('the built-in L1-EMB and L1-SYS papers are complete and exam-ready; L1-APP complete, not yet exam-ready', () => {
+  it('the built-in L1-EMB and L1-SYS papers are complete and exam-ready, and so is L1-APP (its web app task sat with an uploaded app)', () => {
     const emb = loadPaper('L1-EMB');
     expect(paperComplete(emb)).toBe(true);
     expect(emb.tasks.map((t) => t.id)).toContain('l1-emb-rtu');
@@ -103,8 +103,8 @@ tasks:
     const app = loadPaper('L1-APP');
     expect(paperComplete(app)).toBe(true);
     expect(app.tasks.find((t) => t.id === 'l1-app-mobile')?.function).toBe('物联网移动应用开发');
-    // Sessions cannot take an app upload yet: an exam would score every candidate 0 there.
-    expect(paperExamReady(app)).toMatchObject({ ready: false });
+    expect(paperExamReady(app)).toEqual({ ready: true });
+    expect(paperExamReady(loadPaper('L2-SYS'))).toMatchObject({ ready: false });
     for (const id of ['L2-EMB', 'L2-APP', 'L2-SYS', 'L3'])
       expect(paperComplete(loadPaper(id)), id).toBe(false);
   });

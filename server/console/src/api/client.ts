@@ -55,6 +55,8 @@ type Uploaded =
   paths['/api/me/files/{name}']['put']['responses'][200]['content']['application/json'];
 type HandinStored =
   paths['/api/me/tasks/{task}/handins/{item}']['put']['responses'][200]['content']['application/json'];
+type AppStored =
+  paths['/api/me/tasks/{task}/app']['put']['responses'][200]['content']['application/json'];
 
 /** PUTs raw bytes (not JSON, so outside openapi-fetch's body typing); the reply's JSON or an ApiError. */
 async function putBytes<T>(url: string, body: Blob): Promise<T> {
@@ -86,4 +88,9 @@ export function uploadHandin(task: string, item: string, file: File): Promise<Ha
     `/api/me/tasks/${encodeURIComponent(task)}/handins/${encodeURIComponent(item)}?${q.toString()}`,
     file,
   );
+}
+
+/** Hands in a web app task's app as one ZIP of its static files (issue 16). */
+export function uploadApp(task: string, zip: File): Promise<AppStored> {
+  return putBytes(`/api/me/tasks/${encodeURIComponent(task)}/app`, zip);
 }

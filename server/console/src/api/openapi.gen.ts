@@ -348,7 +348,7 @@ export interface paths {
               tasks: {
                 id: string;
                 /** @enum {string} */
-                kind: 'run' | 'handin';
+                kind: 'run' | 'handin' | 'app';
                 points: number;
                 runs: number;
                 runsAllowed: number;
@@ -743,7 +743,7 @@ export interface paths {
               tasks: {
                 id: string;
                 /** @enum {string} */
-                kind: 'run' | 'handin';
+                kind: 'run' | 'handin' | 'app';
                 points: number;
                 runs: number;
                 runsAllowed: number;
@@ -767,6 +767,90 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/me/tasks/{task}/app': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The web app handed in for a task (files, bytes, SHA-256), or null
+     * @description Role: candidate.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          task: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              app: {
+                at: string;
+                bytes: number;
+                files: number;
+                hasIndex: boolean;
+                sha256: string;
+              } | null;
+            };
+          };
+        };
+      };
+    };
+    /**
+     * Hand in a web app: a ZIP of its static files (index.html at the top)
+     * @description Content-Type application/octet-stream, with the x-iotlab-csrf header.
+     *
+     *     Role: candidate.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          task: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              app: {
+                at: string;
+                bytes: number;
+                files: number;
+                hasIndex: boolean;
+                sha256: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -1161,7 +1245,7 @@ export interface paths {
               tasks: {
                 id: string;
                 /** @enum {string} */
-                kind: 'run' | 'handin';
+                kind: 'run' | 'handin' | 'app';
                 points: number;
                 runs: number;
                 runsAllowed: number;
@@ -1362,7 +1446,7 @@ export interface paths {
               tasks: {
                 id: string;
                 /** @enum {string} */
-                kind: 'run' | 'handin';
+                kind: 'run' | 'handin' | 'app';
                 points: number;
                 runs: number;
                 runsAllowed: number;

@@ -341,6 +341,15 @@ const en: typeof zh = {
     ended: 'This lab has stopped',
   },
   chart: { labTime: 'Lab time (s)', actuators: 'Actuators' },
+  app: {
+    title: 'App',
+    open: 'Upload app',
+    hint: "Upload your app's static files (index.html at the top, with its JS, CSS and images) as one ZIP; in the graded run the server opens it in a phone browser and reads and taps the page at the times the instructions state.",
+    stored: 'Stored: {files} files · {size} · SHA-256 {sha}… · {at}',
+    none: 'No app uploaded yet',
+    noIndex: 'no index.html at the top',
+    uploaded: 'App uploaded',
+  },
   handin: {
     title: 'Hand in files',
     open: 'Hand in files',

@@ -329,6 +329,15 @@ export default {
     ended: '该实验室已停止',
   },
   chart: { labTime: '实验时间（秒）', actuators: '执行器状态' },
+  app: {
+    title: '应用',
+    open: '上传应用',
+    hint: '把应用的静态文件（index.html 在顶层，可含 JS、CSS、图片）打成一个 ZIP 上传；计分运行时服务器在手机浏览器中打开它，按题目说明的时间操作和读取页面。',
+    stored: '已存：{files} 个文件 · {size} · SHA-256 {sha}… · {at}',
+    none: '尚未上传应用',
+    noIndex: '顶层没有 index.html',
+    uploaded: '应用已上传',
+  },
   handin: {
     title: '提交文件',
     open: '提交文件',

@@ -1,0 +1,156 @@
+/**
+ * A web app task through a real exam session (issue 16): the candidate hands in their app as a
+ * ZIP (a zipped folder; first a file that is not a ZIP and an empty ZIP are refused, paths out of
+ * the folder stay inside it, a ZIP without index.html cannot be run; the good one through the
+ * candidate page at phone and desktop size), starts the graded run, and the server serves the app with their card, opens it in
+ * Debian's headless Chromium and plays the task's script against their lab; the reference app
+ * scores 100. A server without MQTT over WebSocket refuses a paper with app tasks.
+ */
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import JSZip from 'jszip';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { taskFile } from '../../tasks/paths.js';
+import { CHROMIUM, launchChromium } from '../support/browser.js';
+import { DESKTOP, PHONE, openPage, screenshots } from '../support/console-page.js';
+import { requireTools } from '../support/debian.js';
+import type { TestServer } from '../support/server.js';
+import { startTestServer } from '../support/server.js';
+
+const base = 20000 + Math.floor(Math.random() * 5900);
+const TASK = 'l1-app-mobile';
+const SPEED = 2;
+let t: TestServer;
+
+async function zipOf(files: Record<string, string | Buffer>): Promise<Buffer> {
+  const z = new JSZip();
+  for (const [name, body] of Object.entries(files)) z.file(name, body);
+  return z.generateAsync({ type: 'nodebuffer' });
+}
+
+beforeAll(async () => {
+  requireTools(CHROMIUM);
+  t = await startTestServer('app', base, { labSpeed: SPEED, wsPort: 0 });
+}, 30_000);
+afterAll(async () => t?.close());
+
+describe('a web app task in an exam session', () => {
+  it('takes the app as a ZIP, drives it in a phone browser during the graded run: 100', async () => {
+    const created = await t.api('POST', '/api/sessions', {
+      paper: 'L1-APP',
+      mode: 'exam',
+      roster: 'id,name\nc001,张三\n',
+    });
+    expect(created.status, created.text).toBe(201);
+    const { id: sid, candidates } = created.json as {
+      id: string;
+      candidates: { password: string }[];
+    };
+    expect((await t.api('POST', `/api/sessions/${sid}/start`, {})).status).toBe(200);
+    const cand = await t.candidate(sid, 'c001', candidates[0]!.password);
+    const me = (await t.api('GET', '/api/me', undefined, cand)).json as {
+      tasks: { id: string; kind: string }[];
+    };
+    expect(me.tasks.find((x) => x.id === TASK)?.kind).toBe('app');
+    const put = (body: Buffer) =>
+      fetch(`${t.server.url}/api/me/tasks/${TASK}/app`, {
+        method: 'PUT',
+        headers: { cookie: cand, 'content-type': 'application/octet-stream', 'x-iotlab-csrf': '1' },
+        body,
+      });
+    const start = () => t.api('POST', `/api/me/tasks/${TASK}/start`, {}, cand);
+    // No app yet: no graded run.
+    expect((await start()).status).toBe(400);
+    for (const bad of [Buffer.from('not a zip at all'), await zipOf({})]) {
+      const r = await put(bad);
+      expect(r.status).toBe(400);
+      expect(((await r.json()) as { error: { name: string } }).error.name).toBe('HANDIN_REFUSED');
+    }
+    // Paths out of the folder never leave it: `../evil.js` lands inside the app, nowhere above.
+    expect((await put(await zipOf({ '../evil.js': 'x', 'a/../../evil2.js': 'y' }))).status).toBe(
+      200,
+    );
+    const work = join(t.dataDir, 'work', sid, 'c001');
+    expect(existsSync(join(work, TASK, 'app', 'evil.js'))).toBe(true);
+    for (const p of [join(work, 'evil.js'), join(work, TASK, 'evil.js'), join(work, 'evil2.js')])
+      expect(existsSync(p), p).toBe(false);
+    // A ZIP without index.html at its top is stored, but cannot be run.
+    expect((await put(await zipOf({ 'page.html': '<p>hi</p>' }))).status).toBe(200);
+    expect((await start()).status).toBe(400);
+    // The reference app, zipped as a folder ("myapp/index.html", …).
+    const dir = taskFile(TASK, 'app');
+    const files = Object.fromEntries(
+      readdirSync(dir).map((f) => [`myapp/${f}`, readFileSync(join(dir, f))]),
+    );
+    // …uploaded on the candidate page, at phone and desktop size: the app tab takes the ZIP.
+    const zipPath = join(mkdtempSync(join(tmpdir(), 'iotlab-app-')), 'myapp.zip');
+    writeFileSync(zipPath, await zipOf(files));
+    const browser = await launchChromium();
+    try {
+      for (const size of [PHONE, DESKTOP]) {
+        const { page, ctx, problems } = await openPage(browser, size);
+        await page.goto(`${t.server.url}/candidate?session=${sid}&candidate=c001`);
+        await page.fill('[data-test=login] input[name=password]', candidates[0]!.password);
+        await page.click('[data-test=login] button[type=submit]');
+        await page.locator(`[data-task=${TASK}] [data-test=app-open]`).click();
+        await page.locator('[data-test=app] input[type=file]').setInputFiles(zipPath);
+        await page.locator('[data-test=app-upload]').click();
+        // The earlier ZIP (no index.html) is replaced: its warning goes.
+        await expect.poll(() => page.locator('[data-test=app-no-index]').count()).toBe(0);
+        expect(await page.locator('[data-test=app-stored]').textContent()).toContain(
+          `已存：${Object.keys(files).length} 个文件`,
+        );
+        // A still page for the screenshot: at the top, the upload's toast gone.
+        await page.evaluate('window.scrollTo(0, 0)');
+        await expect.poll(() => page.locator('.el-message').count(), { timeout: 6000 }).toBe(0);
+        await screenshots(page, 'candidate-app');
+        expect(problems).toEqual([]);
+        await ctx.close();
+      }
+    } finally {
+      await browser.close();
+    }
+    const stored = (await t.api('GET', `/api/me/tasks/${TASK}/app`, undefined, cand)).json as {
+      app: { hasIndex: boolean; files: number };
+    };
+    expect(stored.app).toMatchObject({ hasIndex: true, files: Object.keys(files).length });
+    const run = await start();
+    expect(run.status, run.text).toBe(200);
+    // The run ends by its clock (40 s of lab time at 2×) and is graded.
+    const deadline = Date.now() + 60_000;
+    let report:
+      | { score: number; tests: { id: string; score: number; max_score: number; output: string }[] }
+      | undefined;
+    while (Date.now() < deadline && !report) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const reports = (await t.api('GET', `/api/sessions/${sid}/reports`)).json as {
+        task: string;
+        report: NonNullable<typeof report>;
+      }[];
+      report = reports.find((g) => g.task === TASK)?.report;
+    }
+    expect(report, 'graded in time').toBeDefined();
+    expect(
+      report!.tests.filter((x) => x.score < x.max_score).map((x) => `${x.id}: ${x.output}`),
+    ).toEqual([]);
+    expect(report!.score).toBe(100);
+    const audit = (await t.api('GET', `/api/sessions/${sid}/audit`)).json as { action: string }[];
+    expect(audit.map((a) => a.action)).toContain('candidate.app.upload');
+  }, 120_000);
+
+  it('a server without MQTT over WebSocket refuses a paper with app tasks', async () => {
+    const plain = await startTestServer('app-nows', base + 100);
+    try {
+      const r = await plain.api('POST', '/api/sessions', {
+        paper: 'L1-APP',
+        mode: 'practice',
+        roster: 'id,name\nc001,张三\n',
+      });
+      expect(r.status).toBe(400);
+      expect(r.text).toContain('--ws-port');
+    } finally {
+      await plain.close();
+    }
+  });
+});
