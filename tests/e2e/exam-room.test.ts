@@ -33,8 +33,11 @@ import { startTestServer } from '../support/server.js';
  * with eleven labs on two cores. SYS holds the 300 s firmware rollout, which is robust faster.
  */
 const SPEEDS = { EMB: 3, APP: 3, SYS: 10 } as const;
-/** Candidates sitting at the same time. */
-const AT_ONCE = 4;
+/**
+ * Candidates sitting at the same time: four for EMB (five at once made a pulse or a poll miss now
+ * and then on a loaded two-core machine), five for the lighter APP and SYS programs.
+ */
+const AT_ONCE = { EMB: 4, APP: 5, SYS: 5 } as const;
 /** Tasks graded on every short pulse of a contact: they sit alone (see below). */
 const EDGE_TASKS = ['l1-emb-switch', 'l1-emb-m2m'];
 let SPEED = 3;
@@ -231,8 +234,8 @@ describe.each(['EMB', 'APP', 'SYS'] as const)('an L1-%s session', (direction) =>
       (b) => b.length > 0,
     );
     const rest = order.filter((x) => !EDGE_TASKS.includes(x));
-    for (let from = 0; from < rest.length; from += AT_ONCE)
-      batches.push(rest.slice(from, from + AT_ONCE));
+    for (let from = 0; from < rest.length; from += AT_ONCE[direction])
+      batches.push(rest.slice(from, from + AT_ONCE[direction]));
     const outcomes = new Map<string, PromiseSettledResult<void>>();
     for (const batch of batches) {
       const settled = await Promise.allSettled(

@@ -47,7 +47,7 @@ describe('scenario problems', () => {
       /"sigal" is not a field here; did you mean "signal"\? \(fields: .*signal.*\)/,
     );
     expect(p.find((x) => x.startsWith('devices[1].mqtt'))).toMatch(
-      /"periodS" is not a field here; did you mean "period"\? \(fields: period, qos, retain, resendAt\)/,
+      /"periodS" is not a field here; did you mean "period"\? \(fields: period, qos, retain, resendAt, cipher, tamperEvery\)/,
     );
     expect(p.find((x) => x.startsWith('serial[0]'))).toMatch(/did you mean "serial"\?/);
     expect(p).toContain('devices[1].channel.profile: missing: this field is required (object)');

@@ -111,7 +111,7 @@ const en: typeof zh = {
     card: 'Lab card',
     files: 'Files',
     checklist: 'Live checklist',
-    noCard: 'Shown once a task is running',
+    noCard: 'Shown once a workstation is open or a task is running',
   },
   task: {
     workstation: 'Open workstation',

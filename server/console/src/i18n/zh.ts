@@ -102,7 +102,7 @@ export default {
     card: '实验卡',
     files: '文件',
     checklist: '实时检查清单',
-    noCard: '开始任务后显示',
+    noCard: '打开实验台或开始任务后显示',
   },
   task: {
     workstation: '打开实验台',
