@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    // Tests marked concurrent (task-rules, task-emb-serial: labs at 10×) run two at a time.
+    maxConcurrency: 2,
   },
 });

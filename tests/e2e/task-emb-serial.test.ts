@@ -67,7 +67,8 @@ const CASES: {
   },
 ];
 
-describe.each(CASES)('task $id', ({ id, solve, mistake, mistakeScore, failing }) => {
+// Two tasks at a time (vitest maxConcurrency): three labs each.
+describe.concurrent.each(CASES)('task $id', ({ id, solve, mistake, mistakeScore, failing }) => {
   const task = getTask(id);
   const hash = taskHash(task);
   it('scores the reference 100, nothing 0 and the typical mistake as the rubric says', async () => {
