@@ -6,22 +6,12 @@
  * Handing in writes the run's evidence: `lab.start`, one `handin` event per item, `lab.stop`, in
  * a hash-chained file the grader reads like any run's.
  */
-import { createHash } from 'node:crypto';
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { ManualClock } from '../core/clock.js';
 import { LabError } from '../core/errors.js';
+import { receiveFile } from './receive.js';
 import { EvidenceRecorder } from '../core/evidence.js';
 import type { HandInSpec, HandinType, Task } from '../grader/types.js';
 import { validateScenario } from '../simulator/scenario.js';
@@ -80,32 +70,7 @@ export async function saveHandin(
   mkdirSync(dir, { recursive: true });
   const limit = handinLimit(spec);
   const tmp = join(dir, `.${spec.id}.upload`);
-  const sha = createHash('sha256');
-  let bytes = 0;
-  const count = new Transform({
-    transform(chunk: Buffer, _enc, next) {
-      bytes += chunk.length;
-      if (bytes > limit)
-        return next(
-          new LabError(
-            'API_TOO_LARGE',
-            `文件超过 ${limit} 字节 / the file is larger than ${limit} bytes`,
-          ),
-        );
-      sha.update(chunk);
-      next(null, chunk);
-    },
-  });
-  try {
-    await pipeline(body, count, createWriteStream(tmp));
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    if (err instanceof LabError) throw err;
-    throw new LabError(
-      'API_BAD_REQUEST',
-      `the upload broke off: ${(err as Error).message} / 上传中断`,
-    );
-  }
+  const { bytes, sha256 } = await receiveFile(body, tmp, limit);
   const buf = readFileSync(tmp);
   const name = cleanName(givenName);
   const problem = handinProblem(spec, buf, name);
@@ -120,7 +85,7 @@ export async function saveHandin(
     type,
     mime: HANDIN_MIME[type],
     bytes,
-    sha256: sha.digest('hex'),
+    sha256,
     at: new Date().toISOString(),
   };
   renameSync(tmp, join(dir, spec.id));

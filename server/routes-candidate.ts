@@ -5,10 +5,8 @@
  * in practice mode it carries the live checklist with hints (graded at most every 2 s), in exam
  * mode never. Answer keys, checks' expected values and the seed never reach the browser.
  */
-import { createHash } from 'node:crypto';
-import { createWriteStream, readFileSync, renameSync, rmSync } from 'node:fs';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -19,6 +17,7 @@ import { getTask, renderTask, taskHash } from '../tasks/bank.js';
 import { runPolicy } from './papers.js';
 import { handinSpec, saveHandin, storedHandin } from './handins.js';
 import { APP_ZIP_MAX, saveApp, storedApp } from './app-upload.js';
+import { receiveFile } from './receive.js';
 import { handinLimit } from '../tasks/handin.js';
 import type { RouteContext } from './validate.js';
 import { parse } from './validate.js';
@@ -301,25 +300,13 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
       if (Number(req.headers['content-length'] ?? 0) > UPLOAD_MAX) throw refuse(tooLarge());
       const dir = runtime.workdir(s.id, c.id, files.task);
       const tmp = join(dir, `.${name}.upload`);
-      const sha = createHash('sha256');
-      let bytes = 0;
-      const count = new Transform({
-        transform(chunk: Buffer, _enc, next) {
-          bytes += chunk.length;
-          if (bytes > UPLOAD_MAX) return next(tooLarge());
-          sha.update(chunk);
-          next(null, chunk);
-        },
-      });
+      let received: { bytes: number; sha256: string };
       try {
-        await pipeline(req.body, count, createWriteStream(tmp));
+        received = await receiveFile(req.body, tmp, UPLOAD_MAX);
       } catch (err) {
-        rmSync(tmp, { force: true });
-        if (err instanceof LabError) throw refuse(err);
-        throw refuse(
-          new LabError('API_BAD_REQUEST', `the upload broke off: ${(err as Error).message}`),
-        );
+        throw err instanceof LabError ? refuse(err) : err;
       }
+      const { bytes, sha256 } = received;
       if (bytes === 0) {
         rmSync(tmp, { force: true });
         throw new LabError('API_BAD_REQUEST', 'the file is empty / 文件为空');
@@ -327,7 +314,6 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
       for (const suffix of ['-journal', '-wal', '-shm'])
         rmSync(join(dir, name + suffix), { force: true });
       renameSync(tmp, join(dir, name));
-      const sha256 = sha.digest('hex');
       store.audit(c.id, 'candidate.upload', s.id, { task: files.task, name, bytes, sha256 });
       return { name, size: bytes };
     },
@@ -488,17 +474,17 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
         void reply.header('connection', 'close');
         throw tooLarge();
       }
-      const chunks: Buffer[] = [];
-      let bytes = 0;
-      for await (const chunk of req.body as AsyncIterable<Buffer>) {
-        bytes += chunk.length;
-        if (bytes > APP_ZIP_MAX) {
-          void reply.header('connection', 'close');
-          throw tooLarge();
-        }
-        chunks.push(chunk);
+      mkdirSync(dir, { recursive: true });
+      const tmp = join(dir, '.app.zip.upload');
+      try {
+        await receiveFile(req.body, tmp, APP_ZIP_MAX);
+      } catch (err) {
+        if (err instanceof LabError) void reply.header('connection', 'close');
+        throw err;
       }
-      const stored = await saveApp(dir, Buffer.concat(chunks));
+      const zip = readFileSync(tmp);
+      rmSync(tmp, { force: true });
+      const stored = await saveApp(dir, zip);
       store.audit(c.id, 'candidate.app.upload', s.id, { task, ...stored });
       return { app: stored };
     },

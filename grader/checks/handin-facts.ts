@@ -34,14 +34,9 @@ export function handinData(
   ctx: GradeContext,
   item: string,
 ): { data: unknown; evidence: EvidenceRef[] } | { why: string; evidence: EvidenceRef[] } {
-  const e = handin(ctx, item);
-  const evidence = e ? [ref(e, `handin ${item}`)] : [];
-  const text = handinText(ctx, item);
-  if (text === undefined)
-    return {
-      why: e?.found === true ? `"${item}" has no text to read` : `nothing handed in for "${item}"`,
-      evidence,
-    };
+  const t = handinTextOf(ctx, item);
+  if ('why' in t) return t;
+  const { text, evidence } = t;
   try {
     return { data: parseYaml(text) as unknown, evidence };
   } catch (err) {
