@@ -1,7 +1,7 @@
 /**
  * Every task of the bank through a real exam session, as a candidate lives it: the examiner
- * creates a session per direction (an exam where the paper is complete, practice where the bank
- * has gaps), each candidate logs in, reads the instructions the candidate API serves, starts the
+ * creates a session per direction of 初级, and one of 中级 EMB (an exam where the paper is complete,
+ * practice where the bank has gaps), each candidate logs in, reads the instructions the candidate API serves, starts the
  * task, reads the card from `/api/me`, downloads the task's files, runs the reference program
  * against the session's shared broker and their own ports with only that card and those
  * instructions, uploads what the task captures, and hands in. Every run must score 100.
@@ -32,12 +32,12 @@ import { startTestServer } from '../support/server.js';
  * takes seconds; slow enough that a switch polled every 100 ms lab time still sees every pulse
  * with eleven labs on two cores. SYS holds the 300 s firmware rollout, which is robust faster.
  */
-const SPEEDS = { EMB: 3, APP: 3, SYS: 10 } as const;
+const SPEEDS = { 'L1-EMB': 3, 'L1-APP': 3, 'L1-SYS': 10, 'L2-EMB': 6 } as const;
 /**
  * Candidates sitting at the same time: four for EMB (five at once made a pulse or a poll miss now
  * and then on a loaded two-core machine), five for the lighter APP and SYS programs.
  */
-const AT_ONCE = { EMB: 4, APP: 5, SYS: 5 } as const;
+const AT_ONCE = { 'L1-EMB': 4, 'L1-APP': 5, 'L1-SYS': 5, 'L2-EMB': 5 } as const;
 /** Tasks graded on every short pulse of a contact: they sit alone (see below). */
 const EDGE_TASKS = ['l1-emb-switch', 'l1-emb-m2m'];
 let SPEED = 3;
@@ -51,14 +51,14 @@ afterEach(async () => t?.close());
  * function it has checks for, the function's weight split among its tasks; a function with no
  * task is a gap (so only a complete paper is an exam).
  */
-function paperOf(direction: 'EMB' | 'APP' | 'SYS'): PaperInput {
-  const weights = WEIGHT_TABLE[`L1.${direction}`]!;
+function paperOf(level: 'L1' | 'L2', direction: 'EMB' | 'APP' | 'SYS'): PaperInput {
+  const weights = WEIGHT_TABLE[`${level}.${direction}`]!;
   // Tasks of hand-ins (documents for examiners, issue 15) have no program to run: they are sat
   // through the upload endpoints and marked by the panel (tests/e2e/marking-room.test.ts). A web
-  // app task (l1-app-mobile) is sat with an uploaded app, which sessions do not take yet.
+  // app task (l1-app-mobile) is sat with an uploaded app (tests/e2e/server-app.test.ts).
   const tasks = listTasks().filter(
     (x) =>
-      x.level === 'L1' && x.direction === direction && !x.handIn?.length && x.app === undefined,
+      x.level === level && x.direction === direction && !x.handIn?.length && x.app === undefined,
   );
   const byFn = new Map<string, Task[]>(Object.keys(weights).map((fn) => [fn, []]));
   for (const task of tasks) {
@@ -86,9 +86,9 @@ function paperOf(direction: 'EMB' | 'APP' | 'SYS'): PaperInput {
     );
   }
   return {
-    id: `ALL-L1-${direction}`,
-    title: { zh: `全部 L1 ${direction} 任务`, en: `Every L1 ${direction} task` },
-    level: 'L1',
+    id: `ALL-${level}-${direction}`,
+    title: { zh: `全部 ${level} ${direction} 任务`, en: `Every ${level} ${direction} task` },
+    level,
     direction,
     tasks: rows,
     gaps,
@@ -197,11 +197,17 @@ async function sitTask(
   }
 }
 
-describe.each(['EMB', 'APP', 'SYS'] as const)('an L1-%s session', (direction) => {
+describe.each([
+  ['L1', 'EMB'],
+  ['L1', 'APP'],
+  ['L1', 'SYS'],
+  ['L2', 'EMB'],
+] as const)('an %s-%s session', (level, direction) => {
+  const key = `${level}-${direction}` as keyof typeof SPEEDS;
   it('every reference program scores 100 from the card and instructions it was given', async () => {
-    SPEED = SPEEDS[direction];
-    t = await startTestServer(`room-${direction}`, base, { labSpeed: SPEED });
-    const paper = paperOf(direction);
+    SPEED = SPEEDS[key];
+    t = await startTestServer(`room-${key}`, base, { labSpeed: SPEED });
+    const paper = paperOf(level, direction);
     const ids = paper.tasks.map((x) => x.id);
     const roster = [
       'id,name',
@@ -234,8 +240,8 @@ describe.each(['EMB', 'APP', 'SYS'] as const)('an L1-%s session', (direction) =>
       (b) => b.length > 0,
     );
     const rest = order.filter((x) => !EDGE_TASKS.includes(x));
-    for (let from = 0; from < rest.length; from += AT_ONCE[direction])
-      batches.push(rest.slice(from, from + AT_ONCE[direction]));
+    for (let from = 0; from < rest.length; from += AT_ONCE[key])
+      batches.push(rest.slice(from, from + AT_ONCE[key]));
     const outcomes = new Map<string, PromiseSettledResult<void>>();
     for (const batch of batches) {
       const settled = await Promise.allSettled(
