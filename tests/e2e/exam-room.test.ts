@@ -201,7 +201,6 @@ describe.each([
   ['L1', 'EMB'],
   ['L1', 'APP'],
   ['L1', 'SYS'],
-  ['L2', 'EMB'],
 ] as const)('an %s-%s session', (level, direction) => {
   const key = `${level}-${direction}` as keyof typeof SPEEDS;
   it('every reference program scores 100 from the card and instructions it was given', async () => {
