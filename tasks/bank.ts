@@ -45,6 +45,7 @@ import { solutionConsult } from './l2-sys-consult/task.js';
 import { projectConsult } from './l3-all-consult/task.js';
 import { mobileApp } from './l1-app-mobile/task.js';
 import { secureStore } from './l2-app-secure-store/task.js';
+import { scenesApp } from './l2-app-scenes/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -74,6 +75,7 @@ export const TASKS: readonly Task[] = [
   projectConsult,
   mobileApp,
   secureStore,
+  scenesApp,
 ];
 
 export function listTasks(): readonly Task[] {

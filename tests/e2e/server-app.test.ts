@@ -145,9 +145,10 @@ describe('a web app task in an exam session', () => {
     expect(audit.map((a) => a.action)).toContain('candidate.app.upload');
   }, 120_000);
 
-  it('in practice, the live checklist shows the screenshots the grader took of the app', async () => {
+  it('in practice, l2-app-scenes written from its instructions scores 100; the checklist shows the screenshots the grader took', async () => {
+    const SCENES_TASK = 'l2-app-scenes';
     const created = await t.api('POST', '/api/sessions', {
-      paper: 'L1-APP',
+      paper: 'L2-APP',
       mode: 'practice',
       roster: 'id,name\nc001,张三\n',
     });
@@ -158,14 +159,27 @@ describe('a web app task in an exam session', () => {
     };
     expect((await t.api('POST', `/api/sessions/${sid}/start`, {})).status).toBe(200);
     const cand = await t.candidate(sid, 'c001', candidates[0]!.password);
-    const dir = taskFile(TASK, 'app');
-    const zip = await zipOf(
-      Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f))])),
+    // The scene table as the candidate reads it in their instructions, written into the app.
+    const text = (
+      (await t.api('GET', `/api/me/tasks/${SCENES_TASK}/instructions?lang=en`, undefined, cand))
+        .json as { text: string }
+    ).text;
+    const scenes: Record<string, Record<string, boolean>> = {};
+    for (const m of text.matchAll(/^\| `scene-(\w+)` \| [^|]+ \| ([^|]+) \|$/gm)) {
+      const row: Record<string, boolean> = {};
+      for (const d of m[2]!.matchAll(/`(\w+)` (on|off)/g)) row[d[1]!] = d[2] === 'on';
+      scenes[m[1]!] = row;
+    }
+    expect(Object.keys(scenes)).toEqual(['home', 'sleep', 'away']);
+    const dir = taskFile(SCENES_TASK, 'app');
+    const files: Record<string, string | Buffer> = Object.fromEntries(
+      readdirSync(dir).map((f) => [f, readFileSync(join(dir, f))]),
     );
-    const up = await fetch(`${t.server.url}/api/me/tasks/${TASK}/app`, {
+    files['scenes.js'] = `window.SCENES = ${JSON.stringify(scenes)};\n`;
+    const up = await fetch(`${t.server.url}/api/me/tasks/${SCENES_TASK}/app`, {
       method: 'PUT',
       headers: { cookie: cand, 'content-type': 'application/octet-stream', 'x-iotlab-csrf': '1' },
-      body: zip,
+      body: await zipOf(files),
     });
     expect(up.status, await up.text()).toBe(200);
     const browser = await launchChromium();
@@ -174,7 +188,7 @@ describe('a web app task in an exam session', () => {
       await page.goto(`${t.server.url}/candidate?session=${sid}&candidate=c001`);
       await page.fill('[data-test=login] input[name=password]', candidates[0]!.password);
       await page.click('[data-test=login] button[type=submit]');
-      await page.locator(`[data-task=${TASK}] [data-test=start]`).click();
+      await page.locator(`[data-task=${SCENES_TASK}] [data-test=start]`).click();
       await confirmBox(page);
       await page.locator('.el-tabs__item', { hasText: '实时检查清单' }).click();
       // The run lasts 40 s of lab time at 2×; the grader's browser takes its screenshots on
@@ -197,7 +211,7 @@ describe('a web app task in an exam session', () => {
         ['..%2F..%2Fiotlab.db', 400],
         ['ui-99-nothing.png', 404],
       ] as const) {
-        const r = await fetch(`${t.server.url}/api/me/tasks/${TASK}/screenshots/${file}`, {
+        const r = await fetch(`${t.server.url}/api/me/tasks/${SCENES_TASK}/screenshots/${file}`, {
           headers: { cookie: cand },
         });
         expect(r.status, file).toBe(status);
@@ -212,7 +226,25 @@ describe('a web app task in an exam session', () => {
     } finally {
       await browser.close();
     }
-  }, 90_000);
+    // The run ends by its clock and is graded: the app written from the instructions scores 100.
+    const deadline = Date.now() + 40_000;
+    let report:
+      | { score: number; tests: { id: string; score: number; max_score: number; output: string }[] }
+      | undefined;
+    while (Date.now() < deadline && !report) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const reports = (await t.api('GET', `/api/sessions/${sid}/reports`)).json as {
+        task: string;
+        report: NonNullable<typeof report>;
+      }[];
+      report = reports.find((g) => g.task === SCENES_TASK)?.report;
+    }
+    expect(report, 'graded in time').toBeDefined();
+    expect(
+      report!.tests.filter((x) => x.score < x.max_score).map((x) => `${x.id}: ${x.output}`),
+    ).toEqual([]);
+    expect(report!.score).toBe(100);
+  }, 120_000);
 
   it('a server without MQTT over WebSocket refuses a paper with app tasks', async () => {
     const plain = await startTestServer('app-nows', base + 100);
