@@ -46,6 +46,7 @@ import { projectConsult } from './l3-all-consult/task.js';
 import { mobileApp } from './l1-app-mobile/task.js';
 import { secureStore } from './l2-app-secure-store/task.js';
 import { scenesApp } from './l2-app-scenes/task.js';
+import { deviceMonitor } from './l2-sys-monitor/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -76,6 +77,7 @@ export const TASKS: readonly Task[] = [
   mobileApp,
   secureStore,
   scenesApp,
+  deviceMonitor,
 ];
 
 export function listTasks(): readonly Task[] {

@@ -32,12 +32,26 @@ import { startTestServer } from '../support/server.js';
  * takes seconds; slow enough that a switch polled every 100 ms lab time still sees every pulse
  * with eleven labs on two cores. SYS holds the 300 s firmware rollout, which is robust faster.
  */
-const SPEEDS = { 'L1-EMB': 3, 'L1-APP': 3, 'L1-SYS': 10, 'L2-EMB': 6, 'L2-APP': 5 } as const;
+const SPEEDS = {
+  'L1-EMB': 3,
+  'L1-APP': 3,
+  'L1-SYS': 10,
+  'L2-EMB': 6,
+  'L2-APP': 5,
+  'L2-SYS': 5,
+} as const;
 /**
  * Candidates sitting at the same time: four for EMB (five at once made a pulse or a poll miss now
  * and then on a loaded two-core machine), five for the lighter APP and SYS programs.
  */
-const AT_ONCE = { 'L1-EMB': 4, 'L1-APP': 5, 'L1-SYS': 5, 'L2-EMB': 5, 'L2-APP': 5 } as const;
+const AT_ONCE = {
+  'L1-EMB': 4,
+  'L1-APP': 5,
+  'L1-SYS': 5,
+  'L2-EMB': 5,
+  'L2-APP': 5,
+  'L2-SYS': 5,
+} as const;
 /** Tasks graded on every short pulse of a contact: they sit alone (see below). */
 const EDGE_TASKS = ['l1-emb-switch', 'l1-emb-m2m'];
 let SPEED = 3;
@@ -203,6 +217,7 @@ describe.each([
   ['L1', 'SYS'],
   ['L2', 'EMB'],
   ['L2', 'APP'],
+  ['L2', 'SYS'],
 ] as const)('an %s-%s session', (level, direction) => {
   const key = `${level}-${direction}` as keyof typeof SPEEDS;
   it('every reference program scores 100 from the card and instructions it was given', async () => {
