@@ -156,6 +156,7 @@ export async function runAppScript(opts: AppRunOptions): Promise<void> {
     card: opts.card,
     mqttLib: mqttBrowserBuild(),
     connectOrigins: wsUrl ? [new URL(wsUrl).origin] : [],
+    thirdParty: { seed: opts.card.lab.seed, labId: opts.card.lab.labId, record },
     logger: opts.logger,
   }).catch(async (err: unknown) => {
     // The browser launched for this run is this run's to close.
