@@ -5,7 +5,8 @@
  * the temperature sensor's address from the lab's map API (docs/third-party/map.md). The
  * task runner opens the page in a headless phone browser and plays the script below while the lab
  * takes the actuator offline for a while and spikes the temperature above the alarm threshold;
- * the checks compare what the page showed at each reading with the truth (grader/checks/ui.ts).
+ * the checks compare what the page showed at each reading with the truth (grader/checks/ui.ts)
+ * and the page's calls to the map service with the gazetteer (grader/checks/api.ts).
  *
  * Stated rules and the case planted for each, on every seed (tests/e2e/task-mobile-app.test.ts;
  * an app task has no program, its mistakes are app variants):
