@@ -50,6 +50,20 @@ export const ErrorCodes = {
   MARK_NOT_IN_PANEL: 5016,
   /** The panel's mark is final: only the chief examiner changes it, with a reason. */
   MARK_FINAL: 5017,
+  /**
+   * The lab's simulated third-party services (docs/third-party/): the codes their answers carry,
+   * as a vendor's API documents its own.
+   */
+  THIRD_PARTY_BAD_KEY: 5140,
+  THIRD_PARTY_MISSING_PARAM: 5141,
+  THIRD_PARTY_BAD_PARAM: 5142,
+  THIRD_PARTY_BAD_SIGNATURE: 5143,
+  THIRD_PARTY_EXPIRED: 5144,
+  THIRD_PARTY_TOO_LARGE: 5145,
+  THIRD_PARTY_NOT_FOUND: 5146,
+  THIRD_PARTY_CONFLICT: 5147,
+  THIRD_PARTY_RATE_LIMITED: 5148,
+  THIRD_PARTY_METHOD: 5149,
   USAGE: 9001,
 } as const;
 
@@ -150,4 +164,14 @@ const apiStatus: Partial<Record<ErrorCodeName, number>> = {
   CHECK_NOT_MANUAL: 400,
   MARK_NOT_FOUND: 404,
   LAB_START_FAILED: 503,
+  THIRD_PARTY_BAD_KEY: 401,
+  THIRD_PARTY_MISSING_PARAM: 400,
+  THIRD_PARTY_BAD_PARAM: 400,
+  THIRD_PARTY_BAD_SIGNATURE: 401,
+  THIRD_PARTY_EXPIRED: 401,
+  THIRD_PARTY_TOO_LARGE: 413,
+  THIRD_PARTY_NOT_FOUND: 404,
+  THIRD_PARTY_CONFLICT: 409,
+  THIRD_PARTY_RATE_LIMITED: 429,
+  THIRD_PARTY_METHOD: 405,
 };

@@ -60,6 +60,12 @@ export const EVIDENCE_KINDS = [
   'ui.console',
   'ui.request',
   'ui.error',
+  /**
+   * A call to one of the lab's simulated third-party services (protocols/http/third-party.ts):
+   * service, method, path, params (no key, no signature), HTTP status, the API's code and a short
+   * result; a payment notification pushed to the app is one too (`direction: 'notify'`).
+   */
+  'api.call',
   /** A connection or datagram refused because it did not come from the candidate's seat. */
   'net.refused',
   /** The file reached its size quota: from here, payloads are kept by size and hash (see Quota). */

@@ -156,6 +156,8 @@ export async function runAppScript(opts: AppRunOptions): Promise<void> {
     card: opts.card,
     mqttLib: mqttBrowserBuild(),
     connectOrigins: wsUrl ? [new URL(wsUrl).origin] : [],
+    // The task's seed: an exam card carries no seed, and the gazetteer is the seed's.
+    thirdParty: { seed: opts.seed, labId: opts.card.lab.labId, record },
     logger: opts.logger,
   }).catch(async (err: unknown) => {
     // The browser launched for this run is this run's to close.

@@ -13,6 +13,8 @@ export interface CardDevice {
   /** analog: signal; switch: switchType; actuator: actuatorType; digital: "digital". */
   type: string;
   title?: { zh: string; en: string };
+  /** Where it is installed (WGS-84 degrees), when the scenario says. */
+  location?: { lat: number; lon: number };
   channels?: { quantity: string; unit: string; range: [number, number]; resolution: number }[];
   mqtt?: {
     telemetryTopic: string;
@@ -52,6 +54,7 @@ export function cardDevice(d: DevicePlan): CardDevice {
           : 'digital';
   const out: CardDevice = { id: d.id, name: d.name, kind: spec.kind, type };
   if (spec.title) out.title = spec.title;
+  if (spec.location) out.location = { ...spec.location };
   if (d.channels.length > 0)
     out.channels = d.channels.map((c) => ({
       quantity: c.channel.quantity,

@@ -116,9 +116,15 @@ export const FirmwareSpec = z
   })
   .strict();
 
+/** Where a device is installed (WGS-84 degrees): on the card, for an app's map or address. */
+const Location = z
+  .object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) })
+  .strict();
+
 const deviceBase = {
   name,
   title: i18n.optional(),
+  location: Location.optional(),
   mqtt: MqttBinding.optional(),
   coap: CoapBinding.optional(),
   modbus: ModbusBinding.optional(),

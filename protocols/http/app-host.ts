@@ -5,7 +5,8 @@
  * no internet. Read-only and bounded: GET/HEAD only, paths that leave the folder (`..`, encoded
  * or not, backslashes, NUL, symlinks pointing out) get 404, files over the size bound 413, and
  * every answer carries a Content-Security-Policy that lets the page reach its own origin and the
- * lab's MQTT-over-WebSocket origin only.
+ * lab's MQTT-over-WebSocket origin only. Beside them, on the same origin, the lab's simulated
+ * third-party services (./third-party.ts) when the host is given their options.
  */
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
@@ -16,6 +17,8 @@ import { extname, join, sep } from 'node:path';
 import { LabError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { closeServer, listen } from '../listen.js';
+import { createThirdParty, THIRD_PARTY_BASE } from './third-party.js';
+import type { ThirdPartyOptions } from './third-party.js';
 
 /** Where the lab's own files are served (the instructions state these paths). */
 export const APP_CARD_PATH = '/card.json';
@@ -56,6 +59,11 @@ export interface AppHostOptions {
   /** Origins the page may connect to besides its own (the lab's `ws://host:port`). */
   connectOrigins: readonly string[];
   maxFileBytes?: number;
+  /**
+   * The lab's simulated third-party services (map, speech, payment; docs/third-party/), served
+   * under THIRD_PARTY_BASE on the app's origin, their keys in the card's `thirdParty`.
+   */
+  thirdParty?: ThirdPartyOptions;
   logger: Logger;
 }
 
@@ -113,7 +121,9 @@ export async function createAppHost(opts: AppHostOptions): Promise<AppHost> {
   const max = opts.maxFileBytes ?? APP_MAX_FILE_BYTES;
   const sockets = new Set<Socket>();
   const root = await realpath(opts.root);
-  const cardBody = Buffer.from(JSON.stringify(opts.card, null, 2));
+  const thirdParty = opts.thirdParty ? createThirdParty(opts.thirdParty) : undefined;
+  // Written once the port is known (the card names the services' URLs); no request comes before.
+  let cardBody = Buffer.from(JSON.stringify(opts.card, null, 2));
   const csp = appCsp(opts.connectOrigins);
   const headers = (type: string, length: number): Record<string, string | number> => ({
     'content-type': type,
@@ -168,8 +178,10 @@ export async function createAppHost(opts: AppHostOptions): Promise<AppHost> {
 
   const server = createServer((req, res) => {
     const head = req.method === 'HEAD';
-    if (req.method !== 'GET' && !head) return fail(res, false, 405, 'GET only');
     const raw = (req.url ?? '/').split('?')[0]!.split('#')[0]!;
+    if (thirdParty && (raw === THIRD_PARTY_BASE || raw.startsWith(THIRD_PARTY_BASE + '/')))
+      return thirdParty.handle(req, res, raw);
+    if (req.method !== 'GET' && !head) return fail(res, false, 405, 'GET only');
     if (raw === APP_CARD_PATH)
       return send(res, head, 200, 'application/json; charset=utf-8', cardBody);
     if (raw === APP_MQTT_LIB_PATH) return void serveFile(res, head, opts.mqttLib, true);
@@ -188,6 +200,7 @@ export async function createAppHost(opts: AppHostOptions): Promise<AppHost> {
   try {
     port = await listen(server, opts.port, opts.host);
   } catch (err) {
+    thirdParty?.close();
     throw new LabError(
       'PROTOCOL_LISTEN',
       `the app's HTTP server cannot listen on ${opts.host}:${opts.port}: ${String(err)}`,
@@ -195,11 +208,16 @@ export async function createAppHost(opts: AppHostOptions): Promise<AppHost> {
   }
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const url = `http://${host}:${port}`;
+  if (thirdParty)
+    cardBody = Buffer.from(
+      JSON.stringify({ ...(opts.card as object), thirdParty: thirdParty.card(url) }, null, 2),
+    );
   return {
     port,
     url,
     origins: [url, ...opts.connectOrigins],
     async close() {
+      thirdParty?.close();
       for (const s of sockets) s.destroy();
       await closeServer(server);
     },

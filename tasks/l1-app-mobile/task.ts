@@ -1,10 +1,12 @@
 /**
  * L1 · APP · mobile app: the candidate hands in a phone web page (static files) that shows two
  * sensors live with units, binds a switch to an actuator (the switch shows the device's state,
- * not the tap), shows each device online or offline, and raises and clears an alarm prompt. The
+ * not the tap), shows each device online or offline, raises and clears an alarm prompt, and shows
+ * the temperature sensor's address from the lab's map API (docs/third-party/map.md). The
  * task runner opens the page in a headless phone browser and plays the script below while the lab
  * takes the actuator offline for a while and spikes the temperature above the alarm threshold;
- * the checks compare what the page showed at each reading with the truth (grader/checks/ui.ts).
+ * the checks compare what the page showed at each reading with the truth (grader/checks/ui.ts)
+ * and the page's calls to the map service with the gazetteer (grader/checks/api.ts).
  *
  * Stated rules and the case planted for each, on every seed (tests/e2e/task-mobile-app.test.ts;
  * an app task has no program, its mistakes are app variants):
@@ -15,6 +17,10 @@
  *   or wrong readings fails).
  * - "online/offline of each device", "an alarm prompt that appears and clears": the actuator goes
  *   offline 14–26 s and the temperature spikes past 30 °C 20–28 s on every seed.
+ * - "the sensor's address from the map API, not written into the page" (L1.APP.3.2.4): the sensor's
+ *   coordinates (on the card) and the gazetteer both come from the seed, so a page with another
+ *   seed's address written in (mistake `hard-coded-address`) makes no call and shows a wrong
+ *   address: it loses the check's 10 points.
  */
 import { defineTask } from '../../grader/types.js';
 import type { AppScript, GradeContext, UiStep } from '../../grader/types.js';
@@ -27,7 +33,9 @@ import {
   tapCommandCheck,
 } from '../../grader/checks/ui.js';
 import type { ValueSpec } from '../../grader/checks/ui.js';
+import { shownAddressCheck } from '../../grader/checks/api.js';
 import { Rng } from '../../core/rng.js';
+import { gazetteer, isolatedPlace } from '../../protocols/third-party/gazetteer.js';
 
 const ACTUATORS = [
   { type: 'fan', zh: '风扇', en: 'fan' },
@@ -49,6 +57,7 @@ export const TESTIDS = {
   actuatorStatus: 'actuator-status',
   switch: 'actuator-switch',
   alarm: 'alarm',
+  address: 'device-address',
 } as const;
 
 /** The lab's timeline (s after lab start): the actuator offline, the temperature spike. */
@@ -69,7 +78,8 @@ const SHOTS: [number, string][] = [
   [38.5, 'end'],
 ];
 
-export type MobileParams = { base: number; actuator: number };
+/** The temperature sensor's coordinates (degrees). */
+export type MobileParams = { base: number; actuator: number; lat: number; lon: number };
 type Ctx = GradeContext<MobileParams>;
 
 const values = (): ValueSpec[] => [
@@ -105,13 +115,25 @@ export const mobileApp = defineTask<MobileParams>({
   },
   level: 'L1',
   direction: 'APP',
-  skills: ['L1.APP.3.2.1', 'L1.APP.3.2.2', 'L1.APP.3.2.3'],
+  skills: ['L1.APP.3.2.1', 'L1.APP.3.2.2', 'L1.APP.3.2.3', 'L1.APP.3.2.4'],
   timeLimitS: 40,
   solution: 'app',
 
   params(seed) {
     const rng = new Rng(seed, 'task', 'l1-app-mobile');
-    return { base: rng.int(20, 25), actuator: rng.int(0, ACTUATORS.length - 1) };
+    const base = rng.int(20, 25);
+    const actuator = rng.int(0, ACTUATORS.length - 1);
+    // The sensor stands some 20–40 m from an address of the lab's gazetteer (the map service's,
+    // same seed) that has no other within 300 m: the nearest address is that one.
+    const place = isolatedPlace(gazetteer(seed), new Rng(seed, 'task', 'l1-app-mobile', 'site'));
+    const site = new Rng(seed, 'task', 'l1-app-mobile', 'offset');
+    const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+    return {
+      base,
+      actuator,
+      lat: round6(place.lat + site.range(0.00015, 0.00025) * site.pick([-1, 1])),
+      lon: round6(place.lon + site.range(0.00015, 0.00025) * site.pick([-1, 1])),
+    };
   },
 
   scenario(p) {
@@ -124,6 +146,7 @@ export const mobileApp = defineTask<MobileParams>({
           name: 'temp',
           kind: 'digital',
           title: { zh: '温度传感器', en: 'Temperature sensor' },
+          location: { lat: p.lat, lon: p.lon },
           channels: [
             {
               quantity: 'temperature',
@@ -183,6 +206,8 @@ export const mobileApp = defineTask<MobileParams>({
       commandTopic: act!.mqtt!.commandTopic!,
       high: HIGH,
       withinS: WITHIN_S,
+      lat: p.lat,
+      lon: p.lon,
     };
   },
 
@@ -207,7 +232,7 @@ export const mobileApp = defineTask<MobileParams>({
     {
       id: 'control',
       skill: 'L1.APP.3.2.2',
-      points: 15,
+      points: 10,
       title: { zh: '开关控制设备', en: 'The switch commands the device' },
       run: tapCommandCheck<MobileParams>({
         testid: TESTIDS.switch,
@@ -230,7 +255,7 @@ export const mobileApp = defineTask<MobileParams>({
     {
       id: 'online',
       skill: 'L1.APP.3.2.3',
-      points: 20,
+      points: 15,
       title: { zh: '显示各设备在线/离线', en: 'Online/offline of each device' },
       run: shownOnlineCheck<MobileParams>(
         () => [
@@ -264,6 +289,19 @@ export const mobileApp = defineTask<MobileParams>({
         condition: tooHot,
         which: 'clear',
       }),
+    },
+    {
+      id: 'address',
+      skill: 'L1.APP.3.2.4',
+      points: 10,
+      title: {
+        zh: '调用地图接口显示设备地址',
+        en: "The device's address from the map API",
+      },
+      run: shownAddressCheck<MobileParams>((ctx) => ({
+        testid: TESTIDS.address,
+        at: { lat: ctx.params.lat, lon: ctx.params.lon },
+      })),
     },
   ],
 });

@@ -28,6 +28,7 @@ export const DEBIAN_TOOLS = {
   python3: 'python3',
   '/usr/bin/python3': 'python3',
   '/usr/bin/chromium': 'chromium',
+  curl: 'curl',
 } as const;
 
 export type Tool = keyof typeof DEBIAN_TOOLS;

@@ -1,10 +1,30 @@
 // Reference app of l1-app-mobile: reads the lab card, subscribes over MQTT/WebSocket and shows
-// both sensors, each device's status, the actuator's own state and the alarm prompt.
+// both sensors, each device's status, the actuator's own state and the alarm prompt, and asks the
+// lab's map API for the temperature sensor's address.
 'use strict';
-// The typical mistake, for the task's tests: the switch shows what was tapped.
+// The typical mistakes, for the task's tests: the switch shows what was tapped; the address is
+// written into the page (and then it is another lab's).
 const FOLLOW_DEVICE = true;
+const HARD_CODED_ADDRESS = '';
 const HIGH = 30; // °C, from the instructions
 const $ = (id) => document.querySelector('[data-testid="' + id + '"]');
+
+// The one third-party call: the sensor's coordinates (card) to its address (map API).
+async function showAddress(card, device) {
+  const el = $('device-address');
+  if (HARD_CODED_ADDRESS) {
+    el.textContent = HARD_CODED_ADDRESS;
+    return;
+  }
+  const map = card.thirdParty.map;
+  const q = new URLSearchParams({
+    key: map.key,
+    lat: String(device.location.lat),
+    lon: String(device.location.lon),
+  });
+  const res = await (await fetch(map.url + '/reverse?' + q)).json();
+  el.textContent = res.code === 0 ? res.data.formatted_address : '地址查询失败：' + res.message;
+}
 
 function digits(resolution) {
   return Math.max(0, Math.ceil(-Math.log10(resolution)));
@@ -17,6 +37,9 @@ async function main() {
   const hum = dev('hum');
   const act = dev('actuator');
   if (act.title) document.getElementById('actuator-name').textContent = act.title.zh;
+  showAddress(card, temp).catch((err) => {
+    $('device-address').textContent = '地址查询失败：' + err.message;
+  });
   const opts = { reconnectPeriod: 1000, clientId: 'app-' + Math.random().toString(16).slice(2) };
   if (card.mqtt.username) opts.username = card.mqtt.username;
   if (card.mqtt.password) opts.password = card.mqtt.password;

@@ -53,6 +53,19 @@ const en: typeof zh = {
     MARK_NOT_IN_PANEL:
       "You are not on this candidate's panel, or only the chief examiner may do this",
     MARK_FINAL: 'This mark is final: only the chief examiner changes it, with a reason',
+    THIRD_PARTY_BAD_KEY: 'Third-party service: the API key or app id is missing or wrong',
+    THIRD_PARTY_MISSING_PARAM: 'Third-party service: a required parameter is missing',
+    THIRD_PARTY_BAD_PARAM:
+      'Third-party service: a parameter is not valid (or the body is not JSON)',
+    THIRD_PARTY_BAD_SIGNATURE: 'Third-party service: the signature does not match',
+    THIRD_PARTY_EXPIRED: 'Third-party service: the timestamp is outside the allowed window',
+    THIRD_PARTY_TOO_LARGE: 'Third-party service: the request body is too large',
+    THIRD_PARTY_NOT_FOUND:
+      'Third-party service: nothing found (no such address, order or endpoint)',
+    THIRD_PARTY_CONFLICT:
+      'Third-party service: a repeated nonce, or an order number reused for another order',
+    THIRD_PARTY_RATE_LIMITED: 'Third-party service: too many calls: slow down',
+    THIRD_PARTY_METHOD: 'Third-party service: this method is not allowed here',
     ROSTER_INVALID: 'The roster has errors: no session was created',
     PAPER_INVALID: 'The paper is not valid',
     LAB_STATE: 'The lab cannot do this now',
