@@ -35,6 +35,17 @@ export function publishedSamples(ctx: GradeContext, sensor: string, quantity: st
   return out;
 }
 
+/** A number, or a string that is one (`"23.4"`); anything else (null, "", true) is none. */
+function numberOf(v: unknown): number | undefined {
+  const n =
+    typeof v === 'number'
+      ? v
+      : typeof v === 'string' && /^\s*-?[\d.]+(e[-+]?\d+)?\s*$/i.test(v)
+        ? Number(v)
+        : NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
 /** The points of a plotted series (`[[ts, value], …]`), or why the attribute is not one. */
 export function parseSeries(text: string | null | undefined): [number, number][] | string {
   if (text === null || text === undefined) return 'no series attribute';
@@ -49,9 +60,9 @@ export function parseSeries(text: string | null | undefined): [number, number][]
   for (const p of data) {
     const pair = p as unknown[];
     if (!Array.isArray(pair) || pair.length < 2) return `a point ${JSON.stringify(p)} is no pair`;
-    const x = Number(pair[0]);
-    const y = Number(pair[1]);
-    if (!Number.isFinite(x) || !Number.isFinite(y))
+    const x = numberOf(pair[0]);
+    const y = numberOf(pair[1]);
+    if (x === undefined || y === undefined)
       return `a point ${JSON.stringify(p)} is not two numbers`;
     out.push([x, y]);
   }

@@ -54,7 +54,7 @@ export const WINDOW_S = 20;
 /** The most points the series attribute may hold. */
 export const MAX_POINTS = 300;
 /** Seconds the page has to load and connect before the first reading. */
-export const LOAD_S = 8;
+export const LOAD_S = 10;
 /** How far a plotted point may be from its sample: ts (ms), value (°C, one resolution step). */
 export const TS_TOL_MS = 500;
 export const TOLERANCE = 0.1;
@@ -80,9 +80,9 @@ const BAND2 = { at: 30, duration: 7 };
  * 25 s; cleared by the first normal sample, at most 38 s), so a correct page is never caught
  * between the two.
  */
-const READS = [8, 12, 19, 21.5, 28.5, 34, 36.5, 41.5, 44];
+const READS = [LOAD_S, 12, 19, 21.5, 28.5, 34, 36.5, 41.5, 44];
 const SHOTS: [number, string][] = [
-  [9, 'start'],
+  [LOAD_S + 0.5, 'start'],
   [29, 'alarm'],
   [44.5, 'end'],
 ];

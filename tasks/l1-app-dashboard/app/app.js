@@ -28,6 +28,7 @@ async function main() {
     xAxis: { type: 'time' },
     yAxis: {
       type: 'value',
+      splitLine: { lineStyle: { color: '#2a4466' } },
       name: '°C',
       min: (r) => Math.floor(Math.min(r.min, LOW) - 2),
       max: (r) => Math.ceil(Math.max(r.max, HIGH) + 2),

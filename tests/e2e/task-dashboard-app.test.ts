@@ -1,0 +1,144 @@
+/**
+ * l1-app-dashboard through `iotlab check --app` in Debian's headless Chromium (desktop profile):
+ * the reference dashboard (ECharts from the lab's /lib/echarts.min.js) scores 100, a blank page 0,
+ * and each typical mistake loses its stated points — `rounded` (whole degrees plotted) fails
+ * trend-values, critical (59); `no-debounce` (raised by one sample) loses alarm-quiet (85);
+ * `no-hysteresis` (cleared at or below high) loses alarm-hold (90). The screenshots named in the
+ * evidence are on disk with the SHA-256 recorded, and grading the same evidence again gives the
+ * same bytes. Five pages at 2×, started 2.5 s apart, ~40 s here.
+ */
+import { createHash } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../cli/program.js';
+import { readEvidenceText } from '../../grader/evidence-file.js';
+import { grade } from '../../grader/grade.js';
+import type { GradeReport } from '../../grader/report.js';
+import { getTask, taskHash } from '../../tasks/bank.js';
+import { taskFile } from '../../tasks/paths.js';
+import { CHROMIUM } from '../support/browser.js';
+import { requireTools } from '../support/debian.js';
+
+const ID = 'l1-app-dashboard';
+const SEED = 4;
+const task = getTask(ID);
+
+/** The reference app with one of its mistake switches flipped. */
+const MISTAKES = {
+  rounded: ['ROUND = false', 'ROUND = true'],
+  'no-debounce': ['DEBOUNCE = true', 'DEBOUNCE = false'],
+  'no-hysteresis': ['HYSTERESIS = true', 'HYSTERESIS = false'],
+} as const;
+
+function appVariant(mistake: keyof typeof MISTAKES): string {
+  const dir = mkdtempSync(join(tmpdir(), 'iotlab-app-'));
+  cpSync(taskFile(ID, 'app'), dir, { recursive: true });
+  const js = join(dir, 'app.js');
+  const [from, to] = MISTAKES[mistake];
+  const src = readFileSync(js, 'utf8');
+  expect(src).toContain(from);
+  writeFileSync(js, src.replace(from, to));
+  return dir;
+}
+
+function appOf(html: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'iotlab-app-'));
+  writeFileSync(join(dir, 'index.html'), html);
+  return dir;
+}
+
+async function check(app: string) {
+  const out = mkdtempSync(join(tmpdir(), 'iotlab-app-run-'));
+  const evidence = join(out, 'evidence.jsonl');
+  const code = await runCli(
+    [
+      'check',
+      ID,
+      '--seed',
+      String(SEED),
+      '--app',
+      app,
+      '--evidence',
+      evidence,
+      '--format',
+      'json',
+      '--out',
+      join(out, 'report.json'),
+      '--speed',
+      '2',
+    ],
+    { stdout: () => undefined, stderr: () => undefined },
+  );
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as GradeReport;
+  return { code, report, evidence };
+}
+
+const outputs = (r: GradeReport) => r.tests.map((t) => `${t.id}: ${t.output}`).join('\n');
+const failing = (r: GradeReport) => r.tests.filter((t) => t.score < t.max_score).map((t) => t.id);
+
+describe('task l1-app-dashboard in a headless desktop browser', () => {
+  it('scores the reference 100, a blank page 0 and each typical mistake at its figure', async () => {
+    requireTools(CHROMIUM);
+    // Started 2.5 s apart: five browsers starting at once on two cores take longer than the
+    // page's 10 s (5 s at 2×) to load and connect; their runs still overlap.
+    const after = (i: number, app: string) => sleep(i * 2500).then(() => check(app));
+    const [ref, rounded, noDebounce, noHysteresis, blank] = await Promise.all([
+      after(0, taskFile(ID, 'app')),
+      after(1, appVariant('rounded')),
+      after(2, appVariant('no-debounce')),
+      after(3, appVariant('no-hysteresis')),
+      // A chart element and threshold texts but nothing live: no series, no alarm ever.
+      after(
+        4,
+        appOf(
+          '<!doctype html><div data-testid="trend-chart" data-series="[]">chart</div>' +
+            '<p data-testid="threshold-high">—</p><p data-testid="threshold-low">—</p>',
+        ),
+      ),
+    ]);
+
+    expect(failing(ref.report), outputs(ref.report)).toEqual([]);
+    expect(ref.report.score).toBe(100);
+    expect(ref.code).toBe(0);
+    const events = readEvidenceText(readFileSync(ref.evidence, 'utf8')).events;
+    // The series was read from the chart, and the planted phases were all judged.
+    const series = events.filter((e) => e.kind === 'ui.read' && e.testid === 'trend-chart');
+    expect(series.length).toBe(9);
+    expect(JSON.stringify(series.at(-1)!.attrs)).toMatch(/^\{"data-series":"\[\[\d{13},/);
+    for (const id of ['alarm-raise', 'alarm-quiet', 'alarm-hold', 'alarm-clear'])
+      expect(ref.report.tests.find((t) => t.id === id)!.output).toMatch(/\d+ of \d+ readings/);
+    // Every screenshot the evidence names is beside it, with the recorded hash.
+    const shots = events.filter((e) => e.kind === 'ui.screenshot');
+    expect(shots.map((e) => e.name)).toEqual(['start', 'alarm', 'end']);
+    for (const s of shots) {
+      const png = readFileSync(join(dirname(ref.evidence), String(s.file)));
+      expect(createHash('sha256').update(png).digest('hex')).toBe(s.sha256);
+    }
+    // ECharts came from the lab (nothing outside it asked for), and no script errors.
+    expect(events.filter((e) => e.kind === 'ui.request' || e.kind === 'ui.console')).toEqual([]);
+    const file = readEvidenceText(readFileSync(ref.evidence, 'utf8'));
+    const hash = taskHash(task);
+    expect(JSON.stringify(grade(task, SEED, { evidence: file, taskHash: hash }))).toBe(
+      JSON.stringify(grade(task, SEED, { evidence: file, taskHash: hash })),
+    );
+
+    expect(blank.report.gradable).toBe(true);
+    expect(blank.report.score, outputs(blank.report)).toBe(0);
+    expect(blank.code).toBe(1);
+
+    // Whole degrees plotted: every other check passes, the critical one caps the task.
+    expect(failing(rounded.report), outputs(rounded.report)).toEqual(['trend-values']);
+    expect(rounded.report.score).toBe(59);
+    expect(rounded.report.capped_by).toEqual(['trend-values']);
+    expect(outputs(rounded.report)).toMatch(/the sample at ts \d+ was/);
+
+    expect(failing(noDebounce.report), outputs(noDebounce.report)).toEqual(['alarm-quiet']);
+    expect(noDebounce.report.score).toBe(85);
+
+    expect(failing(noHysteresis.report), outputs(noHysteresis.report)).toEqual(['alarm-hold']);
+    expect(noHysteresis.report.score).toBe(90);
+  }, 90_000);
+});
