@@ -24,8 +24,9 @@
  *   a page clearing at or below high (mistake `no-hysteresis`, HYSTERESIS = false) loses
  *   alarm-hold (90);
  * - "raise" and "clear": the 22–30 s run raises it, the normal value from 37 s clears it; a page
- *   that never clears loses alarm-clear;
- * - "every sample of the last 20 s": a chart of the latest value only loses trend-series;
+ *   that never clears loses alarm-clear (90; graded from the reference's evidence changed in
+ *   memory, as is the next one);
+ * - "every sample of the last 20 s": a chart of the latest value only loses trend-series (85);
  * - "thresholds shown": the threshold elements are read at every reading.
  */
 import { defineTask } from '../../grader/types.js';

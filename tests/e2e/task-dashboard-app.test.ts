@@ -3,9 +3,11 @@
  * the reference dashboard (ECharts from the lab's /lib/echarts.min.js) scores 100, a blank page 0,
  * and each typical mistake loses its stated points — `rounded` (whole degrees plotted) fails
  * trend-values, critical (59); `no-debounce` (raised by one sample) loses alarm-quiet (85);
- * `no-hysteresis` (cleared at or below high) loses alarm-hold (90). The screenshots named in the
- * evidence are on disk with the SHA-256 recorded, and grading the same evidence again gives the
- * same bytes. Five pages at 2×, started 2.5 s apart, ~40 s here.
+ * `no-hysteresis` (cleared at or below high) loses alarm-hold (90); from the reference's evidence
+ * changed in memory, a page that never clears loses alarm-clear (90) and a chart of the latest
+ * value only trend-series (85). The screenshots named in the evidence are on disk with the
+ * SHA-256 recorded, and grading the same evidence again gives the same bytes. Five pages at 2×,
+ * started 2.5 s apart, ~35 s here.
  */
 import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/program.js';
+import type { EvidenceEvent } from '../../core/evidence.js';
 import { readEvidenceText } from '../../grader/evidence-file.js';
 import { grade } from '../../grader/grade.js';
 import type { GradeReport } from '../../grader/report.js';
@@ -124,6 +127,26 @@ describe('task l1-app-dashboard in a headless desktop browser', () => {
     expect(JSON.stringify(grade(task, SEED, { evidence: file, taskHash: hash }))).toBe(
       JSON.stringify(grade(task, SEED, { evidence: file, taskHash: hash })),
     );
+
+    // Two more mistakes, from the reference's own evidence changed in memory (no browser): a page
+    // that never clears the prompt, and a chart of the latest value only.
+    const derived = (edit: (e: EvidenceEvent) => void) => {
+      const f = readEvidenceText(readFileSync(ref.evidence, 'utf8'));
+      for (const e of f.events) if (e.kind === 'ui.read') edit(e);
+      return grade(task, SEED, { evidence: f, taskHash: hash });
+    };
+    const neverClear = derived((e) => {
+      if (e.testid === 'alarm' && e.t > 37_000) Object.assign(e, { found: true, visible: true });
+    });
+    expect(failing(neverClear), outputs(neverClear)).toEqual(['alarm-clear']);
+    expect(neverClear.score).toBe(90);
+    const latestOnly = derived((e) => {
+      const attrs = e.attrs as Record<string, string> | undefined;
+      const points = JSON.parse(attrs?.['data-series'] ?? '[]') as unknown[];
+      if (e.testid === 'trend-chart') attrs!['data-series'] = JSON.stringify(points.slice(-1));
+    });
+    expect(failing(latestOnly), outputs(latestOnly)).toEqual(['trend-series']);
+    expect(latestOnly.score).toBe(85);
 
     expect(blank.report.gradable).toBe(true);
     expect(blank.report.score, outputs(blank.report)).toBe(0);
