@@ -68,6 +68,11 @@ export interface AppRunOptions {
    * counted against the page's time; without it the run launches one.
    */
   browser?: Promise<Browser>;
+  /**
+   * The browser is the caller's, shared by several runs (a test's, a bench's): the run closes
+   * only its own context and leaves the browser open. Without it the run closes the browser.
+   */
+  keepBrowser?: boolean;
 }
 
 /** Starts Debian's Chromium for an app run, bounded by APP_LIMITS.launch. */
@@ -177,11 +182,12 @@ export async function runAppScript(opts: AppRunOptions): Promise<void> {
     logger: opts.logger,
   }).catch(async (err: unknown) => {
     // The browser launched for this run is this run's to close.
-    await opts.browser?.then((b) => b.close()).catch(() => undefined);
+    if (!opts.keepBrowser) await opts.browser?.then((b) => b.close()).catch(() => undefined);
     throw err;
   });
   const allowed = new Set(host.origins.map((o) => new URL(o).host));
   let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
   try {
     try {
       browser = await (opts.browser ?? launchAppBrowser());
@@ -189,7 +195,7 @@ export async function runAppScript(opts: AppRunOptions): Promise<void> {
       record('ui.error', { stage: 'launch', error: (err as Error).message });
       return;
     }
-    const context = await browser.newContext({
+    context = await browser.newContext({
       ...PROFILES[script.profile],
       locale: 'zh-CN',
       timezoneId: 'Asia/Shanghai',
@@ -223,7 +229,10 @@ export async function runAppScript(opts: AppRunOptions): Promise<void> {
     // script cannot be played, which the checks see as reads that never happened.
     record('ui.error', { stage: 'script', error: (err as Error).message });
   } finally {
-    if (browser) await bounded(browser.close(), APP_LIMITS.close, 'closing').catch(() => undefined);
+    if (opts.keepBrowser && context)
+      await bounded(context.close(), APP_LIMITS.close, 'closing').catch(() => undefined);
+    else if (browser && !opts.keepBrowser)
+      await bounded(browser.close(), APP_LIMITS.close, 'closing').catch(() => undefined);
     await host.close();
   }
 }
