@@ -79,9 +79,10 @@ const BAND2 = { at: 30, duration: 7 };
  * When the runner reads the elements and takes screenshots (s). Each reading is at least WITHIN_S
  * after the change of the rule's state it judges (raised by the third sample of the run, at most
  * 25 s; cleared by the first normal sample, at most 38 s), so a correct page is never caught
- * between the two.
+ * between the two; two readings for each, the later one with a margin for a lab whose publishes
+ * run late on a busy machine (a reading too close to a change is not judged).
  */
-const READS = [LOAD_S, 12, 19, 21.5, 28.5, 34, 36.5, 41.5, 44];
+const READS = [LOAD_S, 12, 19, 21.5, 28.5, 29.6, 34, 36.5, 41.5, 44];
 const SHOTS: [number, string][] = [
   [LOAD_S + 0.5, 'start'],
   [29, 'alarm'],

@@ -128,7 +128,7 @@ describe('task l1-app-dashboard in a headless desktop browser', () => {
     const events = readEvidenceText(readFileSync(ref.evidence, 'utf8')).events;
     // The series was read from the chart, and the planted phases were all judged.
     const series = events.filter((e) => e.kind === 'ui.read' && e.testid === 'trend-chart');
-    expect(series.length).toBe(9);
+    expect(series.length).toBe(10);
     expect(JSON.stringify(series.at(-1)!.attrs)).toMatch(/^\{"data-series":"\[\[\d{13},/);
     for (const id of ['alarm-raise', 'alarm-quiet', 'alarm-hold', 'alarm-clear'])
       expect(ref.report.tests.find((t) => t.id === id)!.output).toMatch(/\d+ of \d+ readings/);
