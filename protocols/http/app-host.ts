@@ -2,10 +2,11 @@
  * Hosts a candidate's web app (a folder of static files: the H5 form of mobile apps and
  * dashboards) on its own HTTP port, beside two files the lab provides: the lab card as
  * `/card.json` and the browser build of the MQTT client as `/lib/mqtt.min.js` (and Apache ECharts'
- * as `/lib/echarts.min.js` for dashboards), so the app needs no internet. Read-only and bounded: GET/HEAD only, paths that leave the folder (`..`, encoded
- * or not, backslashes, NUL, symlinks pointing out) get 404, files over the size bound 413, and
- * every answer carries a Content-Security-Policy that lets the page reach its own origin and the
- * lab's MQTT-over-WebSocket origin only.
+ * as `/lib/echarts.min.js` for dashboards), so the app needs no internet. Read-only and bounded:
+ * GET/HEAD only, paths that leave the folder (`..`, encoded or not, backslashes, NUL, symlinks
+ * pointing out) get 404, files over the size bound 413, and every answer carries a
+ * Content-Security-Policy that lets the page reach its own origin and the lab's
+ * MQTT-over-WebSocket origin only.
  */
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
