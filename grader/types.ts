@@ -206,11 +206,13 @@ export interface TaskDefinition<P extends TaskParams = TaskParams> {
 
 /**
  * One step of an app task's script, at a lab time (ms after lab start): read the elements with
- * these `data-testid`s (one `ui.read` each), tap the element with this test id, or take a
- * screenshot.
+ * these `data-testid`s (one `ui.read` each, with the `attrs` attributes of each when given, e.g. a
+ * chart's `data-series`), tap the element with this test id, or take a screenshot.
  */
 export type UiStep =
-  { at: number; read: string[] } | { at: number; tap: string } | { at: number; screenshot: string };
+  | { at: number; read: string[]; attrs?: string[] }
+  | { at: number; tap: string }
+  | { at: number; screenshot: string };
 
 export interface AppScript {
   /** phone: 390×844, touch, zh-CN; desktop: 1366×768. */

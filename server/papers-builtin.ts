@@ -7,7 +7,8 @@
  * function only if some of its checks assess a skill of that function (validated in papers.ts).
  *
  * L1-EMB, L1-APP and L1-SYS are complete (exam-ready; L1-APP's 物联网移动应用开发 is l1-app-mobile,
- * a web app graded in a headless phone browser; L1-SYS's consulting task is marked by examiners,
+ * a web app graded in a headless phone browser, and its 可视化 is l1-app-dashboard, a desktop
+ * dashboard graded the same way; L1-SYS's consulting task is marked by examiners,
  * issue 15). L2-EMB has its encrypted-telemetry task (物联网应用协议开发) and gaps for the rest;
  * L2-APP has its 物联网移动应用开发 tasks (encrypted storage, L2.APP.3.3.1; a two-screen app with
  * scenes, L2.APP.3.2.x, graded in a headless phone browser) and gaps for the rest. L2-SYS has its monitoring-script task (运行与维护) and, like L3, its planning and
@@ -51,8 +52,9 @@ export const builtinPapers: PaperInput[] = [
     level: 'L1',
     direction: 'APP',
     tasks: tasks([
-      ['l1-app-forward', '物联网平台应用开发', 15],
-      ['l1-app-alarm', '物联网平台应用开发', 15],
+      ['l1-app-forward', '物联网平台应用开发', 10],
+      ['l1-app-alarm', '物联网平台应用开发', 10],
+      ['l1-app-dashboard', '物联网平台应用开发', 10],
       ['l1-app-gateway', '物联网边缘计算系统应用开发', 25],
       ['l1-app-platform-hmac', '物联网边缘计算系统应用开发', 15],
       ['l1-app-mobile', '物联网移动应用开发', 30],

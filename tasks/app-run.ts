@@ -12,7 +12,7 @@
  * (and the policy header and a host-resolver rule refuse them as well).
  */
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -35,6 +35,8 @@ export const APP_LIMITS = {
   close: 5_000,
   /** Console and request records kept; the rest are counted in the last one. */
   records: 100,
+  /** Characters of a data attribute a reading keeps (a plotted series of a few hundred points). */
+  attr: 32_000,
 } as const;
 
 const PROFILES = {
@@ -66,6 +68,11 @@ export interface AppRunOptions {
    * counted against the page's time; without it the run launches one.
    */
   browser?: Promise<Browser>;
+  /**
+   * The browser is the caller's, shared by several runs (a test's, a bench's): the run closes
+   * only its own context and leaves the browser open. Without it the run closes the browser.
+   */
+  keepBrowser?: boolean;
 }
 
 /** Starts Debian's Chromium for an app run, bounded by APP_LIMITS.launch. */
@@ -131,12 +138,27 @@ export function mqttBrowserBuild(): string {
   return join(dirname(req.resolve('mqtt/package.json')), 'dist', 'mqtt.min.js');
 }
 
-/** What one element shows, read in the page (text, visible, checked). */
+/**
+ * ECharts' browser build the lab serves to dashboards, or undefined when it is not installed
+ * (the app host then answers 404 at its path).
+ */
+export function echartsBrowserBuild(): string | undefined {
+  try {
+    const req = createRequire(import.meta.url);
+    const file = join(dirname(req.resolve('echarts/package.json')), 'dist', 'echarts.min.js');
+    return existsSync(file) ? file : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What one element shows, read in the page (text, visible, checked, data attributes asked for). */
 interface Shown {
   found: boolean;
   text?: string;
   visible?: boolean;
   checked?: boolean | null;
+  attrs?: Record<string, string | null>;
 }
 
 /**
@@ -155,17 +177,19 @@ export async function runAppScript(opts: AppRunOptions): Promise<void> {
     root: opts.appDir,
     card: opts.card,
     mqttLib: mqttBrowserBuild(),
+    echartsLib: echartsBrowserBuild(),
     connectOrigins: wsUrl ? [new URL(wsUrl).origin] : [],
     // The task's seed: an exam card carries no seed, and the gazetteer is the seed's.
     thirdParty: { seed: opts.seed, labId: opts.card.lab.labId, record },
     logger: opts.logger,
   }).catch(async (err: unknown) => {
     // The browser launched for this run is this run's to close.
-    await opts.browser?.then((b) => b.close()).catch(() => undefined);
+    if (!opts.keepBrowser) await opts.browser?.then((b) => b.close()).catch(() => undefined);
     throw err;
   });
   const allowed = new Set(host.origins.map((o) => new URL(o).host));
   let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
   try {
     try {
       browser = await (opts.browser ?? launchAppBrowser());
@@ -173,7 +197,7 @@ export async function runAppScript(opts: AppRunOptions): Promise<void> {
       record('ui.error', { stage: 'launch', error: (err as Error).message });
       return;
     }
-    const context = await browser.newContext({
+    context = await browser.newContext({
       ...PROFILES[script.profile],
       locale: 'zh-CN',
       timezoneId: 'Asia/Shanghai',
@@ -207,7 +231,10 @@ export async function runAppScript(opts: AppRunOptions): Promise<void> {
     // script cannot be played, which the checks see as reads that never happened.
     record('ui.error', { stage: 'script', error: (err as Error).message });
   } finally {
-    if (browser) await bounded(browser.close(), APP_LIMITS.close, 'closing').catch(() => undefined);
+    if (opts.keepBrowser && context)
+      await bounded(context.close(), APP_LIMITS.close, 'closing').catch(() => undefined);
+    else if (browser && !opts.keepBrowser)
+      await bounded(browser.close(), APP_LIMITS.close, 'closing').catch(() => undefined);
     await host.close();
   }
 }
@@ -265,7 +292,7 @@ async function playStep(page: Page, step: UiStep, i: number, opts: AppRunOptions
     let shown: Shown[];
     try {
       shown = await bounded(
-        page.evaluate<Shown[]>(readElements(step.read)),
+        page.evaluate<Shown[]>(readElements(step.read, step.attrs)),
         APP_LIMITS.step,
         'reading',
       );
@@ -330,9 +357,10 @@ export function testidSelector(testid: string): string {
 /**
  * Runs in the page (a string: this build has no DOM types): what each element shows, its text,
  * whether it is seen (laid out, not hidden, not transparent) and a switch's state (a checkbox's
- * `checked`, or `aria-checked`), for the test ids in `ids`.
+ * `checked`, or `aria-checked`), for the test ids in `ids`; with `attrs`, those attributes of
+ * each element (null when absent; cut at `max` characters, the cut one marked `truncated`).
  */
-const READ_ELEMENTS = `(ids) => ids.map((id) => {
+const READ_ELEMENTS = `(ids, attrs, max) => ids.map((id) => {
   const el = document.querySelector('[data-testid="' + id + '"]');
   if (!el) return { found: false };
   const r = el.getBoundingClientRect();
@@ -343,9 +371,17 @@ const READ_ELEMENTS = `(ids) => ids.map((id) => {
   const box = el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio');
   const checked = box ? el.checked : aria === 'true' ? true : aria === 'false' ? false : null;
   const text = (el.innerText || el.textContent || el.value || '').trim().slice(0, 200);
-  return { found: true, text, visible, checked };
+  if (!attrs) return { found: true, text, visible, checked };
+  const got = {};
+  for (const a of attrs) {
+    const v = el.getAttribute(a);
+    got[a] = v === null ? null : String(v).slice(0, max);
+    if (v !== null && String(v).length > max) got.truncated = 'true';
+  }
+  return { found: true, text, visible, checked, attrs: got };
 })`;
 
-function readElements(ids: readonly string[]): string {
-  return `(${READ_ELEMENTS})(${JSON.stringify(ids)})`;
+function readElements(ids: readonly string[], attrs?: readonly string[]): string {
+  const a = attrs && attrs.length > 0 ? JSON.stringify(attrs) : 'undefined';
+  return `(${READ_ELEMENTS})(${JSON.stringify(ids)}, ${a}, ${APP_LIMITS.attr})`;
 }

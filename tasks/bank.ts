@@ -47,6 +47,7 @@ import { mobileApp } from './l1-app-mobile/task.js';
 import { secureStore } from './l2-app-secure-store/task.js';
 import { scenesApp } from './l2-app-scenes/task.js';
 import { deviceMonitor } from './l2-sys-monitor/task.js';
+import { dashboardApp } from './l1-app-dashboard/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -78,6 +79,7 @@ export const TASKS: readonly Task[] = [
   secureStore,
   scenesApp,
   deviceMonitor,
+  dashboardApp,
 ];
 
 export function listTasks(): readonly Task[] {

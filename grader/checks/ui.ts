@@ -96,7 +96,7 @@ export function pageNote(ctx: GradeContext): string {
 }
 
 /** The share of readings that are right; readings the truth leaves open are not counted. */
-function share(
+export function share(
   ctx: GradeContext,
   judged: { e: EvidenceEvent; ok: boolean; note: string }[],
   expected: string,

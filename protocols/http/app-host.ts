@@ -1,11 +1,12 @@
 /**
  * Hosts a candidate's web app (a folder of static files: the H5 form of mobile apps and
  * dashboards) on its own HTTP port, beside two files the lab provides: the lab card as
- * `/card.json` and the browser build of the MQTT client as `/lib/mqtt.min.js`, so the app needs
- * no internet. Read-only and bounded: GET/HEAD only, paths that leave the folder (`..`, encoded
- * or not, backslashes, NUL, symlinks pointing out) get 404, files over the size bound 413, and
- * every answer carries a Content-Security-Policy that lets the page reach its own origin and the
- * lab's MQTT-over-WebSocket origin only. Beside them, on the same origin, the lab's simulated
+ * `/card.json` and the browser build of the MQTT client as `/lib/mqtt.min.js` (and Apache ECharts'
+ * as `/lib/echarts.min.js` for dashboards), so the app needs no internet. Read-only and bounded:
+ * GET/HEAD only, paths that leave the folder (`..`, encoded or not, backslashes, NUL, symlinks
+ * pointing out) get 404, files over the size bound 413, and every answer carries a
+ * Content-Security-Policy that lets the page reach its own origin and the lab's
+ * MQTT-over-WebSocket origin only. Beside them, on the same origin, the lab's simulated
  * third-party services (./third-party.ts) when the host is given their options.
  */
 import { createReadStream } from 'node:fs';
@@ -23,6 +24,8 @@ import type { ThirdPartyOptions } from './third-party.js';
 /** Where the lab's own files are served (the instructions state these paths). */
 export const APP_CARD_PATH = '/card.json';
 export const APP_MQTT_LIB_PATH = '/lib/mqtt.min.js';
+/** Apache ECharts' browser build, for dashboards (served when the host is given the file). */
+export const APP_ECHARTS_LIB_PATH = '/lib/echarts.min.js';
 
 /** The largest file of an app the host serves (a page that needs more is not a phone page). */
 export const APP_MAX_FILE_BYTES = 5 * 1024 * 1024;
@@ -56,6 +59,8 @@ export interface AppHostOptions {
   card: unknown;
   /** The MQTT client's browser build (a file), served at APP_MQTT_LIB_PATH. */
   mqttLib: string;
+  /** ECharts' browser build (a file), served at APP_ECHARTS_LIB_PATH; none: 404 there. */
+  echartsLib?: string;
   /** Origins the page may connect to besides its own (the lab's `ws://host:port`). */
   connectOrigins: readonly string[];
   maxFileBytes?: number;
@@ -185,6 +190,8 @@ export async function createAppHost(opts: AppHostOptions): Promise<AppHost> {
     if (raw === APP_CARD_PATH)
       return send(res, head, 200, 'application/json; charset=utf-8', cardBody);
     if (raw === APP_MQTT_LIB_PATH) return void serveFile(res, head, opts.mqttLib, true);
+    if (raw === APP_ECHARTS_LIB_PATH && opts.echartsLib)
+      return void serveFile(res, head, opts.echartsLib, true);
     const file = appFilePath(root, raw);
     if (!file) return fail(res, head, 404, 'not found');
     void serveFile(res, head, file, false).catch((err: unknown) => {

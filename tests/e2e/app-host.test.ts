@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/logger.js';
 import {
   APP_CARD_PATH,
+  APP_ECHARTS_LIB_PATH,
   APP_MQTT_LIB_PATH,
   appFilePath,
   createAppHost,
@@ -70,6 +71,8 @@ describe('app host', () => {
     expect(card).toEqual({ mqtt: { wsUrl: 'ws://127.0.0.1:1' } });
     expect(await (await fetch(`${host.url}${APP_MQTT_LIB_PATH}`)).text()).toBe('/* mqtt */');
     expect((await fetch(`${host.url}/nope.js`)).status).toBe(404);
+    // ECharts only when the host is given its build (the runner gives it: task-dashboard-app).
+    expect((await fetch(`${host.url}${APP_ECHARTS_LIB_PATH}`)).status).toBe(404);
   });
 
   it('refuses every path out of the folder, and gives nothing of the file', async () => {
