@@ -50,6 +50,10 @@ export const ErrorCodes = {
   MARK_NOT_IN_PANEL: 5016,
   /** The panel's mark is final: only the chief examiner changes it, with a reason. */
   MARK_FINAL: 5017,
+  /** A TLS security fault on a lab without its own TLS listener (no TLS, or a shared broker). */
+  TLS_FAULT_UNAVAILABLE: 5130,
+  /** `serve --https` without a certificate to serve, or a --tls-cert/--tls-key that cannot be used. */
+  HTTPS_CERT_INVALID: 5131,
   USAGE: 9001,
 } as const;
 
@@ -150,4 +154,6 @@ const apiStatus: Partial<Record<ErrorCodeName, number>> = {
   CHECK_NOT_MANUAL: 400,
   MARK_NOT_FOUND: 404,
   LAB_START_FAILED: 503,
+  TLS_FAULT_UNAVAILABLE: 409,
+  HTTPS_CERT_INVALID: 400,
 };

@@ -53,6 +53,9 @@ const en: typeof zh = {
     MARK_NOT_IN_PANEL:
       "You are not on this candidate's panel, or only the chief examiner may do this",
     MARK_FINAL: 'This mark is final: only the chief examiner changes it, with a reason',
+    TLS_FAULT_UNAVAILABLE:
+      "This lab has no TLS listener of its own (an exam session's broker serves every candidate): TLS faults cannot be injected here",
+    HTTPS_CERT_INVALID: 'The HTTPS certificate or key cannot be used',
     ROSTER_INVALID: 'The roster has errors: no session was created',
     PAPER_INVALID: 'The paper is not valid',
     LAB_STATE: 'The lab cannot do this now',
@@ -83,6 +86,10 @@ const en: typeof zh = {
     slow: 'Slow answers',
     'no-response': 'Slave timeout',
     'crc-error': 'Serial CRC errors',
+    'tls-expired': 'TLS: server certificate expired',
+    'tls-wrong-host': 'TLS: certificate for the wrong host',
+    'tls-untrusted-ca': 'TLS: certificate from an untrusted CA',
+    'cert-revoked': 'TLS: client certificate revoked',
   },
   quantity: {
     temperature: 'Temperature',

@@ -49,6 +49,9 @@ export default {
     HANDIN_REFUSED: '文件未被接受：类型不符、为空或过大（按文件内容识别类型）',
     MARK_NOT_IN_PANEL: '你不在该考生的考评组中，或此操作仅限主考',
     MARK_FINAL: '该项评分已确定，只能由主考修改并说明理由',
+    TLS_FAULT_UNAVAILABLE:
+      '该实验没有独立的 TLS 监听（考试场次的代理服务所有考生），不能注入 TLS 故障',
+    HTTPS_CERT_INVALID: 'HTTPS 证书或私钥不可用',
     ROSTER_INVALID: '考生名单有误，未创建场次',
     PAPER_INVALID: '试卷无效',
     LAB_STATE: '实验室当前状态不允许此操作',
@@ -75,6 +78,10 @@ export default {
     slow: '响应变慢',
     'no-response': '从站无响应',
     'crc-error': '串口 CRC 错误',
+    'tls-expired': 'TLS：服务器证书过期',
+    'tls-wrong-host': 'TLS：证书主机名不符',
+    'tls-untrusted-ca': 'TLS：证书来自不受信任的 CA',
+    'cert-revoked': 'TLS：客户端证书已吊销',
   },
   quantity: {
     temperature: '温度',
