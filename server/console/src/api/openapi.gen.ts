@@ -3301,6 +3301,10 @@ export interface paths {
                   | 'slow'
                   | 'no-response'
                   | 'crc-error'
+                  | 'tls-expired'
+                  | 'tls-wrong-host'
+                  | 'tls-untrusted-ca'
+                  | 'cert-revoked'
                 )[];
                 id: string;
                 kind: string;
@@ -3319,6 +3323,10 @@ export interface paths {
                 | 'slow'
                 | 'no-response'
                 | 'crc-error'
+                | 'tls-expired'
+                | 'tls-wrong-host'
+                | 'tls-untrusted-ca'
+                | 'cert-revoked'
               )[];
               live: {
                 devices: {
@@ -3350,7 +3358,11 @@ export interface paths {
                     | 'spike'
                     | 'slow'
                     | 'no-response'
-                    | 'crc-error';
+                    | 'crc-error'
+                    | 'tls-expired'
+                    | 'tls-wrong-host'
+                    | 'tls-untrusted-ca'
+                    | 'cert-revoked';
                   value?: number;
                 }[];
                 t: number;
@@ -3454,7 +3466,11 @@ export interface paths {
               | 'spike'
               | 'slow'
               | 'no-response'
-              | 'crc-error';
+              | 'crc-error'
+              | 'tls-expired'
+              | 'tls-wrong-host'
+              | 'tls-untrusted-ca'
+              | 'cert-revoked';
             value?: number;
           };
         };
@@ -3483,7 +3499,11 @@ export interface paths {
                 | 'spike'
                 | 'slow'
                 | 'no-response'
-                | 'crc-error';
+                | 'crc-error'
+                | 'tls-expired'
+                | 'tls-wrong-host'
+                | 'tls-untrusted-ca'
+                | 'cert-revoked';
               value?: number;
             };
           };
@@ -3546,7 +3566,11 @@ export interface paths {
                 | 'spike'
                 | 'slow'
                 | 'no-response'
-                | 'crc-error';
+                | 'crc-error'
+                | 'tls-expired'
+                | 'tls-wrong-host'
+                | 'tls-untrusted-ca'
+                | 'cert-revoked';
               value?: number;
             };
           };
@@ -3788,7 +3812,18 @@ export interface components {
         start: number;
         /** @enum {string} */
         type:
-          'offline' | 'stuck' | 'drift' | 'noise' | 'spike' | 'slow' | 'no-response' | 'crc-error';
+          | 'offline'
+          | 'stuck'
+          | 'drift'
+          | 'noise'
+          | 'spike'
+          | 'slow'
+          | 'no-response'
+          | 'crc-error'
+          | 'tls-expired'
+          | 'tls-wrong-host'
+          | 'tls-untrusted-ca'
+          | 'cert-revoked';
         value?: number;
       }[];
       t: number;
