@@ -192,6 +192,9 @@ export async function listenTls(
   });
   // Raw sockets, so close() also ends handshakes still under way.
   server.on('connection', (raw: Socket) => {
+    // The handshake is several small flights each way: with Nagle on, a flight waits for the
+    // peer's delayed ACK (about 40 ms on Linux) and a TLS login takes tens of ms longer.
+    raw.setNoDelay(true);
     sockets.add(raw);
     raw.on('close', () => sockets.delete(raw));
   });
@@ -227,6 +230,7 @@ export async function listenSecureWebSocket(
   const https = createHttpsServer(tlsOptions(tls, 'http/1.1'));
   const sockets = new Set<Socket>();
   https.on('connection', (raw: Socket) => {
+    raw.setNoDelay(true); // as listenTls
     sockets.add(raw);
     raw.on('close', () => sockets.delete(raw));
   });

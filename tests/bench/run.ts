@@ -455,7 +455,7 @@ if (wanted('tls')) {
       (r) =>
         out(
           `  setup  ${r.broker.padEnd(9)} ${fmt(r.perSec).padStart(6)} TLS logins/s` +
-            ` (${r.connections} in ${r.seconds.toFixed(2)} s, ${r.failed} failed)  CPU broker ${fmt(r.brokerCpuPct)}%`,
+            ` (${r.connections} in ${r.seconds.toFixed(2)} s, ${r.failed} failed)  CPU broker ${fmt(r.brokerCpuPct)}% clients ${fmt(r.clientCpuPct)}%`,
         ),
       (r) => reportRun(++i, r),
     ),
