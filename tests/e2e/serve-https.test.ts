@@ -63,6 +63,7 @@ function login(url: string, ca: string) {
 
 describe('serve over HTTPS', () => {
   it("--https: the server CA's certificate, verified by a client trusting that CA; the cookie is Secure", async () => {
+    requireTools('openssl');
     const dataDir = tmp('own');
     const s = await start(dataDir, { mqttsPort: 0, https: {} });
     try {
