@@ -78,6 +78,12 @@ export function registerSessionCommands(
     .option('--wss-port <port>', 'MQTT over secure WebSocket port', port('--wss-port'))
     .option('--no-tls', 'no TLS listeners')
     .option(
+      '--https',
+      "serve the API and console over HTTPS (Secure cookies) with the server CA's certificate",
+    )
+    .option('--tls-cert <file>', 'HTTPS with your own certificate (PEM; implies --https)')
+    .option('--tls-key <file>', 'the key of --tls-cert (PEM)')
+    .option(
       '--public-host <host>',
       "the host candidates' cards name (default: --host, or this machine's IPv4 when --host is 0.0.0.0)",
     )
@@ -97,6 +103,9 @@ export function registerSessionCommands(
         mqttsPort: number;
         wssPort?: number;
         tls: boolean;
+        https?: boolean;
+        tlsCert?: string;
+        tlsKey?: string;
         publicHost?: string;
         portRange?: { from: number; to: number };
         logLevel: LogLevel;
@@ -114,6 +123,14 @@ export function registerSessionCommands(
           ...(o.tls && o.wssPort !== undefined ? { wssPort: o.wssPort } : {}),
           ...(o.publicHost !== undefined ? { publicHost: o.publicHost } : {}),
           ...(o.portRange ? { portRange: o.portRange } : {}),
+          ...(o.https || o.tlsCert !== undefined || o.tlsKey !== undefined
+            ? {
+                https: {
+                  ...(o.tlsCert !== undefined ? { certFile: resolve(o.tlsCert) } : {}),
+                  ...(o.tlsKey !== undefined ? { keyFile: resolve(o.tlsKey) } : {}),
+                },
+              }
+            : {}),
           ...(adminPassword ? { adminPassword } : {}),
           ...(trainerPassword ? { trainerPassword } : {}),
           logger,

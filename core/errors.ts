@@ -64,6 +64,10 @@ export const ErrorCodes = {
   THIRD_PARTY_CONFLICT: 5147,
   THIRD_PARTY_RATE_LIMITED: 5148,
   THIRD_PARTY_METHOD: 5149,
+  /** A TLS security fault on a lab without its own TLS listener (no TLS, or a shared broker). */
+  TLS_FAULT_UNAVAILABLE: 5130,
+  /** `serve --https` without a certificate to serve, or a --tls-cert/--tls-key that cannot be used. */
+  HTTPS_CERT_INVALID: 5131,
   USAGE: 9001,
 } as const;
 
@@ -174,4 +178,6 @@ const apiStatus: Partial<Record<ErrorCodeName, number>> = {
   THIRD_PARTY_CONFLICT: 409,
   THIRD_PARTY_RATE_LIMITED: 429,
   THIRD_PARTY_METHOD: 405,
+  TLS_FAULT_UNAVAILABLE: 409,
+  HTTPS_CERT_INVALID: 400,
 };

@@ -16,8 +16,50 @@ export const FAULT_TYPES = [
   'no-response',
   /** Serial devices with CRC-framed protocols (CRC_FRAMED_KINDS): every frame sent has a bad CRC. */
   'crc-error',
+  /** The broker's TLS listeners serve an expired server certificate (target: `broker`). */
+  'tls-expired',
+  /** …a certificate issued for another host (`wrong-host.iotlab.invalid`). */
+  'tls-wrong-host',
+  /** …a certificate for the right hosts from a CA no client trusts. */
+  'tls-untrusted-ca',
+  /** The card's client certificate is on the CA's CRL (on hold: lifted when the fault ends). */
+  'cert-revoked',
 ] as const;
 export type FaultType = (typeof FAULT_TYPES)[number];
+
+/** Faults of the broker's TLS, not of a device: their `deviceId` is BROKER_TARGET. */
+export const TLS_FAULT_TYPES = [
+  'tls-expired',
+  'tls-wrong-host',
+  'tls-untrusted-ca',
+  'cert-revoked',
+] as const satisfies readonly FaultType[];
+export type TlsFaultType = (typeof TLS_FAULT_TYPES)[number];
+export const BROKER_TARGET = 'broker';
+
+export function isTlsFault(type: string): type is TlsFaultType {
+  return (TLS_FAULT_TYPES as readonly string[]).includes(type);
+}
+
+/**
+ * What a correct client sees of the broker's TLS at a time, given the broker's active faults: the
+ * server certificate (the fault that started last wins) and whether the card's client certificate
+ * is revoked.
+ */
+export interface TlsTruth {
+  serverCert: 'valid' | 'expired' | 'wrong-host' | 'untrusted-ca';
+  clientCertRevoked: boolean;
+}
+
+export function tlsTruth(active: readonly Fault[]): TlsTruth {
+  let serverCert: TlsTruth['serverCert'] = 'valid';
+  let clientCertRevoked = false;
+  for (const f of active) {
+    if (f.type === 'cert-revoked') clientCertRevoked = true;
+    else if (isTlsFault(f.type)) serverCert = f.type.slice(4) as TlsTruth['serverCert'];
+  }
+  return { serverCert, clientCertRevoked };
+}
 
 export interface Fault {
   /** Stable id: `s<i>` for the scenario's i-th fault, `f<n>` for injected ones. */

@@ -40,8 +40,10 @@ export interface ServerDeps {
   runtime: SessionRuntime;
   logger: Logger;
   portRange?: PortRange;
-  /** Set the cookie's Secure flag (behind HTTPS). */
+  /** Set the cookie's Secure flag (behind HTTPS; always with `https`). */
   secureCookies?: boolean;
+  /** Serve HTTPS with this certificate and key (PEM), TLS 1.2 and 1.3. */
+  https?: { cert: string; key: string };
   /** Check every JSON reply against its documented schema (tests): drift is a 500. */
   checkResponses?: boolean;
 }
@@ -93,7 +95,14 @@ const SessionParams = z.object({ id: z.string().regex(/^[a-z0-9]{1,32}$/) }).str
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { store, runtime } = deps;
   const marking = new Marking(store);
-  const app = Fastify({ logger: false, bodyLimit: 2_000_000 });
+  // An HTTPS instance takes the same routes; only its raw server's type differs.
+  const app: FastifyInstance = deps.https
+    ? Fastify({
+        logger: false,
+        bodyLimit: 2_000_000,
+        https: { ...deps.https, minVersion: 'TLSv1.2' as const },
+      })
+    : Fastify({ logger: false, bodyLimit: 2_000_000 });
   await app.register(cookie);
   await registerOpenApi(app, GRADER_VERSION, { checkResponses: deps.checkResponses ?? false });
   const limiter = new LoginLimiter();
@@ -153,7 +162,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       httpOnly: true,
       sameSite: 'strict',
       path: '/',
-      secure: deps.secureCookies ?? false,
+      secure: deps.secureCookies ?? deps.https !== undefined,
       maxAge: TTL_MS / 1000,
     });
   const sessionOr404 = (id: string): SessionRow => {

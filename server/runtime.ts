@@ -151,6 +151,11 @@ export class SessionRuntime {
     return this.tls?.caPem;
   }
 
+  /** The server certificate the CA issued for the bind and public hosts (`serve --https`). */
+  get serverCertificate(): { cert: string; key: string } | undefined {
+    return this.tls ? { cert: this.tls.serverCertPem, key: this.tls.serverKey } : undefined;
+  }
+
   get tlsPorts(): { port: number | undefined; wssPort: number | undefined } {
     return { port: this.broker?.tlsPort, wssPort: this.broker?.wssPort };
   }

@@ -11,6 +11,9 @@ import { hashPassword } from './passwords.js';
 import { SessionRuntime } from './runtime.js';
 import type { PortRange } from './sessions.js';
 import { Store } from './store.js';
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
+import { LabError } from '../core/errors.js';
 
 export interface ServeOptions {
   dataDir: string;
@@ -39,6 +42,12 @@ export interface ServeOptions {
   checkResponses?: boolean;
   /** See RuntimeOptions.labSpeed (tests only). */
   labSpeed?: number;
+  /**
+   * Serve the API and console over HTTPS (cookies then Secure): with the operator's certificate
+   * and key files, or, when they are not given, the certificate the server's own CA issued for
+   * its hosts (needs TLS: the CA is made with it).
+   */
+  https?: { certFile?: string; keyFile?: string };
 }
 
 export interface RunningServer {
@@ -89,10 +98,19 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const tlsPorts = runtime.tlsPorts;
   if (tlsPorts.port !== undefined) store.setMeta('mqtts.port', String(tlsPorts.port));
   store.audit('system', 'server.start', null, { pid: process.pid });
+  let https: { cert: string; key: string } | undefined;
+  try {
+    https = opts.https ? httpsCertificate(opts.https, runtime.serverCertificate) : undefined;
+  } catch (err) {
+    await runtime.close();
+    store.close();
+    throw err;
+  }
   const app = await buildServer({
     store,
     runtime,
     logger,
+    ...(https ? { https } : {}),
     ...(opts.portRange ? { portRange: opts.portRange } : {}),
     ...(opts.checkResponses ? { checkResponses: true } : {}),
   });
@@ -109,4 +127,38 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       store.close();
     },
   };
+}
+
+/** The operator's certificate and key, checked as a pair, or the server CA's certificate. */
+function httpsCertificate(
+  o: { certFile?: string; keyFile?: string },
+  own: { cert: string; key: string } | undefined,
+): { cert: string; key: string } {
+  if ((o.certFile === undefined) !== (o.keyFile === undefined))
+    throw new LabError('HTTPS_CERT_INVALID', '--tls-cert and --tls-key go together');
+  if (o.certFile === undefined || o.keyFile === undefined) {
+    if (!own)
+      throw new LabError(
+        'HTTPS_CERT_INVALID',
+        "--https without --tls-cert/--tls-key serves the certificate of the server's own CA, which --no-tls turns off",
+      );
+    return own;
+  }
+  const read = (file: string, what: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new LabError('HTTPS_CERT_INVALID', `cannot read the ${what} ${file}: ${String(err)}`);
+    }
+  };
+  const pair = { cert: read(o.certFile, 'certificate'), key: read(o.keyFile, 'key') };
+  try {
+    createSecureContext(pair); // a key that is not the certificate's fails here, not at the first client
+  } catch (err) {
+    throw new LabError(
+      'HTTPS_CERT_INVALID',
+      `${o.certFile} and ${o.keyFile} are not a certificate and its key: ${(err as Error).message}`,
+    );
+  }
+  return pair;
 }

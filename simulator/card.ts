@@ -17,7 +17,7 @@ export interface Endpoints {
   tls?: {
     port: number;
     wssPort?: number;
-    caFile: { path: string; sha256: string };
+    caFile: { path: string; sha256: string; crl?: string };
     clientCert?: { cert: string; key: string; cn: string };
   };
   coapPort: number;
@@ -39,8 +39,11 @@ export interface LabCardBase {
     /** `mqtts://host:port` and `wss://host:port`, when the lab runs TLS. */
     tlsUrl?: string;
     wssUrl?: string;
-    /** The CA to trust for them: its PEM file and SHA-256 fingerprint (never a key). */
-    ca?: { path: string; sha256: string };
+    /**
+     * The CA to trust for them: its PEM file and SHA-256 fingerprint (never a key), and the file
+     * of its certificate revocation list, which the broker honours on mutual TLS.
+     */
+    ca?: { path: string; sha256: string; crl?: string };
     /**
      * A client certificate the CA issued (mutual TLS): its PEM file, its key file (mode 0600) and
      * its CN, the identity it logs in as.

@@ -27,6 +27,7 @@ import type { DeviceDirectory } from './device-directory.js';
 import { createDeviceDirectory } from './device-directory.js';
 import type { FaultSchedule } from './fault-schedule.js';
 import { createFaultSchedule } from './fault-schedule.js';
+import { isTlsFault } from '../core/faults.js';
 import type { LabPlan } from './plan.js';
 
 /** What every step of a lab shares: made once in createLab, from the scenario and the deps. */
@@ -58,6 +59,8 @@ export interface FieldDevices {
   unitOf: (m: DeviceModel) => ModbusUnit;
   /** Routes broker messages to the devices (commands, firmware requests). */
   attach(broker: MqttBroker): void;
+  /** Called at each start and end of a broker TLS fault (simulator/tls-faults.ts applies it). */
+  onTlsEdge(fn: () => void): void;
 }
 
 export function createFieldDevices(ground: LabGround): FieldDevices {
@@ -69,6 +72,7 @@ export function createFieldDevices(ground: LabGround): FieldDevices {
   const find = directory.model;
   const coapBridges = new Map<string, CoapBridge>();
   let broker: MqttBroker | undefined;
+  let tlsEdge: (() => void) | undefined;
   const activity = createDeviceActivity({
     plan,
     models,
@@ -99,6 +103,7 @@ export function createFieldDevices(ground: LabGround): FieldDevices {
     // An offline fault's start and end flip the device's retained status.
     onEdge: (f) => {
       if (f.type === 'offline') activity.publishStatus(f.deviceId);
+      if (isTlsFault(f.type)) tlsEdge?.();
     },
   });
   const unitOf = (m: DeviceModel) =>
@@ -132,6 +137,9 @@ export function createFieldDevices(ground: LabGround): FieldDevices {
     },
     coapBridges,
     unitOf,
+    onTlsEdge(fn) {
+      tlsEdge = fn;
+    },
   };
 }
 

@@ -17,7 +17,10 @@ import { LabError } from '../core/errors.js';
 import type { Quota, RecordFn } from '../core/evidence.js';
 import { EvidenceRecorder } from '../core/evidence.js';
 import type { Fault, FaultType } from '../core/faults.js';
-import { FaultBook } from '../core/faults.js';
+import { BROKER_TARGET, FaultBook, isTlsFault, tlsTruth } from '../core/faults.js';
+import type { TlsTruth } from '../core/faults.js';
+import { readFileSync } from 'node:fs';
+import { prepareTlsFaults } from './tls-faults.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import type { BoardModel } from '../devices/board/board.js';
@@ -33,6 +36,7 @@ import type { PeerGuard } from '../protocols/listen.js';
 import type { MqttBroker } from '../protocols/mqtt/broker.js';
 import { createMqttBroker } from '../protocols/mqtt/broker.js';
 import { createLabTls } from '../protocols/tls/ca.js';
+import type { LabTls } from '../protocols/tls/ca.js';
 import { answerRecorder } from './answers.js';
 import type { LabCard } from './card.js';
 import { buildCard } from './card.js';
@@ -144,8 +148,11 @@ export interface Lab {
   byteDevice(idOrName: string): ByteDevice;
   truth(idOrName: string, t?: number): Truth;
   command(idOrName: string, cmd: Command, source?: string): CommandOutcome;
+  /** A TLS fault (core/faults.ts TLS_FAULT_TYPES) targets `device: "broker"`. */
   injectFault(req: FaultRequest): Fault;
   clearFault(id: string): Fault;
+  /** What a correct client sees of the broker's TLS at t (its security faults). */
+  tlsTruth(t?: number): TlsTruth;
   /** The virtual MCU board's model, when the scenario has one (pins, parts). */
   readonly board: BoardModel | undefined;
   /**
@@ -166,6 +173,15 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
   const earlyClosers: (() => Promise<void>)[] = [];
   let state: LabState = 'new';
   let card: LabCard | undefined;
+  /** A TLS fault needs the lab's own TLS listeners (a shared broker's serve every tenant). */
+  const needTlsFaults = (type: string) => {
+    if (!tlsFaultsReady.value)
+      throw new LabError(
+        'TLS_FAULT_UNAVAILABLE',
+        `"${type}" needs the lab's own MQTT TLS listener; this lab has ${deps.broker ? "a shared broker's, which serves every candidate" : 'no TLS (--no-tls)'}`,
+      );
+  };
+  const tlsFaultsReady = { value: false };
 
   const lab: Lab = {
     plan: ground.plan,
@@ -183,7 +199,9 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
       if (state !== 'new') throw new LabError('LAB_STATE', `cannot start a lab that is ${state}`);
       state = 'starting';
       try {
-        card = await startLab(ground, field, families, deps, { closers, earlyClosers });
+        card = await startLab(ground, field, families, deps, { closers, earlyClosers }, () => {
+          tlsFaultsReady.value = true;
+        });
         state = 'running';
         return card;
       } catch (err) {
@@ -216,7 +234,13 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
     truth: (idOrName, t) => field.directory.model(idOrName).truth(t ?? clock.now()),
     command: (idOrName, cmd, source = 'api') =>
       field.activity.applyCommand(field.directory.model(idOrName), cmd, source),
-    injectFault: (req) => field.faultSchedule.inject(field.directory.idOf(req.device), req),
+    injectFault: (req) => {
+      if (!isTlsFault(req.type))
+        return field.faultSchedule.inject(field.directory.idOf(req.device), req);
+      needTlsFaults(req.type);
+      return field.faultSchedule.inject(BROKER_TARGET, req);
+    },
+    tlsTruth: (t) => tlsTruth(faults.activeAt(BROKER_TARGET, t ?? clock.now())),
     clearFault: (id) => field.faultSchedule.clear(id),
     board,
     pressButton(nameOrPin, pressed, source = 'api') {
@@ -292,14 +316,30 @@ async function startLab(
   families: FamilyInstances,
   deps: LabDeps,
   close: { closers: (() => Promise<void>)[]; earlyClosers: (() => Promise<void>)[] },
+  tlsFaultsReady: () => void,
 ): Promise<LabCard> {
   const { plan, clock, record, logger, host, recorder } = ground;
   const scenario = plan.scenario;
   const ports = deps.ports ?? {};
   const instances: FamilyInstance<object>[] = FAMILIES.map((f) => families[f.name]);
   await Promise.all(instances.flatMap((i) => (i.loading ? [i.loading] : [])));
-  const { broker, clientCert } = await startBroker(ground, deps);
+  const { broker, clientCert, tls } = await startBroker(ground, deps);
   close.closers.push(() => broker.close());
+  if (tls && broker.tlsControl) {
+    const tlsFaults = await prepareTlsFaults(
+      tls,
+      broker.tlsControl,
+      clientCert ? readFileSync(clientCert.cert, 'utf8') : undefined,
+    );
+    field.onTlsEdge(() =>
+      tlsFaults.apply(tlsTruth(ground.faults.activeAt(BROKER_TARGET, clock.now()))),
+    );
+    tlsFaultsReady();
+  } else if (scenario.faults.some((f) => isTlsFault(f.type)))
+    throw new LabError(
+      'TLS_FAULT_UNAVAILABLE',
+      "the scenario's TLS faults need the lab's own MQTT TLS listener (not --no-tls, not an exam session's shared broker)",
+    );
   field.attach(broker);
   broker.onClientMessage(answerRecorder(plan.topicPrefix, record));
 
@@ -364,7 +404,9 @@ async function startLab(
       ...(card.gateways ? { gateways: card.gateways } : {}),
     },
   });
-  field.faultSchedule.scheduleScenario(scenario.faults, field.directory.idOf);
+  field.faultSchedule.scheduleScenario(scenario.faults, (name) =>
+    name === BROKER_TARGET ? BROKER_TARGET : field.directory.idOf(name),
+  );
   field.activity.start();
   return card;
 }
@@ -377,7 +419,11 @@ async function startLab(
 async function startBroker(
   ground: LabGround,
   deps: LabDeps,
-): Promise<{ broker: MqttBroker; clientCert?: { cert: string; key: string; cn: string } }> {
+): Promise<{
+  broker: MqttBroker;
+  clientCert?: { cert: string; key: string; cn: string };
+  tls?: LabTls;
+}> {
   const { plan, record, logger, host } = ground;
   const scenario = plan.scenario;
   const ports = deps.ports ?? {};
@@ -401,12 +447,13 @@ async function startBroker(
             key: tls.serverKey,
             cert: tls.serverCertPem,
             ca: tls.caPem,
+            crl: readFileSync(tls.crlPath, 'utf8'),
             port: ports.mqtts ?? 0,
             ...(ports.wss === null ? {} : { wssPort: ports.wss ?? 0 }),
             ...(deps.tls?.handshakeTimeoutMs !== undefined
               ? { handshakeTimeoutMs: deps.tls.handshakeTimeoutMs }
               : {}),
-            caFile: { path: tls.caPath, sha256: tls.caSha256 },
+            caFile: { path: tls.caPath, sha256: tls.caSha256, crl: tls.crlPath },
           },
         }
       : {}),
@@ -415,5 +462,5 @@ async function startBroker(
     ...(scenario.mqtt ? { credentials: scenario.mqtt } : {}),
     ...(scenario.platform ? { platformDevices: scenario.platform.devices } : {}),
   });
-  return { broker, ...(clientCert ? { clientCert } : {}) };
+  return { broker, ...(clientCert ? { clientCert } : {}), ...(tls ? { tls } : {}) };
 }

@@ -3,6 +3,7 @@
  * unit ids, bindings, fault targets and parameters, and the links between serial devices and the
  * devices they read, drive or carry.
  */
+import { BROKER_TARGET, TLS_FAULT_TYPES, isTlsFault } from '../core/faults.js';
 import type { z } from 'zod';
 import type { BoardSpec } from '../devices/board/scenario.js';
 import { CRC_FRAMED_KINDS, isSerialKind } from '../devices/serial/scenario.js';
@@ -133,6 +134,14 @@ export function checkScenario(s: CheckedScenario, ctx: z.RefinementCtx): void {
   });
 
   s.faults.forEach((f, i) => {
+    if (isTlsFault(f.type) || f.device === BROKER_TARGET) {
+      if (!isTlsFault(f.type) || f.device !== BROKER_TARGET)
+        issue(
+          ['faults', i, 'device'],
+          `the broker takes the TLS faults (${TLS_FAULT_TYPES.join(', ')}), with device: ${BROKER_TARGET}; devices take the others`,
+        );
+      return;
+    }
     const d = deviceNamed(f.device);
     if (!d) {
       issue(['faults', i, 'device'], `no device named "${f.device}" (known: ${known()})`);

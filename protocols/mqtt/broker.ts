@@ -82,8 +82,8 @@ export interface BrokerTls extends TlsServerConfig {
   port: number;
   /** Secure WebSocket port; undefined = none. */
   wssPort?: number;
-  /** The CA clients trust, as the card names it (never its key). */
-  caFile: { path: string; sha256: string };
+  /** The CA clients trust, as the card names it (never its key), and its CRL file. */
+  caFile: { path: string; sha256: string; crl?: string };
 }
 
 export interface InboundMessage {
@@ -100,7 +100,11 @@ export interface MqttBroker {
   port: number;
   wsPort: number | undefined;
   /** MQTT over TLS (and over secure WebSocket), when it runs, with the CA to trust. */
-  tls?: { port: number; wssPort?: number; caFile: { path: string; sha256: string } };
+  tls?: {
+    port: number;
+    wssPort?: number;
+    caFile: { path: string; sha256: string; crl?: string };
+  };
   /** Publishes as a device; recorded as `mqtt.publish` with origin "device". */
   publish(
     topic: string,
@@ -111,6 +115,20 @@ export interface MqttBroker {
   onClientMessage(handler: (msg: InboundMessage) => void): void;
   connectedClients(): number;
   close(): Promise<void>;
+  /**
+   * The TLS listeners' certificate and CRL, changeable while they run (security faults): only a
+   * lab's own broker has it; a shared broker's listeners serve every tenant.
+   */
+  tlsControl?: TlsControl;
+}
+
+export interface TlsControl {
+  /**
+   * Serve this certificate from now on (`fault` names what is wrong with it, and is in every
+   * `tls.handshake` while it is served); undefined = the broker's own again.
+   */
+  setServerCert(cert: { key: string; cert: string; fault: string } | undefined): void;
+  setCrl(crl: string): void;
 }
 
 export interface Broker {
@@ -125,6 +143,8 @@ export interface Broker {
    */
   addTenant(spec: TenantSpec): MqttBroker;
   close(): Promise<void>;
+  /** With TLS: changes what the TLS listeners serve to new handshakes. */
+  tlsControl?: TlsControl;
 }
 
 export async function createBroker(opts: BrokerOptions): Promise<Broker> {
@@ -144,6 +164,21 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const handshakes = new WeakMap<Client, HandshakeFields>();
   /** The CN of a client certificate the CA signed (mutual TLS): the client's identity. */
   const certIdentity = new WeakMap<Client, string>();
+  /** Why a client certificate is refused outright (on the CA's CRL): CONNACK 5. */
+  const certRefusal = new WeakMap<Client, string>();
+  /** What is wrong with the server certificate served now (a security fault), if anything. */
+  let serverCertFault: string | undefined;
+  const noteCertificate = (client: Client, hs: HandshakeFields) => {
+    if (serverCertFault !== undefined) hs.serverCertFault = serverCertFault;
+    handshakes.set(client, hs);
+    const id = certificateIdentity(hs);
+    if (id !== undefined) certIdentity.set(client, id);
+    if (hs.clientCert?.error === 'CERT_REVOKED')
+      certRefusal.set(
+        client,
+        `client certificate revoked (CN=${hs.clientCert.cn ?? '?'}, on the CA's CRL)`,
+      );
+  };
   const recordHandshake = (client: Client, record: RecordFn) => {
     const fields = handshakes.get(client);
     if (!fields) return;
@@ -183,6 +218,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       connectPacket: (c) => connectPackets.get(c),
       peerOf,
       certIdentity: (c) => certIdentity.get(c),
+      certRefusal: (c) => certRefusal.get(c),
       recordHandshake,
     }),
     authorizeSubscribe: (client, sub, done) => {
@@ -326,10 +362,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       const client = broker.handle(socket);
       peers.set(client, `${socket.remoteAddress}:${socket.remotePort}`);
       if ((socket as TLSSocket).encrypted) {
-        const hs = handshakeOf(socket as TLSSocket, 'mqtts');
-        handshakes.set(client, hs);
-        const id = certificateIdentity(hs);
-        if (id !== undefined) certIdentity.set(client, id);
+        noteCertificate(client, handshakeOf(socket as TLSSocket, 'mqtts'));
         // A connection that ends without logging in still has its handshake recorded.
         socket.once('close', () => recordHandshake(client, recordFor(client)));
       }
@@ -342,10 +375,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       const client = broker.handle(stream, req);
       peers.set(client, `${req.socket.remoteAddress}:${req.socket.remotePort}`);
       if ((req.socket as TLSSocket).encrypted) {
-        const hs = handshakeOf(req.socket as TLSSocket, 'wss');
-        handshakes.set(client, hs);
-        const id = certificateIdentity(hs);
-        if (id !== undefined) certIdentity.set(client, id);
+        noteCertificate(client, handshakeOf(req.socket as TLSSocket, 'wss'));
         stream.once('close', () => recordHandshake(client, recordFor(client)));
       }
     },
@@ -355,13 +385,33 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       const peer = socket?.remoteAddress
         ? `${socket.remoteAddress}:${socket.remotePort}`
         : undefined;
-      recordUnrouted('tls.handshake', handshakeFailure(err, socket, transport, peer));
+      recordUnrouted('tls.handshake', {
+        ...handshakeFailure(err, socket, transport, peer),
+        ...(serverCertFault !== undefined ? { serverCertFault } : {}),
+      });
     };
   const listeners: Listener[] = [];
   const closeAll = async () => {
     await Promise.all(listeners.map((l) => l.close()));
     await new Promise<void>((resolve) => broker.close(() => resolve()));
   };
+  const tlsListeners: Listener[] = [];
+  let tlsNow: TlsServerConfig | undefined = opts.tls ? { ...opts.tls } : undefined;
+  const applyTls = (patch: Partial<TlsServerConfig>) => {
+    if (!tlsNow) return;
+    tlsNow = { ...tlsNow, ...patch };
+    for (const l of tlsListeners) l.setSecureContext?.(tlsNow);
+  };
+  const ownTls = opts.tls;
+  const tlsControl: TlsControl | undefined = ownTls
+    ? {
+        setServerCert: (c) => {
+          serverCertFault = c?.fault;
+          applyTls(c ? { key: c.key, cert: c.cert } : { key: ownTls.key, cert: ownTls.cert });
+        },
+        setCrl: (crl) => applyTls({ crl }),
+      }
+    : undefined;
   let port: number;
   let wsPort: number | undefined;
   let tlsPort: number | undefined;
@@ -385,6 +435,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       const t = opts.tls;
       const l = await listenTls(opts.host, t.port, t, accept, tlsFailed('mqtts'), logger);
       listeners.push(l);
+      tlsListeners.push(l);
       tlsPort = l.port;
       if (t.wssPort !== undefined) {
         const w = await listenSecureWebSocket(
@@ -397,6 +448,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
           logger,
         );
         listeners.push(w);
+        tlsListeners.push(w);
         wssPort = w.port;
       }
     }
@@ -411,6 +463,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     wsPort,
     tlsPort,
     wssPort,
+    ...(tlsControl ? { tlsControl } : {}),
     addTenant(spec) {
       const tenant = tenants.add(spec);
       return {
@@ -508,5 +561,9 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
     ...login,
     ...(opts.platformDevices ? { platformDevices: opts.platformDevices } : {}),
   });
-  return { ...lab, close: () => shared.close() };
+  return {
+    ...lab,
+    ...(shared.tlsControl ? { tlsControl: shared.tlsControl } : {}),
+    close: () => shared.close(),
+  };
 }

@@ -31,6 +31,8 @@ export interface TlsServerConfig {
   cert: string;
   /** CAs a client certificate may come from (mutual TLS); default the server's own CA. */
   ca?: string;
+  /** The CA's revocation list: a client certificate on it is not authorized (CERT_REVOKED). */
+  crl?: string;
   /** A handshake not done by then is dropped (a client stopping halfway); default 10 s. */
   handshakeTimeoutMs?: number;
 }
@@ -38,6 +40,11 @@ export interface TlsServerConfig {
 export interface Listener {
   port: number;
   close(): Promise<void>;
+  /**
+   * TLS listeners: new handshakes use this certificate, key and CRL from now on; connections
+   * already open keep theirs and the listener keeps listening (Node's `setSecureContext`).
+   */
+  setSecureContext?(tls: TlsServerConfig): void;
 }
 
 /** A plain TCP listener. */
@@ -135,13 +142,20 @@ export async function listenWebSocket(
  * client offers it, else the client's first (a broker that does not enforce ALPN; refusing would
  * fail clients that offer, say, AWS IoT's `x-amzn-mqtt-ca`).
  */
-function tlsOptions(tls: TlsServerConfig, preferred: string) {
+function secureContext(tls: TlsServerConfig) {
   return {
     key: tls.key,
     cert: tls.cert,
     ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+    ...(tls.crl !== undefined ? { crl: tls.crl } : {}),
     minVersion: 'TLSv1.2' as const,
     maxVersion: 'TLSv1.3' as const,
+  };
+}
+
+function tlsOptions(tls: TlsServerConfig, preferred: string) {
+  return {
+    ...secureContext(tls),
     requestCert: true,
     rejectUnauthorized: false,
     handshakeTimeout: tls.handshakeTimeoutMs ?? 10_000,
@@ -178,6 +192,9 @@ export async function listenTls(
   });
   // Raw sockets, so close() also ends handshakes still under way.
   server.on('connection', (raw: Socket) => {
+    // The handshake is several small flights each way: with Nagle on, a flight waits for the
+    // peer's delayed ACK (about 40 ms on Linux) and a TLS login takes tens of ms longer.
+    raw.setNoDelay(true);
     sockets.add(raw);
     raw.on('close', () => sockets.delete(raw));
   });
@@ -196,6 +213,7 @@ export async function listenTls(
       for (const s of sockets) s.destroy();
       await closeServer(server);
     },
+    setSecureContext: (t) => server.setSecureContext(secureContext(t)),
   };
 }
 
@@ -212,6 +230,7 @@ export async function listenSecureWebSocket(
   const https = createHttpsServer(tlsOptions(tls, 'http/1.1'));
   const sockets = new Set<Socket>();
   https.on('connection', (raw: Socket) => {
+    raw.setNoDelay(true); // as listenTls
     sockets.add(raw);
     raw.on('close', () => sockets.delete(raw));
   });
@@ -233,5 +252,6 @@ export async function listenSecureWebSocket(
       for (const s of sockets) s.destroy();
       await closeServer(https);
     },
+    setSecureContext: (t) => https.setSecureContext(secureContext(t)),
   };
 }

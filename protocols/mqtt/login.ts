@@ -1,5 +1,6 @@
 /**
  * Who a CONNECT logs in as (MQTT 3.1.1 §3.1.3.4–5, CONNACK return codes §3.2.2.3), in this order:
+ * - a client certificate on the CA's CRL is refused with 5 and says so;
  * - mutual TLS: a client certificate from the broker's CA whose CN is a tenant's login (or a
  *   platform device's) logs in as that identity without a password (EMQX's
  *   `peer_cert_as_username = cn`); the connect records `auth` and `identity`;
@@ -29,6 +30,8 @@ export interface LoginDeps {
   peerOf(client: Client): string | undefined;
   /** The CN of a client certificate the CA signed, if the client gave one. */
   certIdentity(client: Client): string | undefined;
+  /** Why the client's certificate is refused outright (revoked), if it is. */
+  certRefusal(client: Client): string | undefined;
   /** Records the client's TLS handshake (once) in the evidence the login turns out to belong to. */
   recordHandshake(client: Client, record: RecordFn): void;
 }
@@ -51,6 +54,9 @@ export function authenticator(d: LoginDeps): NonNullable<AedesOptions['authentic
     const account = username ?? '';
     // Mutual TLS: a certificate from the CA whose CN is a tenant's login (or a platform
     // device's) logs in as that identity, with no password (the certificate is the credential).
+    // A revoked certificate is refused, not passed over for a password (what its holder lost).
+    const revoked = d.certRefusal(client);
+    if (revoked !== undefined) return refuse(5, revoked);
     const cn = d.certIdentity(client);
     const byCert =
       cn === undefined ? undefined : (d.tenants.byDeviceLogin(cn) ?? d.tenants.byUsername(cn));

@@ -43,7 +43,29 @@ export interface LabTls {
    * client of the lab to use; returns their paths.
    */
   issueClientFiles(commonName: string): Promise<{ cert: string; key: string; cn: string }>;
+  /** The CA's certificate revocation list (`crl.pem`, RFC 5280 §5), empty until `writeCrl`. */
+  crlPath: string;
+  /** Signs a CRL listing these certificates (hex serials) and returns its PEM (no file written). */
+  signCrl(revoked: readonly CrlEntry[]): Promise<string>;
+  /** A server certificate that is wrong in one way (security faults, protocols/tls/faults.ts). */
+  issueBadServer(kind: BadServerKind): Promise<{ certPem: string; keyPem: string }>;
 }
+
+export interface CrlEntry {
+  /** Hex serial, as `X509Certificate.serialNumber` gives it. */
+  serial: string;
+  /** RFC 5280 §5.3.1: a hold can be lifted (a fault that ends), keyCompromise cannot. */
+  reason: 'certificateHold' | 'keyCompromise';
+  date: Date;
+}
+
+/**
+ * expired: notAfter yesterday; wrong-host: its only name is `wrong-host.iotlab.invalid` (RFC
+ * 6761 §6.4); untrusted-ca: for the right hosts, from a CA made for it that no client trusts.
+ */
+export const BAD_SERVER_KINDS = ['expired', 'wrong-host', 'untrusted-ca'] as const;
+export type BadServerKind = (typeof BAD_SERVER_KINDS)[number];
+export const WRONG_HOST = 'wrong-host.iotlab.invalid';
 
 export interface LabTlsOptions {
   /** The lab's or exam server's own folder. */
@@ -74,19 +96,45 @@ export async function createLabTls(opts: LabTlsOptions): Promise<LabTls> {
       ? await loadCa(readFileSync(caPath, 'utf8'), readFileSync(caKeyPath, 'utf8'))
       : await makeCa(opts.name, now, caPath, caKeyPath);
 
-  const server = await issue(ca, {
-    subject: `CN=${commonNameOf(hosts)}, O=iotlab`,
-    now,
-    extensions: [
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension(
-        hosts.map((h) => ({ type: isIP(h) ? 'ip' : 'dns', value: h })),
-      ),
-    ],
-  });
+  const serverFor = (issuer: Ca, names: readonly string[], at: Date, days?: number) =>
+    issue(issuer, {
+      subject: `CN=${commonNameOf(names)}, O=iotlab`,
+      now: at,
+      ...(days !== undefined ? { days } : {}),
+      extensions: [
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+        new x509.SubjectAlternativeNameExtension(
+          names.map((h) => ({ type: isIP(h) ? 'ip' : 'dns', value: h })),
+        ),
+      ],
+    });
+  const server = await serverFor(ca, hosts, now);
   writeFileSync(join(opts.dir, 'server.pem'), server.certPem);
   writeSecret(join(opts.dir, 'server.key'), server.keyPem);
   const caPem = ca.cert.toString('pem') + '\n';
+  const signCrl = async (revoked: readonly CrlEntry[]) => {
+    const at = new Date();
+    const crl = await x509.X509CrlGenerator.create({
+      issuer: ca.cert.subject,
+      // A minute back: a client whose clock is a little behind must not find it not yet valid.
+      thisUpdate: new Date(at.getTime() - 60_000),
+      nextUpdate: new Date(at.getTime() + 30 * DAY),
+      signingKey: ca.key,
+      signingAlgorithm: ALG,
+      extensions: [await x509.AuthorityKeyIdentifierExtension.create(ca.cert)],
+      entries: revoked.map((r) => ({
+        serialNumber: r.serial,
+        revocationDate: r.date,
+        reason: x509.X509CrlReason[r.reason],
+      })),
+    });
+    // RFC 7468 §5: the label is "X509 CRL" (OpenSSL reads no other; the library writes "CRL").
+    return (
+      crl.toString('pem').replace(/-----(BEGIN|END) CRL-----/g, '-----$1 X509 CRL-----') + '\n'
+    );
+  };
+  const crlPath = join(opts.dir, 'crl.pem');
+  writeFileSync(crlPath, await signCrl([]));
   const issueClient = (cn: string) =>
     issue(ca, {
       subject: `CN=${cn.replace(/[,+=<>#;"\\]/g, '_')}, O=iotlab`,
@@ -100,6 +148,15 @@ export async function createLabTls(opts: LabTlsOptions): Promise<LabTls> {
     serverCertPem: server.certPem,
     serverKey: server.keyPem,
     hosts,
+    crlPath,
+    signCrl,
+    async issueBadServer(kind) {
+      const at = new Date();
+      if (kind === 'expired') return serverFor(ca, hosts, new Date(at.getTime() - 40 * DAY), 30);
+      if (kind === 'wrong-host') return serverFor(ca, [WRONG_HOST], at);
+      const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
+      return serverFor(await selfSigned('untrusted', at, keys), hosts, at);
+    },
     issueClient,
     async issueClientFiles(cn) {
       const { certPem, keyPem } = await issueClient(cn);
@@ -118,6 +175,13 @@ interface Ca {
 
 async function makeCa(name: string, now: Date, certPath: string, keyPath: string): Promise<Ca> {
   const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
+  const ca = await selfSigned(name, now, keys);
+  writeSecret(keyPath, await pkcs8Pem(keys.privateKey));
+  writeFileSync(certPath, ca.cert.toString('pem') + '\n');
+  return ca;
+}
+
+async function selfSigned(name: string, now: Date, keys: webcrypto.CryptoKeyPair): Promise<Ca> {
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
     name: `CN=iotlab CA ${name.replace(/[,+=<>#;"\\]/g, '_')}, O=iotlab`,
@@ -136,8 +200,6 @@ async function makeCa(name: string, now: Date, certPath: string, keyPath: string
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  writeSecret(keyPath, await pkcs8Pem(keys.privateKey));
-  writeFileSync(certPath, cert.toString('pem') + '\n');
   return { cert, key: keys.privateKey };
 }
 
@@ -157,7 +219,7 @@ async function loadCa(certPem: string, keyPem: string): Promise<Ca> {
 
 async function issue(
   ca: Ca,
-  o: { subject: string; now: Date; extensions: x509.Extension[] },
+  o: { subject: string; now: Date; days?: number; extensions: x509.Extension[] },
 ): Promise<{ certPem: string; keyPem: string }> {
   const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
   const cert = await x509.X509CertificateGenerator.create({
@@ -165,7 +227,7 @@ async function issue(
     subject: o.subject,
     issuer: ca.cert.subject,
     notBefore: new Date(o.now.getTime() - DAY),
-    notAfter: new Date(o.now.getTime() + 397 * DAY),
+    notAfter: new Date(o.now.getTime() + (o.days ?? 397) * DAY),
     signingKey: ca.key,
     publicKey: keys.publicKey,
     signingAlgorithm: ALG,

@@ -24,6 +24,8 @@ export type HandshakeFields = {
   error?: string;
   reason?: string;
   alert?: string;
+  /** The security fault in force on the server certificate served (simulator/tls-faults.ts). */
+  serverCertFault?: string;
 };
 
 /**

@@ -7,7 +7,7 @@
  * All clients live in this (parent) process, so on a 2-core machine the broker has one core and
  * the load generator the other; the client CPU figure shows when the generator is the limit.
  */
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -59,10 +59,12 @@ export interface FanInResult {
   ratio: number;
 }
 
-interface RunningBroker {
+export interface RunningBroker {
   name: BrokerName;
   port: number;
   pid: number;
+  /** Set: clients connect over TLS (mqtts) trusting this CA. */
+  ca?: string;
   evidencePath?: string;
   stop(): Promise<unknown>;
 }
@@ -73,12 +75,26 @@ export const PUBLISH_WINDOW = 100;
 const DRAIN_IDLE_MS = 1500;
 const DRAIN_TIMEOUT_MS = 30_000;
 
-async function startIotlab(dir: string, run: number): Promise<RunningBroker> {
+/** `tlsDir`: a folder with ca.pem, server.pem and server.key; the broker then listens on TLS only. */
+export async function startIotlab(
+  dir: string,
+  run: number,
+  tlsDir?: string,
+): Promise<RunningBroker> {
   const script = join(import.meta.dirname, 'broker-child.js');
   const evidencePath = join(dir, `evidence-${run}.jsonl`);
-  const t = spawnTracked(process.execPath, [script, evidencePath]);
+  const t = spawnTracked(process.execPath, [script, evidencePath, ...(tlsDir ? [tlsDir] : [])]);
   try {
     const ready = await new JsonLines(t).next(BrokerReady, 'broker port', 10_000);
+    if (tlsDir)
+      return {
+        name: 'iotlab',
+        port: ready.tlsPort ?? NaN,
+        ca: readFileSync(join(tlsDir, 'ca.pem'), 'utf8'),
+        pid: t.pid,
+        evidencePath,
+        stop: () => stopChild(t),
+      };
     return { name: 'iotlab', port: ready.port, pid: t.pid, evidencePath, stop: () => stopChild(t) };
   } catch (err) {
     await stopChild(t, 'SIGKILL');
@@ -86,14 +102,35 @@ async function startIotlab(dir: string, run: number): Promise<RunningBroker> {
   }
 }
 
-async function startMosquitto(dir: string, run: number): Promise<RunningBroker> {
+/** `tlsDir` as for startIotlab: mosquitto's listener then serves the same CA-issued certificate. */
+export async function startMosquitto(
+  dir: string,
+  run: number,
+  tlsDir?: string,
+): Promise<RunningBroker> {
   const port = await freePort();
   const conf = join(dir, `mosquitto-${run}.conf`);
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  const tls = tlsDir
+    ? ['cafile', 'certfile', 'keyfile']
+        .map((k, i) => `${k} ${join(tlsDir, ['ca.pem', 'server.pem', 'server.key'][i]!)}\n`)
+        .join('')
+    : '';
+  // As root, mosquitto would drop to user "mosquitto", who cannot read the 0600 key.
+  const user = tlsDir && process.getuid?.() === 0 ? 'user root\n' : '';
+  writeFileSync(
+    conf,
+    `${user}listener ${port} 127.0.0.1\n${tls}allow_anonymous true\npersistence false\n`,
+  );
   const t = spawnTracked(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   try {
     await waitForPort(port, 5000, t);
-    return { name: 'mosquitto', port, pid: t.pid, stop: () => stopChild(t) };
+    return {
+      name: 'mosquitto',
+      port,
+      pid: t.pid,
+      ...(tlsDir ? { ca: readFileSync(join(tlsDir, 'ca.pem'), 'utf8') } : {}),
+      stop: () => stopChild(t),
+    };
   } catch (err) {
     await stopChild(t, 'SIGKILL');
     throw err;
@@ -134,9 +171,14 @@ async function publishAll(
   if (failed) throw failed;
 }
 
-async function runLoad(broker: RunningBroker, o: LoadOptions): Promise<LoadResult> {
-  const url = `mqtt://127.0.0.1:${broker.port}`;
-  const base = { reconnectPeriod: 0, connectTimeout: 5000, clean: true } as const;
+export async function runLoad(broker: RunningBroker, o: LoadOptions): Promise<LoadResult> {
+  const url = `${broker.ca ? 'mqtts' : 'mqtt'}://127.0.0.1:${broker.port}`;
+  const base = {
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    clean: true,
+    ...(broker.ca ? { ca: broker.ca, servername: 'localhost' } : {}),
+  } as const;
   const warm = Array.from({ length: o.publishers }, (_, k) => payloads(k, o.warmup, 'warm'));
   const load = Array.from({ length: o.publishers }, (_, k) => payloads(k, o.messages, 'load'));
   const clients: mqtt.MqttClient[] = [];

@@ -5,7 +5,12 @@
 import { z } from 'zod';
 
 /** broker-child.ts, once its broker listens. */
-export const BrokerReady = z.object({ ready: z.literal(true), port: z.number().int() });
+export const BrokerReady = z.object({
+  ready: z.literal(true),
+  port: z.number().int(),
+  /** With a TLS folder: the MQTT over TLS port. */
+  tlsPort: z.number().int().optional(),
+});
 
 export const LabInfo = z.object({
   seed: z.number().int(),

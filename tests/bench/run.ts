@@ -3,6 +3,8 @@
  * summary line.
  *   1. `iotlab start` time to a written card (target < 1.5 s);
  *   2. broker fan-in msgs/s, our embedded broker against mosquitto, side by side (target ≥ 0.7×);
+ *   2b. TLS (`tls`): MQTT-over-TLS connection setup per second and fan-in msgs/s over TLS, ours
+ *      against mosquitto's TLS listener serving the same CA-issued certificate, with the ratios;
  *   3. lab capacity: N labs × 20 devices at 1 Hz in one process (target N ≥ 100 with p99 ≤ 50 ms);
  *   4. board round trips per second from the C HAL (MILLIS, I2C reads at 100 kHz and 1 MHz);
  *   5. grading throughput: an hour of a 20-device lab read, chain-verified and graded (< 2 s);
@@ -35,6 +37,8 @@ import { fmt, round, verdict } from './stats.js';
 import type { SoakResult } from './soak.js';
 import { benchSoak } from './soak.js';
 import type { UploadsResult } from './uploads.js';
+import type { TlsBenchResult } from './tls.js';
+import { benchTls } from './tls.js';
 import { benchUploads } from './uploads.js';
 
 const TARGET_START_MS = 1500;
@@ -55,6 +59,7 @@ const ROOM_PORT_RANGE = { from: 10_000, to: 19_999 };
 const PARTS = [
   'startup',
   'fanin',
+  'tls',
   'capacity',
   'board',
   'grading',
@@ -429,6 +434,46 @@ for (const o of wanted('fanin') ? loads : []) {
   }
 }
 
+let tls: TlsBenchResult | undefined;
+if (wanted('tls')) {
+  const o = {
+    connections: 400,
+    concurrency: 8,
+    load: { publishers: 8, messages: 8000, warmup: 300, qos: 0 as const },
+    rounds: 2,
+  };
+  out();
+  out(
+    `== 2b. MQTT over TLS, iotlab against mosquitto's TLS listener (same CA-issued certificate,` +
+      ` clients verify it): ${o.connections} logins (${o.concurrency} at a time) per run;` +
+      ` fan-in ${o.load.publishers} × ${fmt(o.load.messages)} msgs QoS 0 over TLS ==`,
+  );
+  let i = 0;
+  tls = await part('tls', () =>
+    benchTls(
+      o,
+      (r) =>
+        out(
+          `  setup  ${r.broker.padEnd(9)} ${fmt(r.perSec).padStart(6)} TLS logins/s` +
+            ` (${r.connections} in ${r.seconds.toFixed(2)} s, ${r.failed} failed)  CPU broker ${fmt(r.brokerCpuPct)}% clients ${fmt(r.clientCpuPct)}%`,
+        ),
+      (r) => reportRun(++i, r),
+    ),
+  );
+  if (tls) {
+    const m = tls;
+    const ratio = (x: Record<'iotlab' | 'mosquitto', number>) => x.iotlab / x.mosquitto;
+    out(
+      `  median setup: iotlab ${fmt(m.setupMedian.iotlab)}/s, mosquitto ${fmt(m.setupMedian.mosquitto)}/s` +
+        ` → ratio ${ratio(m.setupMedian).toFixed(2)}`,
+    );
+    out(
+      `  median fan-in over TLS: iotlab ${fmt(m.fanInMedian.iotlab)} msg/s, mosquitto ${fmt(m.fanInMedian.mosquitto)} msg/s` +
+        ` → ratio ${ratio(m.fanInMedian).toFixed(2)}`,
+    );
+  }
+}
+
 let capacity: CapacityResult | undefined;
 if (wanted('capacity')) {
   out();
@@ -584,6 +629,19 @@ out(
 out(
   JSON.stringify({
     ...summary(startup, fanIn, capacity),
+    tls: tls && {
+      setupPerSec: {
+        iotlab: round(tls.setupMedian.iotlab, 0),
+        mosquitto: round(tls.setupMedian.mosquitto, 0),
+        ratio: round(tls.setupMedian.iotlab / tls.setupMedian.mosquitto, 3),
+      },
+      fanInMsgsPerSec: {
+        iotlab: round(tls.fanInMedian.iotlab, 0),
+        mosquitto: round(tls.fanInMedian.mosquitto, 0),
+        ratio: round(tls.fanInMedian.iotlab / tls.fanInMedian.mosquitto, 3),
+      },
+      lost: tls.fanIn.reduce((a, r) => a + r.lost, 0),
+    },
     board: board?.map((r) => ({ op: r.op, i2cHz: r.i2cHz, perSecond: round(r.perSecond) })),
     grading,
     app,

@@ -3343,6 +3343,10 @@ export interface paths {
                   | 'slow'
                   | 'no-response'
                   | 'crc-error'
+                  | 'tls-expired'
+                  | 'tls-wrong-host'
+                  | 'tls-untrusted-ca'
+                  | 'cert-revoked'
                 )[];
                 id: string;
                 kind: string;
@@ -3361,6 +3365,10 @@ export interface paths {
                 | 'slow'
                 | 'no-response'
                 | 'crc-error'
+                | 'tls-expired'
+                | 'tls-wrong-host'
+                | 'tls-untrusted-ca'
+                | 'cert-revoked'
               )[];
               live: {
                 devices: {
@@ -3392,7 +3400,11 @@ export interface paths {
                     | 'spike'
                     | 'slow'
                     | 'no-response'
-                    | 'crc-error';
+                    | 'crc-error'
+                    | 'tls-expired'
+                    | 'tls-wrong-host'
+                    | 'tls-untrusted-ca'
+                    | 'cert-revoked';
                   value?: number;
                 }[];
                 t: number;
@@ -3496,7 +3508,11 @@ export interface paths {
               | 'spike'
               | 'slow'
               | 'no-response'
-              | 'crc-error';
+              | 'crc-error'
+              | 'tls-expired'
+              | 'tls-wrong-host'
+              | 'tls-untrusted-ca'
+              | 'cert-revoked';
             value?: number;
           };
         };
@@ -3525,7 +3541,11 @@ export interface paths {
                 | 'spike'
                 | 'slow'
                 | 'no-response'
-                | 'crc-error';
+                | 'crc-error'
+                | 'tls-expired'
+                | 'tls-wrong-host'
+                | 'tls-untrusted-ca'
+                | 'cert-revoked';
               value?: number;
             };
           };
@@ -3588,7 +3608,11 @@ export interface paths {
                 | 'spike'
                 | 'slow'
                 | 'no-response'
-                | 'crc-error';
+                | 'crc-error'
+                | 'tls-expired'
+                | 'tls-wrong-host'
+                | 'tls-untrusted-ca'
+                | 'cert-revoked';
               value?: number;
             };
           };
@@ -3835,7 +3859,18 @@ export interface components {
         start: number;
         /** @enum {string} */
         type:
-          'offline' | 'stuck' | 'drift' | 'noise' | 'spike' | 'slow' | 'no-response' | 'crc-error';
+          | 'offline'
+          | 'stuck'
+          | 'drift'
+          | 'noise'
+          | 'spike'
+          | 'slow'
+          | 'no-response'
+          | 'crc-error'
+          | 'tls-expired'
+          | 'tls-wrong-host'
+          | 'tls-untrusted-ca'
+          | 'cert-revoked';
         value?: number;
       }[];
       t: number;

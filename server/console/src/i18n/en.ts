@@ -66,6 +66,9 @@ const en: typeof zh = {
       'Third-party service: a repeated nonce, or an order number reused for another order',
     THIRD_PARTY_RATE_LIMITED: 'Third-party service: too many calls: slow down',
     THIRD_PARTY_METHOD: 'Third-party service: this method is not allowed here',
+    TLS_FAULT_UNAVAILABLE:
+      "This lab has no TLS listener of its own (an exam session's broker serves every candidate): TLS faults cannot be injected here",
+    HTTPS_CERT_INVALID: 'The HTTPS certificate or key cannot be used',
     ROSTER_INVALID: 'The roster has errors: no session was created',
     PAPER_INVALID: 'The paper is not valid',
     LAB_STATE: 'The lab cannot do this now',
@@ -96,6 +99,10 @@ const en: typeof zh = {
     slow: 'Slow answers',
     'no-response': 'Slave timeout',
     'crc-error': 'Serial CRC errors',
+    'tls-expired': 'TLS: server certificate expired',
+    'tls-wrong-host': 'TLS: certificate for the wrong host',
+    'tls-untrusted-ca': 'TLS: certificate from an untrusted CA',
+    'cert-revoked': 'TLS: client certificate revoked',
   },
   quantity: {
     temperature: 'Temperature',

@@ -59,6 +59,9 @@ export default {
     THIRD_PARTY_CONFLICT: '第三方服务：随机串重复，或商户订单号已用于另一笔订单',
     THIRD_PARTY_RATE_LIMITED: '第三方服务：调用过于频繁，请降低频率',
     THIRD_PARTY_METHOD: '第三方服务：此接口不支持该请求方法',
+    TLS_FAULT_UNAVAILABLE:
+      '该实验没有独立的 TLS 监听（考试场次的代理服务所有考生），不能注入 TLS 故障',
+    HTTPS_CERT_INVALID: 'HTTPS 证书或私钥不可用',
     ROSTER_INVALID: '考生名单有误，未创建场次',
     PAPER_INVALID: '试卷无效',
     LAB_STATE: '实验室当前状态不允许此操作',
@@ -85,6 +88,10 @@ export default {
     slow: '响应变慢',
     'no-response': '从站无响应',
     'crc-error': '串口 CRC 错误',
+    'tls-expired': 'TLS：服务器证书过期',
+    'tls-wrong-host': 'TLS：证书主机名不符',
+    'tls-untrusted-ca': 'TLS：证书来自不受信任的 CA',
+    'cert-revoked': 'TLS：客户端证书已吊销',
   },
   quantity: {
     temperature: '温度',
