@@ -8,7 +8,8 @@
  *
  * L1-EMB, L1-APP and L1-SYS are complete (exam-ready; L1-APP's 物联网移动应用开发 is l1-app-mobile,
  * a web app graded in a headless phone browser; L1-SYS's consulting task is marked by examiners,
- * issue 15). L2-EMB has its encrypted-telemetry task (物联网应用协议开发) and gaps for the rest;
+ * issue 15). L2-EMB has its encrypted-telemetry and secure-access (TLS) tasks (物联网应用协议开发,
+ * 10 points each) and gaps for the rest;
  * L2-APP has no task yet: every function is a gap. L2-SYS and L3 have their planning and
  * consulting tasks (documents marked by examiners) and gaps for the rest.
  */
@@ -80,7 +81,10 @@ export const builtinPapers: PaperInput[] = [
     },
     level: 'L2',
     direction: 'EMB',
-    tasks: tasks([['l2-emb-cipher', '物联网应用协议开发', 20]]),
+    tasks: tasks([
+      ['l2-emb-cipher', '物联网应用协议开发', 10],
+      ['l2-emb-tls', '物联网应用协议开发', 10],
+    ]),
     gaps: [gap('感知控制开发', 40), gap('物联网组网通信开发', 40)],
   },
   {
