@@ -637,6 +637,10 @@ export const SSE_SCHEMAS: Record<string, z.ZodType> = {
         hint: I18n.optional(),
       }),
     ),
+    /** A web app task: the screenshots the grader's browser took so far (practice only). */
+    screenshots: z
+      .array(z.object({ step: z.number(), name: z.string(), file: z.string() }))
+      .optional(),
   }),
   StateEvent: z.object({ what: z.string() }),
   LiveEvent: Live,

@@ -10,7 +10,8 @@
  * a web app graded in a headless phone browser; L1-SYS's consulting task is marked by examiners,
  * issue 15). L2-EMB has its encrypted-telemetry and secure-access (TLS) tasks (物联网应用协议开发,
  * 10 points each) and gaps for the rest;
- * L2-APP has no task yet: every function is a gap. L2-SYS and L3 have their planning and
+ * L2-APP has its 物联网移动应用开发 tasks (encrypted storage, L2.APP.3.3.1; a two-screen app with
+ * scenes, L2.APP.3.2.x, graded in a headless phone browser) and gaps for the rest. L2-SYS and L3 have their planning and
  * consulting tasks (documents marked by examiners) and gaps for the rest.
  */
 import type { PaperInput } from './papers.js';
@@ -95,12 +96,11 @@ export const builtinPapers: PaperInput[] = [
     },
     level: 'L2',
     direction: 'APP',
-    tasks: [],
-    gaps: [
-      gap('物联网平台应用开发', 35),
-      gap('物联网边缘计算系统应用开发', 35),
-      gap('物联网移动应用开发', 30),
-    ],
+    tasks: tasks([
+      ['l2-app-secure-store', '物联网移动应用开发', 15],
+      ['l2-app-scenes', '物联网移动应用开发', 15],
+    ]),
+    gaps: [gap('物联网平台应用开发', 35), gap('物联网边缘计算系统应用开发', 35)],
   },
   {
     id: 'L2-SYS',

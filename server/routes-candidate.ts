@@ -26,6 +26,19 @@ import { apiDoc } from './openapi.js';
 const TaskParam = z.object({ task: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/) }).strict();
 const Lang = z.object({ lang: z.enum(['zh', 'en']).default('zh') }).strict();
 const CHECKLIST_EVERY_MS = 2000;
+/** The names tasks/app-run.ts gives screenshots: nothing else is ever read from a run's folder. */
+const SHOT_FILE = /^ui-\d{2}-[A-Za-z0-9_-]{1,64}\.png$/;
+const ShotParams = z
+  .object({ task: TaskParam.shape.task, file: z.string().regex(SHOT_FILE) })
+  .strict();
+
+function readIfThere(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
 const FileParam = z
   .object({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/) })
   .strict();
@@ -523,6 +536,31 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
   );
 
   app.get(
+    '/api/me/tasks/:task/screenshots/:file',
+    apiDoc({
+      summary: 'A screenshot the grader took of your app in the latest run (practice only)',
+      tag: 'candidate',
+      roles: ['candidate'],
+      params: ShotParams,
+      description: 'image/png. An exam shows no screenshots, as it shows no checklist.',
+    }),
+    (req, reply) => {
+      const { s, c } = me(req);
+      const { task, file } = parse(ShotParams, req.params, 'params');
+      inPaper(s, task);
+      if (s.mode !== 'practice')
+        throw new LabError(
+          'API_FORBIDDEN',
+          'screenshots are shown in practice only / 截图仅在练习模式中提供',
+        );
+      const attempt = runtime.latestAttempt(s.id, c.id, task);
+      const png = attempt && readIfThere(join(attempt.replace(/\.jsonl$/, '.ui'), file));
+      if (!png) throw new LabError('API_NOT_FOUND', `no screenshot ${file} / 没有这张截图`);
+      return reply.type('image/png').header('cache-control', 'no-store').send(png);
+    },
+  );
+
+  app.get(
     '/api/me/events',
     apiDoc({
       summary: 'Live state (SSE); in practice mode with the checklist',
@@ -550,11 +588,20 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
           return;
         }
         // The last line may be half-written: grade whole lines only, of a run still going.
+        const evidence = readEvidenceText(text.slice(0, text.lastIndexOf('\n') + 1), {
+          live: true,
+        });
         const r = grade(task, c.seed, {
-          evidence: readEvidenceText(text.slice(0, text.lastIndexOf('\n') + 1), { live: true }),
+          evidence,
           taskHash: taskHash(task),
           topicPrefix: c.topicPrefix,
         });
+        // A web app task: the screenshots the grader's browser took so far (issue 16).
+        const shots = evidence.events.flatMap((e) =>
+          e.kind === 'ui.screenshot' && typeof e.file === 'string' && SHOT_FILE.test(e.file)
+            ? [{ step: Number(e.step), name: String(e.name), file: e.file }]
+            : [],
+        );
         send('checklist', {
           task: taskId,
           checks: r.tests.map((t) => ({
@@ -563,6 +610,7 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
             status: t.outcome,
             ...(t.hint ? { hint: t.hint } : {}),
           })),
+          ...(shots.length > 0 ? { screenshots: shots } : {}),
         });
       };
       const off = runtime.onEvent((e) => {

@@ -322,6 +322,12 @@ export class SessionRuntime {
     return r?.mode === 'graded' ? r.taskId : undefined;
   }
 
+  /** The evidence file of the candidate's latest graded run of a task (running or done). */
+  latestAttempt(sessionId: string, candidateId: string, taskId: string): string | undefined {
+    return this.grades.attempts(sessionId, candidateId).find((a) => a.taskId === taskId)
+      ?.evidencePath;
+  }
+
   /** The task whose workstation lab the candidate has open, if any. */
   workstation(sessionId: string, candidateId: string): string | undefined {
     const r = this.running.get(`${sessionId}/${candidateId}`);

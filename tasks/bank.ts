@@ -44,6 +44,8 @@ import { systemPlan } from './l3-all-plan/task.js';
 import { solutionConsult } from './l2-sys-consult/task.js';
 import { projectConsult } from './l3-all-consult/task.js';
 import { mobileApp } from './l1-app-mobile/task.js';
+import { secureStore } from './l2-app-secure-store/task.js';
+import { scenesApp } from './l2-app-scenes/task.js';
 import { tlsUplink } from './l2-emb-tls/task.js';
 
 export const TASKS: readonly Task[] = [
@@ -73,6 +75,8 @@ export const TASKS: readonly Task[] = [
   solutionConsult,
   projectConsult,
   mobileApp,
+  secureStore,
+  scenesApp,
   tlsUplink,
 ];
 

@@ -6,7 +6,8 @@
  *
  * Typical mistakes (`ctx.mistake`): `default-key` authenticates with the transport key
  * FFFFFFFFFFFF instead of the stated key A; `uid-with-bcc` answers the UID with the BCC byte
- * (10 hex digits). The stated rules and the case the lab plants for each:
+ * (10 hex digits); `no-restart` asks a failed read again instead of starting again with Request
+ * when the card has left in between. The stated rules and the case the lab plants for each:
  * tasks/l1-emb-rfid/task.ts.
  */
 import { connect } from 'node:net';
@@ -105,7 +106,13 @@ export async function solve(ctx: SolutionContext): Promise<void> {
     if ((await ask(0x12, [...uid]))?.status !== 0) continue;
     const sector = Number(vars.sector);
     const auth = await ask(0x13, [0x60, sector, ...key]);
-    const read = await ask(0x14, [block]);
+    let read = await ask(0x14, [block]);
+    // Mistake `no-restart`: a failed read is asked again as it is, never a new session.
+    while (ctx.mistake === 'no-restart' && auth?.status === 0 && read?.status !== 0) {
+      if (signal.aborted) return client.endAsync();
+      await sleep(200);
+      read = await ask(0x14, [block]);
+    }
     await ask(0x16);
     if (auth?.status === 0 && read?.status === 0 && read.data.length === 16) {
       await client.publishAsync(

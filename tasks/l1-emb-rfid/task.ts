@@ -10,9 +10,12 @@
  *   (mistake `default-key`) reads no block (40);
  * - "the 4 UID bytes … no BCC": the anticollision answer carries the BCC on every card; the
  *   UID with it (mistake `uid-with-bcc`) loses uid, critical (59);
- * - "STATUS 01 means no card yet: try again" and "if the card leaves, start again": the card
- *   comes and goes on its own schedule; no case is planted for a card leaving mid-session (not
- *   tested on purpose).
+ * - "STATUS 01 means no card yet: try again": the card comes and goes on its own schedule, and
+ *   the lab starts with an empty field on every seed;
+ * - "if the card leaves in between, start again with Request": on every seed the card slips out
+ *   of the field right after the first successful Authenticate and comes back 1.5 s later in
+ *   IDLE (`slipAfterAuthMs`); asking the read again instead of a new session (mistake
+ *   `no-restart`) reads no block (40).
  */
 import { defineTask } from '../../grader/types.js';
 import type { CheckOutcome, GradeContext } from '../../grader/types.js';
@@ -140,6 +143,7 @@ export const rfidReading = defineTask<RfidParams>({
         cards: 1,
         meanIntervalS: 4,
         holdS: 10,
+        slipAfterAuthMs: 1500,
       },
     ],
   }),

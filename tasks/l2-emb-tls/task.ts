@@ -122,8 +122,8 @@ function phaseCheck(auth: Connection['auth']) {
 
 /**
  * An uplink over TLS in every period from the first one to the end: each gap between uplinks
- * (and from the last to the end) of about n periods misses n − 1 of them; jitter under half a
- * period is no miss.
+ * (and from the last to the end) of about n periods, n ≥ 3, misses n − 2 of them (a gap under
+ * 2.5 periods is jitter, a late uplink; a loaded machine or a reconnect makes them).
  */
 function cadenceCheck(ctx: Ctx): CheckOutcome {
   const period = ctx.params.periodS * 1000;
@@ -145,7 +145,8 @@ function cadenceCheck(ctx: Ctx): CheckOutcome {
   const gaps: string[] = [];
   [t0, ...times, last].forEach((t, i, seq) => {
     if (i === 0) return;
-    const n = Math.round((t - seq[i - 1]!) / period) - 1;
+    // A late uplink is no miss: only a gap of more than 2.5 periods loses the ones it skipped.
+    const n = Math.round((t - seq[i - 1]!) / period) - 2;
     if (n <= 0) return;
     missed += n;
     gaps.push(

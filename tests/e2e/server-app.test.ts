@@ -13,7 +13,7 @@ import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskFile } from '../../tasks/paths.js';
 import { CHROMIUM, launchChromium } from '../support/browser.js';
-import { DESKTOP, PHONE, openPage, screenshots } from '../support/console-page.js';
+import { DESKTOP, PHONE, confirmBox, openPage, screenshots } from '../support/console-page.js';
 import { requireTools } from '../support/debian.js';
 import type { TestServer } from '../support/server.js';
 import { startTestServer } from '../support/server.js';
@@ -135,8 +135,115 @@ describe('a web app task in an exam session', () => {
       report!.tests.filter((x) => x.score < x.max_score).map((x) => `${x.id}: ${x.output}`),
     ).toEqual([]);
     expect(report!.score).toBe(100);
+    // An exam shows no checklist, and none of the grader's screenshots either.
+    const shot = await fetch(`${t.server.url}/api/me/tasks/${TASK}/screenshots/ui-00-home.png`, {
+      headers: { cookie: cand },
+    });
+    expect(shot.status).toBe(403);
+    expect(await shot.text()).toContain('截图仅在练习模式中提供');
     const audit = (await t.api('GET', `/api/sessions/${sid}/audit`)).json as { action: string }[];
     expect(audit.map((a) => a.action)).toContain('candidate.app.upload');
+  }, 120_000);
+
+  it('in practice, l2-app-scenes written from its instructions scores 100; the checklist shows the screenshots the grader took', async () => {
+    const SCENES_TASK = 'l2-app-scenes';
+    const created = await t.api('POST', '/api/sessions', {
+      paper: 'L2-APP',
+      mode: 'practice',
+      roster: 'id,name\nc001,张三\n',
+    });
+    expect(created.status, created.text).toBe(201);
+    const { id: sid, candidates } = created.json as {
+      id: string;
+      candidates: { password: string }[];
+    };
+    expect((await t.api('POST', `/api/sessions/${sid}/start`, {})).status).toBe(200);
+    const cand = await t.candidate(sid, 'c001', candidates[0]!.password);
+    // The scene table as the candidate reads it in their instructions, written into the app.
+    const text = (
+      (await t.api('GET', `/api/me/tasks/${SCENES_TASK}/instructions?lang=en`, undefined, cand))
+        .json as { text: string }
+    ).text;
+    const scenes: Record<string, Record<string, boolean>> = {};
+    for (const m of text.matchAll(/^\| `scene-(\w+)` \| [^|]+ \| ([^|]+) \|$/gm)) {
+      const row: Record<string, boolean> = {};
+      for (const d of m[2]!.matchAll(/`(\w+)` (on|off)/g)) row[d[1]!] = d[2] === 'on';
+      scenes[m[1]!] = row;
+    }
+    expect(Object.keys(scenes)).toEqual(['home', 'sleep', 'away']);
+    const dir = taskFile(SCENES_TASK, 'app');
+    const files: Record<string, string | Buffer> = Object.fromEntries(
+      readdirSync(dir).map((f) => [f, readFileSync(join(dir, f))]),
+    );
+    files['scenes.js'] = `window.SCENES = ${JSON.stringify(scenes)};\n`;
+    const up = await fetch(`${t.server.url}/api/me/tasks/${SCENES_TASK}/app`, {
+      method: 'PUT',
+      headers: { cookie: cand, 'content-type': 'application/octet-stream', 'x-iotlab-csrf': '1' },
+      body: await zipOf(files),
+    });
+    expect(up.status, await up.text()).toBe(200);
+    const browser = await launchChromium();
+    try {
+      const { page, problems } = await openPage(browser, PHONE);
+      await page.goto(`${t.server.url}/candidate?session=${sid}&candidate=c001`);
+      await page.fill('[data-test=login] input[name=password]', candidates[0]!.password);
+      await page.click('[data-test=login] button[type=submit]');
+      await page.locator(`[data-task=${SCENES_TASK}] [data-test=start]`).click();
+      await confirmBox(page);
+      await page.locator('.el-tabs__item', { hasText: '实时检查清单' }).click();
+      // The run lasts 40 s of lab time at 2×; the grader's browser takes its screenshots on
+      // the way, and the checklist (every 2 s) shows each one as it comes.
+      await expect
+        .poll(() => page.locator('[data-test=shot] img').count(), { timeout: 40_000 })
+        .toBeGreaterThanOrEqual(2);
+      expect(await page.locator('[data-test=shots]').textContent()).toContain('第 ');
+      // Each thumbnail is the PNG the grader kept; a name of any other shape is refused.
+      const src = (await page.locator('[data-test=shot] img').first().getAttribute('src'))!;
+      const png = await fetch(`${t.server.url}${src}`, { headers: { cookie: cand } });
+      expect(png.status).toBe(200);
+      expect(png.headers.get('content-type')).toBe('image/png');
+      expect(
+        Buffer.from(await png.arrayBuffer())
+          .subarray(1, 4)
+          .toString(),
+      ).toBe('PNG');
+      for (const [file, status] of [
+        ['..%2F..%2Fiotlab.db', 400],
+        ['ui-99-nothing.png', 404],
+      ] as const) {
+        const r = await fetch(`${t.server.url}/api/me/tasks/${SCENES_TASK}/screenshots/${file}`, {
+          headers: { cookie: cand },
+        });
+        expect(r.status, file).toBe(status);
+      }
+      await page.evaluate('window.scrollTo(0, 0)');
+      await screenshots(page, 'candidate-app-shots');
+      // Tapping one enlarges it.
+      await page.locator('[data-test=shot] img').first().click();
+      await page.locator('.el-image-viewer__wrapper').waitFor();
+      await screenshots(page, 'candidate-app-shot-preview');
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+    // The run ends by its clock and is graded: the app written from the instructions scores 100.
+    const deadline = Date.now() + 40_000;
+    let report:
+      | { score: number; tests: { id: string; score: number; max_score: number; output: string }[] }
+      | undefined;
+    while (Date.now() < deadline && !report) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const reports = (await t.api('GET', `/api/sessions/${sid}/reports`)).json as {
+        task: string;
+        report: NonNullable<typeof report>;
+      }[];
+      report = reports.find((g) => g.task === SCENES_TASK)?.report;
+    }
+    expect(report, 'graded in time').toBeDefined();
+    expect(
+      report!.tests.filter((x) => x.score < x.max_score).map((x) => `${x.id}: ${x.output}`),
+    ).toEqual([]);
+    expect(report!.score).toBe(100);
   }, 120_000);
 
   it('a server without MQTT over WebSocket refuses a paper with app tasks', async () => {

@@ -16,7 +16,7 @@ import type { LabCard } from '../../simulator/card.js';
 import type { TestServer } from '../support/server.js';
 import { startTestServer } from '../support/server.js';
 
-const SPEED = 10;
+const SPEED = 6;
 let t: TestServer | undefined;
 afterAll(async () => t?.close());
 

@@ -32,7 +32,7 @@ describe('session CLI', () => {
     expect(use('L1-SYS')).toContain('可用于考试 / exam-ready');
     expect(use('L1-APP')).toContain('可用于考试 / exam-ready');
     expect(use('L2-EMB')).toContain('80 points in gaps');
-    expect(use('L2-APP')).toContain('100 points in gaps');
+    expect(use('L2-APP')).toContain('70 points in gaps');
     expect(use('L3')).toContain('缺 60 分');
     expect(text).toContain('物联网技术咨询与服务 15: l1-sys-consult 15');
     expect(text).toContain('物联网系统部署 30: 缺口 gap 30');
@@ -89,13 +89,34 @@ describe('session CLI', () => {
     expect(gaps.code).toBe(2);
     expect(gaps.err).toMatch(/cannot be used for an exam/);
     // A paper with no task at all cannot even be practised: a clear refusal, not a crash.
+    const emptyPaper = join(dir, 'empty-paper.yaml');
+    writeFileSync(
+      emptyPaper,
+      [
+        'id: EMPTY-L2-APP',
+        'title: { zh: 空试卷, en: Empty paper }',
+        'level: L2',
+        'direction: APP',
+        'tasks: []',
+        'gaps:',
+        ...[
+          '物联网平台应用开发: 35',
+          '物联网边缘计算系统应用开发: 35',
+          '物联网移动应用开发: 30',
+        ].map((row) => {
+          const [fn, points] = row.split(': ');
+          return `  - { function: ${fn}, points: ${points}, reason: { zh: 无, en: none } }`;
+        }),
+        '',
+      ].join('\n'),
+    );
     const empty = await cli(
       'session',
       'create',
       '--data',
       data,
       '--paper',
-      'L2-APP',
+      emptyPaper,
       '--roster',
       roster,
       '--mode',

@@ -109,6 +109,9 @@ const TASKS: {
       { mistake: 'default-key', failing: ['read', 'block'], score: 40 },
       // "the 4 UID bytes … no BCC" (uid is critical).
       { mistake: 'uid-with-bcc', failing: ['uid'], score: 59, raw: 80 },
+      // "If the card leaves in between, start again with Request": it slips out after the
+      // first Authenticate; asking the read again never reads the block.
+      { mistake: 'no-restart', failing: ['read', 'block'], score: 40 },
     ],
   },
   {

@@ -493,6 +493,26 @@ describe('RFID reader model', () => {
     }
   });
 
+  it('slipAfterAuthMs: after the first authentication the card leaves, and comes back in IDLE', () => {
+    const dev = reader({ slipAfterAuthMs: 1500 });
+    select(dev, during);
+    expect(status(dev, { command: 'auth', keyType: 'A', sector: 1, key: FF6 }, during)).toBe(0);
+    // Gone right after the answer: the read finds no card, and so does a Request for 1.5 s.
+    expect(status(dev, { command: 'read', block: 4 }, during + 20)).toBe(STATUS.noCard);
+    expect(dev.truth(during + 20).cardPresent).toBe(false);
+    expect(dev.nextEmission(during + 1)).toBe(during + RESPONSE_DELAY_MS + 1);
+    expect(sent(dev.emit(during + RESPONSE_DELAY_MS + 1))).toEqual([]);
+    expect(status(dev, { command: 'request', mode: 'idle' }, during + 1000)).toBe(STATUS.noCard);
+    // Back in the field, in IDLE: the old session is over (a read is out of sequence).
+    const back = during + RESPONSE_DELAY_MS + 1 + 1500;
+    expect(dev.truth(back).cardPresent).toBe(true);
+    expect(status(dev, { command: 'read', block: 4 }, back)).toBe(STATUS.sequence);
+    select(dev, back + 1);
+    expect(status(dev, { command: 'auth', keyType: 'A', sector: 1, key: FF6 }, back + 1)).toBe(0);
+    // Only once: the second session reads.
+    expect(status(dev, { command: 'read', block: 4 }, back + 20)).toBe(0);
+  });
+
   it('reads the UID of the card truth names, after the processing delay', () => {
     const dev = reader();
     const intents = dev.receive(encodeRequest(1, { command: 'info' }), 5);

@@ -109,10 +109,15 @@ tasks:
       expect(paperComplete(loadPaper(id)), id).toBe(false);
   });
 
-  it('a paper with no task yet states every function as a gap; L2-SYS and L3 have their manual tasks', () => {
+  it('a paper states every function without a task as a gap; L2-SYS and L3 have their manual tasks', () => {
     const l2app = loadPaper('L2-APP');
-    expect(l2app.tasks).toEqual([]);
-    expect(l2app.gaps.map((g) => g.function)).toEqual(Object.keys(WEIGHT_TABLE['L2.APP']!));
+    expect(l2app.tasks.map((t) => [t.id, t.points])).toEqual([
+      ['l2-app-secure-store', 15],
+      ['l2-app-scenes', 15],
+    ]);
+    expect(l2app.gaps.map((g) => g.function)).toEqual(
+      Object.keys(WEIGHT_TABLE['L2.APP']!).filter((f) => f !== '物联网移动应用开发'),
+    );
     expect(loadPaper('L2-EMB').tasks.map((t) => [t.id, t.points])).toEqual([
       ['l2-emb-cipher', 10],
       ['l2-emb-tls', 10],

@@ -11,6 +11,10 @@
  * wakes it). A failed authentication drops the card to IDLE, as a real card does. Memory written
  * persists on the card across visits.
  *
+ * With `slipAfterAuthMs`, the first successful authentication of the lab is followed by the card
+ * slipping out of the field for that long, then back in IDLE (a card moved away and back): the
+ * slip is announced like any departure and arrival.
+ *
  * Intents: every reply goes `RESPONSE_DELAY_MS` after the request. State: `{ autoReport }` when
  * the host changes it, `{ write: {...} }` for every block written, `{ cardPresent, uid, cardIndex }`
  * at every arrival and departure (emitted at the visit edges, with the auto-report frame).
@@ -85,6 +89,8 @@ class RfidReader implements ByteDevice {
   private session: Session | undefined;
   /** Start of the visit last announced by emit (null: an empty field was). */
   private announced: number | null = null;
+  /** The card's one slip out of the field (`slipAfterAuthMs`), once it has been set off. */
+  private slip: { from: number; to: number; reset: boolean } | undefined;
 
   constructor(plan: SerialDevicePlan, ctx: ByteDeviceContext) {
     if (plan.spec.kind !== 'rfid_reader')
@@ -104,13 +110,15 @@ class RfidReader implements ByteDevice {
 
   nextEmission(t: number): number | undefined {
     const deadline = this.splitter.deadline();
-    const edge = this.schedule.nextEdge(t, HORIZON_MS) ?? t + HORIZON_MS;
+    let edge = this.schedule.nextEdge(t, HORIZON_MS) ?? t + HORIZON_MS;
+    for (const e of [this.slip?.from, this.slip?.to])
+      if (e !== undefined && e > t) edge = Math.min(edge, e);
     return deadline === undefined ? edge : Math.min(edge, Math.max(deadline, t + 1));
   }
 
   emit(t: number): ByteIntent[] {
     const out = this.splitter.expire(t).flatMap((e) => this.onEvent(e, t));
-    const visit = this.schedule.at(t);
+    const visit = this.present(t);
     if ((visit?.start ?? null) === this.announced) return out;
     this.announced = visit?.start ?? null;
     const card = visit && this.cards[visit.cardIndex]!;
@@ -132,7 +140,7 @@ class RfidReader implements ByteDevice {
   }
 
   truth(t: number): Record<string, unknown> {
-    const visit = this.schedule.at(t);
+    const visit = this.present(t);
     const latest = new Map<string, Write>();
     for (const w of this.writes) if (w.t <= t) latest.set(`${w.cardIndex}:${w.block}`, w);
     return {
@@ -247,6 +255,11 @@ class RfidReader implements ByteDevice {
           state: 'active',
           auth: { sector: req.sector, key: req.keyType },
         };
+        if (this.spec.slipAfterAuthMs > 0 && !this.slip) {
+          // Gone as soon as the answer is out: the next command finds no card.
+          const from = t + RESPONSE_DELAY_MS + 1;
+          this.slip = { from, to: from + this.spec.slipAfterAuthMs, reset: false };
+        }
         return [this.ok({ command: 'auth' })];
       }
       case 'read':
@@ -306,10 +319,24 @@ class RfidReader implements ByteDevice {
 
   /** The session of the card in the field at t, a fresh IDLE one when a new card came. */
   private sessionAt(t: number): Session | undefined {
-    const visit = this.schedule.at(t);
+    const visit = this.present(t);
     if (!visit) return undefined;
     if (this.session?.visit.start !== visit.start) this.session = { visit, state: 'idle' };
     return this.session;
+  }
+
+  /** The visit whose card is in the field at t: none while the card has slipped out. */
+  private present(t: number): Visit | undefined {
+    const slip = this.slip;
+    if (slip && t >= slip.from) {
+      if (!slip.reset) {
+        // Back in the field, the card starts over in IDLE, as after any arrival.
+        slip.reset = true;
+        this.session = undefined;
+      }
+      if (t < slip.to) return undefined;
+    }
+    return this.schedule.at(t);
   }
 
   private block(cardIndex: number, block: number): Buffer {

@@ -1152,6 +1152,48 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/me/tasks/{task}/screenshots/{file}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A screenshot the grader took of your app in the latest run (practice only)
+     * @description image/png. An exam shows no screenshots, as it shows no checklist.
+     *
+     *     Role: candidate.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          file: string;
+          task: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/me/tasks/{task}/start': {
     parameters: {
       query?: never;
@@ -3825,6 +3867,11 @@ export interface components {
           en: string;
           zh: string;
         };
+      }[];
+      screenshots?: {
+        file: string;
+        name: string;
+        step: number;
       }[];
       task: string;
     };

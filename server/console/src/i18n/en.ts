@@ -182,7 +182,12 @@ const en: typeof zh = {
     choose: 'Choose file',
     noneChosen: 'No file chosen',
   },
-  checklist: { waiting: 'Checking, one moment…', hint: 'Hint: ' },
+  checklist: {
+    waiting: 'Checking, one moment…',
+    hint: 'Hint: ',
+    shots: 'Screenshots the grader took of your app (tap to enlarge)',
+    shot: 'Step {step}: {name}',
+  },
   examiner: { title: 'Examiner', sessions: 'Exam sessions' },
   session: {
     id: 'Session',

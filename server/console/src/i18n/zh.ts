@@ -173,7 +173,12 @@ export default {
     choose: '选择文件',
     noneChosen: '未选择文件',
   },
-  checklist: { waiting: '正在检查，请稍候…', hint: '提示：' },
+  checklist: {
+    waiting: '正在检查，请稍候…',
+    hint: '提示：',
+    shots: '评分时对你的应用的截图（点击放大）',
+    shot: '第 {step} 步：{name}',
+  },
   examiner: { title: '考评员', sessions: '考试场次' },
   session: {
     id: '场次',
