@@ -68,6 +68,13 @@ export const EVIDENCE_KINDS = [
   'api.call',
   /** A connection or datagram refused because it did not come from the candidate's seat. */
   'net.refused',
+  /**
+   * The lab's impostor endpoint (protocols/tls/impostor.ts): where it listens and its CA's
+   * fingerprint, each TLS handshake on it, and each packet a client sent it.
+   */
+  'impostor.listen',
+  'impostor.tls',
+  'impostor.data',
   /** The file reached its size quota: from here, payloads are kept by size and hash (see Quota). */
   'quota',
   'lab.start',
@@ -141,6 +148,9 @@ const KEPT_PAST_QUOTA = new Set<EvidenceKind>([
   'mqtt.disconnect',
   'tls.handshake',
   'net.refused',
+  'impostor.listen',
+  'impostor.tls',
+  'impostor.data',
   // The app script's own steps: bounded by the script, and what an app task is graded on.
   'ui.load',
   'ui.read',

@@ -280,6 +280,38 @@ export function registerCandidateRoutes(app: FastifyInstance, ctx: RouteContext)
     },
   );
 
+  for (const [file, part] of [
+    ['client.pem', 'certPem'],
+    ['client.key', 'keyPem'],
+  ] as const)
+    app.get(
+      `/api/me/${file}`,
+      apiDoc({
+        summary:
+          file === 'client.pem'
+            ? 'Your client certificate (PEM) for mutual TLS: its CN is your MQTT login'
+            : 'The private key of your client certificate (PEM, PKCS#8): keep it to yourself',
+        description:
+          "Issued by the exam server's CA for this candidate only; the card names the pair `client.pem` and `client.key` (mqtt.clientCert). Presented over TLS, the certificate logs in as its CN without a password.",
+        tag: 'candidate',
+        roles: ['candidate'],
+      }),
+      async (req, reply) => {
+        const { s, c } = me(req);
+        const pair = await runtime.clientCertificate(s.id, c);
+        if (pair === undefined)
+          throw new LabError(
+            'API_NOT_FOUND',
+            'this exam server runs no MQTT over TLS / 本考试服务器未开启 MQTT over TLS',
+          );
+        return reply
+          .header('content-type', 'application/x-pem-file')
+          .header('cache-control', 'no-store')
+          .header('content-disposition', `attachment; filename="${file}"`)
+          .send(pair[part]);
+      },
+    );
+
   app.put(
     '/api/me/files/:name',
     {

@@ -10,7 +10,15 @@
  * time limit, and one MQTT login per candidate maps to one lab at a time.
  * A restarted server resumes every running attempt with the same seed, ports and evidence file.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { readEvidenceText } from '../grader/evidence-file.js';
 import { dirname, join } from 'node:path';
 import { RealClock } from '../core/clock.js';
@@ -155,6 +163,46 @@ export class SessionRuntime {
   get serverCertificate(): { cert: string; key: string } | undefined {
     return this.tls ? { cert: this.tls.serverCertPem, key: this.tls.serverKey } : undefined;
   }
+
+  /**
+   * The candidate's client certificate (mutual TLS: its CN is their broker login, which logs
+   * them in without a password) and its key, issued by the server's CA on first ask and kept in
+   * `<data>/tls/clients/<session>/` (key mode 0600) so that every download is the same pair.
+   * Undefined when the server runs no TLS. The key goes to the candidate only: never to
+   * evidence, logs or reports.
+   */
+  async clientCertificate(
+    sessionId: string,
+    c: CandidateRow,
+  ): Promise<{ certPem: string; keyPem: string } | undefined> {
+    const tls = this.tls;
+    if (!tls) return undefined;
+    const dir = join(this.store.dir, 'tls', 'clients', sessionId);
+    const base = join(dir, c.id.replace(/[^\w.-]/g, '_'));
+    if (existsSync(`${base}.pem`) && existsSync(`${base}.key`))
+      return {
+        certPem: readFileSync(`${base}.pem`, 'utf8'),
+        keyPem: readFileSync(`${base}.key`, 'utf8'),
+      };
+    const issued = await (this.issuing.get(base) ??
+      this.issuing
+        .set(
+          base,
+          tls.issueClient(c.username).then((pair) => {
+            mkdirSync(dir, { recursive: true, mode: 0o700 });
+            writeFileSync(`${base}.key`, pair.keyPem, { mode: 0o600 });
+            chmodSync(`${base}.key`, 0o600);
+            writeFileSync(`${base}.pem`, pair.certPem);
+            return pair;
+          }),
+        )
+        .get(base)!);
+    this.issuing.delete(base);
+    return issued;
+  }
+
+  /** Client certificates being issued, so two downloads at once get one pair. */
+  private readonly issuing = new Map<string, Promise<{ certPem: string; keyPem: string }>>();
 
   get tlsPorts(): { port: number | undefined; wssPort: number | undefined } {
     return { port: this.broker?.tlsPort, wssPort: this.broker?.wssPort };
@@ -584,11 +632,18 @@ export class SessionRuntime {
     // The lab's own MQTT clients (a gateway's northbound link) log in as the candidate.
     const secret = this.store.sessionSecret(sessionId);
     const allowPeer = this.seatGuard(sessionId, c);
+    if (scenario.tls && !this.opts.tls)
+      throw new LabError(
+        'SESSION_STATE',
+        `task ${taskId} needs MQTT over TLS, which this server does not run (iotlab serve without --no-tls) / 本题需要 MQTT over TLS，本服务器未开启`,
+      );
     const lab = createLab(scenario, {
       seed: c.seed,
       candidate: c.id,
       logger: this.opts.logger,
       host: this.opts.host,
+      // Addresses the lab announces (an impostor's URL) name the host candidates reach.
+      publicHost: this.opts.publicHost ?? defaultPublicHost(this.opts.host),
       evidencePath,
       resumeEvidence: true,
       // A restart resumes the run: lab time goes on from the attempt's start (the grader reads
@@ -789,7 +844,15 @@ export class SessionRuntime {
       {
         ...rest,
         lab: labInfo,
-        mqtt: { ...card.mqtt, username: c.username, password: candidatePassword(secret, c.id) },
+        mqtt: {
+          ...card.mqtt,
+          username: c.username,
+          password: candidatePassword(secret, c.id),
+          // Saved beside card.json from the card tab (GET /api/me/client.pem, /api/me/client.key).
+          ...(this.tls
+            ? { clientCert: { cert: 'client.pem', key: 'client.key', cn: c.username } }
+            : {}),
+        },
       },
       this.opts.host,
       this.opts.publicHost ?? defaultPublicHost(this.opts.host),

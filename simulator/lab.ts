@@ -11,6 +11,9 @@
  *              → card → `lab.start` evidence → scheduled faults and device timers
  *   stop()     timers → families that close first → servers, in reverse → `lab.stop` evidence
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { RealClock } from '../core/clock.js';
 import { LabError } from '../core/errors.js';
@@ -37,6 +40,7 @@ import type { MqttBroker } from '../protocols/mqtt/broker.js';
 import { createMqttBroker } from '../protocols/mqtt/broker.js';
 import { createLabTls } from '../protocols/tls/ca.js';
 import type { LabTls } from '../protocols/tls/ca.js';
+import { startImpostor } from '../protocols/tls/impostor.js';
 import { answerRecorder } from './answers.js';
 import type { LabCard } from './card.js';
 import { buildCard } from './card.js';
@@ -73,6 +77,8 @@ export interface LabPorts {
   gateway?: number;
   /** The MCU board's protocol port (docs/board.md). */
   board?: number;
+  /** The impostor endpoint of a scenario with `tls.impostor` (default 0: any free port). */
+  impostor?: number;
 }
 
 /** The lab's own options; the families' (serial transports, gateways on/off) are FamilyDeps. */
@@ -90,6 +96,11 @@ export interface LabOwnDeps {
    * card gives `mqtt.tlsUrl`, `mqtt.wssUrl` and `mqtt.ca`. Absent = no TLS listener.
    */
   tls?: { dir: string; publicHost?: string; handshakeTimeoutMs?: number };
+  /**
+   * The host that addresses the lab announces on the broker name (an impostor's URL), when it is
+   * not the bind host: an exam server bound to 0.0.0.0 names its public host.
+   */
+  publicHost?: string;
   /** JSONL evidence file; without it evidence is kept for subscribers only. */
   evidencePath?: string;
   /** Append to an existing evidence file, continuing its hash chain (server restarts). */
@@ -340,6 +351,10 @@ async function startLab(
       'TLS_FAULT_UNAVAILABLE',
       "the scenario's TLS faults need the lab's own MQTT TLS listener (not --no-tls, not an exam session's shared broker)",
     );
+  const impostor = scenario.tls?.impostor;
+  const announce = impostor
+    ? await startImpostorOf(ground, deps, (c) => close.closers.push(c))
+    : undefined;
   field.attach(broker);
   broker.onClientMessage(answerRecorder(plan.topicPrefix, record));
 
@@ -408,7 +423,47 @@ async function startLab(
     name === BROKER_TARGET ? BROKER_TARGET : field.directory.idOf(name),
   );
   field.activity.start();
+  if (impostor && announce) {
+    record('impostor.listen', announce.listen);
+    // Retained, so a client that subscribes after the notice still learns of the "backup".
+    const notice = () =>
+      void broker.publish(`${plan.topicPrefix}/${impostor.notice}`, announce.notice, {
+        qos: 1,
+        retain: true,
+        device: 'lab',
+      });
+    // `at` counts from lab.start (what the grader measures from); a resumed run goes on from
+    // lab time 0 of its first start.
+    const due = deps.resumed ? impostor.at * 1000 - clock.now() : impostor.at * 1000;
+    ground.timers.push(clock.setTimeout(notice, Math.max(0, due)));
+  }
   return card;
+}
+
+/** The impostor endpoint (protocols/tls/impostor.ts); returns the notice that announces it. */
+async function startImpostorOf(
+  ground: LabGround,
+  deps: LabDeps,
+  onClose: (c: () => Promise<void>) => void,
+): Promise<{ notice: string; listen: Record<string, unknown> }> {
+  const { plan, record, logger, host } = ground;
+  const imp = await startImpostor({
+    host,
+    port: deps.ports?.impostor ?? 0,
+    urlHost: deps.publicHost ?? deps.tls?.publicHost ?? host,
+    caName: plan.labId,
+    record,
+    logger,
+    ...(deps.allowPeer ? { guard: { allow: deps.allowPeer, record } } : {}),
+  });
+  onClose(() => imp.close());
+  return {
+    notice: JSON.stringify({
+      backup: imp.url,
+      reason: 'primary broker maintenance: move to the backup / 主服务器维护，请切换到备用服务器',
+    }),
+    listen: { url: imp.url, port: imp.port, caSha256: imp.caSha256, listener: 'impostor' },
+  };
 }
 
 /**
@@ -429,11 +484,13 @@ async function startBroker(
   const ports = deps.ports ?? {};
   if (deps.broker)
     return { broker: await deps.broker({ record, topicPrefix: plan.topicPrefix, logger }) };
-  const tls = deps.tls
+  // A scenario that needs TLS has it wherever it runs: its folder beside the evidence.
+  const tlsDir = deps.tls?.dir ?? (scenario.tls ? recorderDir(ground) : undefined);
+  const tls = tlsDir
     ? await createLabTls({
-        dir: deps.tls.dir,
+        dir: tlsDir,
         name: plan.labId,
-        hosts: [host, ...(deps.tls.publicHost ? [deps.tls.publicHost] : [])],
+        hosts: [host, ...(deps.tls?.publicHost ? [deps.tls.publicHost] : [])],
       })
     : undefined;
   const clientCert = await tls?.issueClientFiles(scenario.mqtt?.username ?? 'iotlab-client');
@@ -463,4 +520,10 @@ async function startBroker(
     ...(scenario.platform ? { platformDevices: scenario.platform.devices } : {}),
   });
   return { broker, ...(clientCert ? { clientCert } : {}), ...(tls ? { tls } : {}) };
+}
+
+/** `<evidence>.tls/` beside the evidence file, or a new temporary folder without one. */
+function recorderDir(ground: LabGround): string {
+  const path = ground.recorder.path;
+  return path ? path.replace(/\.jsonl$/, '') + '.tls' : mkdtempSync(join(tmpdir(), 'iotlab-tls-'));
 }

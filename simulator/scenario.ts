@@ -72,6 +72,29 @@ export const Scenario = z
       })
       .strict()
       .optional(),
+    /**
+     * TLS the lab needs whoever starts it (`iotlab check`, `practice`, tests): the broker's TLS
+     * listeners run with the lab's own CA, and, with `impostor`, an impostor endpoint
+     * (protocols/tls/impostor.ts) is announced at `at` s as a backup broker: the lab publishes
+     * `{"backup": "<mqtts URL>", "reason": …}` retained on `<prefix>/<notice>` (docs/card.md).
+     */
+    tls: z
+      .object({
+        impostor: z
+          .object({
+            at: z.number().min(0),
+            notice: z
+              .string()
+              .regex(
+                /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/,
+                'a topic under the prefix (no wildcards)',
+              ),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
     /** The field devices (devices/field/): every other family reads, drives or carries them. */
     devices: z.array(DeviceSpec).max(200),
     /** `serial:`, `gateways:`, `board:` — one section per family of the registry. */

@@ -48,6 +48,7 @@ import { secureStore } from './l2-app-secure-store/task.js';
 import { scenesApp } from './l2-app-scenes/task.js';
 import { deviceMonitor } from './l2-sys-monitor/task.js';
 import { dashboardApp } from './l1-app-dashboard/task.js';
+import { tlsUplink } from './l2-emb-tls/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -80,6 +81,7 @@ export const TASKS: readonly Task[] = [
   scenesApp,
   deviceMonitor,
   dashboardApp,
+  tlsUplink,
 ];
 
 export function listTasks(): readonly Task[] {
@@ -194,6 +196,12 @@ export function labNote(task: Task, plan: LabPlan, lang: Lang): string {
       ? `${code('IOTLAB_MQTT_URL')}（${code('mqtt://主机:端口')}）、${code('IOTLAB_TOPIC_PREFIX')}（本题为 ${code(plan.topicPrefix)}）；`
       : `${code('IOTLAB_MQTT_URL')} (${code('mqtt://host:port')}), ${code('IOTLAB_TOPIC_PREFIX')} (here ${code(plan.topicPrefix)});`,
   ];
+  if (plan.scenario.tls)
+    lines.push(
+      zh
+        ? `${code('IOTLAB_MQTT_TLS_URL')}（${code('mqtts://主机:端口')}）：MQTT over TLS；${code('IOTLAB_MQTT_CA')}：实验 CA 证书文件；${code('IOTLAB_MQTT_CERT')}、${code('IOTLAB_MQTT_KEY')}：实验 CA 签发给你的客户端证书及其私钥文件；`
+        : `${code('IOTLAB_MQTT_TLS_URL')} (${code('mqtts://host:port')}): MQTT over TLS; ${code('IOTLAB_MQTT_CA')}: the lab CA's certificate file; ${code('IOTLAB_MQTT_CERT')}, ${code('IOTLAB_MQTT_KEY')}: the client certificate the lab CA issued you, and its key file;`,
+    );
   if (plan.devices.some((d) => d.modbus?.transport === 'tcp'))
     lines.push(
       zh

@@ -174,11 +174,48 @@ interface Ca {
 }
 
 async function makeCa(name: string, now: Date, certPath: string, keyPath: string): Promise<Ca> {
-  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
-  const ca = await selfSigned(name, now, keys);
-  writeSecret(keyPath, await pkcs8Pem(keys.privateKey));
+  const ca = await newCa(name, now);
+  writeSecret(keyPath, await pkcs8Pem(ca.key));
   writeFileSync(certPath, ca.cert.toString('pem') + '\n');
   return ca;
+}
+
+/**
+ * An impostor's TLS identity (protocols/tls/impostor.ts): a CA made in memory, never written,
+ * with the same name as the lab's own (`CN=iotlab CA <name>`) so that only a client that checks
+ * the signature against the lab's CA tells them apart, and a server certificate for the same
+ * hosts as the lab's. Returns the server certificate, its key (for that listener only) and the
+ * impostor CA's fingerprint (truth for the grader).
+ */
+export async function createImpostorTls(opts: {
+  name: string;
+  hosts: readonly string[];
+}): Promise<{ certPem: string; keyPem: string; caSha256: string }> {
+  const now = new Date();
+  const hosts = [...new Set(['localhost', '127.0.0.1', ...opts.hosts])].filter(
+    (h) => h !== '' && h !== '0.0.0.0' && h !== '::',
+  );
+  const ca = await newCa(opts.name, now);
+  const server = await issue(ca, {
+    subject: `CN=${commonNameOf(hosts)}, O=iotlab`,
+    now,
+    extensions: [
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension(
+        hosts.map((h) => ({ type: isIP(h) ? 'ip' : 'dns', value: h })),
+      ),
+    ],
+  });
+  return {
+    certPem: server.certPem,
+    keyPem: server.keyPem,
+    caSha256: new X509Certificate(ca.cert.toString('pem')).fingerprint256,
+  };
+}
+
+async function newCa(name: string, now: Date): Promise<Ca> {
+  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
+  return selfSigned(name, now, keys);
 }
 
 async function selfSigned(name: string, now: Date, keys: webcrypto.CryptoKeyPair): Promise<Ca> {

@@ -2,7 +2,8 @@
  * Every task of the bank through a real exam session, as a candidate lives it: the examiner
  * creates a session per direction of 初级, and one of 中级 EMB (an exam where the paper is complete,
  * practice where the bank has gaps), each candidate logs in, reads the instructions the candidate API serves, starts the
- * task, reads the card from `/api/me`, downloads the task's files, runs the reference program
+ * task, reads the card from `/api/me`, downloads the task's files (and, for a TLS task, the CA and
+ * their client certificate), runs the reference program
  * against the session's shared broker and their own ports with only that card and those
  * instructions, uploads what the task captures, and hands in. Every run must score 100.
  *
@@ -162,6 +163,14 @@ async function sitTask(
     expect(res.status).toBe(200);
     writeFileSync(join(workdir, f.name), Buffer.from(await res.arrayBuffer()));
   }
+  // A TLS task's files, as the card names them: the server's CA and the candidate's own
+  // client certificate and key, from the card tab.
+  if (card.mqtt.clientCert)
+    for (const f of ['ca.pem', 'client.pem', 'client.key']) {
+      const res = await fetch(`${t.server.url}/api/me/${f}`, { headers: { cookie } });
+      expect(res.status).toBe(200);
+      writeFileSync(join(workdir, f), await res.text());
+    }
 
   const { solve } = (await import(
     /* @vite-ignore */ pathToFileURL(taskFile(task.id, 'solution.ts')).href
@@ -222,7 +231,8 @@ describe.each([
   const key = `${level}-${direction}` as keyof typeof SPEEDS;
   it('every reference program scores 100 from the card and instructions it was given', async () => {
     SPEED = SPEEDS[key];
-    t = await startTestServer(`room-${key}`, base, { labSpeed: SPEED });
+    // MQTT over TLS too: l2-emb-tls needs it (the server's CA, each candidate's certificate).
+    t = await startTestServer(`room-${key}`, base, { labSpeed: SPEED, mqttsPort: 0 });
     const paper = paperOf(level, direction);
     const ids = paper.tasks.map((x) => x.id);
     const roster = [

@@ -118,7 +118,10 @@ tasks:
     expect(l2app.gaps.map((g) => g.function)).toEqual(
       Object.keys(WEIGHT_TABLE['L2.APP']!).filter((f) => f !== '物联网移动应用开发'),
     );
-    expect(loadPaper('L2-EMB').tasks.map((t) => [t.id, t.points])).toEqual([['l2-emb-cipher', 20]]);
+    expect(loadPaper('L2-EMB').tasks.map((t) => [t.id, t.points])).toEqual([
+      ['l2-emb-cipher', 10],
+      ['l2-emb-tls', 10],
+    ]);
     expect(loadPaper('L2-SYS').tasks.map((t) => [t.id, t.points])).toEqual([
       ['l2-sys-plan', 10],
       ['l2-sys-monitor', 30],

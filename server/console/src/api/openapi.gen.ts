@@ -419,6 +419,84 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/me/client.key': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The private key of your client certificate (PEM, PKCS#8): keep it to yourself
+     * @description Issued by the exam server's CA for this candidate only; the card names the pair `client.pem` and `client.key` (mqtt.clientCert). Presented over TLS, the certificate logs in as its CN without a password.
+     *
+     *     Role: candidate.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/me/client.pem': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Your client certificate (PEM) for mutual TLS: its CN is your MQTT login
+     * @description Issued by the exam server's CA for this candidate only; the card names the pair `client.pem` and `client.key` (mqtt.clientCert). Presented over TLS, the certificate logs in as its CN without a password.
+     *
+     *     Role: candidate.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/me/events': {
     parameters: {
       query?: never;

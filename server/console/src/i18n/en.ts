@@ -180,6 +180,8 @@ const en: typeof zh = {
       'Save card.json in the folder you run your program from and paste these lines in a terminal there (docs/card.md). Your program reads them the same way under iotlab check and iotlab practice.',
     download: 'Download card.json',
     downloadCa: 'Download ca.pem (the CA to trust for TLS)',
+    downloadClientCert: 'Download client.pem (your certificate for mutual TLS)',
+    downloadClientKey: 'Download client.key (its private key: keep it to yourself)',
     copyEnv: 'Copy the environment variables',
     copy: 'Copy',
     copied: 'Copied',

@@ -168,6 +168,8 @@ export default {
       '把 card.json 保存到运行程序的文件夹，并在该文件夹的终端中粘贴下面几行（见 docs/card.md）。程序在 iotlab check 和 iotlab practice 中也以同样方式读取它们。',
     download: '下载 card.json',
     downloadCa: '下载 ca.pem（TLS 要信任的 CA 证书）',
+    downloadClientCert: '下载 client.pem（双向 TLS 用的客户端证书）',
+    downloadClientKey: '下载 client.key（证书私钥，请勿外传）',
     copyEnv: '复制环境变量',
     copy: '复制',
     copied: '已复制',
