@@ -50,6 +50,10 @@ export const ErrorCodes = {
   MARK_NOT_IN_PANEL: 5016,
   /** The panel's mark is final: only the chief examiner changes it, with a reason. */
   MARK_FINAL: 5017,
+  /** An access policy (core/acl.ts) that does not fit its schema, or repeats a rule id. */
+  ACL_INVALID: 5120,
+  /** An access policy edit made against an older version than the one in force (If-Match). */
+  ACL_STALE: 5121,
   USAGE: 9001,
 } as const;
 
@@ -146,6 +150,8 @@ const apiStatus: Partial<Record<ErrorCodeName, number>> = {
   HANDIN_REFUSED: 400,
   MARK_NOT_IN_PANEL: 403,
   MARK_FINAL: 409,
+  ACL_INVALID: 400,
+  ACL_STALE: 409,
   REASON_REQUIRED: 400,
   CHECK_NOT_MANUAL: 400,
   MARK_NOT_FOUND: 404,

@@ -16,6 +16,12 @@ export const FAULT_TYPES = [
   'no-response',
   /** Serial devices with CRC-framed protocols (CRC_FRAMED_KINDS): every frame sent has a bad CRC. */
   'crc-error',
+  /**
+   * A security fault (issue 17.5): an access-policy rule in front of all others denies every
+   * client the device's topics (`<prefix>/<id>/#`, publish and subscribe); live subscriptions to
+   * them are revoked. The device itself goes on publishing (it is inside the broker).
+   */
+  'acl-deny',
 ] as const;
 export type FaultType = (typeof FAULT_TYPES)[number];
 

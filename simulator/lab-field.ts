@@ -27,6 +27,7 @@ import type { DeviceDirectory } from './device-directory.js';
 import { createDeviceDirectory } from './device-directory.js';
 import type { FaultSchedule } from './fault-schedule.js';
 import { createFaultSchedule } from './fault-schedule.js';
+import type { LabAccess } from './security.js';
 import type { LabPlan } from './plan.js';
 
 /** What every step of a lab shares: made once in createLab, from the scenario and the deps. */
@@ -41,6 +42,8 @@ export interface LabGround {
   record: RecordFn;
   /** Lab-clock timers cleared on stop. */
   timers: TimerHandle[];
+  /** The lab's access policy and records (simulator/security.ts); `acl-deny` faults edit it. */
+  access: LabAccess;
 }
 
 export interface FieldDevices {
@@ -99,6 +102,10 @@ export function createFieldDevices(ground: LabGround): FieldDevices {
     // An offline fault's start and end flip the device's retained status.
     onEdge: (f) => {
       if (f.type === 'offline') activity.publishStatus(f.deviceId);
+      if (f.type === 'acl-deny') {
+        if (f.end !== undefined && f.end <= clock.now()) ground.access.faultEnded(f);
+        else ground.access.faultStarted(f, f.deviceId);
+      }
     },
   });
   const unitOf = (m: DeviceModel) =>

@@ -52,6 +52,8 @@ const en: typeof zh = {
     HANDIN_REFUSED: 'The file was not taken: wrong kind (told by its content), empty or too large',
     MARK_NOT_IN_PANEL:
       "You are not on this candidate's panel, or only the chief examiner may do this",
+    ACL_INVALID: "Invalid access policy: check each rule's action, topic filter and permission",
+    ACL_STALE: 'The access policy changed since you read it: read it again and redo your change',
     MARK_FINAL: 'This mark is final: only the chief examiner changes it, with a reason',
     ROSTER_INVALID: 'The roster has errors: no session was created',
     PAPER_INVALID: 'The paper is not valid',
@@ -83,6 +85,7 @@ const en: typeof zh = {
     slow: 'Slow answers',
     'no-response': 'Slave timeout',
     'crc-error': 'Serial CRC errors',
+    'acl-deny': 'Access policy denies its topics',
   },
   quantity: {
     temperature: 'Temperature',

@@ -48,6 +48,8 @@ export default {
     MARK_NOT_FOUND: '该检查项没有可撤销的考评员评分',
     HANDIN_REFUSED: '文件未被接受：类型不符、为空或过大（按文件内容识别类型）',
     MARK_NOT_IN_PANEL: '你不在该考生的考评组中，或此操作仅限主考',
+    ACL_INVALID: '访问控制策略无效：请检查每条规则的动作、主题过滤器和许可',
+    ACL_STALE: '访问控制策略在你读取之后已被修改：请重新读取后再修改',
     MARK_FINAL: '该项评分已确定，只能由主考修改并说明理由',
     ROSTER_INVALID: '考生名单有误，未创建场次',
     PAPER_INVALID: '试卷无效',
@@ -75,6 +77,7 @@ export default {
     slow: '响应变慢',
     'no-response': '从站无响应',
     'crc-error': '串口 CRC 错误',
+    'acl-deny': '访问控制规则拒绝其主题',
   },
   quantity: {
     temperature: '温度',
