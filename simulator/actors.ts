@@ -8,7 +8,7 @@
  * on, as field devices do.
  */
 import mqtt from 'mqtt';
-import type { MqttClient } from 'mqtt';
+import type { ISubscriptionMap, MqttClient } from 'mqtt';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { ActorSpec } from './security.js';
@@ -66,8 +66,15 @@ export async function startActors(
       for (const s of a.subscribe) {
         const topic = withPrefix(s.topic, deps.prefix);
         at(s.from, () => {
+          // `resubscribe`: mqtt.js otherwise skips a filter it believes granted (it cannot know
+          // the broker revoked it), and a persistent reader asks again.
           const sub = () => {
-            if (client.connected) client.subscribe(topic, { qos: 0 }, () => undefined);
+            if (client.connected)
+              client.subscribe(
+                // the type cannot say "topics and one boolean"; mqtt.js reads it that way
+                { [topic]: { qos: 0 }, resubscribe: true } as unknown as ISubscriptionMap,
+                () => undefined,
+              );
           };
           sub();
           if (s.every !== undefined) timers.push(clock.setInterval(sub, s.every * 1000));

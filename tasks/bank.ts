@@ -44,6 +44,7 @@ import { systemPlan } from './l3-all-plan/task.js';
 import { solutionConsult } from './l2-sys-consult/task.js';
 import { projectConsult } from './l3-all-consult/task.js';
 import { mobileApp } from './l1-app-mobile/task.js';
+import { securityAudit } from './l2-sys-audit/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -72,6 +73,7 @@ export const TASKS: readonly Task[] = [
   solutionConsult,
   projectConsult,
   mobileApp,
+  securityAudit,
 ];
 
 export function listTasks(): readonly Task[] {
@@ -209,6 +211,12 @@ export function labNote(task: Task, plan: LabPlan, lang: Lang): string {
       zh
         ? `${code(gatewayEnvName(g.name))}：网关 ${code(g.name)} 的配置 API（URL）；`
         : `${code(gatewayEnvName(g.name))}: the configuration API (URL) of gateway ${code(g.name)};`,
+    );
+  if (plan.scenario.security)
+    lines.push(
+      zh
+        ? `${code('IOTLAB_SECURITY_API')}、${code('IOTLAB_SECURITY_TOKEN')}：安全 API 的地址（URL）和 Bearer 令牌（${code('docs/acl.md')}）；`
+        : `${code('IOTLAB_SECURITY_API')}, ${code('IOTLAB_SECURITY_TOKEN')}: the security API (URL) and its bearer token (${code('docs/acl.md')});`,
     );
   if (plan.board)
     lines.push(
