@@ -3301,6 +3301,7 @@ export interface paths {
                   | 'slow'
                   | 'no-response'
                   | 'crc-error'
+                  | 'acl-deny'
                 )[];
                 id: string;
                 kind: string;
@@ -3319,6 +3320,7 @@ export interface paths {
                 | 'slow'
                 | 'no-response'
                 | 'crc-error'
+                | 'acl-deny'
               )[];
               live: {
                 devices: {
@@ -3350,7 +3352,8 @@ export interface paths {
                     | 'spike'
                     | 'slow'
                     | 'no-response'
-                    | 'crc-error';
+                    | 'crc-error'
+                    | 'acl-deny';
                   value?: number;
                 }[];
                 t: number;
@@ -3367,6 +3370,130 @@ export interface paths {
       };
     };
     put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/trainer/labs/{session}/{candidate}/acl': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A lab's access policy in force, with its version
+     * @description Role: examiner or trainer.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          candidate: string;
+          session: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              policy: {
+                /** @enum {string} */
+                default: 'allow' | 'deny';
+                rules: {
+                  /** @enum {string} */
+                  action: 'publish' | 'subscribe' | 'all';
+                  clientId?: string;
+                  cn?: string;
+                  id: string;
+                  /** @enum {string} */
+                  permission: 'allow' | 'deny';
+                  topic: string;
+                  username?: string;
+                }[];
+              };
+              version: number;
+            };
+          };
+        };
+      };
+    };
+    /**
+     * Replace a lab's access policy (in force at once; audited with before and after; exam labs: examiners only)
+     * @description Role: examiner or trainer.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          candidate: string;
+          session: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * @default allow
+             * @enum {string}
+             */
+            default?: 'allow' | 'deny';
+            /** @default [] */
+            rules?: {
+              /** @enum {string} */
+              action: 'publish' | 'subscribe' | 'all';
+              clientId?: string;
+              cn?: string;
+              id?: string;
+              /** @enum {string} */
+              permission: 'allow' | 'deny';
+              topic: string;
+              username?: string;
+            }[];
+          };
+        };
+      };
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              policy: {
+                /** @enum {string} */
+                default: 'allow' | 'deny';
+                rules: {
+                  /** @enum {string} */
+                  action: 'publish' | 'subscribe' | 'all';
+                  clientId?: string;
+                  cn?: string;
+                  id: string;
+                  /** @enum {string} */
+                  permission: 'allow' | 'deny';
+                  topic: string;
+                  username?: string;
+                }[];
+              };
+              version: number;
+            };
+          };
+        };
+      };
+    };
     post?: never;
     delete?: never;
     options?: never;
@@ -3454,7 +3581,8 @@ export interface paths {
               | 'spike'
               | 'slow'
               | 'no-response'
-              | 'crc-error';
+              | 'crc-error'
+              | 'acl-deny';
             value?: number;
           };
         };
@@ -3483,7 +3611,8 @@ export interface paths {
                 | 'spike'
                 | 'slow'
                 | 'no-response'
-                | 'crc-error';
+                | 'crc-error'
+                | 'acl-deny';
               value?: number;
             };
           };
@@ -3546,7 +3675,8 @@ export interface paths {
                 | 'spike'
                 | 'slow'
                 | 'no-response'
-                | 'crc-error';
+                | 'crc-error'
+                | 'acl-deny';
               value?: number;
             };
           };
@@ -3788,7 +3918,15 @@ export interface components {
         start: number;
         /** @enum {string} */
         type:
-          'offline' | 'stuck' | 'drift' | 'noise' | 'spike' | 'slow' | 'no-response' | 'crc-error';
+          | 'offline'
+          | 'stuck'
+          | 'drift'
+          | 'noise'
+          | 'spike'
+          | 'slow'
+          | 'no-response'
+          | 'crc-error'
+          | 'acl-deny';
         value?: number;
       }[];
       t: number;
