@@ -363,7 +363,7 @@ async function startLab(
   }
 
   const security = scenario.security
-    ? await startSecurity(ground, scenario.security, ports.security ?? 0, ctx.mqtt)
+    ? await startSecurity(ground, scenario.security, ports.security ?? 0, ctx.mqtt, guard)
     : undefined;
   if (security) {
     close.earlyClosers.push(security.closeActors);
@@ -470,6 +470,7 @@ async function startSecurity(
   spec: SecuritySpec,
   port: number,
   mqttLogin: { url: string; username?: string; password?: string },
+  guard: PeerGuard | undefined,
 ): Promise<{
   card: { api: string; token: string; accessLog: string };
   closeActors: () => Promise<void>;
@@ -480,7 +481,13 @@ async function startSecurity(
   if (problems.length > 0)
     throw new LabError('SCENARIO_INVALID', `security.clients: ${problems.join('; ')}`);
   const token = randomBytes(18).toString('base64url');
-  const app = buildSecurityApi({ access: ground.access, token, clock, logger });
+  const app = buildSecurityApi({
+    access: ground.access,
+    token,
+    clock,
+    logger,
+    ...(guard ? { guard } : {}),
+  });
   await app.listen({ host, port });
   const address = app.server.address();
   const bound = typeof address === 'object' && address ? address.port : port;

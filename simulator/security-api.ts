@@ -6,7 +6,7 @@
  *   GET /audit               every change: who, when, version, before and after
  *   GET /access-log          the broker's access records, JSONL (`?format=csv` for CSV)
  * Every route needs `Authorization: Bearer <token>` (the card's `security.token`); without it
- * 401. Built by `buildSecurityApi` without listening, so tests can call `app.inject()`.
+ * 401; from outside the seat (exam sessions) 403. Built by `buildSecurityApi` without listening, so tests can call `app.inject()`.
  */
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -16,12 +16,16 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { LabAccess } from './security.js';
 import { accessCsv, accessJsonl } from './security.js';
+import type { PeerGuard } from '../protocols/listen.js';
+import { refusePeer } from '../protocols/listen.js';
 
 export interface SecurityApiDeps {
   access: LabAccess;
   token: string;
   clock: Clock;
   logger: Logger;
+  /** Seat lock (exam sessions): requests from elsewhere get 403 and `net.refused` evidence. */
+  guard?: PeerGuard;
 }
 
 const sameToken = (a: string, b: string) => {
@@ -35,6 +39,10 @@ export function buildSecurityApi(deps: SecurityApiDeps): FastifyInstance {
   const { access, clock } = deps;
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    if (refusePeer(deps.guard, req.socket.remoteAddress, req.socket.remotePort, 'http')) {
+      await reply.status(403).send({ error: 'not from the seat address', code: 'API_FORBIDDEN' });
+      return;
+    }
     const auth = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
     if (!m || !sameToken(m[1]!, deps.token)) {

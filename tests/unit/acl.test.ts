@@ -11,6 +11,8 @@ import type { EvidenceEvent } from '../../core/evidence.js';
 import { AccessLog, LabAccess, accessCsv } from '../../simulator/security.js';
 import { LabError } from '../../core/errors.js';
 import { ManualClock } from '../../core/clock.js';
+import { silentLogger } from '../../core/logger.js';
+import { buildSecurityApi } from '../../simulator/security-api.js';
 
 const clock = new ManualClock({ epochMs: 0 });
 
@@ -231,5 +233,45 @@ describe('the lab access and its records', () => {
     const csv = accessCsv(log.records()).split('\r\n');
     expect(csv[0]).toBe('time,t,identity,clientId,action,topic,result,rule');
     expect(csv[1]).toBe('2026-01-01T00:00:01.500Z,1.5,"cam,7",c1,publish,lab/a,allowed,');
+  });
+});
+
+describe('the security API', () => {
+  it('refuses a request from outside the seat before it looks at the token', async () => {
+    const recorded: string[] = [];
+    const access = new LabAccess({ default: 'allow', rules: [] }, () => undefined, 'lab');
+    const app = buildSecurityApi({
+      access,
+      token: 't0ken',
+      clock,
+      logger: silentLogger,
+      guard: { allow: (ip) => ip === '10.0.0.9', record: (k) => recorded.push(k) },
+    });
+    const r = await app.inject({
+      method: 'GET',
+      url: '/acl',
+      headers: { authorization: 'Bearer t0ken' },
+    });
+    expect(r.statusCode).toBe(403);
+    expect(recorded).toEqual(['net.refused']);
+    const open = buildSecurityApi({ access, token: 't0ken', clock, logger: silentLogger });
+    expect(
+      (
+        await open.inject({
+          method: 'GET',
+          url: '/acl',
+          headers: { authorization: 'Bearer t0ken' },
+        })
+      ).statusCode,
+    ).toBe(200);
+    expect(
+      (
+        await open.inject({
+          method: 'GET',
+          url: '/audit',
+          headers: { authorization: 'Basic t0ken' },
+        })
+      ).statusCode,
+    ).toBe(401);
   });
 });
