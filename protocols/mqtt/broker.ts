@@ -377,6 +377,22 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
         // aedes emits 'unsubscribe' after this callback: forget the revocation a turn later.
         () => setImmediate(() => revoking.delete(client)),
       );
+      // Without a messageId aedes leaves a persistent session's stored subscriptions alone: drop
+      // them too, or a reconnect would restore what was revoked (deliveries stay denied anyway).
+      const persistence = (
+        broker as unknown as {
+          persistence: { removeSubscriptions(c: Client, topics: string[]): Promise<void> };
+        }
+      ).persistence;
+      if (!client.clean)
+        persistence
+          .removeSubscriptions(
+            client,
+            denied.map((x) => x.topic),
+          )
+          .catch((err: unknown) =>
+            logger.warn('revoking stored subscriptions failed', { err: String(err) }),
+          );
       tenant.spec.record('mqtt.subscribe', {
         peer: peerOf(client),
         clientId: client.id,

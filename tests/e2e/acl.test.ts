@@ -267,4 +267,46 @@ describe('the access policy on a live lab', () => {
     expect(await suback(c, `${prefix}/${fan.id}/#`)).toBe(0);
     expect(JSON.parse((await api('/audit')).text)).toHaveLength(1);
   });
+
+  it('a revoked subscription of a persistent session does not come back on reconnect', async () => {
+    const prefix = card.mqtt.topicPrefix;
+    const air = card.devices.find((d) => d.name === 'air')!;
+    const opts = { clientId: 'keeper', clean: false, reconnectPeriod: 0 };
+    const first = await mqtt.connectAsync(card.mqtt.url, opts);
+    let n = 0;
+    first.on('message', () => n++);
+    await first.subscribeAsync(`${prefix}/${air.id}/telemetry`, { qos: 1 });
+    await waitFor(() => n >= 1 || undefined);
+    const put = async (extra: unknown[]) => {
+      const cur = JSON.parse((await api('/acl')).text) as { policy: { rules: { id: string }[] } };
+      const rules = [...extra, ...cur.policy.rules.filter((r) => r.id !== 'no-keeper')];
+      expect((await api('/acl', { method: 'PUT', body: JSON.stringify({ rules }) })).status).toBe(
+        200,
+      );
+    };
+    await put([
+      {
+        id: 'no-keeper',
+        clientId: 'keeper',
+        action: 'subscribe',
+        topic: `${prefix}/#`,
+        permission: 'deny',
+      },
+    ]);
+    await waitFor(
+      () =>
+        events.some(
+          (e) =>
+            e.kind === 'mqtt.subscribe' && e['clientId'] === 'keeper' && e['action'] === 'revoke',
+        ) || undefined,
+    );
+    await first.endAsync();
+    await put([]); // allowed again: only a new SUBSCRIBE would bring it back
+    const again = await mqtt.connectAsync(card.mqtt.url, opts);
+    clients.push(again);
+    let m = 0;
+    again.on('message', () => m++);
+    await new Promise((r) => setTimeout(r, 500)); // 5 s of lab time: 5 telemetry messages
+    expect(m).toBe(0);
+  });
 });
