@@ -68,6 +68,10 @@ export const ErrorCodes = {
   TLS_FAULT_UNAVAILABLE: 5130,
   /** `serve --https` without a certificate to serve, or a --tls-cert/--tls-key that cannot be used. */
   HTTPS_CERT_INVALID: 5131,
+  /** An access policy (core/acl.ts) that does not fit its schema, or repeats a rule id. */
+  ACL_INVALID: 5120,
+  /** An access policy edit made against an older version than the one in force (If-Match). */
+  ACL_STALE: 5121,
   USAGE: 9001,
 } as const;
 
@@ -164,6 +168,8 @@ const apiStatus: Partial<Record<ErrorCodeName, number>> = {
   HANDIN_REFUSED: 400,
   MARK_NOT_IN_PANEL: 403,
   MARK_FINAL: 409,
+  ACL_INVALID: 400,
+  ACL_STALE: 409,
   REASON_REQUIRED: 400,
   CHECK_NOT_MANUAL: 400,
   MARK_NOT_FOUND: 404,

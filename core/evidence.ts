@@ -33,6 +33,8 @@ export const EVIDENCE_KINDS = [
   'mqtt.publish',
   /** A TLS handshake on the broker, completed or failed (protocols/tls/handshake.ts). */
   'tls.handshake',
+  /** A change of the broker's access policy: who, version, before and after (simulator/security.ts). */
+  'acl.change',
   'coap.request',
   'coap.response',
   'modbus.request',

@@ -24,6 +24,12 @@ export const FAULT_TYPES = [
   'tls-untrusted-ca',
   /** The card's client certificate is on the CA's CRL (on hold: lifted when the fault ends). */
   'cert-revoked',
+  /**
+   * A security fault (issue 17.5): an access-policy rule in front of all others denies every
+   * client the device's topics (`<prefix>/<id>/#`, publish and subscribe); live subscriptions to
+   * them are revoked. The device itself goes on publishing (it is inside the broker).
+   */
+  'acl-deny',
 ] as const;
 export type FaultType = (typeof FAULT_TYPES)[number];
 

@@ -12,6 +12,25 @@
 import { z } from 'zod';
 import { FAULT_TYPES } from '../core/faults.js';
 
+/** A lab's access policy and its version (docs/acl.md). */
+const AclView = z.object({
+  version: z.number().int(),
+  policy: z.object({
+    default: z.enum(['allow', 'deny']),
+    rules: z.array(
+      z.object({
+        id: z.string(),
+        username: z.string().optional(),
+        clientId: z.string().optional(),
+        cn: z.string().optional(),
+        action: z.enum(['publish', 'subscribe', 'all']),
+        topic: z.string(),
+        permission: z.enum(['allow', 'deny']),
+      }),
+    ),
+  }),
+});
+
 const I18n = z.object({ zh: z.string(), en: z.string() });
 const Mode = z.enum(['exam', 'practice', 'lab']);
 const SessionState = z.enum(['created', 'running', 'stopped']);
@@ -617,6 +636,8 @@ export const RESPONSES: Record<string, Record<number, z.ZodType>> = {
   'GET /api/trainer/labs/:session/:candidate': { 200: LabView },
   'POST /api/trainer/labs/:session/:candidate/faults': { 201: Fault },
   'DELETE /api/trainer/labs/:session/:candidate/faults/:fault': { 200: Fault },
+  'GET /api/trainer/labs/:session/:candidate/acl': { 200: AclView },
+  'PUT /api/trainer/labs/:session/:candidate/acl': { 200: AclView },
   'POST /api/trainer/labs/:session/:candidate/reset': {
     200: z.object({
       cleared: z.array(z.string()),

@@ -12,7 +12,7 @@
  * issue 15). L2-EMB has its encrypted-telemetry and secure-access (TLS) tasks (物联网应用协议开发,
  * 10 points each) and gaps for the rest;
  * L2-APP has its 物联网移动应用开发 tasks (encrypted storage, L2.APP.3.3.1; a two-screen app with
- * scenes, L2.APP.3.2.x, graded in a headless phone browser) and gaps for the rest. L2-SYS has its monitoring-script task (运行与维护) and, like L3, its planning and
+ * scenes, L2.APP.3.2.x, graded in a headless phone browser) and gaps for the rest. L2-SYS has its monitoring-script and security-audit tasks (运行与维护) and, like L3, its planning and
  * consulting tasks (documents marked by examiners), with gaps for the rest.
  */
 import type { PaperInput } from './papers.js';
@@ -114,7 +114,8 @@ export const builtinPapers: PaperInput[] = [
     direction: 'SYS',
     tasks: tasks([
       ['l2-sys-plan', '物联网系统规划与设计', 10],
-      ['l2-sys-monitor', '物联网系统运行与维护', 30],
+      ['l2-sys-monitor', '物联网系统运行与维护', 15],
+      ['l2-sys-audit', '物联网系统运行与维护', 15],
       ['l2-sys-consult', '物联网技术咨询与服务', 20],
     ]),
     gaps: [gap('物联网设备安装与调试', 10), gap('物联网系统部署', 30)],

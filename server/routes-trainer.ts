@@ -3,6 +3,10 @@
  * with their live values and active faults, a live stream of those values (SSE, once a second),
  * injecting and clearing faults, and resetting a lab (server/trainer-view.ts defines reset).
  *
+ * A lab's access policy (docs/acl.md) is read and replaced here too: in force at once on the
+ * candidate's live connections, recorded as `acl.change` evidence and in the audit log with the
+ * policy before and after.
+ *
  * Trainers and examiners may watch every lab. A trainer may change labs of practice and lab
  * sessions only: an exam's labs are the examiners'. Every change is in the audit log, and the lab
  * records each fault's start and end as `fault` evidence, so the grader sees what the candidate saw.
@@ -23,6 +27,7 @@ import type { WebSession } from './store.js';
 import type { RouteContext } from './validate.js';
 import { parse } from './validate.js';
 import { apiDoc } from './openapi.js';
+import { AclPolicySpec } from '../core/acl.js';
 
 const LabParams = z
   .object({
@@ -159,6 +164,46 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: RouteContext): 
         fault,
       });
       return fault;
+    },
+  );
+
+  app.get(
+    '/api/trainer/labs/:session/:candidate/acl',
+    apiDoc({
+      summary: "A lab's access policy in force, with its version",
+      tag: 'trainer',
+      roles: ['examiner', 'trainer'],
+      params: LabParams,
+    }),
+    (req) => {
+      need(req, 'examiner', 'trainer');
+      return labOf(req.params).lab.access.current;
+    },
+  );
+
+  app.put(
+    '/api/trainer/labs/:session/:candidate/acl',
+    apiDoc({
+      summary:
+        "Replace a lab's access policy (in force at once; audited with before and after; exam labs: examiners only)",
+      tag: 'trainer',
+      roles: ['examiner', 'trainer'],
+      params: LabParams,
+      body: AclPolicySpec,
+    }),
+    (req) => {
+      const me = need(req, 'examiner', 'trainer');
+      const x = labOf(req.params);
+      const actor = mayChange(me, x.s.mode);
+      const entry = x.lab.setAcl(req.body, `trainer ${actor}`);
+      store.audit(actor, 'trainer.acl.change', x.s.id, {
+        candidate: x.candidate,
+        task: x.task,
+        version: entry.version,
+        before: entry.before,
+        after: entry.after,
+      });
+      return { version: entry.version, policy: entry.after };
     },
   );
 

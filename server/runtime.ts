@@ -660,12 +660,13 @@ export class SessionRuntime {
           ? { coap: c.portBase, modbus: c.portBase + 1, ws: null }
           : { coap: 0, modbus: 0, ws: null },
       serial: { basePort: ports === 'own' ? c.portBase + 2 : 0 },
-      broker: ({ record, topicPrefix }) => {
+      broker: ({ record, topicPrefix, acl }) => {
         const mqtt = broker.addTenant({
           id: c.id,
           username: c.username,
           topicPrefix,
           record,
+          acl,
           checkPassword: (pw) => verifyPassword(pw, c.passwordHash),
           ...(scenario.platform ? { platformDevices: scenario.platform.devices } : {}),
           ...(allowPeer ? { allowPeer } : {}),

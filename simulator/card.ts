@@ -57,6 +57,11 @@ export interface LabCardBase {
   modbus: { host: string; port: number };
   evidence?: { path: string };
   devices: CardDevice[];
+  /**
+   * The security API (docs/acl.md), when the scenario has a `security:` section: its URL, the
+   * bearer token it takes, and where the broker's access records are (JSONL; `?format=csv`).
+   */
+  security?: { api: string; token: string; accessLog: string };
 }
 
 /**
@@ -69,7 +74,12 @@ export type LabCard = LabCardBase & FamilyCards;
 export function buildCard(
   plan: LabPlan,
   ep: Endpoints,
-  extra: { startedAt?: string; evidencePath?: string; sections?: FamilyCards } = {},
+  extra: {
+    startedAt?: string;
+    evidencePath?: string;
+    sections?: FamilyCards;
+    security?: { api: string; token: string; accessLog: string };
+  } = {},
 ): LabCard {
   const s = plan.scenario;
   const host = ep.host.includes(':') ? `[${ep.host}]` : ep.host;
@@ -95,6 +105,7 @@ export function buildCard(
     modbus: { host: ep.host, port: ep.modbusPort },
     ...(extra.evidencePath ? { evidence: { path: extra.evidencePath } } : {}),
     devices: plan.devices.map(cardDevice),
+    ...(extra.security ? { security: extra.security } : {}),
     // In the registry's order; a family with nothing running has no section.
     ...extra.sections,
   };
@@ -143,6 +154,10 @@ export function cardEnv(card: LabCard, cardPath?: string): Record<string, string
   if (card.mqtt.username) env.IOTLAB_MQTT_USERNAME = card.mqtt.username;
   if (card.mqtt.password) env.IOTLAB_MQTT_PASSWORD = card.mqtt.password;
   for (const g of card.gateways ?? []) env[gatewayEnvName(g.name)] = g.api;
+  if (card.security) {
+    env.IOTLAB_SECURITY_API = card.security.api;
+    env.IOTLAB_SECURITY_TOKEN = card.security.token;
+  }
   if (card.board) env.IOTLAB_BOARD = `${card.board.host}:${card.board.port}`;
   return card.serial ? { ...env, ...serialEnv(card.serial) } : env;
 }

@@ -28,6 +28,7 @@ import { createDeviceDirectory } from './device-directory.js';
 import type { FaultSchedule } from './fault-schedule.js';
 import { createFaultSchedule } from './fault-schedule.js';
 import { isTlsFault } from '../core/faults.js';
+import type { LabAccess } from './security.js';
 import type { LabPlan } from './plan.js';
 
 /** What every step of a lab shares: made once in createLab, from the scenario and the deps. */
@@ -42,6 +43,8 @@ export interface LabGround {
   record: RecordFn;
   /** Lab-clock timers cleared on stop. */
   timers: TimerHandle[];
+  /** The lab's access policy and records (simulator/security.ts); `acl-deny` faults edit it. */
+  access: LabAccess;
 }
 
 export interface FieldDevices {
@@ -104,6 +107,10 @@ export function createFieldDevices(ground: LabGround): FieldDevices {
     onEdge: (f) => {
       if (f.type === 'offline') activity.publishStatus(f.deviceId);
       if (isTlsFault(f.type)) tlsEdge?.();
+      if (f.type === 'acl-deny') {
+        if (f.end !== undefined && f.end <= clock.now()) ground.access.faultEnded(f);
+        else ground.access.faultStarted(f, f.deviceId);
+      }
     },
   });
   const unitOf = (m: DeviceModel) =>

@@ -51,6 +51,12 @@ import { createFieldDevices, startFieldServers } from './lab-field.js';
 import type { LabPlan } from './plan.js';
 import { planLab } from './plan.js';
 import type { Scenario } from './scenario.js';
+import type { AccessPolicy } from '../core/acl.js';
+import type { AuditEntry, SecuritySpec } from './security.js';
+import { LabAccess, actorTopicProblems, initialPolicy } from './security.js';
+import { buildSecurityApi } from './security-api.js';
+import { startActors } from './actors.js';
+import { randomBytes } from 'node:crypto';
 
 /**
  * Gives a lab an MQTT broker it does not own (exam sessions: one broker, one tenant per
@@ -61,6 +67,8 @@ export type BrokerProvider = (ctx: {
   record: RecordFn;
   topicPrefix: string;
   logger: Logger;
+  /** The lab's access policy: the broker enforces it on the lab's clients (TenantSpec.acl). */
+  acl: AccessPolicy;
 }) => Promise<MqttBroker>;
 
 export interface LabPorts {
@@ -79,6 +87,8 @@ export interface LabPorts {
   board?: number;
   /** The impostor endpoint of a scenario with `tls.impostor` (default 0: any free port). */
   impostor?: number;
+  /** The security API's port, when the scenario has a `security:` section (docs/acl.md). */
+  security?: number;
 }
 
 /** The lab's own options; the families' (serial transports, gateways on/off) are FamilyDeps. */
@@ -161,6 +171,13 @@ export interface Lab {
   command(idOrName: string, cmd: Command, source?: string): CommandOutcome;
   /** A TLS fault (core/faults.ts TLS_FAULT_TYPES) targets `device: "broker"`. */
   injectFault(req: FaultRequest): Fault;
+  /** The access policy in force, its audit trail and the broker's access records. */
+  readonly access: LabAccess;
+  /**
+   * Replaces the access policy (validated; in force at once on live connections), recorded as
+   * `acl.change` evidence with the actor, before and after.
+   */
+  setAcl(policy: unknown, actor: string): AuditEntry;
   clearFault(id: string): Fault;
   /** What a correct client sees of the broker's TLS at t (its security faults). */
   tlsTruth(t?: number): TlsTruth;
@@ -253,6 +270,8 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
     },
     tlsTruth: (t) => tlsTruth(faults.activeAt(BROKER_TARGET, t ?? clock.now())),
     clearFault: (id) => field.faultSchedule.clear(id),
+    access: ground.access,
+    setAcl: (policy, actor) => ground.access.set(policy, actor, clock),
     board,
     pressButton(nameOrPin, pressed, source = 'api') {
       const pin = board?.pins.buttonPin(nameOrPin);
@@ -282,6 +301,12 @@ function createGround(scenario: Scenario, deps: LabDeps): LabGround {
     ...(deps.evidenceQuota !== undefined ? { quota: deps.evidenceQuota } : {}),
     logger,
   });
+  const access = new LabAccess(
+    initialPolicy(plan.scenario.security, plan.topicPrefix, plan.labId),
+    recorder.record,
+    plan.topicPrefix,
+  );
+  recorder.subscribe((e) => access.log.add(e));
   return {
     plan,
     seed,
@@ -292,6 +317,7 @@ function createGround(scenario: Scenario, deps: LabDeps): LabGround {
     recorder,
     record: recorder.record,
     timers: [],
+    access,
   };
 }
 
@@ -391,6 +417,14 @@ async function startLab(
     Object.assign(sections, runtime.card);
   }
 
+  const security = scenario.security
+    ? await startSecurity(ground, scenario.security, ports.security ?? 0, ctx.mqtt, guard)
+    : undefined;
+  if (security) {
+    close.earlyClosers.push(security.closeActors);
+    close.closers.push(security.closeApi);
+  }
+
   const card = buildCard(
     plan,
     {
@@ -405,6 +439,7 @@ async function startLab(
       startedAt: new Date(clock.wall()).toISOString(),
       ...(recorder.path ? { evidencePath: recorder.path } : {}),
       sections,
+      ...(security ? { security: security.card } : {}),
     },
   );
   record('lab.start', {
@@ -483,7 +518,14 @@ async function startBroker(
   const scenario = plan.scenario;
   const ports = deps.ports ?? {};
   if (deps.broker)
-    return { broker: await deps.broker({ record, topicPrefix: plan.topicPrefix, logger }) };
+    return {
+      broker: await deps.broker({
+        record,
+        topicPrefix: plan.topicPrefix,
+        logger,
+        acl: ground.access.policy,
+      }),
+    };
   // A scenario that needs TLS has it wherever it runs: its folder beside the evidence.
   const tlsDir = deps.tls?.dir ?? (scenario.tls ? recorderDir(ground) : undefined);
   const tls = tlsDir
@@ -518,6 +560,7 @@ async function startBroker(
     logger,
     ...(scenario.mqtt ? { credentials: scenario.mqtt } : {}),
     ...(scenario.platform ? { platformDevices: scenario.platform.devices } : {}),
+    acl: ground.access.policy,
   });
   return { broker, ...(clientCert ? { clientCert } : {}), ...(tls ? { tls } : {}) };
 }
@@ -526,4 +569,56 @@ async function startBroker(
 function recorderDir(ground: LabGround): string {
   const path = ground.recorder.path;
   return path ? path.replace(/\.jsonl$/, '') + '.tls' : mkdtempSync(join(tmpdir(), 'iotlab-tls-'));
+}
+
+/**
+ * The scenario's `security:` section running: the security API (bearer token on the card) and
+ * the simulated clients. The clients stop before the servers, so their disconnects are evidence.
+ */
+async function startSecurity(
+  ground: LabGround,
+  spec: SecuritySpec,
+  port: number,
+  mqttLogin: { url: string; username?: string; password?: string },
+  guard: PeerGuard | undefined,
+): Promise<{
+  card: { api: string; token: string; accessLog: string };
+  closeActors: () => Promise<void>;
+  closeApi: () => Promise<void>;
+}> {
+  const { plan, clock, logger, host } = ground;
+  const problems = actorTopicProblems(spec, plan.topicPrefix);
+  if (problems.length > 0)
+    throw new LabError('SCENARIO_INVALID', `security.clients: ${problems.join('; ')}`);
+  const token = randomBytes(18).toString('base64url');
+  const app = buildSecurityApi({
+    access: ground.access,
+    token,
+    clock,
+    logger,
+    ...(guard ? { guard } : {}),
+  });
+  await app.listen({ host, port });
+  const address = app.server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  const base = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  let actors: Awaited<ReturnType<typeof startActors>> | undefined;
+  try {
+    actors = await startActors(spec.clients, {
+      clock,
+      logger,
+      mqtt: mqttLogin,
+      prefix: plan.topicPrefix,
+      labId: plan.labId,
+    });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  const running = actors;
+  return {
+    card: { api: base, token, accessLog: `${base}/access-log` },
+    closeActors: () => running.close(),
+    closeApi: () => app.close(),
+  };
 }

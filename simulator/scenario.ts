@@ -17,6 +17,7 @@ import { planLab } from './plan.js';
 import { FAULT_TYPES } from '../core/faults.js';
 import { DeviceSpec } from '../devices/field/scenario.js';
 import { FAMILIES, familyShapes } from './families.js';
+import { SecuritySpec } from './security.js';
 
 export const FaultSpec = z
   .object({
@@ -100,6 +101,8 @@ export const Scenario = z
     /** `serial:`, `gateways:`, `board:` — one section per family of the registry. */
     ...familyShapes,
     faults: z.array(FaultSpec).default([]),
+    /** The broker's access policy and simulated clients (simulator/security.ts, docs/acl.md). */
+    security: SecuritySpec.optional(),
   })
   .strict()
   .superRefine((s, ctx) => {

@@ -49,6 +49,7 @@ import { scenesApp } from './l2-app-scenes/task.js';
 import { deviceMonitor } from './l2-sys-monitor/task.js';
 import { dashboardApp } from './l1-app-dashboard/task.js';
 import { tlsUplink } from './l2-emb-tls/task.js';
+import { securityAudit } from './l2-sys-audit/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -82,6 +83,7 @@ export const TASKS: readonly Task[] = [
   deviceMonitor,
   dashboardApp,
   tlsUplink,
+  securityAudit,
 ];
 
 export function listTasks(): readonly Task[] {
@@ -225,6 +227,12 @@ export function labNote(task: Task, plan: LabPlan, lang: Lang): string {
       zh
         ? `${code(gatewayEnvName(g.name))}：网关 ${code(g.name)} 的配置 API（URL）；`
         : `${code(gatewayEnvName(g.name))}: the configuration API (URL) of gateway ${code(g.name)};`,
+    );
+  if (plan.scenario.security)
+    lines.push(
+      zh
+        ? `${code('IOTLAB_SECURITY_API')}、${code('IOTLAB_SECURITY_TOKEN')}：安全 API 的地址（URL）和 Bearer 令牌（${code('docs/acl.md')}）；`
+        : `${code('IOTLAB_SECURITY_API')}, ${code('IOTLAB_SECURITY_TOKEN')}: the security API (URL) and its bearer token (${code('docs/acl.md')});`,
     );
   if (plan.board)
     lines.push(

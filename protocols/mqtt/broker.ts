@@ -17,6 +17,12 @@
  *   MQTT 3.1.1 has no negative PUBACK (§3.3.5).
  * - Delivery: `authorizeForward` drops any message outside the receiving tenant's topics, so even
  *   a retained or queued message can never cross tenants (defence in depth behind SUBSCRIBE).
+ * - Access policy (core/acl.ts), when the tenant has one: inside its topics, each SUBSCRIBE,
+ *   PUBLISH and delivery is decided by the policy for the client's identity (username, client id,
+ *   certificate CN). A denied SUBSCRIBE gets 0x80, a denied PUBLISH disconnects (as above), a
+ *   denied delivery is dropped; each denial is recorded with `acl: { rule }`. When the policy
+ *   changes, every live subscription it now denies is revoked at once (`mqtt.subscribe` with
+ *   action `revoke`), and deliveries follow the new policy from the next message.
  *
  * Evidence: every event of an authenticated client goes to its tenant's recorder with the peer
  * address; events that belong to nobody (failed logins, protocol errors before CONNECT) go to
@@ -42,8 +48,9 @@ import type { Accept, Listener, TlsServerConfig } from './listeners.js';
 import { certificateIdentity, handshakeFailure, handshakeOf } from '../tls/handshake.js';
 import type { HandshakeFields } from '../tls/handshake.js';
 import { Tenants, tenantOwns } from './tenancy.js';
-import type { TenantLogin, TenantSpec } from './tenancy.js';
+import type { Tenant, TenantLogin, TenantSpec } from './tenancy.js';
 import { authenticator } from './login.js';
+import type { AccessPolicy, AclIdentity } from '../../core/acl.js';
 
 export { underPrefix } from './tenancy.js';
 export type { TenantSpec } from './tenancy.js';
@@ -179,6 +186,12 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
         `client certificate revoked (CN=${hs.clientCert.cn ?? '?'}, on the CA's CRL)`,
       );
   };
+  /** Who a client is, for the access policy. */
+  const identityOf = (c: Client): AclIdentity => ({
+    username: connectPackets.get(c)?.['username'] as string | undefined,
+    clientId: c.id,
+    cn: certIdentity.get(c),
+  });
   const recordHandshake = (client: Client, record: RecordFn) => {
     const fields = handshakes.get(client);
     if (!fields) return;
@@ -223,13 +236,19 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     }),
     authorizeSubscribe: (client, sub, done) => {
       const tenant = tenants.tenantOf(client);
-      if (tenant && tenantOwns(tenant, sub.topic)) return done(null, sub);
+      const owns = tenant !== undefined && tenantOwns(tenant, sub.topic);
+      const d =
+        owns && client
+          ? tenant.spec.acl?.decide(identityOf(client), 'subscribe', sub.topic)
+          : undefined;
+      if (owns && (d === undefined || d.allow)) return done(null, sub);
       recordFor(client)('mqtt.subscribe', {
         peer: peerOf(client),
         clientId: client?.id,
         action: 'subscribe',
         subscriptions: [{ topic: sub.topic, qos: sub.qos }],
         denied: true,
+        ...(d ? { acl: { rule: d.rule ?? 'default' } } : {}),
       });
       done(null, null); // SUBACK 0x80
     },
@@ -241,7 +260,12 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
         return done(new Error(rateCause(limits).error));
       }
       const tenant = tenants.tenantOf(client);
-      if (tenant && tenantOwns(tenant, packet.topic)) return done(null);
+      const owns = tenant !== undefined && tenantOwns(tenant, packet.topic);
+      const d =
+        owns && client
+          ? tenant.spec.acl?.decide(identityOf(client), 'publish', packet.topic)
+          : undefined;
+      if (owns && (d === undefined || d.allow)) return done(null);
       recordFor(client)('mqtt.publish', {
         peer: peerOf(client),
         origin: 'client',
@@ -251,12 +275,21 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
         retain: packet.retain,
         payload: payloadView(toBuffer(packet.payload)),
         denied: true,
+        ...(d ? { acl: { rule: d.rule ?? 'default' } } : {}),
       });
-      done(new Error(`publishing to ${packet.topic} is not allowed`));
+      done(
+        new Error(
+          d
+            ? `publishing to ${packet.topic} is denied by the access policy`
+            : `publishing to ${packet.topic} is not allowed`,
+        ),
+      );
     },
     authorizeForward: (client, packet) => {
       const tenant = tenants.tenantOf(client);
       if (!tenant || !tenantOwns(tenant, packet.topic)) return null;
+      const acl = tenant.spec.acl;
+      if (acl && !acl.decide(identityOf(client), 'subscribe', packet.topic).allow) return null;
       return slow.allows(client, packet) ? packet : null;
     },
   });
@@ -326,6 +359,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   });
   broker.on('unsubscribe', (topics, client) => {
     if (gone.has(client)) return;
+    if (revoking.has(client)) return; // recorded by revoke() with the rule that revoked it
     recordFor(client)('mqtt.subscribe', {
       peer: peerOf(client),
       clientId: client.id,
@@ -356,6 +390,54 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       }
     }
   });
+
+  /** Clients whose subscriptions the policy is revoking now (their unsubscribe is not theirs). */
+  const revoking = new WeakSet<Client>();
+  /** Revokes every live subscription of a tenant's clients that its policy now denies. */
+  const revokeDenied = (tenant: Tenant) => {
+    const acl = tenant.spec.acl;
+    if (!acl) return;
+    for (const client of tenant.clients) {
+      const who = identityOf(client);
+      const subs = (client as Client & { subscriptions: Record<string, unknown> }).subscriptions;
+      const denied: { topic: string; rule: string }[] = [];
+      for (const topic of Object.keys(subs)) {
+        const d = acl.decide(who, 'subscribe', topic);
+        if (!d.allow) denied.push({ topic, rule: d.rule ?? 'default' });
+      }
+      if (denied.length === 0) continue;
+      revoking.add(client);
+      client.unsubscribe(
+        // No messageId: aedes removes them without an UNSUBACK the client never asked for.
+        { cmd: 'unsubscribe', unsubscriptions: denied.map((x) => x.topic) } as never,
+        // aedes emits 'unsubscribe' after this callback: forget the revocation a turn later.
+        () => setImmediate(() => revoking.delete(client)),
+      );
+      // Without a messageId aedes leaves a persistent session's stored subscriptions alone: drop
+      // them too, or a reconnect would restore what was revoked (deliveries stay denied anyway).
+      const persistence = (
+        broker as unknown as {
+          persistence: { removeSubscriptions(c: Client, topics: string[]): Promise<void> };
+        }
+      ).persistence;
+      if (!client.clean)
+        persistence
+          .removeSubscriptions(
+            client,
+            denied.map((x) => x.topic),
+          )
+          .catch((err: unknown) =>
+            logger.warn('revoking stored subscriptions failed', { err: String(err) }),
+          );
+      tenant.spec.record('mqtt.subscribe', {
+        peer: peerOf(client),
+        clientId: client.id,
+        action: 'revoke',
+        topics: denied.map((x) => x.topic),
+        acl: { rules: [...new Set(denied.map((x) => x.rule))] },
+      });
+    }
+  };
 
   const accept: Accept = {
     socket(socket: Socket) {
@@ -466,6 +548,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     ...(tlsControl ? { tlsControl } : {}),
     addTenant(spec) {
       const tenant = tenants.add(spec);
+      spec.acl?.onChange(() => revokeDenied(tenant));
       return {
         host: opts.host,
         port,
@@ -534,6 +617,8 @@ export interface MqttBrokerOptions {
    * then needs no `credentials`.
    */
   platformDevices?: readonly PlatformDevice[];
+  /** The lab's access policy (core/acl.ts); absent = every client may use every topic. */
+  acl?: AccessPolicy;
 }
 
 /** A lab's own broker: one tenant that owns every topic and all the evidence. */
@@ -560,6 +645,7 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
     record: opts.record,
     ...login,
     ...(opts.platformDevices ? { platformDevices: opts.platformDevices } : {}),
+    ...(opts.acl ? { acl: opts.acl } : {}),
   });
   return {
     ...lab,

@@ -10,6 +10,7 @@ import { LabError } from '../../core/errors.js';
 import type { RecordFn } from '../../core/evidence.js';
 import type { PlatformDevice } from '../codecs/platform-sign.js';
 import type { InboundMessage } from './broker.js';
+import type { AccessPolicy } from '../../core/acl.js';
 
 /**
  * The login of a tenant, or none for an open tenant (a lab without `mqtt` credentials in its
@@ -40,6 +41,11 @@ interface TenantBase {
    * log in as `deviceName&productKey` with a signed password, and are confined to the tenant.
    */
   platformDevices?: readonly PlatformDevice[];
+  /**
+   * The tenant's access policy (core/acl.ts): who may publish and subscribe where within its
+   * topics; changes apply to live connections at once. Absent = every topic of the tenant.
+   */
+  acl?: AccessPolicy;
 }
 
 export interface Tenant {

@@ -267,6 +267,54 @@ describe('trainer API', () => {
     ]);
   });
 
+  it("reads and replaces a lab's access policy: in force, audited with before and after, in the evidence", async () => {
+    const acl = `${labPath()}/acl`;
+    expect((await api('GET', acl, '')).status).toBe(401);
+    expect((await api('GET', acl, candidate)).status).toBe(403);
+    expect(
+      (await api('PUT', `/api/trainer/labs/${examId}/e001/acl`, trainer, { rules: [] })).status,
+    ).toBe(403);
+    expect((await api('GET', acl, trainer)).json).toEqual({
+      version: 1,
+      policy: { default: 'allow', rules: [] },
+    });
+    const bad = await api('PUT', acl, trainer, {
+      rules: [{ action: 'read', topic: 'a/#/b', permission: 'deny' }],
+    });
+    expect(bad.status).toBe(400);
+    const rule = { clientId: 'spy', action: 'subscribe', topic: 'x/#', permission: 'deny' };
+    const put = await api('PUT', acl, trainer, { rules: [rule] });
+    expect(put.status).toBe(200);
+    expect(put.json).toEqual({
+      version: 2,
+      policy: { default: 'allow', rules: [{ id: 'r1', ...rule }] },
+    });
+    expect((await api('GET', acl, examiner)).json).toMatchObject({ version: 2 });
+    const audit = (await api('GET', `/api/sessions/${classId}/audit`, examiner)).json as {
+      actor: string;
+      action: string;
+      detail: { candidate: string; before: { rules: unknown[] }; after: { rules: unknown[] } };
+    }[];
+    const entry = audit.at(-1)!;
+    expect([entry.actor, entry.action, entry.detail.candidate]).toEqual([
+      'trainer',
+      'trainer.acl.change',
+      'c001',
+    ]);
+    expect([entry.detail.before.rules.length, entry.detail.after.rules.length]).toEqual([0, 1]);
+    const file = join(dataDir, 'evidence', classId, 'c001', 'l1-emb-analog.jsonl');
+    await expect
+      .poll(
+        () =>
+          readFileSync(file, 'utf8')
+            .split('\n')
+            .filter((l) => l.includes('"kind":"acl.change"'))
+            .map((l) => (JSON.parse(l) as { actor: string; version: number }).actor),
+        { timeout: 10_000 },
+      )
+      .toEqual(['trainer trainer']);
+  });
+
   it('streams live values over SSE', async () => {
     const res = await fetch(`${server.url}${labPath()}/events`, {
       headers: { cookie: trainer },

@@ -124,7 +124,8 @@ tasks:
     ]);
     expect(loadPaper('L2-SYS').tasks.map((t) => [t.id, t.points])).toEqual([
       ['l2-sys-plan', 10],
-      ['l2-sys-monitor', 30],
+      ['l2-sys-monitor', 15],
+      ['l2-sys-audit', 15],
       ['l2-sys-consult', 20],
     ]);
     const l3 = loadPaper('L3');

@@ -3425,6 +3425,7 @@ export interface paths {
                   | 'tls-wrong-host'
                   | 'tls-untrusted-ca'
                   | 'cert-revoked'
+                  | 'acl-deny'
                 )[];
                 id: string;
                 kind: string;
@@ -3447,6 +3448,7 @@ export interface paths {
                 | 'tls-wrong-host'
                 | 'tls-untrusted-ca'
                 | 'cert-revoked'
+                | 'acl-deny'
               )[];
               live: {
                 devices: {
@@ -3482,7 +3484,8 @@ export interface paths {
                     | 'tls-expired'
                     | 'tls-wrong-host'
                     | 'tls-untrusted-ca'
-                    | 'cert-revoked';
+                    | 'cert-revoked'
+                    | 'acl-deny';
                   value?: number;
                 }[];
                 t: number;
@@ -3499,6 +3502,130 @@ export interface paths {
       };
     };
     put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/trainer/labs/{session}/{candidate}/acl': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A lab's access policy in force, with its version
+     * @description Role: examiner or trainer.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          candidate: string;
+          session: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              policy: {
+                /** @enum {string} */
+                default: 'allow' | 'deny';
+                rules: {
+                  /** @enum {string} */
+                  action: 'publish' | 'subscribe' | 'all';
+                  clientId?: string;
+                  cn?: string;
+                  id: string;
+                  /** @enum {string} */
+                  permission: 'allow' | 'deny';
+                  topic: string;
+                  username?: string;
+                }[];
+              };
+              version: number;
+            };
+          };
+        };
+      };
+    };
+    /**
+     * Replace a lab's access policy (in force at once; audited with before and after; exam labs: examiners only)
+     * @description Role: examiner or trainer.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          candidate: string;
+          session: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * @default allow
+             * @enum {string}
+             */
+            default?: 'allow' | 'deny';
+            /** @default [] */
+            rules?: {
+              /** @enum {string} */
+              action: 'publish' | 'subscribe' | 'all';
+              clientId?: string;
+              cn?: string;
+              id?: string;
+              /** @enum {string} */
+              permission: 'allow' | 'deny';
+              topic: string;
+              username?: string;
+            }[];
+          };
+        };
+      };
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              policy: {
+                /** @enum {string} */
+                default: 'allow' | 'deny';
+                rules: {
+                  /** @enum {string} */
+                  action: 'publish' | 'subscribe' | 'all';
+                  clientId?: string;
+                  cn?: string;
+                  id: string;
+                  /** @enum {string} */
+                  permission: 'allow' | 'deny';
+                  topic: string;
+                  username?: string;
+                }[];
+              };
+              version: number;
+            };
+          };
+        };
+      };
+    };
     post?: never;
     delete?: never;
     options?: never;
@@ -3590,7 +3717,8 @@ export interface paths {
               | 'tls-expired'
               | 'tls-wrong-host'
               | 'tls-untrusted-ca'
-              | 'cert-revoked';
+              | 'cert-revoked'
+              | 'acl-deny';
             value?: number;
           };
         };
@@ -3623,7 +3751,8 @@ export interface paths {
                 | 'tls-expired'
                 | 'tls-wrong-host'
                 | 'tls-untrusted-ca'
-                | 'cert-revoked';
+                | 'cert-revoked'
+                | 'acl-deny';
               value?: number;
             };
           };
@@ -3690,7 +3819,8 @@ export interface paths {
                 | 'tls-expired'
                 | 'tls-wrong-host'
                 | 'tls-untrusted-ca'
-                | 'cert-revoked';
+                | 'cert-revoked'
+                | 'acl-deny';
               value?: number;
             };
           };
@@ -3948,7 +4078,8 @@ export interface components {
           | 'tls-expired'
           | 'tls-wrong-host'
           | 'tls-untrusted-ca'
-          | 'cert-revoked';
+          | 'cert-revoked'
+          | 'acl-deny';
         value?: number;
       }[];
       t: number;

@@ -52,6 +52,8 @@ const en: typeof zh = {
     HANDIN_REFUSED: 'The file was not taken: wrong kind (told by its content), empty or too large',
     MARK_NOT_IN_PANEL:
       "You are not on this candidate's panel, or only the chief examiner may do this",
+    ACL_INVALID: "Invalid access policy: check each rule's action, topic filter and permission",
+    ACL_STALE: 'The access policy changed since you read it: read it again and redo your change',
     MARK_FINAL: 'This mark is final: only the chief examiner changes it, with a reason',
     THIRD_PARTY_BAD_KEY: 'Third-party service: the API key or app id is missing or wrong',
     THIRD_PARTY_MISSING_PARAM: 'Third-party service: a required parameter is missing',
@@ -103,6 +105,7 @@ const en: typeof zh = {
     'tls-wrong-host': 'TLS: certificate for the wrong host',
     'tls-untrusted-ca': 'TLS: certificate from an untrusted CA',
     'cert-revoked': 'TLS: client certificate revoked',
+    'acl-deny': 'Access policy denies its topics',
   },
   quantity: {
     temperature: 'Temperature',

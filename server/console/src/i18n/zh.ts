@@ -48,6 +48,8 @@ export default {
     MARK_NOT_FOUND: '该检查项没有可撤销的考评员评分',
     HANDIN_REFUSED: '文件未被接受：类型不符、为空或过大（按文件内容识别类型）',
     MARK_NOT_IN_PANEL: '你不在该考生的考评组中，或此操作仅限主考',
+    ACL_INVALID: '访问控制策略无效：请检查每条规则的动作、主题过滤器和许可',
+    ACL_STALE: '访问控制策略在你读取之后已被修改：请重新读取后再修改',
     MARK_FINAL: '该项评分已确定，只能由主考修改并说明理由',
     THIRD_PARTY_BAD_KEY: '第三方服务：API 密钥或应用 ID 缺失或错误',
     THIRD_PARTY_MISSING_PARAM: '第三方服务：缺少必填参数',
@@ -92,6 +94,7 @@ export default {
     'tls-wrong-host': 'TLS：证书主机名不符',
     'tls-untrusted-ca': 'TLS：证书来自不受信任的 CA',
     'cert-revoked': 'TLS：客户端证书已吊销',
+    'acl-deny': '访问控制规则拒绝其主题',
   },
   quantity: {
     temperature: '温度',
