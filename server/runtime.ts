@@ -594,7 +594,7 @@ export class SessionRuntime {
           ? { coap: c.portBase, modbus: c.portBase + 1, ws: null }
           : { coap: 0, modbus: 0, ws: null },
       serial: { basePort: ports === 'own' ? c.portBase + 2 : 0 },
-      broker: ({ record, topicPrefix }) => {
+      broker: ({ record, topicPrefix, auth }) => {
         const mqtt = broker.addTenant({
           id: c.id,
           username: c.username,
@@ -602,6 +602,7 @@ export class SessionRuntime {
           record,
           checkPassword: (pw) => verifyPassword(pw, c.passwordHash),
           ...(scenario.platform ? { platformDevices: scenario.platform.devices } : {}),
+          ...(auth ? { auth } : {}),
           ...(allowPeer ? { allowPeer } : {}),
         });
         running.mqtt = mqtt;

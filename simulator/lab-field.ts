@@ -7,7 +7,7 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { LabError } from '../core/errors.js';
 import type { EvidenceRecorder, RecordFn } from '../core/evidence.js';
-import type { FaultBook } from '../core/faults.js';
+import type { Fault, FaultBook } from '../core/faults.js';
 import type { Logger } from '../core/logger.js';
 import type { FieldAccess } from '../devices/family.js';
 import { createModel } from '../devices/field/index.js';
@@ -41,6 +41,8 @@ export interface LabGround {
   record: RecordFn;
   /** Lab-clock timers cleared on stop. */
   timers: TimerHandle[];
+  /** Called after each fault start or end beside the field devices' own handling (security faults). */
+  onFaultEdge?: (f: Fault) => void;
 }
 
 export interface FieldDevices {
@@ -99,6 +101,7 @@ export function createFieldDevices(ground: LabGround): FieldDevices {
     // An offline fault's start and end flip the device's retained status.
     onEdge: (f) => {
       if (f.type === 'offline') activity.publishStatus(f.deviceId);
+      ground.onFaultEdge?.(f);
     },
   });
   const unitOf = (m: DeviceModel) =>

@@ -11,13 +11,14 @@
  *              → card → `lab.start` evidence → scheduled faults and device timers
  *   stop()     timers → families that close first → servers, in reverse → `lab.stop` evidence
  */
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { RealClock } from '../core/clock.js';
 import { LabError } from '../core/errors.js';
 import type { Quota, RecordFn } from '../core/evidence.js';
 import { EvidenceRecorder } from '../core/evidence.js';
 import type { Fault, FaultType } from '../core/faults.js';
-import { FaultBook } from '../core/faults.js';
+import { FaultBook, SECURITY_FAULTS } from '../core/faults.js';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import type { BoardModel } from '../devices/board/board.js';
@@ -30,10 +31,13 @@ import type {
 import type { Command, CommandOutcome, DeviceModel, Truth } from '../devices/field/index.js';
 import type { ByteDevice } from '../devices/serial/model.js';
 import type { PeerGuard } from '../protocols/listen.js';
-import type { MqttBroker } from '../protocols/mqtt/broker.js';
+import type { MqttBroker, TenantAuth } from '../protocols/mqtt/broker.js';
 import { createMqttBroker } from '../protocols/mqtt/broker.js';
 import { createLabTls } from '../protocols/tls/ca.js';
 import { answerRecorder } from './answers.js';
+import type { LabAuth } from './lab-auth.js';
+import { createLabAuth } from './lab-auth.js';
+import { securityTarget } from './scenario-checks.js';
 import type { LabCard } from './card.js';
 import { buildCard } from './card.js';
 import type { FamilyCards, FamilyDeps, FamilyInstances } from './families.js';
@@ -53,6 +57,8 @@ export type BrokerProvider = (ctx: {
   record: RecordFn;
   topicPrefix: string;
   logger: Logger;
+  /** The lab's token and timed signed logins, for the tenant (`TenantSpec.auth`). */
+  auth?: TenantAuth;
 }) => Promise<MqttBroker>;
 
 export interface LabPorts {
@@ -126,6 +132,8 @@ export interface FaultRequest {
   amplitude?: number;
   value?: number;
   delayMs?: number;
+  /** password-changed: the new password (default: a random one, in the returned fault). */
+  password?: string;
 }
 
 export type LabState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -143,6 +151,11 @@ export interface Lab {
   /** A byte-level (serial) device's model. */
   byteDevice(idOrName: string): ByteDevice;
   truth(idOrName: string, t?: number): Truth;
+  /** Truth of a login (security faults): its password changed, its token key generation. */
+  loginTruth(
+    login: string,
+    t?: number,
+  ): { passwordChanged: boolean; keyGeneration: number; faults: string[] };
   command(idOrName: string, cmd: Command, source?: string): CommandOutcome;
   injectFault(req: FaultRequest): Fault;
   clearFault(id: string): Fault;
@@ -157,7 +170,16 @@ export interface Lab {
 
 export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
   const ground = createGround(scenario, deps);
+  const auth = createLabAuth({ ...ground, scenario: ground.plan.scenario });
+  ground.onFaultEdge = (f) => auth.onFaultEdge(f);
   const field = createFieldDevices(ground);
+  /** A fault's target: a device, or for a security fault a login. */
+  const targetOf = (idOrName: string, type: FaultType): string => {
+    if (!SECURITY_FAULTS.includes(type)) return field.directory.idOf(idOrName);
+    const t = securityTarget(ground.plan.scenario, idOrName, type);
+    if ('problem' in t) throw new LabError('DEVICE_UNKNOWN', t.problem);
+    return t.login;
+  };
   const families = instantiateFamilies(ground, field, deps);
   const { clock, recorder, faults, record, logger } = ground;
   const board = families.board.model;
@@ -183,7 +205,15 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
       if (state !== 'new') throw new LabError('LAB_STATE', `cannot start a lab that is ${state}`);
       state = 'starting';
       try {
-        card = await startLab(ground, field, families, deps, { closers, earlyClosers });
+        card = await startLab(
+          ground,
+          field,
+          families,
+          deps,
+          { closers, earlyClosers },
+          auth,
+          targetOf,
+        );
         state = 'running';
         return card;
       } catch (err) {
@@ -214,9 +244,16 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
     device: field.directory.model,
     byteDevice: field.directory.byteDevice,
     truth: (idOrName, t) => field.directory.model(idOrName).truth(t ?? clock.now()),
+    loginTruth: (login, t) => auth.truth(login, t ?? clock.now()),
     command: (idOrName, cmd, source = 'api') =>
       field.activity.applyCommand(field.directory.model(idOrName), cmd, source),
-    injectFault: (req) => field.faultSchedule.inject(field.directory.idOf(req.device), req),
+    injectFault: (req) =>
+      field.faultSchedule.inject(targetOf(req.device, req.type), {
+        ...req,
+        ...(req.type === 'password-changed' && req.password === undefined
+          ? { password: randomBytes(8).toString('hex') }
+          : {}),
+      }),
     clearFault: (id) => field.faultSchedule.clear(id),
     board,
     pressButton(nameOrPin, pressed, source = 'api') {
@@ -292,15 +329,18 @@ async function startLab(
   families: FamilyInstances,
   deps: LabDeps,
   close: { closers: (() => Promise<void>)[]; earlyClosers: (() => Promise<void>)[] },
+  auth: LabAuth,
+  targetOf: (idOrName: string, type: FaultType) => string,
 ): Promise<LabCard> {
   const { plan, clock, record, logger, host, recorder } = ground;
   const scenario = plan.scenario;
   const ports = deps.ports ?? {};
   const instances: FamilyInstance<object>[] = FAMILIES.map((f) => families[f.name]);
   await Promise.all(instances.flatMap((i) => (i.loading ? [i.loading] : [])));
-  const { broker, clientCert } = await startBroker(ground, deps);
+  const { broker, clientCert } = await startBroker(ground, deps, auth);
   close.closers.push(() => broker.close());
   field.attach(broker);
+  auth.attach(broker);
   broker.onClientMessage(answerRecorder(plan.topicPrefix, record));
 
   const guard: PeerGuard | undefined = deps.allowPeer
@@ -364,7 +404,7 @@ async function startLab(
       ...(card.gateways ? { gateways: card.gateways } : {}),
     },
   });
-  field.faultSchedule.scheduleScenario(scenario.faults, field.directory.idOf);
+  field.faultSchedule.scheduleScenario(scenario.faults, targetOf);
   field.activity.start();
   return card;
 }
@@ -377,12 +417,20 @@ async function startLab(
 async function startBroker(
   ground: LabGround,
   deps: LabDeps,
+  auth: LabAuth,
 ): Promise<{ broker: MqttBroker; clientCert?: { cert: string; key: string; cn: string } }> {
   const { plan, record, logger, host } = ground;
   const scenario = plan.scenario;
   const ports = deps.ports ?? {};
   if (deps.broker)
-    return { broker: await deps.broker({ record, topicPrefix: plan.topicPrefix, logger }) };
+    return {
+      broker: await deps.broker({
+        record,
+        topicPrefix: plan.topicPrefix,
+        logger,
+        ...(auth.tenant ? { auth: auth.tenant } : {}),
+      }),
+    };
   const tls = deps.tls
     ? await createLabTls({
         dir: deps.tls.dir,
@@ -413,7 +461,11 @@ async function startBroker(
     record,
     logger,
     ...(scenario.mqtt ? { credentials: scenario.mqtt } : {}),
+    ...(scenario.mqtt
+      ? { passwordNow: () => auth.passwordNow(scenario.mqtt!.username, scenario.mqtt!.password) }
+      : {}),
     ...(scenario.platform ? { platformDevices: scenario.platform.devices } : {}),
+    ...(auth.tenant ? { auth: auth.tenant } : {}),
   });
   return { broker, ...(clientCert ? { clientCert } : {}) };
 }

@@ -30,6 +30,40 @@ interface CheckedScenario {
     delayMs?: number | undefined;
   }[];
   board?: BoardSpec | undefined;
+  mqtt?: { username: string } | undefined;
+  platform?:
+    | { devices: { deviceName: string; productKey: string; logins?: string[] | undefined }[] }
+    | undefined;
+}
+
+/**
+ * The login a security fault (password-changed, key-rotated) names: a platform device by its
+ * deviceName or `deviceName&productKey`, or (password-changed) the scenario's MQTT username.
+ */
+export function securityTarget(
+  s: Pick<CheckedScenario, 'mqtt' | 'platform'>,
+  device: string,
+  type: string,
+): { login: string } | { problem: string } {
+  const d = s.platform?.devices.find(
+    (x) => x.deviceName === device || `${x.deviceName}&${x.productKey}` === device,
+  );
+  if (d) {
+    const login = `${d.deviceName}&${d.productKey}`;
+    if (type === 'key-rotated' && !(d.logins ?? ['hmac']).some((m) => m.startsWith('jwt')))
+      return {
+        problem: `"key-rotated" needs a device that logs in by token; ${login} takes ${(d.logins ?? ['hmac']).join(', ')}`,
+      };
+    return { login };
+  }
+  if (type === 'password-changed' && s.mqtt?.username === device) return { login: device };
+  const known = [
+    ...(s.platform?.devices.map((x) => x.deviceName) ?? []),
+    ...(type === 'password-changed' && s.mqtt ? [s.mqtt.username] : []),
+  ];
+  return {
+    problem: `"${type}" names a login: no platform device${type === 'password-changed' ? ' or MQTT user' : ''} "${device}" (known: ${known.join(', ') || 'none'})`,
+  };
 }
 
 /** Lab devices the board reads or drives: the board is their binding (a sensor behind an I2C part). */
@@ -133,6 +167,11 @@ export function checkScenario(s: CheckedScenario, ctx: z.RefinementCtx): void {
   });
 
   s.faults.forEach((f, i) => {
+    if (f.type === 'password-changed' || f.type === 'key-rotated') {
+      const t = securityTarget(s, f.device, f.type);
+      if ('problem' in t) issue(['faults', i, 'device'], t.problem);
+      return;
+    }
     const d = deviceNamed(f.device);
     if (!d) {
       issue(['faults', i, 'device'], `no device named "${f.device}" (known: ${known()})`);

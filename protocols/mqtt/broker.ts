@@ -42,11 +42,11 @@ import type { Accept, Listener, TlsServerConfig } from './listeners.js';
 import { certificateIdentity, handshakeFailure, handshakeOf } from '../tls/handshake.js';
 import type { HandshakeFields } from '../tls/handshake.js';
 import { Tenants, tenantOwns } from './tenancy.js';
-import type { TenantLogin, TenantSpec } from './tenancy.js';
+import type { SessionInfo, TenantAuth, TenantLogin, TenantSpec } from './tenancy.js';
 import { authenticator } from './login.js';
 
 export { underPrefix } from './tenancy.js';
-export type { TenantSpec } from './tenancy.js';
+export type { SessionInfo, TenantAuth, TenantSpec } from './tenancy.js';
 
 export interface BrokerOptions {
   /** What one client may cost (default MQTT_LIMITS; the throughput bench lifts the rate). */
@@ -92,6 +92,10 @@ export interface InboundMessage {
   qos: number;
   retain: boolean;
   clientId: string;
+  /** The login the publishing client authenticated as (username, device login or CN). */
+  identity?: string;
+  /** How it logged in. */
+  auth?: SessionInfo['auth'];
 }
 
 /** The broker as one lab (one tenant) sees it. */
@@ -110,6 +114,12 @@ export interface MqttBroker {
   /** Called for every message a client publishes (after the broker accepted it). */
   onClientMessage(handler: (msg: InboundMessage) => void): void;
   connectedClients(): number;
+  /**
+   * Disconnects the lab's clients whose login `which` picks (a token that expired, a key that
+   * was rotated); each is recorded as `mqtt.disconnect` with reason `auth` and `error: why`.
+   * Returns how many.
+   */
+  cutOff(which: (s: SessionInfo) => boolean, why: string): number;
   close(): Promise<void>;
 }
 
@@ -144,6 +154,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const handshakes = new WeakMap<Client, HandshakeFields>();
   /** The CN of a client certificate the CA signed (mutual TLS): the client's identity. */
   const certIdentity = new WeakMap<Client, string>();
+  const sessions = new WeakMap<Client, SessionInfo>();
   const recordHandshake = (client: Client, record: RecordFn) => {
     const fields = handshakes.get(client);
     if (!fields) return;
@@ -184,6 +195,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       peerOf,
       certIdentity: (c) => certIdentity.get(c),
       recordHandshake,
+      noteSession: (c, info) => sessions.set(c, info),
     }),
     authorizeSubscribe: (client, sub, done) => {
       const tenant = tenants.tenantOf(client);
@@ -311,7 +323,14 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       retain: packet.retain,
       payload: payloadView(payload),
     });
-    const msg = { topic: packet.topic, payload, qos: packet.qos, retain: packet.retain };
+    const who = sessions.get(client);
+    const msg = {
+      topic: packet.topic,
+      payload,
+      qos: packet.qos,
+      retain: packet.retain,
+      ...(who ? { identity: who.identity, auth: who.auth } : {}),
+    };
     for (const h of tenant.handlers) {
       try {
         h({ ...msg, clientId: client.id });
@@ -450,6 +469,17 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
           tenant.handlers.push(handler);
         },
         connectedClients: () => tenant.clients.size,
+        cutOff(which, why) {
+          let n = 0;
+          for (const c of tenant.clients) {
+            const info = sessions.get(c);
+            if (!info || !which(info)) continue;
+            causes.set(c, { reason: 'auth', error: why });
+            c.close();
+            n++;
+          }
+          return n;
+        },
         async close() {
           tenants.remove(tenant);
           await Promise.all(
@@ -475,6 +505,10 @@ export interface MqttBrokerOptions {
   logger: Logger;
   /** When set, clients must log in with these. */
   credentials?: { username: string; password: string };
+  /** The password now, when a fault may change it (default: `credentials.password`). */
+  passwordNow?: () => string;
+  /** Token and timed signed logins of the platform devices (scenario `platform.auth`). */
+  auth?: TenantAuth;
   /**
    * Devices of a simulated IoT platform: a client whose username is `<deviceName>&<productKey>`
    * of one of them must log in with a signed password (protocols/codecs/platform-sign.ts), and
@@ -499,7 +533,8 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
   const login: TenantLogin = credentials
     ? {
         username: credentials.username,
-        checkPassword: (p) => Promise.resolve(p.toString() === credentials.password),
+        checkPassword: (p) =>
+          Promise.resolve(p.toString() === (opts.passwordNow?.() ?? credentials.password)),
       }
     : {};
   const lab = shared.addTenant({
@@ -507,6 +542,7 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
     record: opts.record,
     ...login,
     ...(opts.platformDevices ? { platformDevices: opts.platformDevices } : {}),
+    ...(opts.auth ? { auth: opts.auth } : {}),
   });
   return { ...lab, close: () => shared.close() };
 }
