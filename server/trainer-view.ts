@@ -21,7 +21,7 @@
 import type { Value } from '../devices/field/index.js';
 import { LabError } from '../core/errors.js';
 import type { Fault } from '../core/faults.js';
-import { isOnline } from '../core/faults.js';
+import { SECURITY_FAULTS, isOnline } from '../core/faults.js';
 import type { FaultRequest, Lab } from '../simulator/lab.js';
 import type { FaultType } from '../core/faults.js';
 import { CRC_FRAMED_KINDS } from '../devices/serial/scenario.js';
@@ -138,6 +138,8 @@ export function liveState(lab: Lab): LiveState {
  * without a value keeps the model's default (10% of the span beyond the range's max).
  */
 export function faultRequest(lab: Lab, req: FaultRequest): FaultRequest {
+  // A security fault names a login (a platform device or the MQTT user); the lab checks it.
+  if (SECURITY_FAULTS.includes(req.type)) return req;
   const info = describeDevices(lab).find((d) => d.id === req.device || d.name === req.device);
   if (!info)
     throw new LabError('DEVICE_UNKNOWN', `no device "${req.device}" in this lab`, {

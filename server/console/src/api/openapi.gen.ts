@@ -3301,6 +3301,8 @@ export interface paths {
                   | 'slow'
                   | 'no-response'
                   | 'crc-error'
+                  | 'password-changed'
+                  | 'key-rotated'
                 )[];
                 id: string;
                 kind: string;
@@ -3319,6 +3321,8 @@ export interface paths {
                 | 'slow'
                 | 'no-response'
                 | 'crc-error'
+                | 'password-changed'
+                | 'key-rotated'
               )[];
               live: {
                 devices: {
@@ -3350,7 +3354,9 @@ export interface paths {
                     | 'spike'
                     | 'slow'
                     | 'no-response'
-                    | 'crc-error';
+                    | 'crc-error'
+                    | 'password-changed'
+                    | 'key-rotated';
                   value?: number;
                 }[];
                 t: number;
@@ -3444,6 +3450,7 @@ export interface paths {
             delayMs?: number;
             device: string;
             duration?: number;
+            password?: string;
             rate?: number;
             /** @enum {string} */
             type:
@@ -3454,7 +3461,9 @@ export interface paths {
               | 'spike'
               | 'slow'
               | 'no-response'
-              | 'crc-error';
+              | 'crc-error'
+              | 'password-changed'
+              | 'key-rotated';
             value?: number;
           };
         };
@@ -3483,7 +3492,9 @@ export interface paths {
                 | 'spike'
                 | 'slow'
                 | 'no-response'
-                | 'crc-error';
+                | 'crc-error'
+                | 'password-changed'
+                | 'key-rotated';
               value?: number;
             };
           };
@@ -3546,7 +3557,9 @@ export interface paths {
                 | 'spike'
                 | 'slow'
                 | 'no-response'
-                | 'crc-error';
+                | 'crc-error'
+                | 'password-changed'
+                | 'key-rotated';
               value?: number;
             };
           };
@@ -3788,7 +3801,16 @@ export interface components {
         start: number;
         /** @enum {string} */
         type:
-          'offline' | 'stuck' | 'drift' | 'noise' | 'spike' | 'slow' | 'no-response' | 'crc-error';
+          | 'offline'
+          | 'stuck'
+          | 'drift'
+          | 'noise'
+          | 'spike'
+          | 'slow'
+          | 'no-response'
+          | 'crc-error'
+          | 'password-changed'
+          | 'key-rotated';
         value?: number;
       }[];
       t: number;

@@ -83,6 +83,8 @@ const en: typeof zh = {
     slow: 'Slow answers',
     'no-response': 'Slave timeout',
     'crc-error': 'Serial CRC errors',
+    'password-changed': 'Password (device secret) changed',
+    'key-rotated': 'Token signing key rotated',
   },
   quantity: {
     temperature: 'Temperature',

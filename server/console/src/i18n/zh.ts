@@ -75,6 +75,8 @@ export default {
     slow: '响应变慢',
     'no-response': '从站无响应',
     'crc-error': '串口 CRC 错误',
+    'password-changed': '密码（设备密钥）已更改',
+    'key-rotated': '令牌签名密钥已轮换',
   },
   quantity: {
     temperature: '温度',
