@@ -46,8 +46,11 @@ export interface LabAuth {
   tenant: TenantAuth | undefined;
   /** The scenario MQTT user's password now (a password-changed fault replaces it). */
   passwordNow(username: string, original: string): string;
-  /** Starts the token service and the expiry sweep on the lab's broker. */
-  attach(broker: MqttBroker): void;
+  /**
+   * Starts the token service and the expiry sweep on the lab's broker; resolves once the first
+   * keys are made (the lab starts after them, so a first token request never waits for RSA).
+   */
+  attach(broker: MqttBroker): Promise<void>;
   /** A fault started or ended (the rotation of a key closes the sessions by token). */
   onFaultEdge(f: Fault): void;
   /** Truth of a login at lab time t: its secret changed, its key generation, active faults. */
@@ -80,7 +83,11 @@ export function createLabAuth(deps: {
       .at(-1)?.password;
 
   const made = new Map<string, Promise<Keys>>();
-  const keysOf = (login: string, gen: number): Promise<Keys> => {
+  /**
+   * The keys of a generation, made once. The next generation's are made as soon as these are
+   * ready, so a rotation never waits for an RSA key pair (up to a second on a busy machine).
+   */
+  const keysOf = (login: string, gen: number, spare = true): Promise<Keys> => {
     const id = `${login}#${gen}`;
     let k = made.get(id);
     if (!k) {
@@ -89,6 +96,7 @@ export function createLabAuth(deps: {
       k.catch((err: unknown) => logger.error('token keys failed', { login, err: String(err) }));
       made.set(id, k);
     }
+    if (spare) void k.then(() => keysOf(login, gen + 1, false)).catch(() => undefined);
     return k;
   };
   const wantsRs = (login: string) => methods(login).includes('jwt-rs256');
@@ -177,11 +185,9 @@ export function createLabAuth(deps: {
   return {
     tenant,
     passwordNow: (username, original) => changedPassword(username) ?? original,
-    attach(b) {
+    async attach(b) {
       broker = b;
       if (!tenant) return;
-      // The first keys now, so a first request does not wait for an RSA key pair.
-      for (const login of byLogin.keys()) void keysOf(login, 0).catch(() => undefined);
       const topics = new Map(
         devices.map((d) => [`/sys/${d.productKey}/${d.deviceName}/thing/token/get`, d]),
       );
@@ -201,6 +207,7 @@ export function createLabAuth(deps: {
           );
         }, TOKEN_SWEEP_MS),
       );
+      await Promise.all([...byLogin.keys()].map((login) => keysOf(login, 0)));
     },
     onFaultEdge(f) {
       if (f.type !== 'key-rotated' || clock.now() < f.start || !broker) return;

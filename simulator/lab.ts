@@ -340,7 +340,7 @@ async function startLab(
   const { broker, clientCert } = await startBroker(ground, deps, auth);
   close.closers.push(() => broker.close());
   field.attach(broker);
-  auth.attach(broker);
+  await auth.attach(broker);
   broker.onClientMessage(answerRecorder(plan.topicPrefix, record));
 
   const guard: PeerGuard | undefined = deps.allowPeer

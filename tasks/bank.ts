@@ -44,6 +44,7 @@ import { systemPlan } from './l3-all-plan/task.js';
 import { solutionConsult } from './l2-sys-consult/task.js';
 import { projectConsult } from './l3-all-consult/task.js';
 import { mobileApp } from './l1-app-mobile/task.js';
+import { tokenLogin } from './l2-emb-token/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -72,6 +73,7 @@ export const TASKS: readonly Task[] = [
   solutionConsult,
   projectConsult,
   mobileApp,
+  tokenLogin,
 ];
 
 export function listTasks(): readonly Task[] {
