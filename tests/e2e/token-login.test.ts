@@ -9,6 +9,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import fc from 'fast-check';
 import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -222,4 +223,28 @@ describe('token logins', () => {
     (ok as MqttClient).end(true);
     b2.end(true);
   }, 30_000);
+
+  // After the case above (the secret is new-secret-42 now).
+  it('refuses any password string as a token or a signature, and keeps serving', async () => {
+    const junk = fc.sample(
+      fc.oneof(
+        fc.string({ maxLength: 200 }),
+        fc
+          .tuple(fc.base64String(), fc.base64String(), fc.base64String())
+          .map((p) => p.join('.').replace(/[=+/]/g, '')),
+        fc.jsonValue().map((j) => {
+          const b = Buffer.from(JSON.stringify(j) ?? 'null').toString('base64url');
+          return `${b}.${b}.${b}`;
+        }),
+      ),
+      { numRuns: 40, seed: 17 },
+    );
+    const results = await Promise.all(
+      junk.map((pw, i) => connect({ clientId: `junk${i}`, username: login, password: pw })),
+    );
+    expect(results.every((r) => typeof r === 'string')).toBe(true);
+    const good = await connect(signed(lab.clock.wall(), 'new-secret-42'));
+    expect(typeof good).not.toBe('string');
+    (good as MqttClient).end(true);
+  }, 20_000);
 });
