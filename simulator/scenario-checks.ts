@@ -28,6 +28,7 @@ interface CheckedScenario {
     rate?: number | undefined;
     amplitude?: number | undefined;
     delayMs?: number | undefined;
+    password?: string | undefined;
   }[];
   board?: BoardSpec | undefined;
   mqtt?: { username: string } | undefined;
@@ -170,6 +171,8 @@ export function checkScenario(s: CheckedScenario, ctx: z.RefinementCtx): void {
     if (f.type === 'password-changed' || f.type === 'key-rotated') {
       const t = securityTarget(s, f.device, f.type);
       if ('problem' in t) issue(['faults', i, 'device'], t.problem);
+      if (f.type === 'password-changed' && f.password === undefined)
+        issue(['faults', i, 'password'], 'a password-changed fault needs password (the new one)');
       return;
     }
     const d = deviceNamed(f.device);

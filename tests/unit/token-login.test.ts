@@ -7,6 +7,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { issueToken, looksLikeJwt, rs256KeyPair, verifyToken } from '../../protocols/mqtt/token.js';
 import type { TokenKeys } from '../../protocols/mqtt/token.js';
+import type { LabError } from '../../core/errors.js';
+import { validateScenario } from '../../simulator/scenario.js';
 
 const NOW = 1_800_000_000_000;
 const secret = new TextEncoder().encode('0123456789abcdef0123456789abcdef');
@@ -124,3 +126,62 @@ function hmacJwt(payload: object): string {
   const head = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(payload)}`;
   return `${head}.${createHmac('sha256', Buffer.from(secret)).update(head).digest('base64url')}`;
 }
+
+describe('security faults in a scenario', () => {
+  const scenario = (logins: string[], faults: object[]) => ({
+    name: 'sec',
+    title: { zh: '安全', en: 'Security' },
+    mqtt: { username: 'ops', password: 'ops-password' },
+    platform: {
+      devices: [{ productKey: 'a1pk', deviceName: 'node_1', deviceSecret: 'secret-12345', logins }],
+    },
+    devices: [
+      {
+        name: 'fan',
+        kind: 'actuator',
+        title: { zh: '风机', en: 'Fan' },
+        actuatorType: 'fan',
+        mqtt: {},
+      },
+    ],
+    faults,
+  });
+  const problems = (input: object) => {
+    try {
+      validateScenario(input);
+      return [];
+    } catch (err) {
+      return (err as LabError).problems.map((p) => `${p.path}: ${p.message}`);
+    }
+  };
+
+  it('name a login that can have them, and a new password', () => {
+    expect(
+      problems(
+        scenario(
+          ['hmac', 'jwt-rs256'],
+          [
+            { device: 'node_1', type: 'key-rotated', at: 5 },
+            { device: 'ops', type: 'password-changed', at: 5, password: 'new-password' },
+          ],
+        ),
+      ),
+    ).toEqual([]);
+    expect(
+      problems(
+        scenario(
+          ['hmac'],
+          [
+            { device: 'node_1', type: 'key-rotated', at: 5 },
+            { device: 'nobody', type: 'password-changed', at: 5, password: 'new-password' },
+            { device: 'node_1', type: 'password-changed', at: 5 },
+          ],
+        ),
+      ),
+    ).toEqual([
+      'faults[0].device: "key-rotated" needs a device that logs in by token; node_1&a1pk takes hmac',
+      'faults[1].device: "password-changed" names a login: no platform device or MQTT user "nobody" (known: node_1, ops)',
+      'faults[2].password: a password-changed fault needs password (the new one)',
+    ]);
+  });
+});
