@@ -14,6 +14,8 @@ import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RealClock } from '../../core/clock.js';
+import { silentLogger } from '../../core/logger.js';
+import { createBroker } from '../../protocols/mqtt/broker.js';
 import { signLogin } from '../../protocols/codecs/platform-sign.js';
 import { createLab } from '../../simulator/lab.js';
 import type { Lab } from '../../simulator/lab.js';
@@ -246,5 +248,73 @@ describe('token logins', () => {
     const good = await connect(signed(lab.clock.wall(), 'new-secret-42'));
     expect(typeof good).not.toBe('string');
     (good as MqttClient).end(true);
+  }, 20_000);
+
+  it("works on an exam session's shared broker: the candidate's tenant gets the lab's token service", async () => {
+    const shared = await createBroker({
+      host: '127.0.0.1',
+      port: 0,
+      logger: silentLogger,
+      recordUnrouted: () => undefined,
+    });
+    const mine: Record<string, unknown>[] = [];
+    const exam = createLab(
+      validateScenario({
+        name: 'token_exam',
+        title: { zh: '令牌', en: 'Tokens' },
+        platform: { devices: [{ ...dev, logins: ['hmac', 'jwt-hs256'] }], auth: { tokenTtlS: 60 } },
+        devices: [
+          {
+            name: 'fan',
+            kind: 'actuator',
+            title: { zh: '风机', en: 'Fan' },
+            actuatorType: 'fan',
+            mqtt: {},
+          },
+        ],
+      }),
+      {
+        seed: 4,
+        clock: new RealClock({ speed: SPEED }),
+        topicPrefix: 'iotlab/c01',
+        ports: { ws: null },
+        broker: ({ record, topicPrefix, auth }) =>
+          Promise.resolve(
+            shared.addTenant({
+              id: 'c01',
+              username: 'c01',
+              topicPrefix,
+              record,
+              checkPassword: (pw) => Promise.resolve(pw.toString() === 'pw-c01'),
+              platformDevices: [dev],
+              ...(auth ? { auth } : {}),
+            }),
+          ),
+      },
+    );
+    exam.recorder.subscribe((e) => mine.push(e));
+    await exam.start();
+    try {
+      const examUrl = `mqtt://127.0.0.1:${shared.port}`;
+      const ts = String(exam.clock.wall());
+      const s = signLogin(dev, { id: 'boot', timestamp: ts });
+      const b = await mqtt.connectAsync(examUrl, { ...s, reconnectPeriod: 0 });
+      const tok = await fetchToken(b, 'HS256');
+      await b.endAsync();
+      expect(tok.code).toBe(200);
+      const c = await mqtt.connectAsync(examUrl, {
+        clientId: 'exam-token',
+        username: login,
+        password: tok.data!.token,
+        reconnectPeriod: 0,
+      });
+      await c.endAsync();
+      expect(
+        mine.find((e) => e['clientId'] === 'exam-token' && e['kind'] === 'mqtt.connect'),
+      ).toMatchObject({ accepted: true, auth: 'jwt-hs256' });
+    } finally {
+      await exam.stop();
+      await shared.close();
+    }
   }, 20_000);
 });
