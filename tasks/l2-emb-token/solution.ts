@@ -1,8 +1,8 @@
 /**
  * Reference solution of l2-emb-token, written from the instructions (its own HMAC, no lab code):
  * sign in with the current timestamp, get a token, and keep a session by token that relays the
- * sensor's readings as Alink posts; renew each token at 60 % of its lifetime over the live session
- * and reconnect with the new one; when the broker closes the session or refuses the token (the key
+ * sensor's readings as Alink posts; renew each token at half its lifetime over the live session
+ * and open a session with the new one before closing the old (no reading lost); when the broker closes the session or refuses the token (the key
  * was rotated), sign in again and get a new token. Mistakes: `never-renew` keeps its first token
  * and retries it; `stale-timestamp` signs every login with the first timestamp it used.
  */
@@ -96,20 +96,21 @@ export async function solve(ctx: SolutionContext): Promise<void> {
     }
   }
 
-  /**
-   * A session by token relaying the sensor; resolves with the next token when it renewed
-   * (the session is then closed), or undefined when the broker closed it.
-   */
-  async function session(tok: Token): Promise<Token | undefined> {
+  /** The session by token that relays the probe now (the others stay quiet). */
+  let current: MqttClient | undefined;
+  let opened = 0;
+
+  /** Logs in by token (client ids alternate, so a new session can open beside the old one). */
+  async function open(tok: Token): Promise<MqttClient> {
     const c = await mqtt.connectAsync(card.mqtt.url, {
       reconnectPeriod: 0,
-      clientId: dn,
+      clientId: `${dn}-${opened++ % 2}`,
       username,
       password: tok.token,
     });
     let n = 0;
     c.on('message', (topic, payload) => {
-      if (topic !== String(vars.sensorTopic)) return;
+      if (topic !== String(vars.sensorTopic) || c !== current) return;
       const v = (JSON.parse(payload.toString()) as { temperature?: unknown }).temperature;
       if (typeof v !== 'number') return;
       const body = {
@@ -121,11 +122,19 @@ export async function solve(ctx: SolutionContext): Promise<void> {
       quietly(c.publishAsync(String(vars.postTopic), JSON.stringify(body)));
     });
     await c.subscribeAsync(String(vars.sensorTopic));
+    return c;
+  }
+
+  /**
+   * Relays over `c` until its token is half spent, then renews over it: the next token, or
+   * undefined when the broker closed the session first (or the program is stopped).
+   */
+  async function hold(c: MqttClient, tok: Token): Promise<Token | undefined> {
     const closed = new Promise<undefined>((r) => c.once('close', () => r(undefined)));
     const renewAt =
       ctx.mistake === 'never-renew'
         ? new Promise<never>(() => undefined)
-        : wait(tok.expiresIn * 0.6).then(() => requestToken(c));
+        : wait(tok.expiresIn * 0.5).then(() => requestToken(c));
     let stop = () => undefined as void;
     const aborted = new Promise<undefined>((r) => {
       stop = () => r(undefined);
@@ -133,24 +142,37 @@ export async function solve(ctx: SolutionContext): Promise<void> {
     });
     const next = await Promise.race([renewAt.catch(() => undefined), closed, aborted]);
     signal.removeEventListener('abort', stop);
-    await c.endAsync(true);
-    return next;
+    return signal.aborted ? undefined : next;
   }
 
-  let tok: Token | undefined;
   let first: Token | undefined;
+  let held: { c: MqttClient; tok: Token } | undefined;
   while (!signal.aborted) {
     try {
-      tok ??= await signIn();
-      first ??= tok;
-      // The next token when it renewed; undefined when the broker closed the session (then a
-      // fresh signed login). The mistake keeps its first token whatever happens.
-      const next = await session(tok);
-      tok = ctx.mistake === 'never-renew' ? first : next;
+      if (!held) {
+        // A fresh signed login for a token; the mistake retries its first token instead.
+        const tok = ctx.mistake === 'never-renew' && first ? first : await signIn();
+        first ??= tok;
+        const c = await open(tok);
+        current = c;
+        held = { c, tok };
+      }
+      const next = await hold(held.c, held.tok);
+      const old = held.c;
+      held = undefined;
+      if (next) {
+        // Make before break: the new session relays before the old one is closed.
+        const c = await open(next);
+        current = c;
+        held = { c, tok: next };
+      }
+      await old.endAsync(true);
     } catch {
       // Refused (an expired or dead token, a stale timestamp): start over after a pause.
-      tok = ctx.mistake === 'never-renew' ? first : undefined;
+      held?.c.end(true);
+      held = undefined;
       await wait(2);
     }
   }
+  held?.c.end(true);
 }

@@ -45,7 +45,7 @@ const TIME_LIMIT_S = 90;
 const WINDOW_S = 20;
 const SKEW_S = 2;
 /** Seconds from the start before posting and renewal are counted. */
-const GRACE_S = 8;
+const GRACE_S = 10;
 const login = (p: TokenParams) => `${p.deviceName}&${p.productKey}`;
 const sys = (p: TokenParams) => `/sys/${p.productKey}/${p.deviceName}`;
 const postTopic = (p: TokenParams) => `${sys(p)}/thing/event/property/post`;
@@ -188,7 +188,7 @@ export const tokenLogin = defineTask<TokenParams>({
           topic: (c) => postTopic(c.params),
           slotS: (c) => 2 * c.params.periodS,
           graceS: GRACE_S,
-          fullAt: 0.85,
+          fullAt: 0.75,
         })(ctx);
         // The Alink envelope too: a post that is not one does not count as posted.
         const envelope = schemaCheck<TokenParams>({
