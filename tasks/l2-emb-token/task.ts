@@ -14,7 +14,7 @@
  * - "a signed login carries the current time": the key rotation (at 50–60 s) forces a second
  *   signed login beyond the ±20 s window; reusing the first timestamp (mistake
  *   `stale-timestamp`) is refused then: rotated (15) lost, and the posts after the rotation
- *   (posted about half; score about 75).
+ *   (posted about two thirds; score about 80).
  * - "after a key rotation, get a new token": planted by the rotation itself (the rotated check).
  * - "post the sensor's value": the value check is critical at half its points.
  */
