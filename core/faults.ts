@@ -30,7 +30,17 @@ export const FAULT_TYPES = [
    * them are revoked. The device itself goes on publishing (it is inside the broker).
    */
   'acl-deny',
+  /**
+   * Security faults (simulator/lab-auth.ts); `deviceId` is a login (a platform device's
+   * `deviceName&productKey`, or the scenario's MQTT username). A password or device secret changed
+   * (to `password`): logins with the old one are refused from then on.
+   */
+  'password-changed',
+  /** The token signing key of a login rotated: tokens signed before no longer verify, and its sessions by token are closed. */
+  'key-rotated',
 ] as const;
+/** Faults of a login rather than of a device. */
+export const SECURITY_FAULTS: readonly FaultType[] = ['password-changed', 'key-rotated'];
 export type FaultType = (typeof FAULT_TYPES)[number];
 
 /** Faults of the broker's TLS, not of a device: their `deviceId` is BROKER_TARGET. */
@@ -80,6 +90,8 @@ export interface Fault {
   amplitude?: number;
   value?: number;
   delayMs?: number;
+  /** password-changed: the new password or device secret. */
+  password?: string;
 }
 
 export class FaultBook {

@@ -9,8 +9,8 @@
  * L1-EMB, L1-APP and L1-SYS are complete (exam-ready; L1-APP's 物联网移动应用开发 is l1-app-mobile,
  * a web app graded in a headless phone browser, and its 可视化 is l1-app-dashboard, a desktop
  * dashboard graded the same way; L1-SYS's consulting task is marked by examiners,
- * issue 15). L2-EMB has its encrypted-telemetry and secure-access (TLS) tasks (物联网应用协议开发,
- * 10 points each) and gaps for the rest;
+ * issue 15). L2-EMB has its encrypted-telemetry, secure-access (TLS) and token-login tasks
+ * (物联网应用协议开发, 7 + 7 + 6 points) and gaps for the rest;
  * L2-APP has its 物联网移动应用开发 tasks (encrypted storage, L2.APP.3.3.1; a two-screen app with
  * scenes, L2.APP.3.2.x, graded in a headless phone browser) and gaps for the rest. L2-SYS has its monitoring-script and security-audit tasks (运行与维护) and, like L3, its planning and
  * consulting tasks (documents marked by examiners), with gaps for the rest.
@@ -85,8 +85,9 @@ export const builtinPapers: PaperInput[] = [
     level: 'L2',
     direction: 'EMB',
     tasks: tasks([
-      ['l2-emb-cipher', '物联网应用协议开发', 10],
-      ['l2-emb-tls', '物联网应用协议开发', 10],
+      ['l2-emb-cipher', '物联网应用协议开发', 7],
+      ['l2-emb-tls', '物联网应用协议开发', 7],
+      ['l2-emb-token', '物联网应用协议开发', 6],
     ]),
     gaps: [gap('感知控制开发', 40), gap('物联网组网通信开发', 40)],
   },

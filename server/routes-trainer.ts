@@ -51,6 +51,8 @@ const InjectBody = z
     value: z.number().min(-1e9).max(1e9).optional(),
     /** slow: answer delay. */
     delayMs: z.number().int().min(1).max(60_000).optional(),
+    /** password-changed: the new password or device secret (default: a random one, returned). */
+    password: z.string().min(8).max(64).optional(),
   })
   .strict();
 const LIVE_EVERY_MS = 1000;

@@ -660,7 +660,7 @@ export class SessionRuntime {
           ? { coap: c.portBase, modbus: c.portBase + 1, ws: null }
           : { coap: 0, modbus: 0, ws: null },
       serial: { basePort: ports === 'own' ? c.portBase + 2 : 0 },
-      broker: ({ record, topicPrefix, acl }) => {
+      broker: ({ record, topicPrefix, acl, auth }) => {
         const mqtt = broker.addTenant({
           id: c.id,
           username: c.username,
@@ -669,6 +669,7 @@ export class SessionRuntime {
           acl,
           checkPassword: (pw) => verifyPassword(pw, c.passwordHash),
           ...(scenario.platform ? { platformDevices: scenario.platform.devices } : {}),
+          ...(auth ? { auth } : {}),
           ...(allowPeer ? { allowPeer } : {}),
         });
         running.mqtt = mqtt;

@@ -21,7 +21,7 @@
 import type { Value } from '../devices/field/index.js';
 import { LabError } from '../core/errors.js';
 import type { Fault } from '../core/faults.js';
-import { BROKER_TARGET, isOnline, isTlsFault } from '../core/faults.js';
+import { BROKER_TARGET, SECURITY_FAULTS, isOnline, isTlsFault } from '../core/faults.js';
 import type { FaultRequest, Lab } from '../simulator/lab.js';
 import type { FaultType } from '../core/faults.js';
 import { CRC_FRAMED_KINDS } from '../devices/serial/scenario.js';
@@ -140,6 +140,8 @@ export function liveState(lab: Lab): LiveState {
 export function faultRequest(lab: Lab, req: FaultRequest): FaultRequest {
   // The broker's TLS faults: the lab refuses them when its TLS listener is shared (exam sessions).
   if (isTlsFault(req.type)) return { ...req, device: BROKER_TARGET };
+  // A security fault names a login (a platform device or the MQTT user); the lab checks it.
+  if (SECURITY_FAULTS.includes(req.type)) return req;
   const info = describeDevices(lab).find((d) => d.id === req.device || d.name === req.device);
   if (!info)
     throw new LabError('DEVICE_UNKNOWN', `no device "${req.device}" in this lab`, {

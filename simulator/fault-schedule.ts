@@ -20,6 +20,7 @@ export interface FaultParams {
   amplitude?: number | undefined;
   value?: number | undefined;
   delayMs?: number | undefined;
+  password?: string | undefined;
 }
 
 export interface FaultScheduleDeps {
@@ -34,7 +35,10 @@ export interface FaultScheduleDeps {
 
 export interface FaultSchedule {
   /** Adds the scenario's faults (ids `s<i>`, `at` seconds after lab start) and schedules them. */
-  scheduleScenario: (specs: readonly FaultSpec[], deviceIdOf: (idOrName: string) => string) => void;
+  scheduleScenario: (
+    specs: readonly FaultSpec[],
+    deviceIdOf: (idOrName: string, type: FaultType) => string,
+  ) => void;
   /** Starts a fault now (ids `f<n>`). */
   inject: (deviceId: string, params: FaultParams) => Fault;
   /** Ends an active fault now; FAULT_UNKNOWN when there is none by that id. */
@@ -74,7 +78,7 @@ export function createFaultSchedule(deps: FaultScheduleDeps): FaultSchedule {
       specs.forEach((f, i) => {
         const fault: Fault = {
           id: `s${i}`,
-          deviceId: deviceIdOf(f.device),
+          deviceId: deviceIdOf(f.device, f.type),
           type: f.type,
           start: f.at * 1000,
           ...(f.duration !== undefined ? { end: (f.at + f.duration) * 1000 } : {}),
@@ -117,5 +121,6 @@ function faultParams(f: Omit<FaultParams, 'type' | 'duration'>): Partial<Fault> 
   if (f.amplitude !== undefined) out.amplitude = f.amplitude;
   if (f.value !== undefined) out.value = f.value;
   if (f.delayMs !== undefined) out.delayMs = f.delayMs;
+  if (f.password !== undefined) out.password = f.password;
   return out;
 }

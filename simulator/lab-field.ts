@@ -7,7 +7,7 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { LabError } from '../core/errors.js';
 import type { EvidenceRecorder, RecordFn } from '../core/evidence.js';
-import type { FaultBook } from '../core/faults.js';
+import type { Fault, FaultBook } from '../core/faults.js';
 import type { Logger } from '../core/logger.js';
 import type { FieldAccess } from '../devices/family.js';
 import { createModel } from '../devices/field/index.js';
@@ -45,6 +45,8 @@ export interface LabGround {
   timers: TimerHandle[];
   /** The lab's access policy and records (simulator/security.ts); `acl-deny` faults edit it. */
   access: LabAccess;
+  /** Called after each fault start or end beside the field devices' own handling (security faults). */
+  onFaultEdge?: (f: Fault) => void;
 }
 
 export interface FieldDevices {
@@ -111,6 +113,7 @@ export function createFieldDevices(ground: LabGround): FieldDevices {
         if (f.end !== undefined && f.end <= clock.now()) ground.access.faultEnded(f);
         else ground.access.faultStarted(f, f.deviceId);
       }
+      ground.onFaultEdge?.(f);
     },
   });
   const unitOf = (m: DeviceModel) =>

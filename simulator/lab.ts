@@ -20,7 +20,7 @@ import { LabError } from '../core/errors.js';
 import type { Quota, RecordFn } from '../core/evidence.js';
 import { EvidenceRecorder } from '../core/evidence.js';
 import type { Fault, FaultType } from '../core/faults.js';
-import { BROKER_TARGET, FaultBook, isTlsFault, tlsTruth } from '../core/faults.js';
+import { BROKER_TARGET, FaultBook, SECURITY_FAULTS, isTlsFault, tlsTruth } from '../core/faults.js';
 import type { TlsTruth } from '../core/faults.js';
 import { readFileSync } from 'node:fs';
 import { prepareTlsFaults } from './tls-faults.js';
@@ -36,12 +36,15 @@ import type {
 import type { Command, CommandOutcome, DeviceModel, Truth } from '../devices/field/index.js';
 import type { ByteDevice } from '../devices/serial/model.js';
 import type { PeerGuard } from '../protocols/listen.js';
-import type { MqttBroker } from '../protocols/mqtt/broker.js';
+import type { MqttBroker, TenantAuth } from '../protocols/mqtt/broker.js';
 import { createMqttBroker } from '../protocols/mqtt/broker.js';
 import { createLabTls } from '../protocols/tls/ca.js';
 import type { LabTls } from '../protocols/tls/ca.js';
 import { startImpostor } from '../protocols/tls/impostor.js';
 import { answerRecorder } from './answers.js';
+import type { LabAuth } from './lab-auth.js';
+import { createLabAuth } from './lab-auth.js';
+import { securityTarget } from './scenario-checks.js';
 import type { LabCard } from './card.js';
 import { buildCard } from './card.js';
 import type { FamilyCards, FamilyDeps, FamilyInstances } from './families.js';
@@ -69,6 +72,8 @@ export type BrokerProvider = (ctx: {
   logger: Logger;
   /** The lab's access policy: the broker enforces it on the lab's clients (TenantSpec.acl). */
   acl: AccessPolicy;
+  /** The lab's token and timed signed logins, for the tenant (`TenantSpec.auth`). */
+  auth?: TenantAuth;
 }) => Promise<MqttBroker>;
 
 export interface LabPorts {
@@ -151,6 +156,8 @@ export interface FaultRequest {
   amplitude?: number;
   value?: number;
   delayMs?: number;
+  /** password-changed: the new password (default: a random one, in the returned fault). */
+  password?: string;
 }
 
 export type LabState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -168,6 +175,11 @@ export interface Lab {
   /** A byte-level (serial) device's model. */
   byteDevice(idOrName: string): ByteDevice;
   truth(idOrName: string, t?: number): Truth;
+  /** Truth of a login (security faults): its password changed, its token key generation. */
+  loginTruth(
+    login: string,
+    t?: number,
+  ): { passwordChanged: boolean; keyGeneration: number; faults: string[] };
   command(idOrName: string, cmd: Command, source?: string): CommandOutcome;
   /** A TLS fault (core/faults.ts TLS_FAULT_TYPES) targets `device: "broker"`. */
   injectFault(req: FaultRequest): Fault;
@@ -192,7 +204,18 @@ export interface Lab {
 
 export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
   const ground = createGround(scenario, deps);
+  const auth = createLabAuth({ ...ground, scenario: ground.plan.scenario });
+  ground.onFaultEdge = (f) => auth.onFaultEdge(f);
   const field = createFieldDevices(ground);
+  /** A fault's target: a device, or for a security fault a login. */
+  const targetOf = (idOrName: string, type: FaultType): string => {
+    // The broker takes the TLS faults (scenario-checks.ts holds each kind to its target).
+    if (isTlsFault(type) || idOrName === BROKER_TARGET) return BROKER_TARGET;
+    if (!SECURITY_FAULTS.includes(type)) return field.directory.idOf(idOrName);
+    const t = securityTarget(ground.plan.scenario, idOrName, type);
+    if ('problem' in t) throw new LabError('DEVICE_UNKNOWN', t.problem);
+    return t.login;
+  };
   const families = instantiateFamilies(ground, field, deps);
   const { clock, recorder, faults, record, logger } = ground;
   const board = families.board.model;
@@ -227,9 +250,18 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
       if (state !== 'new') throw new LabError('LAB_STATE', `cannot start a lab that is ${state}`);
       state = 'starting';
       try {
-        card = await startLab(ground, field, families, deps, { closers, earlyClosers }, () => {
-          tlsFaultsReady.value = true;
-        });
+        card = await startLab(
+          ground,
+          field,
+          families,
+          deps,
+          { closers, earlyClosers },
+          auth,
+          targetOf,
+          () => {
+            tlsFaultsReady.value = true;
+          },
+        );
         state = 'running';
         return card;
       } catch (err) {
@@ -260,13 +292,17 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
     device: field.directory.model,
     byteDevice: field.directory.byteDevice,
     truth: (idOrName, t) => field.directory.model(idOrName).truth(t ?? clock.now()),
+    loginTruth: (login, t) => auth.truth(login, t ?? clock.now()),
     command: (idOrName, cmd, source = 'api') =>
       field.activity.applyCommand(field.directory.model(idOrName), cmd, source),
     injectFault: (req) => {
-      if (!isTlsFault(req.type))
-        return field.faultSchedule.inject(field.directory.idOf(req.device), req);
-      needTlsFaults(req.type);
-      return field.faultSchedule.inject(BROKER_TARGET, req);
+      if (isTlsFault(req.type)) needTlsFaults(req.type);
+      return field.faultSchedule.inject(targetOf(req.device, req.type), {
+        ...req,
+        ...(req.type === 'password-changed' && req.password === undefined
+          ? { password: randomBytes(8).toString('hex') }
+          : {}),
+      });
     },
     tlsTruth: (t) => tlsTruth(faults.activeAt(BROKER_TARGET, t ?? clock.now())),
     clearFault: (id) => field.faultSchedule.clear(id),
@@ -353,6 +389,8 @@ async function startLab(
   families: FamilyInstances,
   deps: LabDeps,
   close: { closers: (() => Promise<void>)[]; earlyClosers: (() => Promise<void>)[] },
+  auth: LabAuth,
+  targetOf: (idOrName: string, type: FaultType) => string,
   tlsFaultsReady: () => void,
 ): Promise<LabCard> {
   const { plan, clock, record, logger, host, recorder } = ground;
@@ -360,7 +398,7 @@ async function startLab(
   const ports = deps.ports ?? {};
   const instances: FamilyInstance<object>[] = FAMILIES.map((f) => families[f.name]);
   await Promise.all(instances.flatMap((i) => (i.loading ? [i.loading] : [])));
-  const { broker, clientCert, tls } = await startBroker(ground, deps);
+  const { broker, clientCert, tls } = await startBroker(ground, deps, auth);
   close.closers.push(() => broker.close());
   if (tls && broker.tlsControl) {
     const tlsFaults = await prepareTlsFaults(
@@ -382,6 +420,7 @@ async function startLab(
     ? await startImpostorOf(ground, deps, (c) => close.closers.push(c))
     : undefined;
   field.attach(broker);
+  await auth.attach(broker);
   broker.onClientMessage(answerRecorder(plan.topicPrefix, record));
 
   const guard: PeerGuard | undefined = deps.allowPeer
@@ -454,9 +493,7 @@ async function startLab(
       ...(card.gateways ? { gateways: card.gateways } : {}),
     },
   });
-  field.faultSchedule.scheduleScenario(scenario.faults, (name) =>
-    name === BROKER_TARGET ? BROKER_TARGET : field.directory.idOf(name),
-  );
+  field.faultSchedule.scheduleScenario(scenario.faults, targetOf);
   field.activity.start();
   if (impostor && announce) {
     record('impostor.listen', announce.listen);
@@ -509,6 +546,7 @@ async function startImpostorOf(
 async function startBroker(
   ground: LabGround,
   deps: LabDeps,
+  auth: LabAuth,
 ): Promise<{
   broker: MqttBroker;
   clientCert?: { cert: string; key: string; cn: string };
@@ -524,6 +562,7 @@ async function startBroker(
         topicPrefix: plan.topicPrefix,
         logger,
         acl: ground.access.policy,
+        ...(auth.tenant ? { auth: auth.tenant } : {}),
       }),
     };
   // A scenario that needs TLS has it wherever it runs: its folder beside the evidence.
@@ -559,8 +598,12 @@ async function startBroker(
     record,
     logger,
     ...(scenario.mqtt ? { credentials: scenario.mqtt } : {}),
+    ...(scenario.mqtt
+      ? { passwordNow: () => auth.passwordNow(scenario.mqtt!.username, scenario.mqtt!.password) }
+      : {}),
     ...(scenario.platform ? { platformDevices: scenario.platform.devices } : {}),
     acl: ground.access.policy,
+    ...(auth.tenant ? { auth: auth.tenant } : {}),
   });
   return { broker, ...(clientCert ? { clientCert } : {}), ...(tls ? { tls } : {}) };
 }

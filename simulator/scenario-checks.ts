@@ -29,8 +29,43 @@ interface CheckedScenario {
     rate?: number | undefined;
     amplitude?: number | undefined;
     delayMs?: number | undefined;
+    password?: string | undefined;
   }[];
   board?: BoardSpec | undefined;
+  mqtt?: { username: string } | undefined;
+  platform?:
+    | { devices: { deviceName: string; productKey: string; logins?: string[] | undefined }[] }
+    | undefined;
+}
+
+/**
+ * The login a security fault (password-changed, key-rotated) names: a platform device by its
+ * deviceName or `deviceName&productKey`, or (password-changed) the scenario's MQTT username.
+ */
+export function securityTarget(
+  s: Pick<CheckedScenario, 'mqtt' | 'platform'>,
+  device: string,
+  type: string,
+): { login: string } | { problem: string } {
+  const d = s.platform?.devices.find(
+    (x) => x.deviceName === device || `${x.deviceName}&${x.productKey}` === device,
+  );
+  if (d) {
+    const login = `${d.deviceName}&${d.productKey}`;
+    if (type === 'key-rotated' && !(d.logins ?? ['hmac']).some((m) => m.startsWith('jwt')))
+      return {
+        problem: `"key-rotated" needs a device that logs in by token; ${login} takes ${(d.logins ?? ['hmac']).join(', ')}`,
+      };
+    return { login };
+  }
+  if (type === 'password-changed' && s.mqtt?.username === device) return { login: device };
+  const known = [
+    ...(s.platform?.devices.map((x) => x.deviceName) ?? []),
+    ...(type === 'password-changed' && s.mqtt ? [s.mqtt.username] : []),
+  ];
+  return {
+    problem: `"${type}" names a login: no platform device${type === 'password-changed' ? ' or MQTT user' : ''} "${device}" (known: ${known.join(', ') || 'none'})`,
+  };
 }
 
 /** Lab devices the board reads or drives: the board is their binding (a sensor behind an I2C part). */
@@ -140,6 +175,13 @@ export function checkScenario(s: CheckedScenario, ctx: z.RefinementCtx): void {
           ['faults', i, 'device'],
           `the broker takes the TLS faults (${TLS_FAULT_TYPES.join(', ')}), with device: ${BROKER_TARGET}; devices take the others`,
         );
+      return;
+    }
+    if (f.type === 'password-changed' || f.type === 'key-rotated') {
+      const t = securityTarget(s, f.device, f.type);
+      if ('problem' in t) issue(['faults', i, 'device'], t.problem);
+      if (f.type === 'password-changed' && f.password === undefined)
+        issue(['faults', i, 'password'], 'a password-changed fault needs password (the new one)');
       return;
     }
     const d = deviceNamed(f.device);

@@ -15,13 +15,15 @@ import { describeIssue } from '../core/schema-issues.js';
 import { checkScenario } from './scenario-checks.js';
 import { planLab } from './plan.js';
 import { FAULT_TYPES } from '../core/faults.js';
+import { LOGIN_METHODS } from '../protocols/codecs/login-methods.js';
 import { DeviceSpec } from '../devices/field/scenario.js';
 import { FAMILIES, familyShapes } from './families.js';
 import { SecuritySpec } from './security.js';
 
 export const FaultSpec = z
   .object({
-    device: name,
+    /** A device's name; for password-changed and key-rotated a login (a platform deviceName or the MQTT username). */
+    device: z.string().min(1).max(64),
     type: z.enum(FAULT_TYPES),
     /** Seconds after lab start. */
     at: z.number().min(0),
@@ -35,6 +37,8 @@ export const FaultSpec = z
     value: z.number().optional(),
     /** slow: response delay in ms. */
     delayMs: z.number().int().min(1).max(60_000).optional(),
+    /** password-changed: the new password or device secret. */
+    password: z.string().min(8).max(64).optional(),
   })
   .strict();
 
@@ -65,11 +69,29 @@ export const Scenario = z
                 productKey: z.string().regex(/^[A-Za-z0-9]{4,32}$/, 'letters and digits'),
                 deviceName: z.string().regex(/^[A-Za-z0-9_\-.@:]{4,32}$/, 'a device name'),
                 deviceSecret: z.string().min(8).max(64),
+                /** How it may log in (docs/protocols/token-login.md); default [hmac]. */
+                logins: z.array(z.enum(LOGIN_METHODS)).min(1).optional(),
+                /** HS256 key of its tokens (the device may sign its own); absent = the lab's. */
+                tokenSecret: z.string().min(16).max(128).optional(),
+                /** SPKI PEM its RS256 tokens verify with (the device holds the private key); absent = the lab's key pair. */
+                publicKey: z.string().startsWith('-----BEGIN PUBLIC KEY-----').max(4096).optional(),
               })
               .strict(),
           )
           .min(1)
           .max(100),
+        /** Token and timed signed logins (simulator/lab-auth.ts). */
+        auth: z
+          .object({
+            /** Lifetime of the tokens the lab issues, lab seconds. */
+            tokenTtlS: z.number().int().min(5).max(86_400).default(300),
+            /** Clock skew allowed on exp, nbf and iat. */
+            skewS: z.number().int().min(0).max(300).default(5),
+            /** A signed login's timestamp must be within ±this of the lab clock; absent = not checked. */
+            timestampWindowS: z.number().int().min(1).max(3600).optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),

@@ -50,6 +50,7 @@ import { deviceMonitor } from './l2-sys-monitor/task.js';
 import { dashboardApp } from './l1-app-dashboard/task.js';
 import { tlsUplink } from './l2-emb-tls/task.js';
 import { securityAudit } from './l2-sys-audit/task.js';
+import { tokenLogin } from './l2-emb-token/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -84,6 +85,7 @@ export const TASKS: readonly Task[] = [
   dashboardApp,
   tlsUplink,
   securityAudit,
+  tokenLogin,
 ];
 
 export function listTasks(): readonly Task[] {

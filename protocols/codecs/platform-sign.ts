@@ -8,8 +8,11 @@
  *   password = hex(HMAC_<method>(deviceSecret, "clientId<id>deviceName<dn>productKey<pk>[timestamp<ms>]"))
  *
  * The signed text is the parameters sorted by name, each name followed by its value, with no
- * separators. The hex may be upper or lower case. Pure: no sockets, no clock (the timestamp is
- * signed but not checked against a clock, as the lab's clock is not the candidate's).
+ * separators. The hex may be upper or lower case. Pure: no sockets, no clock of its own.
+ *
+ * The timestamp is signed; it is checked against the broker's clock only when the device has a
+ * validity window (`window`: the scenario's `platform.auth.timestampWindowS`): then it is required
+ * and must lie within ±window of the lab's time, so a captured login cannot be replayed later.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
@@ -78,6 +81,12 @@ export function checkLogin(
   clientId: string,
   username: string | undefined,
   password: Buffer | undefined,
+  opts: {
+    /** The secret now, when it is not the device's own (a "password changed" fault). */
+    secretOf?: (d: PlatformDevice) => string;
+    /** The timestamp must be within ±windowS of nowMs (epoch ms); absent = not checked. */
+    window?: { nowMs: number; windowS: number };
+  } = {},
 ): LoginCheck {
   const device = devices.find((d) => username === `${d.deviceName}&${d.productKey}`);
   if (!device) return { device: undefined };
@@ -88,8 +97,20 @@ export function checkLogin(
   if (method === undefined || !(method in SIGN_METHODS))
     return no(`signmethod ${String(method)} is not one of ${Object.keys(SIGN_METHODS).join(', ')}`);
   if (!password || password.length === 0) return no('no password');
-  const want = createHmac(SIGN_METHODS[method as SignMethod], device.deviceSecret)
-    .update(signContent(device, parsed.id, parsed.params.get('timestamp')))
+  const timestamp = parsed.params.get('timestamp');
+  if (opts.window) {
+    const { nowMs, windowS } = opts.window;
+    if (timestamp === undefined || !/^\d{10,16}$/.test(timestamp))
+      return no('no timestamp: a signed login must carry timestamp=<epoch ms> in the client id');
+    const off = Number(timestamp) - nowMs;
+    if (Math.abs(off) > windowS * 1000)
+      return no(
+        `timestamp ${(off / 1000).toFixed(0)} s from the broker's clock, outside ±${windowS} s (stale or replayed login)`,
+      );
+  }
+  const secret = opts.secretOf ? opts.secretOf(device) : device.deviceSecret;
+  const want = createHmac(SIGN_METHODS[method as SignMethod], secret)
+    .update(signContent(device, parsed.id, timestamp))
     .digest();
   const got = Buffer.from(password.toString('utf8').toLowerCase(), 'hex');
   if (got.length !== want.length || !timingSafeEqual(got, want))

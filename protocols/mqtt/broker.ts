@@ -48,12 +48,12 @@ import type { Accept, Listener, TlsServerConfig } from './listeners.js';
 import { certificateIdentity, handshakeFailure, handshakeOf } from '../tls/handshake.js';
 import type { HandshakeFields } from '../tls/handshake.js';
 import { Tenants, tenantOwns } from './tenancy.js';
-import type { Tenant, TenantLogin, TenantSpec } from './tenancy.js';
+import type { SessionInfo, Tenant, TenantAuth, TenantLogin, TenantSpec } from './tenancy.js';
 import { authenticator } from './login.js';
 import type { AccessPolicy, AclIdentity } from '../../core/acl.js';
 
 export { underPrefix } from './tenancy.js';
-export type { TenantSpec } from './tenancy.js';
+export type { SessionInfo, TenantAuth, TenantSpec } from './tenancy.js';
 
 export interface BrokerOptions {
   /** What one client may cost (default MQTT_LIMITS; the throughput bench lifts the rate). */
@@ -99,6 +99,10 @@ export interface InboundMessage {
   qos: number;
   retain: boolean;
   clientId: string;
+  /** The login the publishing client authenticated as (username, device login or CN). */
+  identity?: string;
+  /** How it logged in. */
+  auth?: SessionInfo['auth'];
 }
 
 /** The broker as one lab (one tenant) sees it. */
@@ -121,6 +125,12 @@ export interface MqttBroker {
   /** Called for every message a client publishes (after the broker accepted it). */
   onClientMessage(handler: (msg: InboundMessage) => void): void;
   connectedClients(): number;
+  /**
+   * Disconnects the lab's clients whose login `which` picks (a token that expired, a key that
+   * was rotated); each is recorded as `mqtt.disconnect` with reason `auth` and `error: why`.
+   * Returns how many.
+   */
+  cutOff(which: (s: SessionInfo) => boolean, why: string): number;
   close(): Promise<void>;
   /**
    * The TLS listeners' certificate and CRL, changeable while they run (security faults): only a
@@ -192,6 +202,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     clientId: c.id,
     cn: certIdentity.get(c),
   });
+  const sessions = new WeakMap<Client, SessionInfo>();
   const recordHandshake = (client: Client, record: RecordFn) => {
     const fields = handshakes.get(client);
     if (!fields) return;
@@ -233,6 +244,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       certIdentity: (c) => certIdentity.get(c),
       certRefusal: (c) => certRefusal.get(c),
       recordHandshake,
+      noteSession: (c, info) => sessions.set(c, info),
     }),
     authorizeSubscribe: (client, sub, done) => {
       const tenant = tenants.tenantOf(client);
@@ -381,7 +393,14 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       retain: packet.retain,
       payload: payloadView(payload),
     });
-    const msg = { topic: packet.topic, payload, qos: packet.qos, retain: packet.retain };
+    const who = sessions.get(client);
+    const msg = {
+      topic: packet.topic,
+      payload,
+      qos: packet.qos,
+      retain: packet.retain,
+      ...(who ? { identity: who.identity, auth: who.auth } : {}),
+    };
     for (const h of tenant.handlers) {
       try {
         h({ ...msg, clientId: client.id });
@@ -586,6 +605,17 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
           tenant.handlers.push(handler);
         },
         connectedClients: () => tenant.clients.size,
+        cutOff(which, why) {
+          let n = 0;
+          for (const c of tenant.clients) {
+            const info = sessions.get(c);
+            if (!info || !which(info)) continue;
+            causes.set(c, { reason: 'auth', error: why });
+            c.close();
+            n++;
+          }
+          return n;
+        },
         async close() {
           tenants.remove(tenant);
           await Promise.all(
@@ -611,6 +641,10 @@ export interface MqttBrokerOptions {
   logger: Logger;
   /** When set, clients must log in with these. */
   credentials?: { username: string; password: string };
+  /** The password now, when a fault may change it (default: `credentials.password`). */
+  passwordNow?: () => string;
+  /** Token and timed signed logins of the platform devices (scenario `platform.auth`). */
+  auth?: TenantAuth;
   /**
    * Devices of a simulated IoT platform: a client whose username is `<deviceName>&<productKey>`
    * of one of them must log in with a signed password (protocols/codecs/platform-sign.ts), and
@@ -637,7 +671,8 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
   const login: TenantLogin = credentials
     ? {
         username: credentials.username,
-        checkPassword: (p) => Promise.resolve(p.toString() === credentials.password),
+        checkPassword: (p) =>
+          Promise.resolve(p.toString() === (opts.passwordNow?.() ?? credentials.password)),
       }
     : {};
   const lab = shared.addTenant({
@@ -646,6 +681,7 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
     ...login,
     ...(opts.platformDevices ? { platformDevices: opts.platformDevices } : {}),
     ...(opts.acl ? { acl: opts.acl } : {}),
+    ...(opts.auth ? { auth: opts.auth } : {}),
   });
   return {
     ...lab,

@@ -11,6 +11,36 @@ import type { RecordFn } from '../../core/evidence.js';
 import type { PlatformDevice } from '../codecs/platform-sign.js';
 import type { InboundMessage } from './broker.js';
 import type { AccessPolicy } from '../../core/acl.js';
+import type { LoginMethod, TokenKeys } from './token.js';
+
+/**
+ * How a tenant's platform devices may log in beyond the plain signed password (scenario
+ * `platform.auth`, simulator/lab-auth.ts): by token, with a timestamp window, with a secret a
+ * fault changed. The lab owns the keys and the clock; the broker asks.
+ */
+export interface TenantAuth {
+  /** Epoch ms of the tenant's lab clock (tokens' exp and signed timestamps are checked on it). */
+  now(): number;
+  /** A device's login methods, by `deviceName&productKey` (default: hmac only). */
+  methods(login: string): readonly LoginMethod[];
+  /** ±seconds a signed login's timestamp may be off the lab clock; undefined = not checked. */
+  timestampWindowS: number | undefined;
+  /** Clock skew allowed on a token's exp, nbf and iat. */
+  skewS: number;
+  /** The device's secret now (a "password-changed" fault replaces it). */
+  secretOf(d: PlatformDevice): string;
+  /** The keys the device's tokens verify with now, and their generation (bumped by a rotation). */
+  tokenKeys(login: string): Promise<{ keys: TokenKeys; generation: number }>;
+}
+
+/** Who a client logged in as, kept for its life (token cut-offs, request routing). */
+export interface SessionInfo {
+  identity: string;
+  auth: LoginMethod | 'password' | 'client-certificate' | 'open';
+  /** Token logins: the token's exp (epoch s) and its key generation. */
+  exp?: number;
+  generation?: number;
+}
 
 /**
  * The login of a tenant, or none for an open tenant (a lab without `mqtt` credentials in its
@@ -46,6 +76,8 @@ interface TenantBase {
    * topics; changes apply to live connections at once. Absent = every topic of the tenant.
    */
   acl?: AccessPolicy;
+  /** Token and timed signed logins of the platform devices; absent = plain signed logins. */
+  auth?: TenantAuth;
 }
 
 export interface Tenant {

@@ -228,7 +228,7 @@ describe.each([
   ['L2', 'APP'],
   ['L2', 'SYS'],
 ] as const)('an %s-%s session', (level, direction) => {
-  const key = `${level}-${direction}` as keyof typeof SPEEDS;
+  const key: keyof typeof SPEEDS = `${level}-${direction}`;
   it('every reference program scores 100 from the card and instructions it was given', async () => {
     SPEED = SPEEDS[key];
     // MQTT over TLS too: l2-emb-tls needs it (the server's CA, each candidate's certificate).

@@ -54,6 +54,29 @@ describe('platform-sign', () => {
     expect(checkLogin([dev], cid, 'someone', Buffer.from('x'))).toEqual({ device: undefined });
   });
 
+  it('checks the timestamp against a validity window when there is one, and a changed secret', () => {
+    const cid = 'sensor01|securemode=3,signmethod=hmacsha256,timestamp=1764000000000|';
+    const user = 'dev01&a1B2c3D4e5F';
+    const at = (nowMs: number, clientId = cid) =>
+      checkLogin([dev], clientId, user, Buffer.from(GOLDEN_256), {
+        window: { nowMs, windowS: 30 },
+      });
+    expect(at(1764000000000 + 30_000)).toMatchObject({ ok: true });
+    expect(at(1764000000000 - 30_000)).toMatchObject({ ok: true });
+    expect(at(1764000000000 + 31_000)).toMatchObject({
+      ok: false,
+      reason: "timestamp -31 s from the broker's clock, outside ±30 s (stale or replayed login)",
+    });
+    expect(at(1764000000000, cid.replace(',timestamp=1764000000000', ''))).toMatchObject({
+      ok: false,
+      reason: /^no timestamp/,
+    });
+    // The secret a password-changed fault put in place: the old HMAC no longer passes.
+    expect(
+      checkLogin([dev], cid, user, Buffer.from(GOLDEN_256), { secretOf: () => 'another-secret' }),
+    ).toMatchObject({ ok: false, reason: /HMAC/ });
+  });
+
   it('parses the client id parameters', () => {
     expect(parseSignedClientId('a|b=1, c=2|')).toEqual({
       id: 'a',

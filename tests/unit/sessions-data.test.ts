@@ -119,8 +119,9 @@ tasks:
       Object.keys(WEIGHT_TABLE['L2.APP']!).filter((f) => f !== '物联网移动应用开发'),
     );
     expect(loadPaper('L2-EMB').tasks.map((t) => [t.id, t.points])).toEqual([
-      ['l2-emb-cipher', 10],
-      ['l2-emb-tls', 10],
+      ['l2-emb-cipher', 7],
+      ['l2-emb-tls', 7],
+      ['l2-emb-token', 6],
     ]);
     expect(loadPaper('L2-SYS').tasks.map((t) => [t.id, t.points])).toEqual([
       ['l2-sys-plan', 10],

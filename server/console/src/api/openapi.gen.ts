@@ -3426,6 +3426,8 @@ export interface paths {
                   | 'tls-untrusted-ca'
                   | 'cert-revoked'
                   | 'acl-deny'
+                  | 'password-changed'
+                  | 'key-rotated'
                 )[];
                 id: string;
                 kind: string;
@@ -3449,6 +3451,8 @@ export interface paths {
                 | 'tls-untrusted-ca'
                 | 'cert-revoked'
                 | 'acl-deny'
+                | 'password-changed'
+                | 'key-rotated'
               )[];
               live: {
                 devices: {
@@ -3485,7 +3489,9 @@ export interface paths {
                     | 'tls-wrong-host'
                     | 'tls-untrusted-ca'
                     | 'cert-revoked'
-                    | 'acl-deny';
+                    | 'acl-deny'
+                    | 'password-changed'
+                    | 'key-rotated';
                   value?: number;
                 }[];
                 t: number;
@@ -3703,6 +3709,7 @@ export interface paths {
             delayMs?: number;
             device: string;
             duration?: number;
+            password?: string;
             rate?: number;
             /** @enum {string} */
             type:
@@ -3718,7 +3725,9 @@ export interface paths {
               | 'tls-wrong-host'
               | 'tls-untrusted-ca'
               | 'cert-revoked'
-              | 'acl-deny';
+              | 'acl-deny'
+              | 'password-changed'
+              | 'key-rotated';
             value?: number;
           };
         };
@@ -3752,7 +3761,9 @@ export interface paths {
                 | 'tls-wrong-host'
                 | 'tls-untrusted-ca'
                 | 'cert-revoked'
-                | 'acl-deny';
+                | 'acl-deny'
+                | 'password-changed'
+                | 'key-rotated';
               value?: number;
             };
           };
@@ -3820,7 +3831,9 @@ export interface paths {
                 | 'tls-wrong-host'
                 | 'tls-untrusted-ca'
                 | 'cert-revoked'
-                | 'acl-deny';
+                | 'acl-deny'
+                | 'password-changed'
+                | 'key-rotated';
               value?: number;
             };
           };
@@ -4079,7 +4092,9 @@ export interface components {
           | 'tls-wrong-host'
           | 'tls-untrusted-ca'
           | 'cert-revoked'
-          | 'acl-deny';
+          | 'acl-deny'
+          | 'password-changed'
+          | 'key-rotated';
         value?: number;
       }[];
       t: number;

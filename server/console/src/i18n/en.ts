@@ -106,6 +106,8 @@ const en: typeof zh = {
     'tls-untrusted-ca': 'TLS: certificate from an untrusted CA',
     'cert-revoked': 'TLS: client certificate revoked',
     'acl-deny': 'Access policy denies its topics',
+    'password-changed': 'Password (device secret) changed',
+    'key-rotated': 'Token signing key rotated',
   },
   quantity: {
     temperature: 'Temperature',

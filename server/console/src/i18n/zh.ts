@@ -95,6 +95,8 @@ export default {
     'tls-untrusted-ca': 'TLS：证书来自不受信任的 CA',
     'cert-revoked': 'TLS：客户端证书已吊销',
     'acl-deny': '访问控制规则拒绝其主题',
+    'password-changed': '密码（设备密钥）已更改',
+    'key-rotated': '令牌签名密钥已轮换',
   },
   quantity: {
     temperature: '温度',
