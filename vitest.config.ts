@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+/** The exam-room test: many labs at once, where a contact's short pulses must all be seen. */
+const ROOM = 'tests/e2e/exam-room.test.ts';
+
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
     globalSetup: ['tests/support/temp-root.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
@@ -14,5 +16,19 @@ export default defineConfig({
     minWorkers: 1,
     // Tests marked concurrent (task-rules, task-emb-serial: labs at 10×) run two at a time.
     maxConcurrency: 2,
+    projects: [
+      // First, on its own: beside another file (a browser test, say) its switch and M2M tasks
+      // missed one pulse of 19 now and then, in two full runs of two.
+      { extends: true, test: { name: 'room', include: [ROOM], sequence: { groupOrder: 0 } } },
+      {
+        extends: true,
+        test: {
+          name: 'rest',
+          include: ['tests/**/*.test.ts'],
+          exclude: [ROOM],
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

@@ -22,6 +22,7 @@ import { createDecipheriv } from 'node:crypto';
 import { defineTask } from '../../grader/types.js';
 import type { CheckOutcome, GradeContext } from '../../grader/types.js';
 import { ref } from '../../grader/checks/mqtt.js';
+import { subscribedCheck } from '../../grader/checks/subscribe.js';
 import type { PointStoreSpec } from '../../grader/checks/sqlite.js';
 import {
   capturedOf,
@@ -90,25 +91,6 @@ function opened(ctx: Ctx) {
     .filter((r) => all.has(r.key))
     .map((r) => ({ key: r.key, want: all.get(r.key)!.value, got: openValue(key, r.key, r.value) }));
   return { rows, total: got.rows.length };
-}
-
-function subscribed(ctx: Ctx): CheckOutcome {
-  const topic = ctx.device('meter').mqtt!.telemetryTopic;
-  const subs = ctx.subscriptions(topic);
-  return {
-    score: subs.length > 0 ? 1 : 0,
-    expected: `a subscription that receives ${topic}`,
-    seen: subs.length > 0 ? `subscribed (seq ${subs[0]!.seq})` : 'no such subscription',
-    evidence: subs.slice(0, 1).map((e) => ref(e)),
-    ...(subs.length === 0
-      ? {
-          hint: {
-            zh: `请订阅电表的遥测主题 ${topic}。`,
-            en: `Subscribe to the meter's telemetry topic ${topic}.`,
-          },
-        }
-      : {}),
-  };
 }
 
 const captureRef = (ctx: Ctx, note: string) => {
@@ -267,7 +249,10 @@ export const secureStore = defineTask<SecureStoreParams>({
       skill: 'L2.APP.3.3.1',
       points: 10,
       title: { zh: '订阅电表遥测', en: 'Subscribed to the meter' },
-      run: subscribed,
+      run: subscribedCheck<SecureStoreParams>({
+        topic: (ctx) => ctx.device('meter').mqtt!.telemetryTopic,
+        what: { zh: '电表遥测', en: "meter's telemetry" },
+      }),
     },
     {
       id: 'table',

@@ -29,6 +29,26 @@ async function zipOf(files: Record<string, string | Buffer>): Promise<Buffer> {
   return z.generateAsync({ type: 'nodebuffer' });
 }
 
+type Report = {
+  score: number;
+  tests: { id: string; score: number; max_score: number; output: string }[];
+};
+
+/** The session's report of a task, once its run has ended and been graded. */
+async function reportOf(sid: string, task: string, withinMs: number): Promise<Report> {
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const reports = (await t.api('GET', `/api/sessions/${sid}/reports`)).json as {
+      task: string;
+      report: Report;
+    }[];
+    const found = reports.find((g) => g.task === task)?.report;
+    if (found) return found;
+  }
+  throw new Error(`${task}: not graded within ${withinMs / 1000} s`);
+}
+
 beforeAll(async () => {
   requireTools(CHROMIUM);
   t = await startTestServer('app', base, { labSpeed: SPEED, wsPort: 0 });
@@ -118,23 +138,11 @@ describe('a web app task in an exam session', () => {
     const run = await start();
     expect(run.status, run.text).toBe(200);
     // The run ends by its clock (40 s of lab time at 2×) and is graded.
-    const deadline = Date.now() + 60_000;
-    let report:
-      | { score: number; tests: { id: string; score: number; max_score: number; output: string }[] }
-      | undefined;
-    while (Date.now() < deadline && !report) {
-      await new Promise((r) => setTimeout(r, 1000));
-      const reports = (await t.api('GET', `/api/sessions/${sid}/reports`)).json as {
-        task: string;
-        report: NonNullable<typeof report>;
-      }[];
-      report = reports.find((g) => g.task === TASK)?.report;
-    }
-    expect(report, 'graded in time').toBeDefined();
+    const report = await reportOf(sid, TASK, 60_000);
     expect(
-      report!.tests.filter((x) => x.score < x.max_score).map((x) => `${x.id}: ${x.output}`),
+      report.tests.filter((x) => x.score < x.max_score).map((x) => `${x.id}: ${x.output}`),
     ).toEqual([]);
-    expect(report!.score).toBe(100);
+    expect(report.score).toBe(100);
     // An exam shows no checklist, and none of the grader's screenshots either.
     const shot = await fetch(`${t.server.url}/api/me/tasks/${TASK}/screenshots/ui-00-home.png`, {
       headers: { cookie: cand },
@@ -227,23 +235,11 @@ describe('a web app task in an exam session', () => {
       await browser.close();
     }
     // The run ends by its clock and is graded: the app written from the instructions scores 100.
-    const deadline = Date.now() + 40_000;
-    let report:
-      | { score: number; tests: { id: string; score: number; max_score: number; output: string }[] }
-      | undefined;
-    while (Date.now() < deadline && !report) {
-      await new Promise((r) => setTimeout(r, 1000));
-      const reports = (await t.api('GET', `/api/sessions/${sid}/reports`)).json as {
-        task: string;
-        report: NonNullable<typeof report>;
-      }[];
-      report = reports.find((g) => g.task === SCENES_TASK)?.report;
-    }
-    expect(report, 'graded in time').toBeDefined();
+    const report = await reportOf(sid, SCENES_TASK, 40_000);
     expect(
-      report!.tests.filter((x) => x.score < x.max_score).map((x) => `${x.id}: ${x.output}`),
+      report.tests.filter((x) => x.score < x.max_score).map((x) => `${x.id}: ${x.output}`),
     ).toEqual([]);
-    expect(report!.score).toBe(100);
+    expect(report.score).toBe(100);
   }, 120_000);
 
   it('a server without MQTT over WebSocket refuses a paper with app tasks', async () => {
