@@ -129,6 +129,7 @@ async function sitTask(
   task: Task,
 ): Promise<void> {
   const cookie = await t.candidate(sessionId, cand.id, cand.password);
+  let read = '';
   // What the candidate reads is the task rendered for their own card, in both languages.
   for (const lang of ['en', 'zh'] as const) {
     const r = await t.api(
@@ -139,6 +140,7 @@ async function sitTask(
     );
     expect(r.status, r.text).toBe(200);
     const text = (r.json as { text: string }).text;
+    read += text;
     expect(text).toBe(renderTask(task, cand.seed, lang, cand.prefix).text);
     const foreign = topicsIn(text).filter(
       (x) => x !== cand.prefix && !x.startsWith(`${cand.prefix}/`),
@@ -166,8 +168,10 @@ async function sitTask(
     writeFileSync(join(workdir, f.name), Buffer.from(await res.arrayBuffer()));
   }
   // A TLS task's files, as the card names them: the server's CA and the candidate's own
-  // client certificate and key, from the card tab.
-  if (card.mqtt.clientCert)
+  // client certificate and key, from the card tab; only for a task whose instructions ask for
+  // them (the first download issues the certificate, which delays the program: a switch task
+  // then missed a change in its first second).
+  if (card.mqtt.clientCert && /clientCert|client\.pem/.test(read))
     for (const f of ['ca.pem', 'client.pem', 'client.key']) {
       const res = await fetch(`${t.server.url}/api/me/${f}`, { headers: { cookie } });
       expect(res.status).toBe(200);
@@ -264,9 +268,9 @@ describe.each([
       ...ids.filter((x) => EDGE_TASKS.includes(x)),
       ...ids.filter((x) => !EDGE_TASKS.includes(x)),
     ];
-    const batches: string[][] = [order.filter((x) => EDGE_TASKS.includes(x))].filter(
-      (b) => b.length > 0,
-    );
+    // Each of them alone: beside each other, one missed a pulse (or answered an edge late) now
+    // and then, even with nothing else running on the machine.
+    const batches: string[][] = order.filter((x) => EDGE_TASKS.includes(x)).map((x) => [x]);
     const rest = order.filter((x) => !EDGE_TASKS.includes(x));
     for (let from = 0; from < rest.length; from += AT_ONCE[key])
       batches.push(rest.slice(from, from + AT_ONCE[key]));
