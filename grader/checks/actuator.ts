@@ -6,6 +6,8 @@
 import type { EvidenceEvent } from '../../core/evidence.js';
 import type { CheckOutcome, GradeContext, TaskParams } from '../types.js';
 import { ref, someRefs } from './mqtt.js';
+import { switchEdges, watchedFrom } from './switch.js';
+import type { SwitchEdge } from './switch.js';
 
 export interface ReactionSpec {
   trigger: string;
@@ -14,32 +16,18 @@ export interface ReactionSpec {
   withinS: number;
 }
 
-interface Edge {
-  t: number;
-  to: boolean;
-}
-
-/** Real transitions of the trigger (an event inside another is no change) in [start, end]. */
-function edges(ctx: GradeContext, spec: ReactionSpec): Edge[] {
-  const out: Edge[] = [];
-  let state = ctx.truth(spec.trigger, ctx.start).values[spec.quantity] === true;
-  for (const t of ctx.changes(spec.trigger)) {
-    const to = ctx.truth(spec.trigger, t).values[spec.quantity] === true;
-    if (to !== state) out.push({ t, to });
-    state = to;
-  }
-  return out;
-}
-
 /**
- * Edges a candidate can be held to: at least N s before the deadline, and not undone by the
- * trigger's next edge within N s (a door that shuts again at once asks for no alarm).
+ * Edges a candidate can be held to: after its program could first see the trigger (watchedFrom),
+ * at least N s before the deadline, and not undone by the trigger's next edge within N s (a door
+ * that shuts again at once asks for no alarm).
  */
-function dueEdges(ctx: GradeContext, spec: ReactionSpec): Edge[] {
+function dueEdges(ctx: GradeContext, spec: ReactionSpec): SwitchEdge[] {
   const within = spec.withinS * 1000;
-  const all = edges(ctx, spec);
+  const from = watchedFrom(ctx, spec.trigger);
+  const all = switchEdges(ctx, spec.trigger, spec.quantity);
   return all.filter(
-    (e, i) => e.t <= ctx.end - within && !(all[i + 1] && all[i + 1]!.t - e.t <= within),
+    (e, i) =>
+      e.t > from && e.t <= ctx.end - within && !(all[i + 1] && all[i + 1]!.t - e.t <= within),
   );
 }
 
@@ -59,7 +47,7 @@ function stateChanges(ctx: GradeContext, actuator: string): (EvidenceEvent & { o
 }
 
 /** The trigger's own recorded state change at an edge (the lab records each as device.state). */
-function edgeRef(ctx: GradeContext, trigger: string, e: Edge) {
+function edgeRef(ctx: GradeContext, trigger: string, e: SwitchEdge) {
   const id = ctx.device(trigger).id;
   const line = ctx.events.find(
     (x) => x.kind === 'device.state' && x.device === id && Math.abs(x.t - e.t) < 250,
@@ -84,8 +72,8 @@ export function reactionCheck<P extends TaskParams>(
     const due = dueEdges(ctx, spec).filter((e) => e.to === spec.when);
     const changes = stateChanges(ctx, spec.actuator);
     const within = spec.withinS * 1000;
-    const missed: Edge[] = [];
-    const all = edges(ctx, spec);
+    const missed: SwitchEdge[] = [];
+    const all = switchEdges(ctx, spec.trigger, spec.quantity);
     for (const e of due) {
       const prev = [...all].reverse().find((x) => x.t < e.t);
       const wasOpposite =
@@ -125,7 +113,7 @@ export function reactionCheck<P extends TaskParams>(
 /** Every actuator change follows a trigger edge to the matching state within N s (no flapping). */
 export function onlyOnEdgesCheck<P extends TaskParams>(spec: ReactionSpec) {
   return (ctx: GradeContext<P>): CheckOutcome => {
-    const all = edges(ctx, spec);
+    const all = switchEdges(ctx, spec.trigger, spec.quantity);
     const changes = stateChanges(ctx, spec.actuator);
     const stray = changes.filter(
       (c) => !all.some((e) => c.t >= e.t && c.t <= e.t + spec.withinS * 1000 && e.to === c.on),

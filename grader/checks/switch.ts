@@ -32,7 +32,10 @@ export interface SwitchEdge {
 }
 
 export interface EventMatch {
-  /** Edges the candidate can be held to: at least withinS before the deadline. */
+  /**
+   * Edges the candidate can be held to: after its program could first see the device
+   * (watchedFrom), and at least withinS before the deadline.
+   */
   due: SwitchEdge[];
   /** For each reported edge, its first message. */
   reported: Map<SwitchEdge, MqttPublishEvent>;
@@ -51,6 +54,24 @@ export function switchEdges(ctx: GradeContext, device: string, quantity: string)
     state = to;
   }
   return out;
+}
+
+/**
+ * When the candidate's program could first see a device: its first subscription that receives the
+ * device's telemetry, or its first Modbus request to the device's unit, whichever came first (the
+ * deadline when neither did). A change before that is one no program can see (it finds the new
+ * state when it starts, which the tasks say not to report), so it is never held against it: a
+ * program started a second after the lab loses nothing for it.
+ */
+export function watchedFrom(ctx: GradeContext, device: string): number {
+  const plan = ctx.device(device);
+  const topic = plan.mqtt?.telemetryTopic;
+  const unit = plan.modbus?.unit;
+  const sub = topic === undefined ? undefined : ctx.subscriptions(topic)[0];
+  const read = ctx.events.find(
+    (e) => e.kind === 'modbus.request' && e.t >= ctx.start && unit !== undefined && e.unit === unit,
+  );
+  return Math.max(ctx.start, Math.min(sub?.t ?? ctx.end, read?.t ?? ctx.end));
 }
 
 const eventOf = (e: MqttPublishEvent): unknown => {
@@ -84,7 +105,8 @@ export function matchEvents<P extends TaskParams>(
     else if (reported.has(edge)) duplicates.push(m);
     else reported.set(edge, m);
   }
-  const due = edges.filter((e) => e.t <= ctx.end - withinMs);
+  const from = watchedFrom(ctx, spec.device);
+  const due = edges.filter((e) => e.t > from && e.t <= ctx.end - withinMs);
   return { due, reported, duplicates, spurious, messages };
 }
 
