@@ -1,5 +1,6 @@
 /** Promise wrappers for listening and closing net/http servers, reporting the real port. */
 import type { Server } from 'node:net';
+import { LabError } from '../core/errors.js';
 
 export function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -12,6 +13,31 @@ export function listen(server: Server, port: number, host: string): Promise<numb
     });
   });
 }
+
+/**
+ * `listen`, failing with the lab's error (`PROTOCOL_LISTEN`) that names what could not listen,
+ * e.g. "MQTT over TLS cannot listen on 127.0.0.1:8883: Error: listen EADDRINUSE …".
+ */
+export async function listenAs(
+  what: string,
+  server: Server,
+  port: number,
+  host: string,
+  context?: Record<string, unknown>,
+): Promise<number> {
+  try {
+    return await listen(server, port, host);
+  } catch (err) {
+    throw new LabError(
+      'PROTOCOL_LISTEN',
+      `${what} cannot listen on ${host}:${port}: ${String(err)}`,
+      context,
+    );
+  }
+}
+
+/** A host as it goes into a URL: an IPv6 address in brackets. */
+export const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host);
 
 export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {

@@ -36,6 +36,7 @@ import type {
 import type { Command, CommandOutcome, DeviceModel, Truth } from '../devices/field/index.js';
 import type { ByteDevice } from '../devices/serial/model.js';
 import type { PeerGuard } from '../protocols/listen.js';
+import { urlHost } from '../protocols/listen.js';
 import type { MqttBroker, TenantAuth } from '../protocols/mqtt/broker.js';
 import { createMqttBroker } from '../protocols/mqtt/broker.js';
 import { createLabTls } from '../protocols/tls/ca.js';
@@ -441,7 +442,7 @@ async function startLab(
     host,
     ...(guard ? { guard } : {}),
     mqtt: {
-      url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${broker.port}`,
+      url: `mqtt://${urlHost(host)}:${broker.port}`,
       ...(deps.mqttLogin ?? scenario.mqtt ?? {}),
     },
     field: field.access,
@@ -644,7 +645,7 @@ async function startSecurity(
   await app.listen({ host, port });
   const address = app.server.address();
   const bound = typeof address === 'object' && address ? address.port : port;
-  const base = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  const base = `http://${urlHost(host)}:${bound}`;
   let actors: Awaited<ReturnType<typeof startActors>> | undefined;
   try {
     actors = await startActors(spec.clients, {

@@ -6,9 +6,8 @@
  */
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { LabError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { closeServer, listen, refusePeer } from '../listen.js';
+import { closeServer, listenAs, refusePeer } from '../listen.js';
 import type { PeerGuard } from '../listen.js';
 import type { Request, StatusCode } from '../codecs/board-frame.js';
 import {
@@ -130,15 +129,7 @@ export async function createBoardServer(opts: BoardServerOptions): Promise<Board
     });
   });
   server.on('error', (err) => opts.logger.error('board server error', { err: err.message }));
-  let port: number;
-  try {
-    port = await listen(server, opts.port, opts.host);
-  } catch (err) {
-    throw new LabError(
-      'PROTOCOL_LISTEN',
-      `the board cannot listen on ${opts.host}:${opts.port}: ${String(err)}`,
-    );
-  }
+  const port = await listenAs('the board', server, opts.port, opts.host);
   return {
     host: opts.host,
     port,

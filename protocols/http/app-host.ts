@@ -15,9 +15,8 @@ import { createServer } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { extname, join, sep } from 'node:path';
-import { LabError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { closeServer, listen } from '../listen.js';
+import { closeServer, listenAs, urlHost } from '../listen.js';
 import { createThirdParty, THIRD_PARTY_BASE } from './third-party.js';
 import type { ThirdPartyOptions } from './third-party.js';
 
@@ -205,15 +204,12 @@ export async function createAppHost(opts: AppHostOptions): Promise<AppHost> {
   });
   let port: number;
   try {
-    port = await listen(server, opts.port, opts.host);
+    port = await listenAs("the app's HTTP server", server, opts.port, opts.host);
   } catch (err) {
     thirdParty?.close();
-    throw new LabError(
-      'PROTOCOL_LISTEN',
-      `the app's HTTP server cannot listen on ${opts.host}:${opts.port}: ${String(err)}`,
-    );
+    throw err;
   }
-  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const host = urlHost(opts.host);
   const url = `http://${host}:${port}`;
   if (thirdParty)
     cardBody = Buffer.from(

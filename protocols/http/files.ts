@@ -6,9 +6,8 @@
 import { createServer } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { LabError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { closeServer, listen } from '../listen.js';
+import { closeServer, listenAs, urlHost } from '../listen.js';
 
 export interface FileEntry {
   contentType: string;
@@ -65,16 +64,8 @@ export async function createFileServer(opts: {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  let port: number;
-  try {
-    port = await listen(server, opts.port, opts.host);
-  } catch (err) {
-    throw new LabError(
-      'PROTOCOL_LISTEN',
-      `HTTP file server cannot listen on ${opts.host}:${opts.port}: ${String(err)}`,
-    );
-  }
-  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const port = await listenAs('HTTP file server', server, opts.port, opts.host);
+  const host = urlHost(opts.host);
   return {
     host: opts.host,
     port,

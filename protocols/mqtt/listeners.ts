@@ -13,9 +13,8 @@ import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import { LabError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { closeServer, listen } from '../listen.js';
+import { closeServer, listenAs } from '../listen.js';
 import { SUBSCRIBER_BACKLOG, coalesceWrites } from './flow.js';
 
 export interface Accept {
@@ -62,11 +61,7 @@ export async function listenTcp(
     coalesceWrites(socket);
     accept.socket(socket);
   });
-  try {
-    port = await listen(tcp, port, host);
-  } catch (err) {
-    throw new LabError('PROTOCOL_LISTEN', `MQTT cannot listen on ${host}:${port}: ${String(err)}`);
-  }
+  port = await listenAs('MQTT', tcp, port, host);
   return {
     port,
     async close() {
@@ -119,13 +114,10 @@ export async function listenWebSocket(
   const http = createHttpServer();
   const stop = serveWebSocket(http, maxPacketBytes, accept, logger);
   try {
-    port = await listen(http, port, host);
+    port = await listenAs('MQTT WebSocket', http, port, host);
   } catch (err) {
     stop();
-    throw new LabError(
-      'PROTOCOL_LISTEN',
-      `MQTT WebSocket cannot listen on ${host}:${port}: ${String(err)}`,
-    );
+    throw err;
   }
   return {
     port,
@@ -199,14 +191,7 @@ export async function listenTls(
     raw.on('close', () => sockets.delete(raw));
   });
   server.on('tlsClientError', failed(onFailure));
-  try {
-    port = await listen(server, port, host);
-  } catch (err) {
-    throw new LabError(
-      'PROTOCOL_LISTEN',
-      `MQTT over TLS cannot listen on ${host}:${port}: ${String(err)}`,
-    );
-  }
+  port = await listenAs('MQTT over TLS', server, port, host);
   return {
     port,
     async close() {
@@ -237,13 +222,10 @@ export async function listenSecureWebSocket(
   https.on('tlsClientError', failed(onFailure));
   const stop = serveWebSocket(https, maxPacketBytes, accept, logger);
   try {
-    port = await listen(https, port, host);
+    port = await listenAs('MQTT secure WebSocket', https, port, host);
   } catch (err) {
     stop();
-    throw new LabError(
-      'PROTOCOL_LISTEN',
-      `MQTT secure WebSocket cannot listen on ${host}:${port}: ${String(err)}`,
-    );
+    throw err;
   }
   return {
     port,

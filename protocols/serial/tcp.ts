@@ -5,9 +5,8 @@
  */
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { LabError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { closeServer, listen, refusePeer } from '../listen.js';
+import { closeServer, listenAs, refusePeer } from '../listen.js';
 import type { PeerGuard } from '../listen.js';
 import type { SerialLine } from './line.js';
 
@@ -69,18 +68,9 @@ export async function createSerialTcpServer(opts: SerialTcpOptions): Promise<Ser
   server.on('error', (err) =>
     opts.logger.error('serial tcp server error', { device: opts.line.deviceId, err: err.message }),
   );
-  let port: number;
-  try {
-    port = await listen(server, opts.port, opts.host);
-  } catch (err) {
-    throw new LabError(
-      'PROTOCOL_LISTEN',
-      `serial device ${opts.line.deviceId} cannot listen on ${opts.host}:${opts.port}: ${String(err)}`,
-      {
-        device: opts.line.deviceId,
-      },
-    );
-  }
+  const port = await listenAs(`serial device ${opts.line.deviceId}`, server, opts.port, opts.host, {
+    device: opts.line.deviceId,
+  });
   return {
     host: opts.host,
     port,

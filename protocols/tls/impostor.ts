@@ -15,13 +15,12 @@
 import type { Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
-import { LabError } from '../../core/errors.js';
 import type { RecordFn } from '../../core/evidence.js';
 import { payloadView } from '../../core/evidence.js';
 import type { Logger } from '../../core/logger.js';
 import { answerFor, splitPackets } from '../codecs/mqtt-sniff.js';
 import type { PeerGuard } from '../listen.js';
-import { closeServer, listen, refusePeer } from '../listen.js';
+import { closeServer, listenAs, refusePeer, urlHost } from '../listen.js';
 import { createImpostorTls } from './ca.js';
 import { handshakeFailure, handshakeOf } from './handshake.js';
 
@@ -117,17 +116,8 @@ export async function startImpostor(opts: {
     });
     socket?.destroy();
   });
-  let port: number;
-  try {
-    port = await listen(server, opts.port, opts.host);
-  } catch (err) {
-    throw new LabError(
-      'PROTOCOL_LISTEN',
-      `the impostor cannot listen on ${opts.host}:${opts.port}: ${String(err)}`,
-    );
-  }
-  const h = opts.urlHost.includes(':') ? `[${opts.urlHost}]` : opts.urlHost;
-  const url = `mqtts://${h}:${port}`;
+  const port = await listenAs('the impostor', server, opts.port, opts.host);
+  const url = `mqtts://${urlHost(opts.urlHost)}:${port}`;
   return {
     port,
     url,
