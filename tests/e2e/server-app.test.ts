@@ -4,7 +4,8 @@
  * the folder stay inside it, a ZIP without index.html cannot be run; the good one through the
  * candidate page at phone and desktop size), starts the graded run, and the server serves the app with their card, opens it in
  * Debian's headless Chromium and plays the task's script against their lab; the reference app
- * scores 100. A server without MQTT over WebSocket refuses a paper with app tasks.
+ * scores 100, and so does the dashboard's in a desktop browser. A server without MQTT over
+ * WebSocket refuses a paper with app tasks.
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -151,7 +152,27 @@ describe('a web app task in an exam session', () => {
     expect(await shot.text()).toContain('截图仅在练习模式中提供');
     const audit = (await t.api('GET', `/api/sessions/${sid}/audit`)).json as { action: string }[];
     expect(audit.map((a) => a.action)).toContain('candidate.app.upload');
-  }, 120_000);
+
+    // The paper's other web app, the dashboard (desktop profile), the same way: 100.
+    const DASH = 'l1-app-dashboard';
+    const dashDir = taskFile(DASH, 'app');
+    const dashZip = await zipOf(
+      Object.fromEntries(readdirSync(dashDir).map((f) => [f, readFileSync(join(dashDir, f))])),
+    );
+    const dashUp = await fetch(`${t.server.url}/api/me/tasks/${DASH}/app`, {
+      method: 'PUT',
+      headers: { cookie: cand, 'content-type': 'application/octet-stream', 'x-iotlab-csrf': '1' },
+      body: dashZip,
+    });
+    expect(dashUp.status, await dashUp.text()).toBe(200);
+    const dashRun = await t.api('POST', `/api/me/tasks/${DASH}/start`, {}, cand);
+    expect(dashRun.status, dashRun.text).toBe(200);
+    const dash = await reportOf(sid, DASH, 60_000);
+    expect(
+      dash.tests.filter((x) => x.score < x.max_score).map((x) => `${x.id}: ${x.output}`),
+    ).toEqual([]);
+    expect(dash.score).toBe(100);
+  }, 180_000);
 
   it('in practice, l2-app-scenes written from its instructions scores 100; the checklist shows the screenshots the grader took', async () => {
     const SCENES_TASK = 'l2-app-scenes';
