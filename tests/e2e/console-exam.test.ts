@@ -315,13 +315,18 @@ describe('an exam through the console', () => {
     stop.abort();
     await program;
     // The reference program, run from the card the page showed, scores 100 through the session.
-    const graded = (await t.api('GET', `/api/sessions/${sessionId}/reports`)).json as {
+    // A run is "done" a moment before its report is stored: wait for both reports.
+    type Graded = {
       candidate: string;
       report: {
         score: number;
         tests: { id: string; score: number; max_score: number; output: string }[];
       };
-    }[];
+    };
+    const reports = async () =>
+      (await t.api('GET', `/api/sessions/${sessionId}/reports`)).json as Graded[];
+    await expect.poll(async () => (await reports()).length, { timeout: 30_000 }).toBe(2);
+    const graded = await reports();
     const c001 = graded.find((g) => g.candidate === 'c001')!.report;
     expect(
       c001.tests.filter((x) => x.score < x.max_score).map((x) => `${x.id}: ${x.output}`),

@@ -72,10 +72,31 @@ async function run(s: Awaited<ReturnType<typeof enter>>, program: boolean): Prom
   }
 }
 
-const finalOf = async (sid: string) =>
-  (
-    (await t.api('GET', `/api/sessions/${sid}/reports`)).json as { task: string; final: number }[]
-  ).find((r) => r.task === task.id)!.final;
+/**
+ * The task's final score once the latest run is graded: the attempt is "done" a moment before its
+ * report is stored, so this waits (up to 30 s) until the stored grade is newer than the run's end.
+ */
+async function finalOf(sid: string): Promise<number | null> {
+  for (const until = Date.now() + 30_000; ; ) {
+    const db = new Database(join(t.dataDir, 'iotlab.db'), { readonly: true });
+    const row = db
+      .prepare(
+        `SELECT a.ended_at AS ended, s.graded_at AS graded FROM attempts a
+         LEFT JOIN scores s USING (session_id, candidate_id, task_id)
+         WHERE a.session_id = ? AND a.candidate_id = 'c001' AND a.task_id = ?`,
+      )
+      .get(sid, task.id) as { ended: string | null; graded: string | null } | undefined;
+    db.close();
+    if (row?.ended && row.graded && row.graded >= row.ended) break;
+    if (Date.now() > until) throw new Error(`no grade after the run that ended ${row?.ended}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const reports = (await t.api('GET', `/api/sessions/${sid}/reports`)).json as {
+    task: string;
+    final: number | null;
+  }[];
+  return reports.find((r) => r.task === task.id)!.final;
+}
 
 describe('graded runs', () => {
   it('the best of two counts; a third is refused; each run keeps its evidence', async () => {
