@@ -18,7 +18,7 @@ import type { TLSSocket } from 'node:tls';
 import type { RecordFn } from '../../core/evidence.js';
 import { payloadView } from '../../core/evidence.js';
 import type { Logger } from '../../core/logger.js';
-import { answerFor, splitPackets } from '../codecs/mqtt-sniff.js';
+import { answerFor, sniffer } from '../codecs/mqtt-sniff.js';
 import type { PeerGuard } from '../listen.js';
 import { closeServer, listenAs, refusePeer, urlHost } from '../listen.js';
 import { createImpostorTls } from './ca.js';
@@ -66,19 +66,9 @@ export async function startImpostor(opts: {
     (socket: TLSSocket) => {
       const hs = handshakeOf(socket, 'mqtts');
       record('impostor.tls', { ...hs, listener: 'impostor' });
-      let buf: Buffer = Buffer.alloc(0);
       let total = 0;
-      let level = 4;
-      socket.on('error', (err: Error) =>
-        logger.debug('impostor socket error', { err: err.message }),
-      );
-      socket.on('data', (chunk: Buffer) => {
-        total += chunk.length;
-        if (total > MAX_BYTES) return void socket.destroy();
-        const split = splitPackets(Buffer.concat([buf, chunk]));
-        buf = split.rest;
-        for (const p of split.packets) {
-          if (p.type === 'connect' && p.level !== undefined) level = p.level;
+      const mqtt = sniffer(
+        (p) => {
           const { payload, ...fields } = p;
           record('impostor.data', {
             peer: hs.peer,
@@ -86,13 +76,21 @@ export async function startImpostor(opts: {
             ...fields,
             ...(payload ? { payload: payloadView(payload) } : {}),
           });
-          const answer = answerFor(p, level);
+          const answer = answerFor(p, mqtt.level);
           if (answer && socket.writable) socket.write(answer);
-        }
-        if (split.bad) {
-          record('impostor.data', { peer: hs.peer, listener: 'impostor', type: 'garbage' });
+        },
+        (why) => {
+          record('impostor.data', { peer: hs.peer, listener: 'impostor', type: 'garbage', why });
           socket.destroy();
-        }
+        },
+      );
+      socket.on('error', (err: Error) =>
+        logger.debug('impostor socket error', { err: err.message }),
+      );
+      socket.on('data', (chunk: Buffer) => {
+        total += chunk.length;
+        if (total > MAX_BYTES) return void socket.destroy();
+        mqtt.push(chunk);
       });
     },
   );
