@@ -77,7 +77,7 @@ async function run(s: Awaited<ReturnType<typeof enter>>, program: boolean): Prom
  * report is stored, so this waits (up to 30 s) until the stored grade is newer than the run's end.
  */
 async function finalOf(sid: string): Promise<number | null> {
-  for (const until = Date.now() + 30_000; ; ) {
+  for (const until = Date.now() + 30_000; ;) {
     const db = new Database(join(t.dataDir, 'iotlab.db'), { readonly: true });
     const row = db
       .prepare(
