@@ -81,6 +81,23 @@ const CONNACK: Record<number, string> = {
   5: 'not authorized: check username and password, and that the broker lets this user connect',
 };
 
+/** Node's certificate verification codes (OpenSSL X509_V_ERR_*), with what to check. */
+const TLS_ERRORS: Record<string, string> = {
+  SELF_SIGNED_CERT_IN_CHAIN:
+    "the broker's certificate is not signed by a CA the gateway trusts: set northbound.ca to the platform's CA certificate (PEM)",
+  DEPTH_ZERO_SELF_SIGNED_CERT:
+    "the broker's certificate is self-signed and not trusted: set northbound.ca to it (PEM)",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    "the broker's certificate is not signed by a CA the gateway trusts: set northbound.ca to the platform's CA certificate (PEM)",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    "the CA that signed the broker's certificate is not trusted: set northbound.ca to the platform's CA certificate (PEM)",
+  CERT_HAS_EXPIRED: "the broker's certificate has expired",
+  CERT_NOT_YET_VALID: "the broker's certificate is not valid yet (check the clock)",
+  ERR_TLS_CERT_ALTNAME_INVALID:
+    "the broker's certificate is not issued for this host name: connect by a name or address its certificate lists",
+  CERT_REVOKED: "the broker's certificate is revoked",
+};
+
 /**
  * Why a connection attempt failed, in words a technician can act on. `err` is what mqtt.js or
  * the socket reported (a CONNACK refusal carries the return code as a number in `code`).
@@ -131,6 +148,19 @@ export function describeLinkError(
     default:
       break;
   }
+  const tls = TLS_ERRORS[String(e.code)];
+  if (tls)
+    return { message: `TLS handshake with ${where} failed: ${tls} (${String(e.code)})`, code: String(e.code) };
+  if (/wrong version number|packet length too long|unknown protocol/i.test(message))
+    return {
+      message: `${where} does not speak TLS (${message}): use mqtt:// for a plain port, mqtts:// for a TLS port`,
+      code: 'TLS_NOT_TLS',
+    };
+  if (/alert (bad certificate|certificate required|unknown ca|handshake failure)/i.test(message))
+    return {
+      message: `the broker at ${where} refused the gateway's certificate (${message}): set northbound.cert and northbound.key to a client certificate its CA signed`,
+      code: 'TLS_CLIENT_CERT',
+    };
   if (message === 'connack timeout')
     return {
       message: `no CONNACK from ${where} within the connect timeout: is it an MQTT broker, and is the host reachable?`,
@@ -147,23 +177,27 @@ export function describeLinkError(
   };
 }
 
-/** A broker URL a gateway can connect to: mqtt://host[:port] (tcp:// is the same). */
+/**
+ * A broker URL a gateway can connect to: mqtt://host[:port] (tcp:// is the same, port 1883) or
+ * mqtts://host[:port] (ssl:// is the same, port 8883: MQTT over TLS, OASIS MQTT 3.1.1 §5.1).
+ */
 export function parseBrokerUrl(
   url: string,
-): { ok: true; host: string; port: number } | { ok: false; message: string } {
+): { ok: true; host: string; port: number; tls: boolean } | { ok: false; message: string } {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
     return {
       ok: false,
-      message: `"${url}" is not a URL: write mqtt://host:port, e.g. mqtt://192.168.1.10:1883`,
+      message: `"${url}" is not a URL: write mqtt://host:port, e.g. mqtt://192.168.1.10:1883 (mqtts://host:port over TLS)`,
     };
   }
-  if (u.protocol !== 'mqtt:' && u.protocol !== 'tcp:')
+  const tls = u.protocol === 'mqtts:' || u.protocol === 'ssl:';
+  if (u.protocol !== 'mqtt:' && u.protocol !== 'tcp:' && !tls)
     return {
       ok: false,
-      message: `scheme "${u.protocol}" is not supported: write mqtt://host:port (the gateway speaks MQTT over TCP; no TLS or WebSocket)`,
+      message: `scheme "${u.protocol}" is not supported: write mqtt://host:port, or mqtts://host:port for TLS (the gateway speaks MQTT over TCP or TLS; no WebSocket)`,
     };
   if (u.username !== '' || u.password !== '')
     return {
@@ -174,32 +208,36 @@ export function parseBrokerUrl(
     return { ok: false, message: `"${url}" has no host: write mqtt://host:port` };
   if ((u.pathname !== '' && u.pathname !== '/') || u.search !== '' || u.hash !== '')
     return { ok: false, message: `"${url}" has a path or query; a broker URL is mqtt://host:port` };
-  const port = u.port === '' ? 1883 : Number(u.port);
+  const port = u.port === '' ? (tls ? 8883 : 1883) : Number(u.port);
   if (port === 0) return { ok: false, message: 'port 0 is not a port to connect to' };
   const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
-  return { ok: true, host, port };
+  return { ok: true, host, port, tls };
 }
 
-/** The config as it may be shown (GET /config, PUT's answer, evidence): the password masked. */
-export function maskPassword<T extends { northbound?: { password?: string | undefined } }>(
-  spec: T,
-): T {
+/** The northbound fields never shown back: the password and the client certificate's private key. */
+export const SECRET_FIELDS = ['password', 'key'] as const;
+type Secrets = { password?: string | undefined; key?: string | undefined };
+
+/** The config as it may be shown (GET /config, PUT's answer, evidence): the secrets masked. */
+export function maskPassword<T extends { northbound?: Secrets }>(spec: T): T {
   const n = spec.northbound;
-  if (n?.password === undefined) return spec;
-  return { ...spec, northbound: { ...n, password: PASSWORD_MASK } };
+  if (!n || SECRET_FIELDS.every((f) => n[f] === undefined)) return spec;
+  const masked = { ...n };
+  for (const f of SECRET_FIELDS) if (masked[f] !== undefined) masked[f] = PASSWORD_MASK;
+  return { ...spec, northbound: masked };
 }
 
 /**
- * A new config whose password is the mask keeps the password in force (so GET, edit, PUT works);
- * `undefined` means the mask was sent but no password is in force.
+ * A new config whose password or key is the mask keeps the one in force (so GET, edit, PUT
+ * works). A mask with nothing in force stays a mask: the caller refuses it.
  */
-export function unmaskPassword<T extends { northbound?: { password?: string | undefined } }>(
-  next: T,
-  current: { northbound?: { password?: string | undefined } },
-): T | undefined {
+export function unmaskPassword<T extends { northbound?: Secrets }>(next: T, current: { northbound?: Secrets }): T {
   const n = next.northbound;
-  if (n?.password !== PASSWORD_MASK) return next;
-  const kept = current.northbound?.password;
-  if (kept === undefined) return undefined;
-  return { ...next, northbound: { ...n, password: kept } };
+  if (!n || SECRET_FIELDS.every((f) => n[f] !== PASSWORD_MASK)) return next;
+  const restored = { ...n };
+  for (const f of SECRET_FIELDS) {
+    const kept = current.northbound?.[f];
+    if (restored[f] === PASSWORD_MASK && kept !== undefined) restored[f] = kept;
+  }
+  return { ...next, northbound: restored };
 }

@@ -30,7 +30,7 @@ import type { GatewayControl, ReplaceResult } from './runtime/api.js';
 import { buildGatewayApi } from './runtime/api.js';
 import type { GatewayPoint } from './config.js';
 import { resolveGateway, statusTopic } from './config.js';
-import { PASSWORD_MASK, maskPassword, unmaskPassword } from './link.js';
+import { PASSWORD_MASK, SECRET_FIELDS, maskPassword, unmaskPassword } from './link.js';
 import type { NorthboundSettings } from './runtime/northbound.js';
 import { NorthboundLink, resolveNorthbound } from './runtime/northbound.js';
 import type { GatewayWorld, PlanView } from './world.js';
@@ -219,12 +219,13 @@ export async function startGateway(deps: GatewayRuntimeDeps): Promise<GatewayRun
 
   const replace = (sent: GatewaySpec, o: { force: boolean; peer?: string }): ReplaceResult => {
     const problems: Problem[] = [];
-    const next = unmaskPassword(sent, spec) ?? sent;
-    if (next.northbound?.password === PASSWORD_MASK)
-      problems.push({
-        path: 'northbound.password',
-        message: `${PASSWORD_MASK} stands for the password in force, and none is set: give the password`,
-      });
+    const next = unmaskPassword(sent, spec);
+    for (const f of SECRET_FIELDS)
+      if (next.northbound?.[f] === PASSWORD_MASK)
+        problems.push({
+          path: `northbound.${f}`,
+          message: `${PASSWORD_MASK} stands for the ${f} in force, and none is set: give the ${f}`,
+        });
     if (next.name !== name)
       problems.push({
         path: 'name',

@@ -25,7 +25,7 @@ import { z } from 'zod';
 import { name, i18n } from '../../core/schema.js';
 import type { Problem } from '../../core/errors.js';
 import { gatewayScenarioProblemsOf } from './config.js';
-import { parseBrokerUrl } from './link.js';
+import { PASSWORD_MASK, parseBrokerUrl } from './link.js';
 import type { PlanView } from './world.js';
 
 export const TOPIC_PLACEHOLDERS = ['prefix', 'lab', 'name', 'point', 'line', 'quantity'] as const;
@@ -89,10 +89,24 @@ export const DEFAULT_STATUS_TOPIC = '{prefix}/gw/{name}/status';
  * The northbound (platform) connection: which MQTT broker the gateway publishes to and as
  * whom. Absent, or without url, it is the lab's broker with the scenario's credentials.
  */
+/** A certificate chain or key in PEM is a few KiB; this bounds what one PUT can make us hold. */
+const PEM_MAX = 32_768;
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
+const PEM_KEY = /-----BEGIN ((RSA|EC|ENCRYPTED) )?PRIVATE KEY-----[\s\S]+?-----END ((RSA|EC|ENCRYPTED) )?PRIVATE KEY-----/;
+
 export const GatewayNorthbound = z
   .object({
-    /** Broker URL, mqtt://host:port (port default 1883); default: the lab's broker. */
+    /**
+     * Broker URL, mqtt://host:port (port default 1883) or mqtts://host:port over TLS (port
+     * default 8883); default: the lab's broker.
+     */
     url: z.string().min(1).max(300).optional(),
+    /** mqtts: the CA certificate(s) the broker's certificate must chain to (PEM). */
+    ca: z.string().min(1).max(PEM_MAX).optional(),
+    /** mqtts: the gateway's client certificate (PEM), for a broker that asks for one (mutual TLS). */
+    cert: z.string().min(1).max(PEM_MAX).optional(),
+    /** The client certificate's private key (PEM); never shown back, like the password. */
+    key: z.string().min(1).max(PEM_MAX).optional(),
     /** MQTT client id (default `iotlab-gw-<name>-<lab id>`). */
     clientId: z.string().min(1).max(64).optional(),
     username: z.string().min(1).max(128).optional(),
@@ -217,10 +231,24 @@ function northboundProblems(n: GatewayNorthbound): GatewayProblem[] {
   const issue = (field: string, message: string): void => {
     out.push({ path: ['northbound', field], message, severity: 'error' });
   };
-  if (n.url !== undefined) {
-    const parsed = parseBrokerUrl(n.url);
-    if (!parsed.ok) issue('url', parsed.message);
+  const parsed = n.url !== undefined ? parseBrokerUrl(n.url) : undefined;
+  if (parsed && !parsed.ok) issue('url', parsed.message);
+  const tls = parsed?.ok === true && parsed.tls;
+  for (const f of ['ca', 'cert', 'key'] as const) {
+    const v = n[f];
+    if (v === undefined) continue;
+    if (!tls)
+      issue(f, `${f} is for a TLS link: the url must be mqtts://host:port (or leave ${f} out)`);
+    else if (v !== PASSWORD_MASK && !(f === 'key' ? PEM_KEY : PEM_CERT).test(v))
+      issue(
+        f,
+        f === 'key'
+          ? 'not a private key in PEM (-----BEGIN PRIVATE KEY----- … -----END PRIVATE KEY-----)'
+          : 'not a certificate in PEM (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)',
+      );
   }
+  if ((n.cert === undefined) !== (n.key === undefined))
+    issue(n.cert === undefined ? 'cert' : 'key', 'a client certificate needs its key: give both cert and key');
   if (n.password !== undefined && n.username === undefined)
     issue('password', 'a password needs a username (MQTT 3.1.1 §3.1.2.9): set username too');
   if (n.clientId !== undefined && /[^\x21-\x7e]/.test(n.clientId))

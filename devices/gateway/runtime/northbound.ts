@@ -10,6 +10,7 @@
  * external broker's side is not, so these events are the evidence of the gateway's own side.
  */
 import type { Socket } from 'node:net';
+import { isIP } from 'node:net';
 import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import type { Clock, TimerHandle } from '../../../core/clock.js';
@@ -23,6 +24,11 @@ export interface NorthboundSettings {
   url: string;
   host: string;
   port: number;
+  /** mqtts://: MQTT over TLS, the broker's certificate verified against `ca`. */
+  tls: boolean;
+  ca?: string;
+  cert?: string;
+  key?: string;
   clientId: string;
   username?: string;
   password?: string;
@@ -70,6 +76,9 @@ export interface NorthboundDeps {
 /** Connection fields whose change needs a new connection. */
 const CONNECTION_KEYS = [
   'url',
+  'ca',
+  'cert',
+  'key',
   'clientId',
   'username',
   'password',
@@ -85,6 +94,9 @@ export function sameConnection(a: NorthboundSettings, b: NorthboundSettings): bo
 export function resolveNorthbound(
   n: {
     url?: string | undefined;
+    ca?: string | undefined;
+    cert?: string | undefined;
+    key?: string | undefined;
     clientId?: string | undefined;
     username?: string | undefined;
     password?: string | undefined;
@@ -99,7 +111,7 @@ export function resolveNorthbound(
   const url = n.url ?? defaults.url;
   const parsed = parseBrokerUrl(url);
   // The schema has checked a configured url; the lab's is built by the lab.
-  const { host, port } = parsed.ok ? parsed : { host: '127.0.0.1', port: 1883 };
+  const { host, port, tls } = parsed.ok ? parsed : { host: '127.0.0.1', port: 1883, tls: false };
   const username = n.username ?? (labBroker ? defaults.username : undefined);
   const password =
     n.username !== undefined ? n.password : labBroker ? defaults.password : undefined;
@@ -107,6 +119,10 @@ export function resolveNorthbound(
     url,
     host,
     port,
+    tls,
+    ...(tls && n.ca !== undefined ? { ca: n.ca } : {}),
+    ...(tls && n.cert !== undefined ? { cert: n.cert } : {}),
+    ...(tls && n.key !== undefined ? { key: n.key } : {}),
     clientId: n.clientId ?? defaults.clientId,
     ...(username !== undefined ? { username } : {}),
     ...(password !== undefined ? { password } : {}),
@@ -240,7 +256,17 @@ export class NorthboundLink {
       client = mqtt.connect({
         host: s.host,
         port: s.port,
-        protocol: 'mqtt',
+        protocol: s.tls ? 'mqtts' : 'mqtt',
+        // TLS: the broker's certificate must chain to `ca` (Node's own roots when none is given)
+        // and name the host; no option turns the check off, as a gateway's manual would warn.
+        ...(s.tls
+          ? {
+              rejectUnauthorized: true,
+              ...(s.ca !== undefined ? { ca: s.ca } : {}),
+              ...(s.cert !== undefined && s.key !== undefined ? { cert: s.cert, key: s.key } : {}),
+              ...(isIP(s.host) === 0 ? { servername: s.host } : {}),
+            }
+          : {}),
         clientId: s.clientId,
         ...(s.username !== undefined ? { username: s.username, password: s.password ?? '' } : {}),
         keepalive: s.keepaliveS,
