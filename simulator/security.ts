@@ -121,14 +121,17 @@ export const ACCESS_FIELDS = [
 ] as const;
 
 /** Most records kept (oldest dropped first): hours of a busy lab. */
-const MAX_RECORDS = 50_000;
+export const MAX_RECORDS = 50_000;
+/** Most client ids whose identity is remembered (the oldest forgotten first). */
+export const MAX_IDENTITIES = 10_000;
 
 /**
  * The access records of one lab, read from its evidence as it is written: the identity of each
  * client id from its `mqtt.connect`, then one record per client publish or subscription.
  */
 export class AccessLog {
-  private readonly rows: AccessRecord[] = [];
+  /** The records, oldest first; up to twice MAX_RECORDS before the old half is let go. */
+  private rows: AccessRecord[] = [];
   private readonly who = new Map<string, string>();
 
   add(e: EvidenceEvent): void {
@@ -143,7 +146,10 @@ export class AccessLog {
     const rule = (f['acl'] as { rule?: string; rules?: string[] } | undefined) ?? {};
     if (e.kind === 'mqtt.connect' && f['accepted'] === true && typeof f['clientId'] === 'string') {
       const id = (f['identity'] as string | undefined) ?? (f['username'] as string | undefined);
+      this.who.delete(f['clientId']);
       this.who.set(f['clientId'], id ?? '');
+      // A flood of client ids must not grow the map: forget the longest-ago login first.
+      if (this.who.size > MAX_IDENTITIES) this.who.delete(this.who.keys().next().value!);
     } else if (e.kind === 'mqtt.publish' && f['origin'] === 'client') {
       this.push({
         ...base(str(f['clientId'])),
@@ -181,11 +187,13 @@ export class AccessLog {
 
   private push(r: AccessRecord): void {
     this.rows.push(r);
-    if (this.rows.length > MAX_RECORDS) this.rows.splice(0, this.rows.length - MAX_RECORDS);
+    // Dropping the oldest one by one (splice) moved 50,000 entries per publish; letting go of
+    // the old half at once costs O(1) a record.
+    if (this.rows.length >= MAX_RECORDS * 2) this.rows = this.rows.slice(-MAX_RECORDS);
   }
 
   records(): readonly AccessRecord[] {
-    return this.rows;
+    return this.rows.length > MAX_RECORDS ? this.rows.slice(-MAX_RECORDS) : this.rows;
   }
 }
 

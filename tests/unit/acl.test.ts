@@ -8,7 +8,13 @@ import fc from 'fast-check';
 import type { AclPolicy } from '../../core/acl.js';
 import { AccessPolicy, AclPolicySpec, covers, decide, normalisePolicy } from '../../core/acl.js';
 import type { EvidenceEvent } from '../../core/evidence.js';
-import { AccessLog, LabAccess, accessCsv } from '../../simulator/security.js';
+import {
+  AccessLog,
+  LabAccess,
+  MAX_IDENTITIES,
+  MAX_RECORDS,
+  accessCsv,
+} from '../../simulator/security.js';
 import { LabError } from '../../core/errors.js';
 import { ManualClock } from '../../core/clock.js';
 import { silentLogger } from '../../core/logger.js';
@@ -233,6 +239,29 @@ describe('the lab access and its records', () => {
     const csv = accessCsv(log.records()).split('\r\n');
     expect(csv[0]).toBe('time,t,identity,clientId,action,topic,result,rule');
     expect(csv[1]).toBe('2026-01-01T00:00:01.500Z,1.5,"cam,7",c1,publish,lab/a,allowed,');
+  });
+
+  it('keeps the newest MAX_RECORDS records and MAX_IDENTITIES client ids under a flood', () => {
+    const log = new AccessLog();
+    let seq = 0;
+    const ev = (kind: string, f: Record<string, unknown>) =>
+      log.add({ seq: seq++, t: seq, wall: 'w', kind, prev: '', ...f } as unknown as EvidenceEvent);
+    for (let i = 0; i <= MAX_IDENTITIES; i++)
+      ev('mqtt.connect', { clientId: `c${i}`, username: `u${i}`, accepted: true });
+    const total = MAX_RECORDS * 2 + 7;
+    for (let i = 0; i < total; i++)
+      ev('mqtt.publish', {
+        origin: 'client',
+        clientId: i === total - 1 ? 'c0' : `c${MAX_IDENTITIES}`,
+        topic: `lab/${i}`,
+      });
+    const rows = log.records();
+    expect(rows).toHaveLength(MAX_RECORDS);
+    expect(rows[0]!.topic).toBe(`lab/${total - MAX_RECORDS}`);
+    expect(rows.at(-1)!.topic).toBe(`lab/${total - 1}`);
+    // The newest login is known; the oldest, pushed out by the flood of ids, is not.
+    expect(rows.at(-2)!.identity).toBe(`u${MAX_IDENTITIES}`);
+    expect(rows.at(-1)!.identity).toBe('');
   });
 });
 
