@@ -12,7 +12,8 @@
  * issue 15). L2-EMB has its encrypted-telemetry, secure-access (TLS) and token-login tasks
  * (物联网应用协议开发, 7 + 7 + 6 points) and gaps for the rest;
  * L2-APP has its 物联网移动应用开发 tasks (encrypted storage, L2.APP.3.3.1; a two-screen app with
- * scenes, L2.APP.3.2.x, graded in a headless phone browser) and gaps for the rest. L2-SYS has its monitoring-script and security-audit tasks (运行与维护) and, like L3, its planning and
+ * scenes, L2.APP.3.2.x, graded in a headless phone browser), an edge-computing task (the gateway
+ * to a third-party platform over mutual TLS, L2.APP.2.3.1) and gaps for the rest. L2-SYS has its monitoring-script and security-audit tasks (运行与维护) and, like L3, its planning and
  * consulting tasks (documents marked by examiners), with gaps for the rest.
  */
 import type { PaperInput } from './papers.js';
@@ -102,8 +103,9 @@ export const builtinPapers: PaperInput[] = [
     tasks: tasks([
       ['l2-app-secure-store', '物联网移动应用开发', 15],
       ['l2-app-scenes', '物联网移动应用开发', 15],
+      ['l2-app-gateway-tls', '物联网边缘计算系统应用开发', 15],
     ]),
-    gaps: [gap('物联网平台应用开发', 35), gap('物联网边缘计算系统应用开发', 35)],
+    gaps: [gap('物联网平台应用开发', 35), gap('物联网边缘计算系统应用开发', 20)],
   },
   {
     id: 'L2-SYS',

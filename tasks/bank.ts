@@ -29,6 +29,7 @@ import { sqliteStorage } from './l1-app-sqlite/task.js';
 import { mcuSht3x } from './l1-emb-mcu/task.js';
 import { alarmHysteresis } from './l1-app-alarm/task.js';
 import { gatewayPlatform } from './l1-app-gateway/task.js';
+import { gatewayTls } from './l2-app-gateway-tls/task.js';
 import { platformHmac } from './l1-app-platform-hmac/task.js';
 import { barcodeAcquisition } from './l1-emb-barcode/task.js';
 import { rfidReading } from './l1-emb-rfid/task.js';
@@ -64,6 +65,7 @@ export const TASKS: readonly Task[] = [
   mcuSht3x,
   alarmHysteresis,
   gatewayPlatform,
+  gatewayTls,
   platformHmac,
   barcodeAcquisition,
   rfidReading,

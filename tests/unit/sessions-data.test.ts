@@ -114,10 +114,12 @@ tasks:
     expect(l2app.tasks.map((t) => [t.id, t.points])).toEqual([
       ['l2-app-secure-store', 15],
       ['l2-app-scenes', 15],
+      ['l2-app-gateway-tls', 15],
     ]);
-    expect(l2app.gaps.map((g) => g.function)).toEqual(
-      Object.keys(WEIGHT_TABLE['L2.APP']!).filter((f) => f !== '物联网移动应用开发'),
-    );
+    expect(l2app.gaps.map((g) => [g.function, g.points])).toEqual([
+      ['物联网平台应用开发', 35],
+      ['物联网边缘计算系统应用开发', 20],
+    ]);
     expect(loadPaper('L2-EMB').tasks.map((t) => [t.id, t.points])).toEqual([
       ['l2-emb-cipher', 7],
       ['l2-emb-tls', 7],
