@@ -10,7 +10,8 @@
 import { defineTask } from '../../grader/types.js';
 import type { GradeContext } from '../../grader/types.js';
 import { gatewayConfigCheck, publisherCheck } from '../../grader/checks/gateway.js';
-import { publishedCheck, schemaCheck } from '../../grader/checks/mqtt.js';
+import { schemaCheck } from '../../grader/checks/mqtt.js';
+import { pollFacts, publishedOnEach, rs485Device, rs485Line } from '../rs485-sensors.js';
 import { valueCheck } from '../../grader/checks/value.js';
 import type { LabPlan } from '../../simulator/plan.js';
 import { Rng } from '../../core/rng.js';
@@ -123,37 +124,11 @@ export const gatewayPlatform = defineTask<GatewayParams>({
 
   scenario(p): ScenarioInput {
     const [a, b] = points(p);
-    const device = (q: Point) => {
-      const s = SENSORS[q];
-      return {
-        name: q,
-        kind: 'digital' as const,
-        title: { zh: `${s.zh}传感器 (RS-485)`, en: `${s.en} sensor (RS-485)` },
-        channels: [
-          {
-            quantity: q,
-            unit: s.unit,
-            range: [s.range[0], s.range[1]] as [number, number],
-            resolution: s.resolution,
-            profile: { ...s.profile },
-          },
-        ],
-        modbus: { transport: 'rtu' as const },
-      };
-    };
     return {
       name: 'task_l1_app_gateway',
       title: { zh: '网关接入', en: 'Gateway access' },
-      devices: [device(a), device(b)],
-      serial: [
-        {
-          name: 'rs485',
-          kind: 'modbus_rtu',
-          title: { zh: 'RS-485 总线 (Modbus RTU)', en: 'RS-485 bus (Modbus RTU)' },
-          serial: { baudRate: 9600 },
-          units: [a, b],
-        },
-      ],
+      devices: [rs485Device(a, SENSORS[a]), rs485Device(b, SENSORS[b])],
+      serial: [rs485Line([a, b])],
       gateways: [
         {
           name: 'gw1',
@@ -168,18 +143,11 @@ export const gatewayPlatform = defineTask<GatewayParams>({
   vars(p, plan) {
     const [a, b] = points(p);
     const row = (q: Point, n: 1 | 2) => {
-      const d = plan.devices.find((x) => x.name === q)!;
-      const r = d.modbus!.registers.find((x) => x.quantity === q)!;
       return {
         [`point${n}`]: q,
         [`point${n}Zh`]: SENSORS[q].zh,
         [`point${n}En`]: SENSORS[q].en,
-        [`unit${n}`]: d.modbus!.unit,
-        [`table${n}`]: r.table,
-        [`address${n}`]: r.address,
-        [`type${n}`]: r.type,
-        [`scale${n}`]: r.scale,
-        [`eng${n}`]: r.unit,
+        ...pollFacts(plan, q, n),
         [`topic${n}`]: topicOf(plan, p, q),
         [`tol${n}`]: SENSORS[q].tolerance,
         [`example${n}`]: example(p, q, SENSORS[q].profile.base),
@@ -221,24 +189,10 @@ export const gatewayPlatform = defineTask<GatewayParams>({
       // must not pass on the share of its few right messages.
       critical: 0.5,
       title: { zh: '数据到达平台主题', en: 'Data reaches the platform topics' },
-      run: (ctx) => {
-        const [a, b] = points(ctx.params);
-        const one = (q: Point) =>
-          publishedCheck<GatewayParams>({
-            topic: (c) => topicOf(c.plan, c.params, q),
-            minCount: MIN_MESSAGES,
-          })(ctx);
-        const ra = one(a);
-        const rb = one(b);
-        return {
-          ...ra,
-          score: (ra.score + rb.score) / 2,
-          expected: `${ra.expected}; ${rb.expected}`,
-          seen: `${ra.seen}; ${rb.seen}`,
-          evidence: [...ra.evidence.slice(0, 2), ...rb.evidence.slice(0, 2)],
-          ...(ra.hint ? {} : rb.hint ? { hint: rb.hint } : {}),
-        };
-      },
+      run: publishedOnEach<GatewayParams>(
+        (c) => points(c.params).map((q) => topicOf(c.plan, c.params, q)),
+        MIN_MESSAGES,
+      ),
     },
     {
       id: 'payload',

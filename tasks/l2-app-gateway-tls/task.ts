@@ -23,13 +23,8 @@
 import { defineTask } from '../../grader/types.js';
 import type { CheckOutcome, GradeContext, MqttPublishEvent } from '../../grader/types.js';
 import { gatewayConfigCheck, publisherCheck } from '../../grader/checks/gateway.js';
-import {
-  publishedCheck,
-  publishesOn,
-  ref,
-  schemaCheck,
-  someRefs,
-} from '../../grader/checks/mqtt.js';
+import { publishesOn, ref, schemaCheck, someRefs } from '../../grader/checks/mqtt.js';
+import { pollFacts, publishedOnEach, rs485Device, rs485Line } from '../rs485-sensors.js';
 import { valueCheck } from '../../grader/checks/value.js';
 import type { LabPlan } from '../../simulator/plan.js';
 import { Rng } from '../../core/rng.js';
@@ -209,39 +204,13 @@ export const gatewayTls = defineTask<GatewayTlsParams>({
 
   scenario(p): ScenarioInput {
     const [a, b] = quantities(p);
-    const device = (q: Quantity) => {
-      const s = SENSORS[q];
-      return {
-        name: q,
-        kind: 'digital' as const,
-        title: { zh: `${s.zh}传感器 (RS-485)`, en: `${s.en} sensor (RS-485)` },
-        channels: [
-          {
-            quantity: q,
-            unit: s.unit,
-            range: [s.range[0], s.range[1]] as [number, number],
-            resolution: s.resolution,
-            profile: { ...s.profile },
-          },
-        ],
-        modbus: { transport: 'rtu' as const },
-      };
-    };
     return {
       name: 'task_l2_app_gateway_tls',
       title: { zh: '网关安全接入平台', en: 'Gateway secure platform access' },
-      devices: [device(a), device(b)],
+      devices: [rs485Device(a, SENSORS[a]), rs485Device(b, SENSORS[b])],
       // The platform's TLS endpoint, CA and the gateway's client certificate (on the card).
       tls: {},
-      serial: [
-        {
-          name: 'rs485',
-          kind: 'modbus_rtu',
-          title: { zh: 'RS-485 总线 (Modbus RTU)', en: 'RS-485 bus (Modbus RTU)' },
-          serial: { baudRate: 9600 },
-          units: [a, b],
-        },
-      ],
+      serial: [rs485Line([a, b])],
       gateways: [
         {
           name: 'gw1',
@@ -256,19 +225,12 @@ export const gatewayTls = defineTask<GatewayTlsParams>({
   vars(p, plan) {
     const row = (n: 0 | 1) => {
       const q = quantities(p)[n];
-      const d = plan.devices.find((x) => x.name === q)!;
-      const r = d.modbus!.registers.find((x) => x.quantity === q)!;
       const k = n + 1;
       return {
         [`device${k}`]: deviceName(p, n),
         [`sensor${k}Zh`]: SENSORS[q].zh,
         [`sensor${k}En`]: SENSORS[q].en,
-        [`unit${k}`]: d.modbus!.unit,
-        [`table${k}`]: r.table,
-        [`address${k}`]: r.address,
-        [`type${k}`]: r.type,
-        [`scale${k}`]: r.scale,
-        [`eng${k}`]: r.unit,
+        ...pollFacts(plan, q, k),
         [`topic${k}`]: topicOf(plan, p, deviceName(p, n)),
         [`tol${k}`]: SENSORS[q].tolerance,
       };
@@ -308,23 +270,10 @@ export const gatewayTls = defineTask<GatewayTlsParams>({
       points: 15,
       critical: 0.5,
       title: { zh: '数据到达平台的设备主题', en: "Data reaches the platform's device topics" },
-      run: (ctx) => {
-        const one = (n: 0 | 1) =>
-          publishedCheck<GatewayTlsParams>({
-            topic: (c) => topicOf(c.plan, c.params, deviceName(c.params, n)),
-            minCount: MIN_MESSAGES,
-          })(ctx);
-        const ra = one(0);
-        const rb = one(1);
-        return {
-          ...ra,
-          score: (ra.score + rb.score) / 2,
-          expected: `${ra.expected}; ${rb.expected}`,
-          seen: `${ra.seen}; ${rb.seen}`,
-          evidence: [...ra.evidence.slice(0, 2), ...rb.evidence.slice(0, 2)],
-          ...(ra.hint ? {} : rb.hint ? { hint: rb.hint } : {}),
-        };
-      },
+      run: publishedOnEach<GatewayTlsParams>(
+        (c) => [0, 1].map((n) => topicOf(c.plan, c.params, deviceName(c.params, n as 0 | 1))),
+        MIN_MESSAGES,
+      ),
     },
     {
       id: 'format',

@@ -5,16 +5,15 @@
  * (the broker's `mqtt.connect` with accepted false, the gateway's `device.state`); taking the
  * section out again goes back to the lab's credentials, live.
  */
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayCardEntry } from '../../devices/gateway/card.js';
 import { RealClock } from '../../core/clock.js';
 import type { EvidenceEvent } from '../../core/evidence.js';
-import type { GatewayStatusReport } from '../../devices/gateway/runtime/api.js';
 import type { Lab } from '../../simulator/lab.js';
 import { createLab } from '../../simulator/lab.js';
 import { loadScenario } from '../../simulator/scenario.js';
 import type { GatewaySpec } from '../../devices/gateway/scenario.js';
+import { gatewayApi } from '../support/gateway-api.js';
 
 let lab: Lab;
 let gw: GatewayCardEntry;
@@ -31,37 +30,7 @@ afterAll(async () => {
   await lab?.stop();
 });
 
-function http(method: string, path: string, body?: unknown) {
-  return new Promise<{ status: number; text: string; body: unknown }>((resolve, reject) => {
-    const req = request(
-      new URL(path, gw.api),
-      { method, headers: body === undefined ? {} : { 'content-type': 'application/json' } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          resolve({ status: res.statusCode ?? 0, text, body: JSON.parse(text) as unknown });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
-
-async function statusWhen(
-  ok: (s: GatewayStatusReport) => boolean,
-  what: string,
-): Promise<GatewayStatusReport> {
-  const start = Date.now();
-  for (;;) {
-    const s = (await http('GET', '/status')).body as GatewayStatusReport;
-    if (ok(s)) return s;
-    if (Date.now() - start > 8000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const { http, statusWhen } = gatewayApi(() => gw.api);
 
 describe('gateway northbound to the lab broker with credentials', () => {
   it('connects with the scenario credentials by default', async () => {

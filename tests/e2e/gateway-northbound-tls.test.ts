@@ -7,20 +7,19 @@
  * it; PEM that is not PEM, and a certificate without its key, are refused with the field named.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayCardEntry } from '../../devices/gateway/card.js';
 import { RealClock } from '../../core/clock.js';
 import type { EvidenceEvent } from '../../core/evidence.js';
-import type { GatewayStatusReport } from '../../devices/gateway/runtime/api.js';
 import type { LabCard } from '../../simulator/card.js';
 import type { Lab } from '../../simulator/lab.js';
 import { createLab } from '../../simulator/lab.js';
 import { loadScenario } from '../../simulator/scenario.js';
 import type { GatewaySpec } from '../../devices/gateway/scenario.js';
 import { PASSWORD_MASK } from '../../devices/gateway/link.js';
+import { gatewayApi } from '../support/gateway-api.js';
 
 let lab: Lab;
 let card: LabCard;
@@ -43,38 +42,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function http(method: string, path: string, body?: unknown) {
-  return new Promise<{ status: number; text: string; body: unknown }>((resolve, reject) => {
-    const req = request(
-      new URL(path, gw.api),
-      { method, headers: body === undefined ? {} : { 'content-type': 'application/json' } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          resolve({ status: res.statusCode ?? 0, text, body: JSON.parse(text) as unknown });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
-
-async function statusWhen(
-  ok: (s: GatewayStatusReport) => boolean,
-  what: string,
-): Promise<GatewayStatusReport> {
-  const start = Date.now();
-  for (;;) {
-    const s = (await http('GET', '/status')).body as GatewayStatusReport;
-    if (ok(s)) return s;
-    if (Date.now() - start > 8000)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(s.northbound)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const { http, statusWhen } = gatewayApi(() => gw.api);
 
 describe('gateway northbound over TLS', () => {
   it('without the CA the handshake fails, in words naming northbound.ca', async () => {

@@ -5,7 +5,6 @@
  * readings queue; fixing it through PUT /config delivers them in order, under the configured
  * client id. The password never comes back: not from GET /config, the card or the evidence.
  */
-import { request } from 'node:http';
 import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +21,7 @@ import { GatewayNorthbound } from '../../devices/gateway/scenario.js';
 import type { Mosquitto } from '../support/mosquitto.js';
 import { startMosquitto } from '../support/mosquitto.js';
 import { waitFor } from '../support/net.js';
+import { gatewayApi } from '../support/gateway-api.js';
 
 const WRONG = 'wrong-secret-7f3';
 const RIGHT = 'right-secret-9c1';
@@ -70,24 +70,7 @@ afterAll(async () => {
   await broker?.stop();
 });
 
-function http(method: string, path: string, body?: unknown) {
-  return new Promise<{ status: number; text: string; body: unknown }>((resolve, reject) => {
-    const req = request(
-      new URL(path, gw.api),
-      { method, headers: body === undefined ? {} : { 'content-type': 'application/json' } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          resolve({ status: res.statusCode ?? 0, text, body: JSON.parse(text) as unknown });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
+const { http } = gatewayApi(() => gw.api);
 
 /** Polls an async probe (an HTTP GET) until it gives a value. */
 async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 8000): Promise<T> {
