@@ -177,6 +177,84 @@ describe('practice and class labs through the console', () => {
     ]);
   }, 120_000);
 
+  it("a trainer reads a lab's access policy and changes it in a form, on a phone and a desktop", async () => {
+    const s = await startSession('L1-EMB', 'lab', 'id,name\nc020,孙八\n');
+    const c = await t.candidate(s.id, 'c020', s.candidates[0]!.password);
+    const started = await t.api('POST', '/api/me/tasks/l1-emb-analog/start', {}, c);
+    expect(started.status).toBe(200);
+    const prefix = (started.json as { card: { mqtt: { topicPrefix: string } } }).card.mqtt
+      .topicPrefix;
+    const acl = async () =>
+      (await t.api('GET', `/api/trainer/labs/${s.id}/c020/acl`)).json as {
+        version: number;
+        policy: { default: string; rules: { clientId?: string; topic: string; action: string }[] };
+      };
+    const before = await acl();
+
+    for (const [size, opts] of [
+      ['phone', PHONE],
+      ['desktop', DESKTOP],
+    ] as const) {
+      const { ctx, page, problems: p } = await openPage(browser, opts);
+      problems.push(...p);
+      await page.goto(t.server.url + '/trainer');
+      await page.fill('[data-test=login] input[name=username]', 'trainer');
+      await page.fill('[data-test=login] input[name=password]', 'trainer-pw');
+      await page.click('[data-test=login] button[type=submit]');
+      await page.waitForSelector(`[data-lab="${s.id}/c020"]`);
+      await page.click(`[data-lab="${s.id}/c020"]`);
+      const panel = page.locator('[data-test=access]');
+      await panel.waitFor();
+      const rules = (await acl()).policy.rules.length;
+      await expect.poll(() => panel.locator('[data-test=acl-rule]').count()).toBe(rules);
+      await panel.locator('[data-test=acl-edit]').click();
+      if (size === 'phone') {
+        // A new rule in the form: deny an intruder's publishes under the lab's prefix.
+        await panel.locator('[data-test=acl-add]').click();
+        const row = panel.locator('[data-test=acl-rule-edit]').last();
+        await row.locator('input[data-field=clientId]').fill('intruder');
+        await row.locator('input[data-field=topic]').fill(`${prefix}/#`);
+      } else {
+        // A rule that is not a topic filter is refused, in words; then the rule is taken out.
+        const row = panel.locator('[data-test=acl-rule-edit]').last();
+        await row.locator('input[data-field=topic]').fill('a/#/b');
+        await panel.locator('[data-test=acl-save]').click();
+        await expect
+          .poll(() => panel.locator('[data-test=error]').textContent())
+          .toContain('访问控制策略无效');
+        await screenshots(page, 'trainer-acl-refused');
+        await row.locator('[data-test=acl-remove]').click();
+      }
+      if (size === 'phone') await screenshots(page, 'trainer-acl-form');
+      await panel.locator('[data-test=acl-save]').click();
+      await expect.poll(() => panel.locator('[data-test=acl-edit]').count()).toBe(1);
+      const now = await acl();
+      if (size === 'phone') {
+        expect(now.policy.rules.at(-1)).toMatchObject({
+          clientId: 'intruder',
+          topic: `${prefix}/#`,
+          action: 'all',
+          permission: 'deny',
+        });
+        await expect
+          .poll(() => panel.locator('[data-test=acl-rule]').last().textContent())
+          .toContain('客户端标识 intruder');
+      } else {
+        expect(now.policy.rules).toEqual(before.policy.rules);
+        await page.click('[data-test=lang]');
+        await expect
+          .poll(() => panel.locator('[data-test=acl-version]').textContent())
+          .toContain(`version ${now.version}`);
+        await page.click('[data-test=lang]');
+      }
+      if (size === 'desktop') await screenshots(page, 'trainer-acl');
+      expect(await page.locator('[data-test=error]').count()).toBe(0);
+      await ctx.close();
+    }
+    const audit = (await t.api('GET', `/api/sessions/${s.id}/audit`)).json as { action: string }[];
+    expect(audit.filter((a) => a.action === 'trainer.acl.change')).toHaveLength(2);
+  }, 120_000);
+
   it('a candidate downloads a task file, works on it and hands it in from the page', async () => {
     const s = await startSession('L1-SYS', 'practice', 'id,name\nc101,王五\n');
     const page = await candidatePage(s.id, 'c101', s.candidates[0]!.password);

@@ -29,6 +29,8 @@ export const KNOWN_CODES = [
   'DEVICE_UNKNOWN',
   'FAULT_UNKNOWN',
   'DEVICE_BAD_COMMAND',
+  'ACL_INVALID',
+  'ACL_STALE',
   'NETWORK',
   'HTTP',
 ] as const;
