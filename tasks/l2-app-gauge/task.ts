@@ -13,10 +13,14 @@
  *
  * The lab's timeline, the same on every seed (the normal levels are seeded, well inside each
  * device's normal zone): the temperature goes into its warn zone at 14 s and into its alarm zone
- * at 20 s and is back to normal from 26 s; humidity and CO₂ stay normal. The script reads the
- * overview at 10, 12.5, 17.5, 19.5 and 23.5 s, clicks the temperature's instance at 24 s (its
- * detail read in the alarm zone), goes back, reads the overview at 29.5 s, opens humidity and then
- * CO₂ (a detail reading each), and reads the overview once more at 36.5 s.
+ * at 21 s and is back to normal from 28 s; humidity and CO₂ stay normal. The script reads the
+ * overview at 10, 12.5, 18.5, 20 and 25.5 s, clicks the temperature's instance at 25.8 s (its
+ * detail read at 27 s, in the alarm zone), goes back, reads the overview at 32.5 s, opens humidity
+ * and then CO₂ (a detail reading each), and reads the overview once more at 39.5 s. A zone is
+ * judged at a reading only when every sample from the last one before the stated time up to the
+ * reading was in it: each planted reading is 4 s or more after its zone began (samples come every
+ * second, at any phase) and 1 s or more before it ends, so that a busy machine's late reading is
+ * still judged.
  *
  * Stated rules and the case planted for each, on every seed (tests/e2e/task-gauge-app.test.ts;
  * an app task has no program, its mistakes are app variants of the reference):
@@ -28,9 +32,9 @@
  *   so a component with one set of thresholds (mistake `fixed-thresholds`, the temperature's for
  *   every device: OWN_THRESHOLDS = false) shows humidity and CO₂ in alarm and loses zone-normal
  *   (90);
- * - "three zones": the temperature is in its warn zone 14–20 s, read twice, so a gauge of two
+ * - "three zones": the temperature is in its warn zone 14–21 s, read twice, so a gauge of two
  *   zones (mistake `no-warn`, normal below the alarm threshold: WARN_ZONE = false) loses
- *   zone-warn (90); its alarm zone 20–26 s, read on both levels, is zone-alarm's case;
+ *   zone-warn (90); its alarm zone 21–28 s, read on both levels, is zone-alarm's case;
  * - "the detail level shows the device clicked": three devices are opened in turn, so a detail
  *   view that always shows the first device (mistake `detail-first`, FOLLOW_CLICK = false) loses
  *   detail (85);
@@ -114,8 +118,8 @@ export const TESTIDS = {
 } as const;
 
 /** The temperature's warn and alarm levels (°C) and when (s after lab start). */
-const WARN = { at: 14, duration: 6, value: 30 };
-const ALARM = { at: 20, duration: 6, value: 35 };
+const WARN = { at: 14, duration: 7, value: 30 };
+const ALARM = { at: 21, duration: 7, value: 35 };
 
 const OVERVIEW = DEVICES.map((d) => TESTIDS.gauge(d.name));
 
@@ -128,23 +132,23 @@ export function gaugeScript(): AppScript {
     overview(LOAD_S),
     s(LOAD_S + 0.5, { screenshot: 'overview' }),
     overview(12.5),
-    overview(17.5),
-    s(17.8, { screenshot: 'overview-warn' }),
-    overview(19.5),
-    overview(23.5),
-    s(24, { tap: TESTIDS.gauge('temp') }),
-    detail(25.5),
-    s(25.8, { screenshot: 'detail-alarm' }),
-    s(26.5, { tap: TESTIDS.back }),
-    overview(29.5),
-    s(30, { tap: TESTIDS.gauge('hum') }),
-    detail(31.5),
-    s(32, { tap: TESTIDS.back }),
-    s(33, { tap: TESTIDS.gauge('co2') }),
+    overview(18.5),
+    s(18.8, { screenshot: 'overview-warn' }),
+    overview(20),
+    overview(25.5),
+    s(25.8, { tap: TESTIDS.gauge('temp') }),
+    detail(27),
+    s(27.3, { screenshot: 'detail-alarm' }),
+    s(27.6, { tap: TESTIDS.back }),
+    overview(32.5),
+    s(33, { tap: TESTIDS.gauge('hum') }),
     detail(34.5),
     s(35, { tap: TESTIDS.back }),
-    overview(36.5),
-    s(37, { screenshot: 'end' }),
+    s(36, { tap: TESTIDS.gauge('co2') }),
+    detail(37.5),
+    s(38, { tap: TESTIDS.back }),
+    overview(39.5),
+    s(40, { screenshot: 'end' }),
   ];
   return { profile: 'desktop', steps };
 }
@@ -191,7 +195,7 @@ export const gaugeApp = defineTask<GaugeParams>({
   level: 'L2',
   direction: 'APP',
   skills: ['L2.APP.1.4.1', 'L2.APP.1.4.2'],
-  timeLimitS: 38,
+  timeLimitS: 41,
   solution: 'app',
 
   params(seed) {
