@@ -152,7 +152,7 @@ export function echartsBrowserBuild(): string | undefined {
   }
 }
 
-/** What one element shows, read in the page (text, visible, checked, data attributes asked for). */
+/** What one element shows, read in the page (tag, text, visible, checked, attributes asked for). */
 interface Shown {
   found: boolean;
   /** The element's tag name (lower case): a custom element's own, e.g. `iot-gauge`. */
