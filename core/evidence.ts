@@ -51,7 +51,7 @@ export const EVIDENCE_KINDS = [
   'handin',
   /**
    * A candidate's web app driven in a browser by the task runner (tasks/app-run.ts): the page's
-   * load, each element read (`ui.read`: test id, text, visible, checked), each tap, each
+   * load, each element read (`ui.read`: test id, tag, text, visible, checked), each tap, each
    * screenshot (PNG beside the evidence, its SHA-256 here), console errors and failed or blocked
    * requests, and what ended the run early (`ui.error`: launch failed, a step timed out).
    */

@@ -207,7 +207,8 @@ export interface TaskDefinition<P extends TaskParams = TaskParams> {
 /**
  * One step of an app task's script, at a lab time (ms after lab start): read the elements with
  * these `data-testid`s (one `ui.read` each, with the `attrs` attributes of each when given, e.g. a
- * chart's `data-series`), tap the element with this test id, or take a screenshot.
+ * chart's `data-series`), tap the element with this test id (a mouse click in the desktop
+ * profile), or take a screenshot.
  */
 export type UiStep =
   | { at: number; read: string[]; attrs?: string[] }

@@ -152,9 +152,11 @@ export function echartsBrowserBuild(): string | undefined {
   }
 }
 
-/** What one element shows, read in the page (text, visible, checked, data attributes asked for). */
+/** What one element shows, read in the page (tag, text, visible, checked, attributes asked for). */
 interface Shown {
   found: boolean;
+  /** The element's tag name (lower case): a custom element's own, e.g. `iot-gauge`. */
+  tag?: string;
   text?: string;
   visible?: boolean;
   checked?: boolean | null;
@@ -224,7 +226,7 @@ export async function runAppScript(opts: AppRunOptions): Promise<void> {
     for (const [i, step] of script.steps.entries()) {
       await sleep((step.at - clock.now()) / opts.speed, opts.signal);
       if (opts.signal?.aborted) break;
-      await playStep(page, step, i, opts);
+      await playStep(page, step, i, opts, script.profile);
     }
   } catch (err) {
     // The browser or the page went away under the runner (crashed, closed): the rest of the
@@ -286,7 +288,13 @@ async function watchPage(
   });
 }
 
-async function playStep(page: Page, step: UiStep, i: number, opts: AppRunOptions): Promise<void> {
+async function playStep(
+  page: Page,
+  step: UiStep,
+  i: number,
+  opts: AppRunOptions,
+  profile: AppScript['profile'],
+): Promise<void> {
   const { record } = opts;
   if ('read' in step) {
     let shown: Shown[];
@@ -310,9 +318,13 @@ async function playStep(page: Page, step: UiStep, i: number, opts: AppRunOptions
     // The lab time the tap was issued: what it causes (a publish) may be recorded before the
     // browser's answer that the tap is done.
     const issued = opts.clock.now();
+    // A touch tap on the phone; a mouse click on the desktop (no touch screen there).
+    const target = page.locator(selector).first();
     try {
       await bounded(
-        page.locator(selector).first().tap({ timeout: APP_LIMITS.step }),
+        profile === 'phone'
+          ? target.tap({ timeout: APP_LIMITS.step })
+          : target.click({ timeout: APP_LIMITS.step }),
         APP_LIMITS.step + 500,
         'tapping',
       );
@@ -355,7 +367,7 @@ export function testidSelector(testid: string): string {
 }
 
 /**
- * Runs in the page (a string: this build has no DOM types): what each element shows, its text,
+ * Runs in the page (a string: this build has no DOM types): what each element shows, its tag, text,
  * whether it is seen (laid out, not hidden, not transparent) and a switch's state (a checkbox's
  * `checked`, or `aria-checked`), for the test ids in `ids`; with `attrs`, those attributes of
  * each element (null when absent; cut at `max` characters, the cut one marked `truncated`).
@@ -371,14 +383,15 @@ const READ_ELEMENTS = `(ids, attrs, max) => ids.map((id) => {
   const box = el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio');
   const checked = box ? el.checked : aria === 'true' ? true : aria === 'false' ? false : null;
   const text = (el.innerText || el.textContent || el.value || '').trim().slice(0, 200);
-  if (!attrs) return { found: true, text, visible, checked };
+  const tag = el.localName;
+  if (!attrs) return { found: true, tag, text, visible, checked };
   const got = {};
   for (const a of attrs) {
     const v = el.getAttribute(a);
     got[a] = v === null ? null : String(v).slice(0, max);
     if (v !== null && String(v).length > max) got.truncated = 'true';
   }
-  return { found: true, text, visible, checked, attrs: got };
+  return { found: true, tag, text, visible, checked, attrs: got };
 })`;
 
 function readElements(ids: readonly string[], attrs?: readonly string[]): string {

@@ -52,6 +52,7 @@ import { dashboardApp } from './l1-app-dashboard/task.js';
 import { tlsUplink } from './l2-emb-tls/task.js';
 import { securityAudit } from './l2-sys-audit/task.js';
 import { tokenLogin } from './l2-emb-token/task.js';
+import { gaugeApp } from './l2-app-gauge/task.js';
 
 export const TASKS: readonly Task[] = [
   analogAcquisition,
@@ -88,6 +89,7 @@ export const TASKS: readonly Task[] = [
   tlsUplink,
   securityAudit,
   tokenLogin,
+  gaugeApp,
 ];
 
 export function listTasks(): readonly Task[] {
