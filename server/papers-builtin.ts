@@ -13,7 +13,9 @@
  * (物联网应用协议开发, 7 + 7 + 6 points) and gaps for the rest;
  * L2-APP has its 物联网移动应用开发 tasks (encrypted storage, L2.APP.3.3.1; a two-screen app with
  * scenes, L2.APP.3.2.x, graded in a headless phone browser), an edge-computing task (the gateway
- * to a third-party platform over mutual TLS, L2.APP.2.3.1) and gaps for the rest. L2-SYS has its monitoring-script and security-audit tasks (运行与维护) and, like L3, its planning and
+ * to a third-party platform over mutual TLS, L2.APP.2.3.1), a 可视化 task (a custom visual
+ * component on an overview and a detail level, L2.APP.1.4.x, in a desktop browser) and gaps for
+ * the rest. L2-SYS has its monitoring-script and security-audit tasks (运行与维护) and, like L3, its planning and
  * consulting tasks (documents marked by examiners), with gaps for the rest.
  */
 import type { PaperInput } from './papers.js';
@@ -104,8 +106,9 @@ export const builtinPapers: PaperInput[] = [
       ['l2-app-secure-store', '物联网移动应用开发', 15],
       ['l2-app-scenes', '物联网移动应用开发', 15],
       ['l2-app-gateway-tls', '物联网边缘计算系统应用开发', 15],
+      ['l2-app-gauge', '物联网平台应用开发', 15],
     ]),
-    gaps: [gap('物联网平台应用开发', 35), gap('物联网边缘计算系统应用开发', 20)],
+    gaps: [gap('物联网平台应用开发', 20), gap('物联网边缘计算系统应用开发', 20)],
   },
   {
     id: 'L2-SYS',

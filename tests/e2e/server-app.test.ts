@@ -261,7 +261,26 @@ describe('a web app task in an exam session', () => {
       report.tests.filter((x) => x.score < x.max_score).map((x) => `${x.id}: ${x.output}`),
     ).toEqual([]);
     expect(report.score).toBe(100);
-  }, 120_000);
+
+    // The paper's custom-component task (desktop profile), its reference app uploaded: 100.
+    const GAUGE = 'l2-app-gauge';
+    const gaugeDir = taskFile(GAUGE, 'app');
+    const gaugeUp = await fetch(`${t.server.url}/api/me/tasks/${GAUGE}/app`, {
+      method: 'PUT',
+      headers: { cookie: cand, 'content-type': 'application/octet-stream', 'x-iotlab-csrf': '1' },
+      body: await zipOf(
+        Object.fromEntries(readdirSync(gaugeDir).map((f) => [f, readFileSync(join(gaugeDir, f))])),
+      ),
+    });
+    expect(gaugeUp.status, await gaugeUp.text()).toBe(200);
+    const gaugeRun = await t.api('POST', `/api/me/tasks/${GAUGE}/start`, {}, cand);
+    expect(gaugeRun.status, gaugeRun.text).toBe(200);
+    const gauge = await reportOf(sid, GAUGE, 60_000);
+    expect(
+      gauge.tests.filter((x) => x.score < x.max_score).map((x) => `${x.id}: ${x.output}`),
+    ).toEqual([]);
+    expect(gauge.score).toBe(100);
+  }, 180_000);
 
   it('a server without MQTT over WebSocket refuses a paper with app tasks', async () => {
     const plain = await startTestServer('app-nows', base + 100);

@@ -115,9 +115,10 @@ tasks:
       ['l2-app-secure-store', 15],
       ['l2-app-scenes', 15],
       ['l2-app-gateway-tls', 15],
+      ['l2-app-gauge', 15],
     ]);
     expect(l2app.gaps.map((g) => [g.function, g.points])).toEqual([
-      ['物联网平台应用开发', 35],
+      ['物联网平台应用开发', 20],
       ['物联网边缘计算系统应用开发', 20],
     ]);
     expect(loadPaper('L2-EMB').tasks.map((t) => [t.id, t.points])).toEqual([
