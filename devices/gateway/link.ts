@@ -150,7 +150,10 @@ export function describeLinkError(
   }
   const tls = TLS_ERRORS[String(e.code)];
   if (tls)
-    return { message: `TLS handshake with ${where} failed: ${tls} (${String(e.code)})`, code: String(e.code) };
+    return {
+      message: `TLS handshake with ${where} failed: ${tls} (${String(e.code)})`,
+      code: String(e.code),
+    };
   if (/wrong version number|packet length too long|unknown protocol/i.test(message))
     return {
       message: `${where} does not speak TLS (${message}): use mqtt:// for a plain port, mqtts:// for a TLS port`,
@@ -231,7 +234,10 @@ export function maskPassword<T extends { northbound?: Secrets }>(spec: T): T {
  * A new config whose password or key is the mask keeps the one in force (so GET, edit, PUT
  * works). A mask with nothing in force stays a mask: the caller refuses it.
  */
-export function unmaskPassword<T extends { northbound?: Secrets }>(next: T, current: { northbound?: Secrets }): T {
+export function unmaskPassword<T extends { northbound?: Secrets }>(
+  next: T,
+  current: { northbound?: Secrets },
+): T {
   const n = next.northbound;
   if (!n || SECRET_FIELDS.every((f) => n[f] !== PASSWORD_MASK)) return next;
   const restored = { ...n };

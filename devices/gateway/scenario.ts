@@ -92,7 +92,8 @@ export const DEFAULT_STATUS_TOPIC = '{prefix}/gw/{name}/status';
 /** A certificate chain or key in PEM is a few KiB; this bounds what one PUT can make us hold. */
 const PEM_MAX = 32_768;
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
-const PEM_KEY = /-----BEGIN ((RSA|EC|ENCRYPTED) )?PRIVATE KEY-----[\s\S]+?-----END ((RSA|EC|ENCRYPTED) )?PRIVATE KEY-----/;
+const PEM_KEY =
+  /-----BEGIN ((RSA|EC|ENCRYPTED) )?PRIVATE KEY-----[\s\S]+?-----END ((RSA|EC|ENCRYPTED) )?PRIVATE KEY-----/;
 
 export const GatewayNorthbound = z
   .object({
@@ -248,7 +249,10 @@ function northboundProblems(n: GatewayNorthbound): GatewayProblem[] {
       );
   }
   if ((n.cert === undefined) !== (n.key === undefined))
-    issue(n.cert === undefined ? 'cert' : 'key', 'a client certificate needs its key: give both cert and key');
+    issue(
+      n.cert === undefined ? 'cert' : 'key',
+      'a client certificate needs its key: give both cert and key',
+    );
   if (n.password !== undefined && n.username === undefined)
     issue('password', 'a password needs a username (MQTT 3.1.1 §3.1.2.9): set username too');
   if (n.clientId !== undefined && /[^\x21-\x7e]/.test(n.clientId))
