@@ -54,6 +54,7 @@ export const gatewayFamily = defineFamily({
           logger: sctx.logger,
           host: sctx.host,
           basePort: deps.ports?.gateway ?? 0,
+          ...(sctx.tls ? { tls: sctx.tls } : {}),
         });
         return {
           card: { gateways: gateways.map((g) => g.card()) },
