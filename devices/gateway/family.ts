@@ -55,6 +55,7 @@ export const gatewayFamily = defineFamily({
           host: sctx.host,
           basePort: deps.ports?.gateway ?? 0,
           ...(sctx.tls ? { tls: sctx.tls } : {}),
+          ...(sctx.guard ? { guard: sctx.guard } : {}),
         });
         return {
           card: { gateways: gateways.map((g) => g.card()) },

@@ -38,6 +38,7 @@ import type { GatewayWorld, PlanView } from './world.js';
 import { worldFromPlan } from './world.js';
 import { charTimeMs } from '../../protocols/serial/line.js';
 import type { Logger } from '../../core/logger.js';
+import type { PeerGuard } from '../../protocols/listen.js';
 import type { GatewaySpec } from './scenario.js';
 import { GatewayNorthbound, asProblem, shapeProblems } from './scenario.js';
 
@@ -68,6 +69,8 @@ export interface GatewayRuntimeDeps {
    * the same host. The key goes to that listener only.
    */
   tls?: { cert: string; key: string };
+  /** Seat lock (exam sessions): who may use the configuration API (HTTP and HTTPS). */
+  guard?: PeerGuard;
 }
 
 export interface GatewayRuntime {
@@ -295,8 +298,11 @@ export async function startGateway(deps: GatewayRuntimeDeps): Promise<GatewayRun
     }),
   };
 
-  const app = buildGatewayApi({ control, logger });
-  const tlsApp = deps.tls ? buildGatewayApi({ control, logger, https: deps.tls }) : undefined;
+  const guarded = deps.guard ? { guard: deps.guard } : {};
+  const app = buildGatewayApi({ control, logger, ...guarded });
+  const tlsApp = deps.tls
+    ? buildGatewayApi({ control, logger, https: deps.tls, ...guarded })
+    : undefined;
   const h = deps.host.includes(':') ? `[${deps.host}]` : deps.host;
   const api = { port: 0, url: '', tlsUrl: '' };
   const listenOn = async (what: string, port: number): Promise<number> => {
@@ -367,6 +373,7 @@ export interface ScenarioGatewaysDeps {
   basePort: number;
   /** The lab's server certificate and key: each API is served over HTTPS too. */
   tls?: { cert: string; key: string };
+  guard?: PeerGuard;
 }
 
 /** Starts every gateway of the plan's scenario; on a failure the ones started are closed. */
@@ -390,6 +397,7 @@ export async function startScenarioGateways(deps: ScenarioGatewaysDeps): Promise
           host: deps.host,
           apiPort: deps.basePort === 0 ? 0 : deps.basePort + i,
           ...(deps.tls ? { tls: deps.tls } : {}),
+          ...(deps.guard ? { guard: deps.guard } : {}),
         }),
       );
   } catch (err) {

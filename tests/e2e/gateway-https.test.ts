@@ -4,6 +4,8 @@
  * IOTLAB_GATEWAY_<NAME>_API_TLS). A client trusting the card's CA reads and changes the config
  * (curl --cacert too); one that does not is refused by its own verification; the HTTP API still
  * answers; the server key is in neither card nor evidence; a lab without TLS has no `apiTls`.
+ * A seat lock (exam sessions) holds both ports: a peer it does not allow gets 403 and the refusal
+ * is evidence (`net.refused`, protocol `http` or `https`).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,11 +26,15 @@ import { loadScenario } from '../../simulator/scenario.js';
 import { requireTools } from '../support/debian.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'iotlab-gw-https-'));
+const lockedDir = mkdtempSync(join(tmpdir(), 'iotlab-gw-https-locked-'));
 const events: EvidenceEvent[] = [];
+const lockedEvents: EvidenceEvent[] = [];
 let lab: Lab;
 let plain: Lab;
+let locked: Lab;
 let card: LabCard;
 let plainCard: LabCard;
+let lockedCard: LabCard;
 
 beforeAll(async () => {
   lab = createLab(loadScenario('greenhouse').scenario, {
@@ -37,12 +43,21 @@ beforeAll(async () => {
     tls: { dir },
   });
   plain = createLab(loadScenario('greenhouse').scenario, { seed: 5, clock: new RealClock() });
+  // Every peer here is on loopback: a lock that allows none (the seat is elsewhere).
+  locked = createLab(loadScenario('greenhouse').scenario, {
+    seed: 5,
+    clock: new RealClock(),
+    tls: { dir: lockedDir },
+    allowPeer: () => false,
+  });
   lab.recorder.subscribe((e) => events.push(e));
-  [card, plainCard] = await Promise.all([lab.start(), plain.start()]);
+  locked.recorder.subscribe((e) => lockedEvents.push(e));
+  [card, plainCard, lockedCard] = await Promise.all([lab.start(), plain.start(), locked.start()]);
 });
 afterAll(async () => {
-  await Promise.allSettled([lab?.stop(), plain?.stop()]);
+  await Promise.allSettled([lab?.stop(), plain?.stop(), locked?.stop()]);
   rmSync(dir, { recursive: true, force: true });
+  rmSync(lockedDir, { recursive: true, force: true });
 });
 
 interface Reply {
@@ -173,5 +188,20 @@ describe('the gateway API over HTTPS', () => {
     expect(gw.apiTls).toBeUndefined();
     expect(Object.keys(cardEnv(plainCard)).filter((k) => k.endsWith('_TLS'))).toEqual([]);
     expect((await call(gw.api, 'GET', '/config')).status).toBe(200);
+  });
+
+  it('is held to the seat lock like the HTTP API: 403 and net.refused on both ports', async () => {
+    const gw = lockedCard.gateways![0]!;
+    const ca = readFileSync(lockedCard.mqtt.ca!.path, 'utf8');
+    const overHttps = await call(gw.apiTls!, 'PUT', '/config', { ca, body: { name: 'gw1' } });
+    expect(overHttps.status, overHttps.text).toBe(403);
+    expect(JSON.parse(overHttps.text)).toMatchObject({ code: 'API_FORBIDDEN' });
+    expect((await call(gw.api, 'GET', '/config')).status).toBe(403);
+    const refused = lockedEvents.filter(
+      (e) => e.kind === 'net.refused' && (e.protocol === 'http' || e.protocol === 'https'),
+    );
+    expect(refused.map((e) => e.protocol).sort()).toEqual(['http', 'https']);
+    // Nothing changed: no config evidence from the API.
+    expect(lockedEvents.some((e) => e.source === 'gateway-api')).toBe(false);
   });
 });

@@ -22,6 +22,8 @@ import { LabError, httpStatusOf } from '../../../core/errors.js';
 import type { GatewayPoint } from '../config.js';
 import type { NorthboundReport } from './northbound.js';
 import type { Logger } from '../../../core/logger.js';
+import type { PeerGuard } from '../../../protocols/listen.js';
+import { refusePeer } from '../../../protocols/listen.js';
 import type { GatewaySpec } from '../scenario.js';
 import { GatewaySpec as GatewaySpecSchema, asProblem } from '../scenario.js';
 import type { PointReport } from '../points.js';
@@ -55,6 +57,11 @@ export interface GatewayApiDeps {
    * the card names in `mqtt.ca`); absent = plain HTTP. The key is for the listener only.
    */
   https?: { cert: string; key: string };
+  /**
+   * Seat lock (exam sessions): a request from elsewhere gets 403 and `net.refused` evidence, as
+   * on the lab's other endpoints.
+   */
+  guard?: PeerGuard;
 }
 
 const problemsSchema = {
@@ -176,6 +183,16 @@ export function buildGatewayApi(deps: GatewayApiDeps): FastifyInstance {
   const app: FastifyInstance = deps.https
     ? Fastify({ logger: false, https: { ...deps.https, minVersion: 'TLSv1.2' as const } })
     : Fastify({ logger: false });
+
+  app.addHook('onRequest', async (req, reply) => {
+    const { remoteAddress, remotePort } = req.socket;
+    if (refusePeer(deps.guard, remoteAddress, remotePort, deps.https ? 'https' : 'http')) {
+      const message = 'not from the seat address';
+      await reply
+        .code(403)
+        .send({ error: message, code: 'API_FORBIDDEN', problems: [{ path: '(peer)', message }] });
+    }
+  });
 
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof LabError)
