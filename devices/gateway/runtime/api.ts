@@ -187,7 +187,7 @@ export function buildGatewayApi(deps: GatewayApiDeps): FastifyInstance {
   app.addHook('onRequest', async (req, reply) => {
     const { remoteAddress, remotePort } = req.socket;
     if (refusePeer(deps.guard, remoteAddress, remotePort, deps.https ? 'https' : 'http')) {
-      const message = 'not from the seat address';
+      const message = 'not from your seat address / 请求不是来自你的座位地址';
       await reply
         .code(403)
         .send({ error: message, code: 'API_FORBIDDEN', problems: [{ path: '(peer)', message }] });
