@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RealClock } from '../../core/clock.js';
+import { cardVariables } from '../../server/console/src/candidate/card-env.js';
 import type { EvidenceEvent } from '../../core/evidence.js';
 import type { GatewaySpec } from '../../devices/gateway/scenario.js';
 import type { LabCard } from '../../simulator/card.js';
@@ -112,6 +113,8 @@ describe('the gateway API over HTTPS', () => {
     const env = cardEnv(card);
     expect(env.IOTLAB_GATEWAY_GW1_API).toBe(gw.api);
     expect(env.IOTLAB_GATEWAY_GW1_API_TLS).toBe(gw.apiTls);
+    // The candidate page's lines give the same (server/console/src/candidate/card-env.ts).
+    expect(Object.fromEntries(cardVariables(card))).toEqual(env);
     expect(card.mqtt.ca?.path).toBe(join(dir, 'ca.pem'));
   });
 
