@@ -317,7 +317,7 @@ export async function startGateway(deps: GatewayRuntimeDeps): Promise<GatewayRun
       await Promise.allSettled([app.close(), tlsApp?.close()]);
       throw new LabError(
         'PROTOCOL_LISTEN',
-        `gateway ${name} cannot listen (${what}) on ${deps.host}:${port}: ${String(err)}`,
+        `gateway ${name} cannot listen${what === 'HTTPS' ? ' (HTTPS)' : ''} on ${deps.host}:${port}: ${String(err)}`,
         { gateway: name },
       );
     }
