@@ -99,6 +99,10 @@ export function renderCardText(card: LabCard): string {
       const title = g.title ? `  ${g.title.zh} / ${g.title.en}` : '';
       lines.push(`- ${g.name}${title}`);
       lines.push(`    配置 API  ${g.api}/config  (GET, PUT)   ${g.api}/status`);
+      if (g.apiTls)
+        lines.push(
+          `    HTTPS     ${g.apiTls}/config${card.mqtt.ca ? `  (curl --cacert ${card.mqtt.ca.path})` : ''}`,
+        );
       lines.push(`    状态 status topic  ${g.statusTopic}  (retained)`);
       if (g.lines.length > 0)
         lines.push(

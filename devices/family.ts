@@ -62,6 +62,12 @@ export interface FamilyStartContext {
   host: string;
   /** Seat lock (exam sessions): which peers may use the family's endpoints. */
   guard?: PeerGuard;
+  /**
+   * The lab's TLS server certificate and key (PEM), when the lab has TLS: its own broker's, or in
+   * an exam session the server's (same CA as the card's `mqtt.ca`). For a family's own TLS
+   * listeners (a gateway's HTTPS API); the key goes to listeners only, never to evidence or card.
+   */
+  tls?: { cert: string; key: string };
   /** How a client reaches the lab's MQTT broker (a gateway's northbound link). */
   mqtt: { url: string; username?: string; password?: string };
   field: FieldAccess;

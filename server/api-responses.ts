@@ -192,7 +192,14 @@ const Card = z.object({
     )
     .optional(),
   gateways: z
-    .array(z.object({ name: z.string(), title: I18n.optional(), api: z.string() }))
+    .array(
+      z.object({
+        name: z.string(),
+        title: I18n.optional(),
+        api: z.string(),
+        apiTls: z.string().optional(),
+      }),
+    )
     .optional(),
   board: z.object({ host: z.string(), port: z.number() }).optional(),
 });

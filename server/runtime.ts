@@ -655,6 +655,8 @@ export class SessionRuntime {
         ? { mqttLogin: { username: c.username, password: candidatePassword(secret, c.id) } }
         : {}),
       ...(allowPeer ? { allowPeer } : {}),
+      // The lab's own TLS endpoints (a gateway's HTTPS API) present the server's certificate.
+      ...(this.serverCertificate ? { sharedTls: this.serverCertificate } : {}),
       ports:
         ports === 'own'
           ? { coap: c.portBase, modbus: c.portBase + 1, ws: null }

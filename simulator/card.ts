@@ -116,7 +116,7 @@ export function stableCard(card: LabCard): unknown {
   const { lab, mqtt, devices } = card;
   const { startedAt: _s, ...labRest } = lab;
   const serial = card.serial?.map(({ tcp: _t, pty: _p, port: _r, files: _f, ...rest }) => rest);
-  const gateways = card.gateways?.map(({ api: _a, ...rest }) => rest);
+  const gateways = card.gateways?.map(({ api: _a, apiTls: _t, ...rest }) => rest);
   const board = card.board ? (({ port: _p, host: _h, ...rest }) => rest)(card.board) : undefined;
   return {
     lab: labRest,
@@ -131,6 +131,11 @@ export function stableCard(card: LabCard): unknown {
 /** The variable naming a gateway's configuration API: `IOTLAB_GATEWAY_<NAME>_API`. */
 export function gatewayEnvName(name: string): string {
   return `IOTLAB_GATEWAY_${name.toUpperCase()}_API`;
+}
+
+/** The variable naming a gateway's configuration API over HTTPS: `IOTLAB_GATEWAY_<NAME>_API_TLS`. */
+export function gatewayTlsEnvName(name: string): string {
+  return `${gatewayEnvName(name)}_TLS`;
 }
 
 /** Environment variables a submission gets (DESIGN.md; the contract is docs/card.md). */
@@ -153,7 +158,10 @@ export function cardEnv(card: LabCard, cardPath?: string): Record<string, string
   }
   if (card.mqtt.username) env.IOTLAB_MQTT_USERNAME = card.mqtt.username;
   if (card.mqtt.password) env.IOTLAB_MQTT_PASSWORD = card.mqtt.password;
-  for (const g of card.gateways ?? []) env[gatewayEnvName(g.name)] = g.api;
+  for (const g of card.gateways ?? []) {
+    env[gatewayEnvName(g.name)] = g.api;
+    if (g.apiTls) env[gatewayTlsEnvName(g.name)] = g.apiTls;
+  }
   if (card.security) {
     env.IOTLAB_SECURITY_API = card.security.api;
     env.IOTLAB_SECURITY_TOKEN = card.security.token;

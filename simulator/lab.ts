@@ -113,6 +113,13 @@ export interface LabOwnDeps {
    */
   tls?: { dir: string; publicHost?: string; handshakeTimeoutMs?: number };
   /**
+   * The TLS server certificate and key (PEM) of the shared broker's server, for a lab on one
+   * (`broker`): the lab's own TLS endpoints (a gateway's HTTPS API) present it, so a client
+   * trusting the CA its card names in `mqtt.ca` reaches them. A lab with its own broker uses its
+   * own certificate (`tls`) instead. Never recorded.
+   */
+  sharedTls?: { cert: string; key: string };
+  /**
    * The host that addresses the lab announces on the broker name (an impostor's URL), when it is
    * not the bind host: an exam server bound to 0.0.0.0 names its public host.
    */
@@ -443,6 +450,11 @@ async function startLab(
     logger,
     host,
     ...(guard ? { guard } : {}),
+    ...(tls
+      ? { tls: { cert: tls.serverCertPem, key: tls.serverKey } }
+      : deps.broker && deps.sharedTls
+        ? { tls: deps.sharedTls }
+        : {}),
     mqtt: {
       url: `mqtt://${urlHost(host)}:${broker.port}`,
       ...(deps.mqttLogin ?? scenario.mqtt ?? {}),

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { LabError } from '../core/errors.js';
 import type { LabPlan } from '../simulator/plan.js';
-import { gatewayEnvName } from '../simulator/card.js';
+import { gatewayEnvName, gatewayTlsEnvName } from '../simulator/card.js';
 import { serialEnvName } from '../devices/serial/card.js';
 import { planTask } from './task-plan.js';
 import { CRITICAL_CAP, GRADER_VERSION } from '../grader/report.js';
@@ -228,12 +228,19 @@ export function labNote(task: Task, plan: LabPlan, lang: Lang): string {
         ? `${code(serialEnvName(s.id))}（${code('主机:端口')}）：串口设备 ${code(s.id)}（原始 TCP）；`
         : `${code(serialEnvName(s.id))} (${code('host:port')}): the serial device ${code(s.id)} (raw TCP);`,
     );
-  for (const g of plan.scenario.gateways)
+  for (const g of plan.scenario.gateways) {
     lines.push(
       zh
         ? `${code(gatewayEnvName(g.name))}：网关 ${code(g.name)} 的配置 API（URL）；`
         : `${code(gatewayEnvName(g.name))}: the configuration API (URL) of gateway ${code(g.name)};`,
     );
+    if (plan.scenario.tls)
+      lines.push(
+        zh
+          ? `${code(gatewayTlsEnvName(g.name))}：同一 API 的 HTTPS 地址（用 ${code('IOTLAB_MQTT_CA')} 验证服务器）；`
+          : `${code(gatewayTlsEnvName(g.name))}: the same API over HTTPS (verify the server with ${code('IOTLAB_MQTT_CA')});`,
+      );
+  }
   if (plan.scenario.security)
     lines.push(
       zh

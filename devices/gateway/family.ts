@@ -54,6 +54,8 @@ export const gatewayFamily = defineFamily({
           logger: sctx.logger,
           host: sctx.host,
           basePort: deps.ports?.gateway ?? 0,
+          ...(sctx.tls ? { tls: sctx.tls } : {}),
+          ...(sctx.guard ? { guard: sctx.guard } : {}),
         });
         return {
           card: { gateways: gateways.map((g) => g.card()) },

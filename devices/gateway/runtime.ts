@@ -13,8 +13,9 @@
  * like any client's. It publishes point values, a retained status (with an offline last will),
  * and takes commands on `<topic>/set`; readings taken while the link is down are queued.
  *
- * Its configuration API (devices/gateway/runtime/api.ts) listens on its own HTTP port; a new config
- * replaces the poll table live and is recorded as `device.state` of `gw:<name>`.
+ * Its configuration API (devices/gateway/runtime/api.ts) listens on its own HTTP port, and when the
+ * lab has TLS also on an HTTPS port with the lab's server certificate; a new config replaces the
+ * poll table live and is recorded as `device.state` of `gw:<name>`.
  */
 import { GatewayCore } from './model.js';
 import type { GatewayIntent } from './model.js';
@@ -37,6 +38,7 @@ import type { GatewayWorld, PlanView } from './world.js';
 import { worldFromPlan } from './world.js';
 import { charTimeMs } from '../../protocols/serial/line.js';
 import type { Logger } from '../../core/logger.js';
+import type { PeerGuard } from '../../protocols/listen.js';
 import type { GatewaySpec } from './scenario.js';
 import { GatewayNorthbound, asProblem, shapeProblems } from './scenario.js';
 
@@ -62,6 +64,13 @@ export interface GatewayRuntimeDeps {
   host: string;
   /** Port of the configuration API when the spec gives none (0 = any free port). */
   apiPort: number;
+  /**
+   * The lab's server certificate and key: the API is served over HTTPS too, on a free port of
+   * the same host. The key goes to that listener only.
+   */
+  tls?: { cert: string; key: string };
+  /** Seat lock (exam sessions): who may use the configuration API (HTTP and HTTPS). */
+  guard?: PeerGuard;
 }
 
 export interface GatewayRuntime {
@@ -217,7 +226,10 @@ export async function startGateway(deps: GatewayRuntimeDeps): Promise<GatewayRun
       )(),
   });
 
-  const replace = (sent: GatewaySpec, o: { force: boolean; peer?: string }): ReplaceResult => {
+  const replace = (
+    sent: GatewaySpec,
+    o: { force: boolean; peer?: string; tls?: boolean },
+  ): ReplaceResult => {
     const problems: Problem[] = [];
     const next = unmaskPassword(sent, spec);
     for (const f of SECRET_FIELDS)
@@ -263,6 +275,7 @@ export async function startGateway(deps: GatewayRuntimeDeps): Promise<GatewayRun
       ...(o.peer ? { peer: o.peer } : {}),
       device: gatewayDeviceId(name),
       source: 'gateway-api',
+      ...(o.tls ? { tls: true } : {}),
       values: { config: maskPassword(spec) },
     });
     link.reconfigure(settingsOf(spec));
@@ -285,23 +298,34 @@ export async function startGateway(deps: GatewayRuntimeDeps): Promise<GatewayRun
     }),
   };
 
-  const app = buildGatewayApi({ control, logger });
-  const api = { port: 0, url: '' };
-  try {
-    await app.listen({ host: deps.host, port: spec.apiPort ?? deps.apiPort });
-    const addr = app.server.address();
-    api.port = typeof addr === 'object' && addr ? addr.port : 0;
-    const h = deps.host.includes(':') ? `[${deps.host}]` : deps.host;
-    api.url = `http://${h}:${api.port}`;
-  } catch (err) {
-    closed = true;
-    await link.close();
-    throw new LabError(
-      'PROTOCOL_LISTEN',
-      `gateway ${name} cannot listen on ${deps.host}:${spec.apiPort ?? deps.apiPort}: ${String(err)}`,
-      { gateway: name },
-    );
-  }
+  const guarded = deps.guard ? { guard: deps.guard } : {};
+  const app = buildGatewayApi({ control, logger, ...guarded });
+  const tlsApp = deps.tls
+    ? buildGatewayApi({ control, logger, https: deps.tls, ...guarded })
+    : undefined;
+  const h = deps.host.includes(':') ? `[${deps.host}]` : deps.host;
+  const api = { port: 0, url: '', tlsUrl: '' };
+  const listenOn = async (what: string, port: number): Promise<number> => {
+    try {
+      const server = what === 'HTTPS' ? tlsApp! : app;
+      await server.listen({ host: deps.host, port });
+      const addr = server.server.address();
+      return typeof addr === 'object' && addr ? addr.port : 0;
+    } catch (err) {
+      closed = true;
+      await link.close();
+      await Promise.allSettled([app.close(), tlsApp?.close()]);
+      throw new LabError(
+        'PROTOCOL_LISTEN',
+        `gateway ${name} cannot listen${what === 'HTTPS' ? ' (HTTPS)' : ''} on ${deps.host}:${port}: ${String(err)}`,
+        { gateway: name },
+      );
+    }
+  };
+  api.port = await listenOn('HTTP', spec.apiPort ?? deps.apiPort);
+  api.url = `http://${h}:${api.port}`;
+  // HTTPS on any free port: the card gives it (`apiTls`).
+  if (tlsApp) api.tlsUrl = `https://${h}:${await listenOn('HTTPS', 0)}`;
   link.start();
   syncLines();
   run(core.tick(clock.now(), clock.wall()));
@@ -313,6 +337,7 @@ export async function startGateway(deps: GatewayRuntimeDeps): Promise<GatewayRun
       name,
       ...(spec.title ? { title: spec.title } : {}),
       api: api.url,
+      ...(api.tlsUrl ? { apiTls: api.tlsUrl } : {}),
       statusTopic: status,
       clientId: link.report().clientId,
       lines: core.lineNames(),
@@ -330,7 +355,7 @@ export async function startGateway(deps: GatewayRuntimeDeps): Promise<GatewayRun
       });
       await Promise.allSettled([...clients.values()].map((l) => l.close()));
       clients.clear();
-      await app.close();
+      await Promise.all([app.close(), tlsApp?.close()]);
     },
   };
 }
@@ -346,6 +371,9 @@ export interface ScenarioGatewaysDeps {
   host: string;
   /** Gateway i listens on basePort + i unless its spec names apiPort; 0 = any free port. */
   basePort: number;
+  /** The lab's server certificate and key: each API is served over HTTPS too. */
+  tls?: { cert: string; key: string };
+  guard?: PeerGuard;
 }
 
 /** Starts every gateway of the plan's scenario; on a failure the ones started are closed. */
@@ -368,6 +396,8 @@ export async function startScenarioGateways(deps: ScenarioGatewaysDeps): Promise
           logger: deps.logger,
           host: deps.host,
           apiPort: deps.basePort === 0 ? 0 : deps.basePort + i,
+          ...(deps.tls ? { tls: deps.tls } : {}),
+          ...(deps.guard ? { guard: deps.guard } : {}),
         }),
       );
   } catch (err) {

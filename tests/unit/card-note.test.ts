@@ -20,7 +20,11 @@ function expected(plan: LabPlan, files: boolean): { has: string[]; not: string[]
   if (plan.serial.length === 0) not.push('IOTLAB_SERIAL_');
   for (const s of plan.serial) has.push(`IOTLAB_SERIAL_${s.id.toUpperCase().replaceAll('-', '_')}`);
   if (plan.scenario.gateways.length === 0) not.push('IOTLAB_GATEWAY_');
-  for (const g of plan.scenario.gateways) has.push(`IOTLAB_GATEWAY_${g.name.toUpperCase()}_API`);
+  for (const g of plan.scenario.gateways) {
+    has.push(`IOTLAB_GATEWAY_${g.name.toUpperCase()}_API`);
+    // The HTTPS API where the task's lab has TLS (docs/gateway.md).
+    (plan.scenario.tls ? has : not).push(`IOTLAB_GATEWAY_${g.name.toUpperCase()}_API_TLS`);
+  }
   return { has, not };
 }
 

@@ -9,6 +9,7 @@
  *   GET  /status               northbound link (state, last error, queue); line states; per
  *                              point: status, last value, last error, counts
  *   GET  /points               the resolved poll table (slave, table, address/channel, scaling)
+ * The same routes are served over HTTPS too when the lab has TLS (`https`: a second instance).
  * Built by `buildGatewayApi` without listening, so tests call `app.inject()`. Every route has a
  * JSON Schema (fastify style); the body of PUT /config is validated by the zod schema it is
  * generated from, so the API and scenario files report problems the same way.
@@ -21,6 +22,8 @@ import { LabError, httpStatusOf } from '../../../core/errors.js';
 import type { GatewayPoint } from '../config.js';
 import type { NorthboundReport } from './northbound.js';
 import type { Logger } from '../../../core/logger.js';
+import type { PeerGuard } from '../../../protocols/listen.js';
+import { refusePeer } from '../../../protocols/listen.js';
 import type { GatewaySpec } from '../scenario.js';
 import { GatewaySpec as GatewaySpecSchema, asProblem } from '../scenario.js';
 import type { PointReport } from '../points.js';
@@ -40,7 +43,8 @@ export interface GatewayStatusReport {
 /** What the API needs from a running gateway. */
 export interface GatewayControl {
   config(): GatewaySpec;
-  replace(spec: GatewaySpec, opts: { force: boolean; peer?: string }): ReplaceResult;
+  /** `tls`: the request came over the HTTPS API (recorded with the change). */
+  replace(spec: GatewaySpec, opts: { force: boolean; peer?: string; tls?: boolean }): ReplaceResult;
   status(): GatewayStatusReport;
   points(): readonly GatewayPoint[];
 }
@@ -48,6 +52,16 @@ export interface GatewayControl {
 export interface GatewayApiDeps {
   control: GatewayControl;
   logger: Logger;
+  /**
+   * Serve over HTTPS with this certificate and key (the lab's server certificate, from the CA
+   * the card names in `mqtt.ca`); absent = plain HTTP. The key is for the listener only.
+   */
+  https?: { cert: string; key: string };
+  /**
+   * Seat lock (exam sessions): a request from elsewhere gets 403 and `net.refused` evidence, as
+   * on the lab's other endpoints.
+   */
+  guard?: PeerGuard;
 }
 
 const problemsSchema = {
@@ -165,7 +179,20 @@ const Query = z.object({ force: z.enum(['true', 'false', '1', '0']).optional() }
 
 export function buildGatewayApi(deps: GatewayApiDeps): FastifyInstance {
   const { control, logger } = deps;
-  const app = Fastify({ logger: false });
+  // An HTTPS instance takes the same routes; only its raw server's type differs.
+  const app: FastifyInstance = deps.https
+    ? Fastify({ logger: false, https: { ...deps.https, minVersion: 'TLSv1.2' as const } })
+    : Fastify({ logger: false });
+
+  app.addHook('onRequest', async (req, reply) => {
+    const { remoteAddress, remotePort } = req.socket;
+    if (refusePeer(deps.guard, remoteAddress, remotePort, deps.https ? 'https' : 'http')) {
+      const message = 'not from your seat address / 请求不是来自你的座位地址';
+      await reply
+        .code(403)
+        .send({ error: message, code: 'API_FORBIDDEN', problems: [{ path: '(peer)', message }] });
+    }
+  });
 
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof LabError)
@@ -228,6 +255,7 @@ export function buildGatewayApi(deps: GatewayApiDeps): FastifyInstance {
       const result = control.replace(req.body as GatewaySpec, {
         force: force === 'true' || force === '1',
         peer,
+        ...(deps.https ? { tls: true } : {}),
       });
       if (!result.ok)
         return reply.code(400).send({

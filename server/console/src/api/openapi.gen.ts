@@ -269,6 +269,7 @@ export interface paths {
                 }[];
                 gateways?: {
                   api: string;
+                  apiTls?: string;
                   name: string;
                   title?: {
                     en: string;
@@ -742,6 +743,7 @@ export interface paths {
                 }[];
                 gateways?: {
                   api: string;
+                  apiTls?: string;
                   name: string;
                   title?: {
                     en: string;
@@ -1286,6 +1288,7 @@ export interface paths {
                 }[];
                 gateways?: {
                   api: string;
+                  apiTls?: string;
                   name: string;
                   title?: {
                     en: string;
@@ -1487,6 +1490,7 @@ export interface paths {
                 }[];
                 gateways?: {
                   api: string;
+                  apiTls?: string;
                   name: string;
                   title?: {
                     en: string;

@@ -26,7 +26,10 @@ export function cardVariables(card: Card): [string, string][] {
   }
   if (c.mqtt.username) env.push(['IOTLAB_MQTT_USERNAME', c.mqtt.username]);
   if (c.mqtt.password) env.push(['IOTLAB_MQTT_PASSWORD', c.mqtt.password]);
-  for (const g of c.gateways ?? []) env.push([`IOTLAB_GATEWAY_${g.name.toUpperCase()}_API`, g.api]);
+  for (const g of c.gateways ?? []) {
+    env.push([`IOTLAB_GATEWAY_${g.name.toUpperCase()}_API`, g.api]);
+    if (g.apiTls) env.push([`IOTLAB_GATEWAY_${g.name.toUpperCase()}_API_TLS`, g.apiTls]);
+  }
   if (c.board) env.push(['IOTLAB_BOARD', `${c.board.host}:${c.board.port}`]);
   for (const s of c.serial ?? [])
     env.push([
