@@ -53,9 +53,11 @@ export const EVIDENCE_KINDS = [
    * A candidate's web app driven in a browser by the task runner (tasks/app-run.ts): the page's
    * load, each element read (`ui.read`: test id, tag, text, visible, checked), each tap, each
    * screenshot (PNG beside the evidence, its SHA-256 here), console errors and failed or blocked
-   * requests, and what ended the run early (`ui.error`: launch failed, a step timed out).
+   * requests, what ended the run early (`ui.error`: launch failed, a step timed out), and a run
+   * taken up again after the server restarted (`ui.resume`: the lab time, the steps not replayed).
    */
   'ui.load',
+  'ui.resume',
   'ui.read',
   'ui.action',
   'ui.screenshot',
@@ -155,6 +157,7 @@ const KEPT_PAST_QUOTA = new Set<EvidenceKind>([
   'impostor.data',
   // The app script's own steps: bounded by the script, and what an app task is graded on.
   'ui.load',
+  'ui.resume',
   'ui.read',
   'ui.action',
   'ui.screenshot',

@@ -272,6 +272,10 @@ export class SessionRuntime {
           if (!c) continue;
           try {
             await this.launch(s.id, c, a.taskId, a.evidencePath, elapsed);
+            // A web app task's browser script goes on from where the lab's time now is.
+            const lab = this.running.get(`${s.id}/${c.id}`)?.lab;
+            if (getTask(a.taskId).app && lab)
+              this.playApp(s.id, c, a.taskId, a.evidencePath, lab.clock.now());
           } catch (err) {
             // The run cannot go on (its ports are taken, say): it ends here and is graded on
             // what it recorded, rather than staying "running" for ever or stopping the server.
@@ -508,7 +512,14 @@ export class SessionRuntime {
    * run's lab runs: the app is served with the candidate's card, opened in headless Chromium, and
    * every read, tap and screenshot is evidence of this run (screenshots in `<run>.ui/`).
    */
-  private playApp(sessionId: string, c: CandidateRow, taskId: string, evidencePath: string): void {
+  private playApp(
+    sessionId: string,
+    c: CandidateRow,
+    taskId: string,
+    evidencePath: string,
+    /** Lab time a resumed run goes on from (the server restarted mid-run). */
+    resumeAt?: number,
+  ): void {
     const r = this.running.get(`${sessionId}/${c.id}`);
     const card = this.card(sessionId, c);
     if (!r || !card) return;
@@ -526,6 +537,7 @@ export class SessionRuntime {
       outDir,
       logger: this.opts.logger,
       signal: abort.signal,
+      ...(resumeAt !== undefined ? { resumeAt } : {}),
     }).catch((err: unknown) => {
       r.lab.recorder.record('ui.error', { stage: 'run', error: String(err) });
     });

@@ -73,6 +73,12 @@ export interface AppRunOptions {
    * only its own context and leaves the browser open. Without it the run closes the browser.
    */
   keepBrowser?: boolean;
+  /**
+   * A run taken up again after the server restarted mid-run: the page is opened anew and the
+   * steps due before this lab time (played before the restart, their evidence kept) are not
+   * played again; `ui.resume` says so.
+   */
+  resumeAt?: number;
 }
 
 /** Starts Debian's Chromium for an app run, bounded by APP_LIMITS.launch. */
@@ -223,7 +229,14 @@ export async function runAppScript(opts: AppRunOptions): Promise<void> {
         record('ui.load', { url: `${host.url}/`, ok: false, error: (err as Error).message }),
     );
     await loading;
+    const resumeAt = opts.resumeAt;
+    if (resumeAt !== undefined)
+      record('ui.resume', {
+        at: resumeAt,
+        skipped: script.steps.filter((s) => s.at < resumeAt).length,
+      });
     for (const [i, step] of script.steps.entries()) {
+      if (resumeAt !== undefined && step.at < resumeAt) continue;
       await sleep((step.at - clock.now()) / opts.speed, opts.signal);
       if (opts.signal?.aborted) break;
       await playStep(page, step, i, opts, script.profile);

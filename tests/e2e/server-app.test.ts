@@ -282,6 +282,51 @@ describe('a web app task in an exam session', () => {
     expect(gauge.score).toBe(100);
   }, 180_000);
 
+  it('a web app run the server was stopped in goes on from where it was when the server is back', async () => {
+    const DASH = 'l1-app-dashboard';
+    const created = await t.api('POST', '/api/sessions', {
+      paper: 'L1-APP',
+      mode: 'practice',
+      roster: 'id,name\nc001,张三\n',
+    });
+    const { id: sid, candidates } = created.json as {
+      id: string;
+      candidates: { password: string }[];
+    };
+    expect((await t.api('POST', `/api/sessions/${sid}/start`, {})).status).toBe(200);
+    const cand = await t.candidate(sid, 'c001', candidates[0]!.password);
+    const dir = taskFile(DASH, 'app');
+    const up = await fetch(`${t.server.url}/api/me/tasks/${DASH}/app`, {
+      method: 'PUT',
+      headers: { cookie: cand, 'content-type': 'application/octet-stream', 'x-iotlab-csrf': '1' },
+      body: await zipOf(
+        Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f))])),
+      ),
+    });
+    expect(up.status).toBe(200);
+    expect((await t.api('POST', `/api/me/tasks/${DASH}/start`, {}, cand)).status).toBe(200);
+    // 14 s of the 40 s run's lab time, then the server stops (the attempt stays running)…
+    await new Promise((r) => setTimeout(r, 7000));
+    const dataDir = t.dataDir;
+    await t.close();
+    // …and comes back on the same data: the lab resumes, and so does the browser's script.
+    t = await startTestServer('app-resume', base, { labSpeed: SPEED, wsPort: 0, dataDir });
+    const report = await reportOf(sid, DASH, 60_000);
+    const events = readFileSync(join(dataDir, 'evidence', sid, 'c001', `${DASH}.jsonl`), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; t: number; at?: number; skipped?: number });
+    const resume = events.find((e) => e.kind === 'ui.resume');
+    expect(resume?.at).toBeGreaterThan(10_000);
+    expect(resume?.skipped).toBeGreaterThan(0);
+    const before = events.filter((e) => e.kind === 'ui.read' && e.t < resume!.t).length;
+    const after = events.filter((e) => e.kind === 'ui.read' && e.t > resume!.t).length;
+    expect(before).toBeGreaterThan(0);
+    expect(after).toBeGreaterThan(0);
+    // Graded on the reads before and after (the page reloaded, so its chart began again).
+    expect(report.tests.find((x) => x.id === 'trend-values')?.score).toBeGreaterThan(0);
+  }, 120_000);
+
   it('a server without MQTT over WebSocket refuses a paper with app tasks', async () => {
     const plain = await startTestServer('app-nows', base + 100);
     try {
