@@ -47,7 +47,8 @@ import { normaliseIp } from './integrity.js';
 import { runPolicy } from './papers.js';
 import { writeHandinEvidence } from './handins.js';
 import { storedApp } from './app-upload.js';
-import { runAppScript } from '../tasks/app-run.js';
+import type { Browser } from 'playwright-core';
+import { launchAppBrowser, runAppScript } from '../tasks/app-run.js';
 import { defaultPublicHost, withPublicHost } from './public-host.js';
 
 export type CandidateCard = Omit<LabCard, 'lab' | 'evidence'> & {
@@ -146,6 +147,12 @@ export class SessionRuntime {
   /** key `${session}/${candidate}` → the lab of the task being attempted. */
   private readonly running = new Map<string, Running>();
   private readonly listeners = new Set<(e: RuntimeEvent) => void>();
+  /**
+   * One headless Chromium for every web app run of this server, each run in its own context
+   * (cookies, storage and pages apart): launched at the first run, again after it goes away.
+   * A browser per run cost a second's launch and its own processes per candidate.
+   */
+  private appBrowser: Promise<Browser> | undefined;
 
   constructor(
     private readonly store: Store,
@@ -537,11 +544,24 @@ export class SessionRuntime {
       outDir,
       logger: this.opts.logger,
       signal: abort.signal,
+      browser: this.sharedAppBrowser(),
+      keepBrowser: true,
       ...(resumeAt !== undefined ? { resumeAt } : {}),
     }).catch((err: unknown) => {
       r.lab.recorder.record('ui.error', { stage: 'run', error: String(err) });
     });
     r.app = { abort, done };
+  }
+
+  private sharedAppBrowser(): Promise<Browser> {
+    if (this.appBrowser) return this.appBrowser;
+    const launching = launchAppBrowser();
+    const forget = () => {
+      if (this.appBrowser === launching) this.appBrowser = undefined;
+    };
+    launching.then((b) => b.on('disconnected', forget), forget);
+    this.appBrowser = launching;
+    return launching;
   }
 
   /** Where a candidate's hand-ins for a task are kept (server/handins.ts). */
@@ -902,7 +922,13 @@ export class SessionRuntime {
     const all = [...this.running.values()];
     this.running.clear();
     for (const r of all) clearTimeout(r.timer);
+    for (const r of all) r.app?.abort.abort();
     await Promise.all(all.map((r) => r.lab.stop('server stopped')));
+    // The web app runs end with their page closed before the browser they share goes.
+    await Promise.all(all.map((r) => r.app?.done ?? Promise.resolve()));
+    const browser = this.appBrowser;
+    this.appBrowser = undefined;
+    await browser?.then((b) => b.close()).catch(() => undefined);
     await this.broker?.close();
     this.unrouted?.close();
   }
