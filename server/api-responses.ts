@@ -511,6 +511,19 @@ export const RESPONSES: Record<string, Record<number, z.ZodType>> = {
     200: z.object({ role: z.literal('candidate'), candidate: z.string(), session: z.string() }),
   },
   'POST /api/logout': { 200: Ok },
+  'GET /api/server/status': {
+    200: z.object({
+      uptimeS: z.number(),
+      memory: z.object({
+        rssMb: z.number(),
+        heapUsedMb: z.number(),
+        heapTotalMb: z.number(),
+        externalMb: z.number(),
+        arrayBuffersMb: z.number(),
+      }),
+      labs: z.number().int(),
+    }),
+  },
   'GET /api/papers': { 200: z.array(Paper) },
   'POST /api/rosters/check': { 200: RosterCheck },
   'GET /api/sessions': { 200: z.array(SessionSummary) },

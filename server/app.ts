@@ -176,6 +176,31 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     mqttPort: runtime.mqttPort,
   }));
 
+  app.get(
+    '/api/server/status',
+    apiDoc({
+      summary: "The server's own figures: memory (RSS and the JS heap), labs running, uptime",
+      tag: 'auth',
+      roles: STAFF,
+    }),
+    (req) => {
+      need(req, 'examiner', 'trainer');
+      const m = process.memoryUsage();
+      const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
+      return {
+        uptimeS: Math.round(process.uptime()),
+        memory: {
+          rssMb: mb(m.rss),
+          heapUsedMb: mb(m.heapUsed),
+          heapTotalMb: mb(m.heapTotal),
+          externalMb: mb(m.external),
+          arrayBuffersMb: mb(m.arrayBuffers),
+        },
+        labs: runtime.runningLabs().length,
+      };
+    },
+  );
+
   app.post(
     '/api/login',
     apiDoc({

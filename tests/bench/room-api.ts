@@ -105,6 +105,11 @@ export async function api<S extends z.ZodType>(
 export const Created = z.object({ id: z.string() });
 export const Slips = z.array(z.object({ candidate: z.string(), password: z.string() }));
 export const Ok = z.looseObject({});
+/** GET /api/server/status: the server's memory as it sees it (the JS heap beside the RSS). */
+export const ServerStatus = z.object({
+  memory: z.object({ rssMb: z.number(), heapUsedMb: z.number(), heapTotalMb: z.number() }),
+  labs: z.number(),
+});
 
 export const Card = z.object({
   mqtt: z.object({

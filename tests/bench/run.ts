@@ -611,6 +611,10 @@ if (wanted('soak')) {
         ` growth ${s.growthPct} % (target < 10 %) ${verdict(s.growthPct < 10)}`,
     );
     out(
+      `  medians of the minute after warm-up and of the last minute: RSS ${s.rssWarmMedianMb} → ${s.rssEndMedianMb} MB` +
+        ` (${s.medianGrowthPct} %), JS heap in use ${s.heapWarmMb} → ${s.heapEndMb} MB (${s.heapGrowthPct} %)`,
+    );
+    out(
       `  mosquitto with the same ${s.connections} connections and flood: RSS ${s.mosquittoRssMb} MB` +
         ` (ours ${round(s.rssEndMb / s.mosquittoRssMb)}×)`,
     );

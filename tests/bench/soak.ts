@@ -19,7 +19,7 @@ import { generate as coapPacket } from 'coap-packet';
 import mqtt from 'mqtt';
 import { readEvidenceText } from '../../grader/evidence-file.js';
 import type { Card } from './room-api.js';
-import { Created, Me, Ok, Slips, api, startServe } from './room-api.js';
+import { Created, Me, Ok, ServerStatus, Slips, api, startServe } from './room-api.js';
 import type { Tracked } from './proc.js';
 import { freePort, rssKb, sleep, spawnTracked, stopChild, waitForPort } from './proc.js';
 
@@ -39,6 +39,14 @@ export interface SoakResult {
   rssMaxMb: number;
   rssEndMb: number;
   growthPct: number;
+  /** Median RSS (MB) of the minute after the warm-up and of the last minute, and their growth. */
+  rssWarmMedianMb: number;
+  rssEndMedianMb: number;
+  medianGrowthPct: number;
+  /** The server's JS heap in use (MB, its own figure) at the same two points, and its growth. */
+  heapWarmMb: number;
+  heapEndMb: number;
+  heapGrowthPct: number;
   observeDatagrams: number;
   floodAcked: number;
   floodInEvidence: number;
@@ -47,7 +55,8 @@ export interface SoakResult {
   mosquittoRssMb: number;
 }
 
-const CANDIDATES = 50;
+/** Candidates (each one lab and 20 connections); IOTLAB_SOAK_CANDIDATES for a smaller or larger run. */
+const CANDIDATES = Number(process.env.IOTLAB_SOAK_CANDIDATES ?? 50);
 const CLIENTS_PER_CANDIDATE = 20;
 const TASK = 'l1-emb-coap';
 const ADMIN_PASSWORD = 'soak-admin';
@@ -225,15 +234,24 @@ export async function benchSoak(o: SoakOptions): Promise<SoakResult> {
     let rssWarm = 0;
     let rssMax = 0;
     let rss = 0;
+    /** Samples after the warm-up: ms since t0, RSS kB, JS heap in use MB. */
+    const samples: { at: number; rssKb: number; heapMb: number }[] = [];
     while (Date.now() - t0 < totalMs) {
       await sleep(Math.min(SAMPLE_MS, totalMs - (Date.now() - t0)));
       rss = rssKb(t.pid);
-      if (Date.now() - t0 >= warmMs) {
+      const heap = (
+        await api(url, 'GET', '/api/server/status', ServerStatus, { cookie: admin }).catch(
+          () => undefined,
+        )
+      )?.data.memory.heapUsedMb;
+      const at = Date.now() - t0;
+      if (at >= warmMs) {
         if (rssWarm === 0) rssWarm = rss;
         rssMax = Math.max(rssMax, rss);
+        if (heap !== undefined) samples.push({ at, rssKb: rss, heapMb: heap });
       }
       log(
-        `${((Date.now() - t0) / 60_000).toFixed(1)} min: RSS ${mb(rss)} MB, ${observeDatagrams} observe datagrams, ${floodAcked} publishes acknowledged`,
+        `${(at / 60_000).toFixed(1)} min: RSS ${mb(rss)} MB${heap !== undefined ? `, JS heap ${heap} MB` : ''}, ${observeDatagrams} observe datagrams, ${floodAcked} publishes acknowledged`,
       );
     }
     if (rssWarm === 0) rssWarm = rss;
@@ -261,6 +279,18 @@ export async function benchSoak(o: SoakOptions): Promise<SoakResult> {
       }
     }
     const mosquittoRssMb = await mosquittoRss(o.minutes, log);
+    // One sample is at the mercy of garbage collection: the median of a minute is steadier.
+    const median = (xs: number[]) => {
+      const v = [...xs].sort((a, b) => a - b);
+      return v.length === 0 ? 0 : v[Math.floor(v.length / 2)]!;
+    };
+    const first = samples.filter((x) => x.at < warmMs + 60_000);
+    const last = samples.filter((x) => x.at >= totalMs - 60_000);
+    const pct = (a: number, b: number) => (a > 0 ? Math.round(((b - a) / a) * 1000) / 10 : 0);
+    const rssWarmMedianMb = mb(median(first.map((x) => x.rssKb)));
+    const rssEndMedianMb = mb(median(last.map((x) => x.rssKb)));
+    const heapWarmMb = median(first.map((x) => x.heapMb));
+    const heapEndMb = median(last.map((x) => x.heapMb));
     return {
       minutes: o.minutes,
       candidates: CANDIDATES,
@@ -269,6 +299,12 @@ export async function benchSoak(o: SoakOptions): Promise<SoakResult> {
       rssMaxMb: mb(rssMax),
       rssEndMb: mb(rss),
       growthPct: Math.round(((rss - rssWarm) / rssWarm) * 1000) / 10,
+      rssWarmMedianMb,
+      rssEndMedianMb,
+      medianGrowthPct: pct(rssWarmMedianMb, rssEndMedianMb),
+      heapWarmMb,
+      heapEndMb,
+      heapGrowthPct: pct(heapWarmMb, heapEndMb),
       observeDatagrams,
       floodAcked,
       floodInEvidence,

@@ -1727,6 +1727,55 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/server/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The server's own figures: memory (RSS and the JS heap), labs running, uptime
+     * @description Role: examiner or trainer.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              labs: number;
+              memory: {
+                arrayBuffersMb: number;
+                externalMb: number;
+                heapTotalMb: number;
+                heapUsedMb: number;
+                rssMb: number;
+              };
+              uptimeS: number;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/sessions': {
     parameters: {
       query?: never;
