@@ -1,8 +1,8 @@
 /**
  * L2 · APP · a smart-home app of two screens with scenes (L2.APP.3.2.1 页面交互, 3.2.2 数据交互,
- * 3.2.4 多个物联网场景的联动控制): the candidate hands in a phone web page with a home screen
- * (the live temperature and three scene buttons) and a devices screen (each of four actuators
- * with its online status and a switch). A scene switches the devices it names, and only those, to
+ * 3.2.3 数据可视化, 3.2.4 多个物联网场景的联动控制): the candidate hands in a phone web page with a
+ * home screen (the live temperature, a small trend chart of it and three scene buttons) and a
+ * devices screen (each of four actuators with its online status and a switch). A scene switches the devices it names, and only those, to
  * the states it names. The runner plays the script below in a headless phone browser: it taps the
  * scenes, moves between the screens through the page's own navigation and reads what each screen
  * shows, while the lab takes one device offline just before the last scene.
@@ -17,7 +17,12 @@
  *   is offline when it is tapped and stays as it was; a page that shows the scene's target
  *   (mistake `shows-scene`) loses device-states, critical (59);
  * - "two screens, each with its title": every reading of the title is checked against the screen
- *   the page's own navigation was last asked for (screens).
+ *   the page's own navigation was last asked for (screens);
+ * - "the trend chart holds every sample of the last 20 s, each at its own ts and value": the chart's
+ *   `data-series` is read on every home reading (grader/checks/ui-trend.ts, as l1-app-dashboard);
+ *   a chart of the latest value only (mistake `latest-only`) loses trend (90), and so does a chart
+ *   of whole degrees (mistake `rounded`, 90); both graded from the reference's evidence with its
+ *   series changed in memory (a fifth browser beside the four runs adds nothing but load).
  */
 import { defineTask } from '../../grader/types.js';
 import type {
@@ -40,6 +45,8 @@ import {
   tapCommandCheck,
 } from '../../grader/checks/ui.js';
 import type { ValueSpec } from '../../grader/checks/ui.js';
+import { trendSeriesCheck, trendValuesCheck } from '../../grader/checks/ui-trend.js';
+import type { TrendSpec } from '../../grader/checks/ui-trend.js';
 import { Rng } from '../../core/rng.js';
 
 /** The four actuators of the home, by scenario name. */
@@ -85,9 +92,27 @@ const offlineDevice = (p: ScenesParams): DeviceName => DEVICES[orderOf(p)[2]!]!.
 const OFFLINE = { at: 22, duration: 12 };
 const TAPPED_SWITCH = (p: ScenesParams): DeviceName => DEVICES[orderOf(p)[0]!]!.name;
 
+/** The chart holds at least every sample of this many seconds. */
+export const WINDOW_S = 20;
+/** Seconds the page has to load and connect (the first scene tap is at 9 s). */
+export const LOAD_S = 8;
+/**
+ * Samples published before this need not be on the chart: a page that connects late in its
+ * LOAD_S s on a busy machine subscribes after the first ones.
+ */
+export const TREND_FROM_S = 10;
+/** How far a plotted point may be from its sample: ts (ms), value (°C, one resolution step). */
+export const TS_TOL_MS = 500;
+export const TOLERANCE = 0.1;
+/** The most points the series attribute may hold. */
+export const MAX_POINTS = 300;
+/** The chart element's attribute holding the plotted series (`[[ts, value], …]`). */
+export const SERIES_ATTR = 'data-series';
+
 export const TESTIDS = {
   title: 'screen-title',
   temp: 'temp-value',
+  chart: 'temp-chart',
   navHome: 'nav-home',
   navDevices: 'nav-devices',
   scene: (s: SceneId) => `scene-${s}`,
@@ -95,7 +120,7 @@ export const TESTIDS = {
   switch: (d: DeviceName) => `${d}-switch`,
 } as const;
 
-const HOME_READ = [TESTIDS.title, TESTIDS.temp];
+const HOME_READ = [TESTIDS.title, TESTIDS.temp, TESTIDS.chart];
 const DEVICES_READ = [
   TESTIDS.title,
   ...DEVICES.flatMap((d) => [TESTIDS.status(d.name), TESTIDS.switch(d.name)]),
@@ -106,7 +131,7 @@ export function scenesScript(p: ScenesParams): AppScript {
     ({ at: at * 1000, ...step }) as UiStep;
   const steps: UiStep[] = [
     s(9, { tap: TESTIDS.scene('home') }),
-    s(11.5, { read: HOME_READ }),
+    s(11.5, { read: HOME_READ, attrs: [SERIES_ATTR] }),
     s(11.8, { screenshot: 'home' }),
     s(12.5, { tap: TESTIDS.navDevices }),
     s(13.5, { read: DEVICES_READ }),
@@ -116,7 +141,7 @@ export function scenesScript(p: ScenesParams): AppScript {
     s(18.5, { tap: TESTIDS.navDevices }),
     s(19.5, { read: DEVICES_READ }),
     s(20, { tap: TESTIDS.navHome }),
-    s(21, { read: HOME_READ }),
+    s(21, { read: HOME_READ, attrs: [SERIES_ATTR] }),
     s(24, { tap: TESTIDS.scene('away') }),
     s(27.5, { tap: TESTIDS.navDevices }),
     s(28.5, { read: DEVICES_READ }),
@@ -124,7 +149,7 @@ export function scenesScript(p: ScenesParams): AppScript {
     s(29, { tap: TESTIDS.switch(TAPPED_SWITCH(p)) }),
     s(32.5, { read: DEVICES_READ }),
     s(33, { tap: TESTIDS.navHome }),
-    s(34, { read: HOME_READ }),
+    s(34, { read: HOME_READ, attrs: [SERIES_ATTR] }),
     s(35, { tap: TESTIDS.navDevices }),
     s(37.5, { read: DEVICES_READ }),
     s(38, { screenshot: 'end' }),
@@ -141,6 +166,42 @@ const values = (): ValueSpec[] => [
     units: ['°C', '℃'],
   },
 ];
+
+const trend = (): TrendSpec => ({
+  testid: TESTIDS.chart,
+  attr: SERIES_ATTR,
+  sensor: 'temp',
+  quantity: 'temperature',
+  tsTolMs: TS_TOL_MS,
+  tolerance: TOLERANCE,
+  windowS: WINDOW_S,
+  withinS: WITHIN_S,
+  fromS: TREND_FROM_S,
+});
+
+/**
+ * All or nothing: at every home reading the chart holds every sample of the last WINDOW_S s, and
+ * every point it plots is a published sample (its own ts and value).
+ */
+function trendCheck(ctx: Ctx): CheckOutcome {
+  const series = trendSeriesCheck<ScenesParams>(trend)(ctx);
+  const values = trendValuesCheck<ScenesParams>(trend)(ctx);
+  const ok = series.score === 1 && values.score === 1;
+  return {
+    score: ok ? 1 : 0,
+    expected: `${series.expected}; ${values.expected}`,
+    seen: `${series.seen}; values: ${values.seen}`,
+    evidence: [...series.evidence, ...values.evidence].slice(0, 5),
+    ...(ok
+      ? {}
+      : {
+          hint: {
+            zh: `趋势图保留最近 ${WINDOW_S} 秒的每个样本（用遥测自带的 ts 和原始数值），并把所画的序列写在 ${SERIES_ATTR} 属性中。`,
+            en: `The trend chart keeps every sample of the last ${WINDOW_S} s (the telemetry's own ts and value as published) and puts the plotted series in its ${SERIES_ATTR} attribute.`,
+          },
+        }),
+  };
+}
 
 const refOf = (e: EvidenceEvent, note: string): EvidenceRef => ({ seq: e.seq, t: e.t, note });
 
@@ -318,7 +379,7 @@ export const scenesApp = defineTask<ScenesParams>({
   },
   level: 'L2',
   direction: 'APP',
-  skills: ['L2.APP.3.2.1', 'L2.APP.3.2.2', 'L2.APP.3.2.4'],
+  skills: ['L2.APP.3.2.1', 'L2.APP.3.2.2', 'L2.APP.3.2.3', 'L2.APP.3.2.4'],
   timeLimitS: 40,
   solution: 'app',
 
@@ -385,6 +446,12 @@ export const scenesApp = defineTask<ScenesParams>({
       sceneTableZh: table('zh'),
       sceneTableEn: table('en'),
       withinS: WITHIN_S,
+      windowS: WINDOW_S,
+      loadS: LOAD_S,
+      trendFromS: TREND_FROM_S,
+      tsTolMs: TS_TOL_MS,
+      tolerance: TOLERANCE,
+      maxPoints: MAX_POINTS,
     };
   },
 
@@ -416,7 +483,7 @@ export const scenesApp = defineTask<ScenesParams>({
     {
       id: 'scene-commands',
       skill: 'L2.APP.3.2.4',
-      points: 30,
+      points: 25,
       critical: 0.9,
       title: {
         zh: '场景向所列设备发送正确命令',
@@ -442,12 +509,22 @@ export const scenesApp = defineTask<ScenesParams>({
     {
       id: 'online',
       skill: 'L2.APP.3.2.2',
-      points: 10,
+      points: 5,
       title: { zh: '显示各设备在线/离线', en: 'Online/offline of each device' },
       run: shownOnlineCheck<ScenesParams>(
         () => DEVICES.map((d) => ({ testid: TESTIDS.status(d.name), device: d.name })),
         WITHIN_S,
       ),
+    },
+    {
+      id: 'trend',
+      skill: 'L2.APP.3.2.3',
+      points: 10,
+      title: {
+        zh: '首页温度趋势图包含最近的全部样本',
+        en: 'The home screen trend chart holds every recent sample',
+      },
+      run: trendCheck,
     },
     {
       id: 'control',

@@ -3,8 +3,10 @@
  * (its scenes.js written from the scene table of the seed's instructions) scores 100; a blank page
  * 0; a page whose switches show the scene's targets (mistake `shows-scene`) loses device-states
  * on the device the lab takes offline before the last scene, critical (59); a page whose scenes
- * also switch off every device they do not name (mistake `scene-all-off`) loses scene-only (90).
- * Grading the same evidence again gives the same bytes.
+ * also switch off every device they do not name (mistake `scene-all-off`) loses scene-only (90);
+ * the reference's evidence with its chart's series cut to the latest point (mistake `latest-only`)
+ * or rounded to whole degrees (mistake `rounded`), in memory, loses trend (90). Grading the same
+ * evidence again gives the same bytes.
  */
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,7 +58,7 @@ const outputs = (r: GradeReport) => r.tests.map((t) => `${t.id}: ${t.output}`).j
 const failing = (r: GradeReport) => r.tests.filter((t) => t.score < t.max_score).map((t) => t.id);
 
 describe('task l2-app-scenes in a headless phone browser', () => {
-  it('scores the reference 100, a blank page 0, shows-scene 59 (critical), scene-all-off 90', async () => {
+  it('scores the reference 100, a blank page 0, shows-scene 59 (critical), scene-all-off 90, latest-only and rounded 90', async () => {
     requireTools(CHROMIUM);
     const blankDir = mkdtempSync(join(tmpdir(), 'iotlab-app-'));
     writeFileSync(join(blankDir, 'index.html'), '<!doctype html><title>blank</title><p>—</p>');
@@ -81,6 +83,36 @@ describe('task l2-app-scenes in a headless phone browser', () => {
     expect(JSON.stringify(grade(task, SEED, { evidence: file, taskHash: hash }))).toBe(
       JSON.stringify(grade(task, SEED, { evidence: file, taskHash: hash })),
     );
+
+    // The chart was read at every home reading, the later ones with a trend of many points.
+    const series = events
+      .filter((e) => e.kind === 'ui.read' && e.testid === 'temp-chart')
+      .map((e) => JSON.parse((e.attrs as Record<string, string>)['data-series']!) as unknown[]);
+    expect(series.length).toBe(3);
+    expect(series.at(-1)!.length).toBeGreaterThan(20);
+    expect(ref.report.tests.find((t) => t.id === 'trend')!.output).toMatch(
+      /2 of 2 readings of the chart right/,
+    );
+    // The same run with the chart's series changed: the latest point only, whole degrees.
+    const derived = (edit: (points: [number, number][]) => [number, number][]) => {
+      const f = readEvidenceText(readFileSync(ref.evidence, 'utf8'));
+      for (const e of f.events)
+        if (e.kind === 'ui.read' && e.testid === 'temp-chart') {
+          const attrs = e.attrs as Record<string, string>;
+          attrs['data-series'] = JSON.stringify(
+            edit(JSON.parse(attrs['data-series']!) as [number, number][]),
+          );
+        }
+      return grade(task, SEED, { evidence: f, taskHash: hash });
+    };
+    const latestOnly = derived((points) => points.slice(-1));
+    expect(failing(latestOnly), outputs(latestOnly)).toEqual(['trend']);
+    expect(latestOnly.score).toBe(90);
+    expect(outputs(latestOnly)).toMatch(/samples of the window not plotted/);
+    const rounded = derived((points) => points.map(([ts, v]) => [ts, Math.round(v)]));
+    expect(failing(rounded), outputs(rounded)).toEqual(['trend']);
+    expect(rounded.score).toBe(90);
+    expect(outputs(rounded)).toMatch(/the sample at ts \d+ was/);
 
     expect(blank.report.score, outputs(blank.report)).toBe(0);
 

@@ -1,10 +1,13 @@
 // Reference app of l2-app-scenes: two screens (home, devices), the scenes of the instructions
-// (scenes.js, written from the scene table), each switch following its device's own state.
+// (scenes.js, written from the scene table), each switch following its device's own state, and a
+// trend chart of the temperature (an SVG polyline; the plotted series in its data-series).
 'use strict';
 // The typical mistakes, for the task's tests: the switches show a scene's targets; a scene also
 // switches off every device it does not name.
 const FOLLOW_DEVICE = true;
 const SCENE_ONLY = true;
+// The chart keeps every sample of the last KEEP_MS (the instructions ask for 20 s at least).
+const KEEP_MS = 60000;
 const NAMES = ['light', 'fan', 'valve', 'buzzer'];
 const $ = (id) => document.querySelector('[data-testid="' + id + '"]');
 
@@ -59,10 +62,38 @@ async function main() {
 
   const temp = dev('temp');
   const ch = temp.channels.find((c) => c.quantity === 'temperature');
+  const chart = $('temp-chart');
+  const points = [];
+  const plot = () => {
+    chart.dataset.series = JSON.stringify(points);
+    if (points.length === 0) return;
+    const ys = points.map((p) => p[1]);
+    const lo = Math.min(...ys) - 0.5;
+    const hi = Math.max(...ys) + 0.5;
+    const t0 = points[0][0];
+    const span = Math.max(points[points.length - 1][0] - t0, 1);
+    document
+      .getElementById('trend')
+      .setAttribute(
+        'points',
+        points
+          .map(
+            (p) =>
+              ((300 * (p[0] - t0)) / span).toFixed(1) +
+              ',' +
+              ((80 * (hi - p[1])) / (hi - lo)).toFixed(1),
+          )
+          .join(' '),
+      );
+  };
   handlers.set(temp.mqtt.telemetryTopic, (body) => {
     if (typeof body.temperature !== 'number') return;
     const digits = Math.max(0, Math.ceil(-Math.log10(ch.resolution)));
     $('temp-value').textContent = body.temperature.toFixed(digits) + ' ' + ch.unit;
+    if (typeof body.ts !== 'number') return;
+    points.push([body.ts, body.temperature]);
+    while (points.length > 0 && points[0][0] < body.ts - KEEP_MS) points.shift();
+    plot();
   });
 
   for (const id of ['home', 'sleep', 'away'])
