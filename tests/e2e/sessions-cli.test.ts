@@ -32,7 +32,7 @@ describe('session CLI', () => {
     expect(use('L1-SYS')).toContain('可用于考试 / exam-ready');
     expect(use('L1-APP')).toContain('可用于考试 / exam-ready');
     expect(use('L2-EMB')).toContain('80 points in gaps');
-    expect(use('L2-APP')).toContain('70 points in gaps');
+    expect(use('L2-APP')).toContain('40 points in gaps');
     expect(use('L3')).toContain('缺 60 分');
     expect(text).toContain('物联网技术咨询与服务 15: l1-sys-consult 15');
     expect(text).toContain('物联网系统部署 30: 缺口 gap 30');
