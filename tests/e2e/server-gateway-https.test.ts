@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cardVariables } from '../../server/console/src/candidate/card-env.js';
 import type { LabCard } from '../../simulator/card.js';
+import { launchChromium } from '../support/browser.js';
+import { PHONE, openPage, screenshots } from '../support/console-page.js';
 import { requireTools } from '../support/debian.js';
 import type { TestServer } from '../support/server.js';
 import { startTestServer } from '../support/server.js';
@@ -92,6 +94,23 @@ describe('the gateway API over HTTPS in an exam session', () => {
     // Without the CA, curl refuses the server.
     expect((await curl([`${gw!.apiTls}/config`], workdir)).code).toBe(60);
 
+    // The card tab shows the HTTPS address beside the plain one, on a phone and a desktop.
+    const browser = await launchChromium();
+    try {
+      const { page, problems } = await openPage(browser, PHONE);
+      await page.goto(`${server.server.url}/candidate?session=${s.id}&candidate=${one.id}`);
+      await page.fill('[data-test=login] input[name=password]', one.password);
+      await page.click('[data-test=login] button[type=submit]');
+      await page.locator('.el-tabs__item', { hasText: '实验卡' }).click();
+      const shown = page.locator(`[data-field="gateway-${gw!.name}-tls"] [data-test=value]`);
+      await expect.poll(() => shown.textContent()).toBe(gw!.apiTls);
+      await page.evaluate('window.scrollTo(0, 0)');
+      await screenshots(page, 'candidate-card-gateway-https');
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+
     expect((await server.api('POST', '/api/me/finish', {}, cookie)).status).toBe(200);
     // The server key is in no evidence file.
     const key = readFileSync(join(server.dataDir, 'tls', 'server.key'), 'utf8').split('\n')[1]!;
@@ -101,5 +120,5 @@ describe('the gateway API over HTTPS in an exam session', () => {
       .map((f) => readFileSync(join(evidenceDir, f), 'utf8'));
     expect(texts.join('\n')).toContain('"tls":true');
     for (const text of texts) expect(text).not.toContain(key);
-  }, 40_000);
+  }, 60_000);
 });
