@@ -15,10 +15,12 @@ const hash = taskHash(task);
 
 describe('task l1-emb-analog', () => {
   it('scores the reference solution 100, nothing 0 and raw counts 59, a fail', async () => {
+    // At 5×: its period is 3 s ± 0.5 s, ±50 ms of wall time at 10×, and in a loaded full run
+    // two intervals of 19 came out 4 s.
     const [ref, none, raw] = await Promise.all([
-      runTask(task, 11, solve),
-      runTask(task, 12, undefined),
-      runTask(task, 13, solve, { mistake: 'raw' }),
+      runTask(task, 11, solve, { speed: 5 }),
+      runTask(task, 12, undefined, { speed: 5 }),
+      runTask(task, 13, solve, { mistake: 'raw', speed: 5 }),
     ]);
     const r = grade(task, 11, { evidence: ref.evidence, taskHash: hash });
     expect(r.gradable, JSON.stringify(r.problems)).toBe(true);
