@@ -694,20 +694,61 @@ export class SessionRuntime {
           ? { coap: c.portBase, modbus: c.portBase + 1, ws: null }
           : { coap: 0, modbus: 0, ws: null },
       serial: { basePort: ports === 'own' ? c.portBase + 2 : 0 },
-      broker: ({ record, topicPrefix, acl, auth }) => {
-        const mqtt = broker.addTenant({
+      ...(this.tls
+        ? {
+            sharedCa: {
+              tls: this.tls,
+              clientCertPem: async () => (await this.clientCertificate(sessionId, c))?.certPem,
+            },
+          }
+        : {}),
+      broker: async ({ record, topicPrefix, acl, auth }) => {
+        const spec = {
           id: c.id,
           username: c.username,
           topicPrefix,
           record,
           acl,
-          checkPassword: (pw) => verifyPassword(pw, c.passwordHash),
+          checkPassword: (pw: Buffer) => verifyPassword(pw, c.passwordHash),
           ...(scenario.platform ? { platformDevices: scenario.platform.devices } : {}),
           ...(auth ? { auth } : {}),
           ...(allowPeer ? { allowPeer } : {}),
-        });
+        };
+        const mqtt = broker.addTenant(spec);
         running.mqtt = mqtt;
-        return Promise.resolve(mqtt);
+        if (!this.tls || !mqtt.tls) return mqtt;
+        // The lab's own MQTT-over-TLS port (the last of the candidate's block): the card names
+        // it, and the lab's TLS faults (an expired certificate, a revoked client certificate)
+        // are served there to this candidate alone. The secure WebSocket stays shared.
+        const own = c.portBase + 2 + lab.plan.serial.length;
+        const front = await broker
+          .openFront(spec, {
+            port: ports === 'own' && own < c.portBase + c.portCount ? own : 0,
+            tls: {
+              key: this.tls.serverKey,
+              cert: this.tls.serverCertPem,
+              ca: this.tls.caPem,
+              ...(this.opts.tls?.handshakeTimeoutMs !== undefined
+                ? { handshakeTimeoutMs: this.opts.tls.handshakeTimeoutMs }
+                : {}),
+            },
+            ...(allowPeer ? { guard: { allow: allowPeer, record } } : {}),
+          })
+          .catch(async (err: unknown) => {
+            await mqtt.close();
+            throw err;
+          });
+        const withFront: MqttBroker = {
+          ...mqtt,
+          tls: { ...mqtt.tls, port: front.port },
+          tlsControl: front.control,
+          async close() {
+            await front.close();
+            await mqtt.close();
+          },
+        };
+        running.mqtt = withFront;
+        return withFront;
       },
     });
     // The grader ignores evidence after the time limit; half a second of slack for the last flush.

@@ -55,13 +55,14 @@ function newSessionId(): string {
 }
 
 /**
- * Ports one candidate's lab needs: CoAP, Modbus TCP, then one raw TCP port per serial device,
- * for the hungriest task of the paper (a candidate's lab runs one task at a time).
+ * Ports one candidate's lab needs: CoAP, Modbus TCP, one raw TCP port per serial device, then
+ * the lab's own MQTT-over-TLS port (when the server runs TLS), for the hungriest task of the
+ * paper (a candidate's lab runs one task at a time).
  */
 export function portsPerCandidate(paper: Paper): number {
   return Math.max(
     ...paper.tasks.map((t) => {
-      return 2 + planTask(getTask(t.id), 1).plan.serial.length;
+      return 3 + planTask(getTask(t.id), 1).plan.serial.length;
     }),
   );
 }

@@ -120,6 +120,12 @@ export interface LabOwnDeps {
    */
   sharedTls?: { cert: string; key: string };
   /**
+   * A lab on a shared broker that gives it its own TLS listener (an exam session's): the shared
+   * server's CA, which issues the certificates the lab's TLS faults serve there, and the
+   * candidate's client certificate (PEM), which `cert-revoked` puts on that listener's CRL.
+   */
+  sharedCa?: { tls: LabTls; clientCertPem(): Promise<string | undefined> };
+  /**
    * The host that addresses the lab announces on the broker name (an impostor's URL), when it is
    * not the bind host: an exam server bound to 0.0.0.0 names its public host.
    */
@@ -232,12 +238,15 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
   const earlyClosers: (() => Promise<void>)[] = [];
   let state: LabState = 'new';
   let card: LabCard | undefined;
-  /** A TLS fault needs the lab's own TLS listeners (a shared broker's serve every tenant). */
+  /**
+   * A TLS fault needs the lab's own TLS listener: its own broker's, or the one an exam server's
+   * shared broker gives each lab (a shared listener serves every tenant).
+   */
   const needTlsFaults = (type: string) => {
     if (!tlsFaultsReady.value)
       throw new LabError(
         'TLS_FAULT_UNAVAILABLE',
-        `"${type}" needs the lab's own MQTT TLS listener; this lab has ${deps.broker ? "a shared broker's, which serves every candidate" : 'no TLS (--no-tls)'}`,
+        `"${type}" needs the lab's own MQTT TLS listener; this lab has none (${deps.broker ? 'its server runs without TLS' : '--no-tls'})`,
       );
   };
   const tlsFaultsReady = { value: false };
@@ -408,13 +417,16 @@ async function startLab(
   const ports = deps.ports ?? {};
   const instances: FamilyInstance<object>[] = FAMILIES.map((f) => families[f.name]);
   await Promise.all(instances.flatMap((i) => (i.loading ? [i.loading] : [])));
-  const { broker, clientCert, tls } = await startBroker(ground, deps, auth);
+  const { broker, clientCert, clientCertPem, tls } = await startBroker(ground, deps, auth);
   close.closers.push(() => broker.close());
   if (tls && broker.tlsControl) {
+    // A lab's own CA keeps the CRL file its card names up to date; a shared CA's file is not
+    // this lab's to rewrite.
     const tlsFaults = await prepareTlsFaults(
       tls,
       broker.tlsControl,
-      clientCert ? readFileSync(clientCert.cert, 'utf8') : undefined,
+      clientCertPem,
+      deps.broker ? undefined : tls.crlPath,
     );
     field.onTlsEdge(() =>
       tlsFaults.apply(tlsTruth(ground.faults.activeAt(BROKER_TARGET, clock.now()))),
@@ -423,7 +435,7 @@ async function startLab(
   } else if (scenario.faults.some((f) => isTlsFault(f.type)))
     throw new LabError(
       'TLS_FAULT_UNAVAILABLE',
-      "the scenario's TLS faults need the lab's own MQTT TLS listener (not --no-tls, not an exam session's shared broker)",
+      "the scenario's TLS faults need the lab's own MQTT TLS listener (not --no-tls, not a shared broker without TLS)",
     );
   const impostor = scenario.tls?.impostor;
   const announce = impostor
@@ -565,21 +577,26 @@ async function startBroker(
 ): Promise<{
   broker: MqttBroker;
   clientCert?: { cert: string; key: string; cn: string };
+  /** The client certificate `cert-revoked` revokes. */
+  clientCertPem?: string;
   tls?: LabTls;
 }> {
   const { plan, record, logger, host } = ground;
   const scenario = plan.scenario;
   const ports = deps.ports ?? {};
-  if (deps.broker)
-    return {
-      broker: await deps.broker({
-        record,
-        topicPrefix: plan.topicPrefix,
-        logger,
-        acl: ground.access.policy,
-        ...(auth.tenant ? { auth: auth.tenant } : {}),
-      }),
-    };
+  if (deps.broker) {
+    const broker = await deps.broker({
+      record,
+      topicPrefix: plan.topicPrefix,
+      logger,
+      acl: ground.access.policy,
+      ...(auth.tenant ? { auth: auth.tenant } : {}),
+    });
+    // Its own TLS listener on the shared broker takes the TLS faults, from the shared CA.
+    if (!broker.tlsControl || !deps.sharedCa) return { broker };
+    const pem = await deps.sharedCa.clientCertPem();
+    return { broker, tls: deps.sharedCa.tls, ...(pem ? { clientCertPem: pem } : {}) };
+  }
   // A scenario that needs TLS has it wherever it runs: its folder beside the evidence.
   const tlsDir = deps.tls?.dir ?? (scenario.tls ? recorderDir(ground) : undefined);
   const tls = tlsDir
@@ -620,7 +637,11 @@ async function startBroker(
     acl: ground.access.policy,
     ...(auth.tenant ? { auth: auth.tenant } : {}),
   });
-  return { broker, ...(clientCert ? { clientCert } : {}), ...(tls ? { tls } : {}) };
+  return {
+    broker,
+    ...(clientCert ? { clientCert, clientCertPem: readFileSync(clientCert.cert, 'utf8') } : {}),
+    ...(tls ? { tls } : {}),
+  };
 }
 
 /** `<evidence>.tls/` beside the evidence file, or a new temporary folder without one. */

@@ -3,8 +3,10 @@
  * CRLs they need are issued when the lab starts (a fault starts at once, and the fault timeline is
  * synchronous), and at each start or end the TLS listeners are given what the faults active now
  * call for. New handshakes see the change; open connections keep the certificate they were given,
- * as with a real broker whose certificate is replaced. The CRL file the card names is rewritten,
- * so a client or another broker that checks it (mosquitto's `crlfile`) sees the same list.
+ * as with a real broker whose certificate is replaced. The CRL file the card names (a lab's own
+ * CA) is rewritten, so a client or another broker that checks it (mosquitto's `crlfile`) sees the
+ * same list. On an exam server the listener is the lab's own TLS port on the shared broker, and
+ * the certificates come from the server's CA.
  */
 import { X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -22,6 +24,8 @@ export async function prepareTlsFaults(
   tls: LabTls,
   control: TlsControl,
   clientCertPem: string | undefined,
+  /** The CRL file the card names, rewritten at each change; undefined = none (a shared CA's). */
+  crlFile: string | undefined,
 ): Promise<TlsFaults> {
   const bad = Object.fromEntries(
     await Promise.all(BAD_SERVER_KINDS.map(async (k) => [k, await tls.issueBadServer(k)] as const)),
@@ -47,7 +51,7 @@ export async function prepareTlsFaults(
       }
       if (truth.clientCertRevoked !== served.clientCertRevoked) {
         const crl = truth.clientCertRevoked ? revoked : clean;
-        writeFileSync(tls.crlPath, crl);
+        if (crlFile) writeFileSync(crlFile, crl);
         control.setCrl(crl);
       }
       served = truth;

@@ -51,6 +51,8 @@ import { Tenants, tenantOwns } from './tenancy.js';
 import type { SessionInfo, Tenant, TenantAuth, TenantLogin, TenantSpec } from './tenancy.js';
 import { authenticator } from './login.js';
 import type { AccessPolicy, AclIdentity } from '../../core/acl.js';
+import { refusePeer } from '../listen.js';
+import type { PeerGuard } from '../listen.js';
 
 export { underPrefix } from './tenancy.js';
 export type { SessionInfo, TenantAuth, TenantSpec } from './tenancy.js';
@@ -159,9 +161,29 @@ export interface Broker {
    * tenant (its clients are disconnected and it can no longer log in).
    */
   addTenant(spec: TenantSpec): MqttBroker;
+  /**
+   * A tenant's own MQTT-over-TLS listener beside the shared ones (an exam session's lab): the
+   * same broker behind it, but its certificate and CRL are the tenant's to change (security
+   * faults hit one candidate, not the room), and what happens on it before a login (a failed
+   * handshake, a refused login) is the tenant's evidence, not unrouted. Its `close()` stops it.
+   */
+  openFront(spec: TenantSpec, front: FrontOptions): Promise<TenantFront>;
   close(): Promise<void>;
   /** With TLS: changes what the TLS listeners serve to new handshakes. */
   tlsControl?: TlsControl;
+}
+
+export interface FrontOptions {
+  port: number;
+  tls: TlsServerConfig;
+  /** Seat lock: connections from elsewhere are refused before the handshake (`net.refused`). */
+  guard?: PeerGuard;
+}
+
+export interface TenantFront {
+  port: number;
+  control: TlsControl;
+  close(): Promise<void>;
 }
 
 export async function createBroker(opts: BrokerOptions): Promise<Broker> {
@@ -175,8 +197,13 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const connectPackets = new WeakMap<Client, Record<string, unknown>>();
   const peerOf = (c: Client | null | undefined) =>
     c ? (peers.get(c) ?? socketPeer(c)) : undefined;
+  /** Clients that came in on a tenant's own TLS listener (openFront), and that front. */
+  const fronts = new WeakMap<Client, Front>();
+  /** Where what belongs to no login goes: the front's tenant, or unrouted. */
+  const unroutedFor = (c: Client | null | undefined): RecordFn =>
+    (c ? fronts.get(c)?.record : undefined) ?? recordUnrouted;
   const recordFor = (c: Client | null | undefined): RecordFn =>
-    tenants.tenantOf(c)?.spec.record ?? recordUnrouted;
+    tenants.tenantOf(c)?.spec.record ?? unroutedFor(c);
   /** Completed TLS handshakes not recorded yet: they go to the tenant the login names. */
   const handshakes = new WeakMap<Client, HandshakeFields>();
   /** The CN of a client certificate the CA signed (mutual TLS): the client's identity. */
@@ -186,7 +213,9 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   /** What is wrong with the server certificate served now (a security fault), if anything. */
   let serverCertFault: string | undefined;
   const noteCertificate = (client: Client, hs: HandshakeFields) => {
-    if (serverCertFault !== undefined) hs.serverCertFault = serverCertFault;
+    const front = fronts.get(client);
+    const fault = front ? front.fault : serverCertFault;
+    if (fault !== undefined) hs.serverCertFault = fault;
     handshakes.set(client, hs);
     const id = certificateIdentity(hs);
     if (id !== undefined) certIdentity.set(client, id);
@@ -238,7 +267,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       logins,
       ...(opts.idleAccount ? { idleAccount: opts.idleAccount } : {}),
       logger,
-      recordUnrouted,
+      unroutedFor,
       connectPacket: (c) => connectPackets.get(c),
       peerOf,
       certIdentity: (c) => certIdentity.get(c),
@@ -458,10 +487,12 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     }
   };
 
-  const accept: Accept = {
+  /** How connections reach the broker: on a shared listener, or on a tenant's front. */
+  const acceptOn = (front?: Front): Accept => ({
     socket(socket: Socket) {
       const client = broker.handle(socket);
       peers.set(client, `${socket.remoteAddress}:${socket.remotePort}`);
+      if (front) fronts.set(client, front);
       if ((socket as TLSSocket).encrypted) {
         noteCertificate(client, handshakeOf(socket as TLSSocket, 'mqtts'));
         // A connection that ends without logging in still has its handshake recorded.
@@ -475,20 +506,24 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     stream(stream, req) {
       const client = broker.handle(stream, req);
       peers.set(client, `${req.socket.remoteAddress}:${req.socket.remotePort}`);
+      if (front) fronts.set(client, front);
       if ((req.socket as TLSSocket).encrypted) {
         noteCertificate(client, handshakeOf(req.socket as TLSSocket, 'wss'));
         stream.once('close', () => recordHandshake(client, recordFor(client)));
       }
     },
-  };
+  });
+  const accept = acceptOn();
   const tlsFailed =
-    (transport: HandshakeFields['transport']) => (err: Error, socket: TLSSocket | undefined) => {
+    (transport: HandshakeFields['transport'], front?: Front) =>
+    (err: Error, socket: TLSSocket | undefined) => {
       const peer = socket?.remoteAddress
         ? `${socket.remoteAddress}:${socket.remotePort}`
         : undefined;
-      recordUnrouted('tls.handshake', {
+      const fault = front ? front.fault : serverCertFault;
+      (front?.record ?? recordUnrouted)('tls.handshake', {
         ...handshakeFailure(err, socket, transport, peer),
-        ...(serverCertFault !== undefined ? { serverCertFault } : {}),
+        ...(fault !== undefined ? { serverCertFault: fault } : {}),
       });
     };
   const listeners: Listener[] = [];
@@ -624,8 +659,47 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
         },
       };
     },
+    async openFront(spec, o) {
+      const front: Front = { record: spec.record, fault: undefined };
+      let config: TlsServerConfig = { ...o.tls };
+      const l = await listenTls(
+        opts.host,
+        o.port,
+        config,
+        acceptOn(front),
+        tlsFailed('mqtts', front),
+        logger,
+        o.guard ? (s) => refusePeer(o.guard, s.remoteAddress, s.remotePort, 'mqtts') : undefined,
+      );
+      listeners.push(l);
+      const apply = (patch: Partial<TlsServerConfig>) => {
+        config = { ...config, ...patch };
+        l.setSecureContext?.(config);
+      };
+      return {
+        port: l.port,
+        control: {
+          setServerCert: (c) => {
+            front.fault = c?.fault;
+            apply(c ? { key: c.key, cert: c.cert } : { key: o.tls.key, cert: o.tls.cert });
+          },
+          setCrl: (crl) => apply({ crl }),
+        },
+        async close() {
+          const i = listeners.indexOf(l);
+          if (i >= 0) listeners.splice(i, 1);
+          await l.close();
+        },
+      };
+    },
     close: closeAll,
   };
+}
+
+/** A tenant's own TLS listener: whose evidence it is, and the fault its certificate has now. */
+interface Front {
+  record: RecordFn;
+  fault: string | undefined;
 }
 
 export interface MqttBrokerOptions {

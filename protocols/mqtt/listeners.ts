@@ -175,6 +175,8 @@ export async function listenTls(
   accept: Accept,
   onFailure: (err: Error, socket: TLSSocket | undefined) => void,
   logger: Logger,
+  /** Whether a new connection is refused before its handshake (a seat lock): it is destroyed. */
+  refuse?: (raw: Socket) => boolean,
 ): Promise<Listener> {
   const sockets = new Set<Socket>();
   const server = createTlsServer(tlsOptions(tls, 'mqtt'), (socket) => {
@@ -184,6 +186,10 @@ export async function listenTls(
   });
   // Raw sockets, so close() also ends handshakes still under way.
   server.on('connection', (raw: Socket) => {
+    if (refuse?.(raw)) {
+      raw.destroy();
+      return;
+    }
     // The handshake is several small flights each way: with Nagle on, a flight waits for the
     // peer's delayed ACK (about 40 ms on Linux) and a TLS login takes tens of ms longer.
     raw.setNoDelay(true);

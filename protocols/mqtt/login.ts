@@ -12,7 +12,8 @@
  * - an open tenant takes any other username; a tenant's own login is checked by its
  *   `checkPassword`; a known account with nothing running gets 5 with the reason (`idleAccount`);
  * - then the seat lock (5) and the client id (2, in use by another tenant) decide.
- * Refusals that belong to no tenant go to `recordUnrouted`, with the TLS handshake if any.
+ * Refusals that belong to no tenant go to `unroutedFor(client)` (the broker's unrouted record, or
+ * the tenant whose own TLS listener the client came in on), with the TLS handshake if any.
  */
 import type { AedesOptions, Client } from 'aedes';
 import type { LoginLimiter } from '../../core/login-limit.js';
@@ -29,7 +30,8 @@ export interface LoginDeps {
   logins: LoginLimiter | undefined;
   idleAccount?: (username: string, password: Buffer) => Promise<string | undefined>;
   logger: Logger;
-  recordUnrouted: RecordFn;
+  /** Where a refusal that belongs to no tenant goes (unrouted, or the tenant of its front). */
+  unroutedFor(client: Client): RecordFn;
   /** What the client sent in CONNECT, as evidence fields (set by preConnect). */
   connectPacket(client: Client): Record<string, unknown> | undefined;
   peerOf(client: Client): string | undefined;
@@ -46,8 +48,9 @@ export interface LoginDeps {
 export function authenticator(d: LoginDeps): NonNullable<AedesOptions['authenticate']> {
   return (client, username, password, done) => {
     const refuse = (returnCode: 2 | 4 | 5, why: string, auth?: LoginMethod) => {
-      d.recordHandshake(client, d.recordUnrouted);
-      d.recordUnrouted('mqtt.connect', {
+      const unrouted = d.unroutedFor(client);
+      d.recordHandshake(client, unrouted);
+      unrouted('mqtt.connect', {
         peer: d.peerOf(client),
         ...d.connectPacket(client),
         accepted: false,

@@ -107,7 +107,13 @@ export const Slips = z.array(z.object({ candidate: z.string(), password: z.strin
 export const Ok = z.looseObject({});
 /** GET /api/server/status: the server's memory as it sees it (the JS heap beside the RSS). */
 export const ServerStatus = z.object({
-  memory: z.object({ rssMb: z.number(), heapUsedMb: z.number(), heapTotalMb: z.number() }),
+  memory: z.object({
+    rssMb: z.number(),
+    heapUsedMb: z.number(),
+    heapTotalMb: z.number(),
+    externalMb: z.number(),
+    arrayBuffersMb: z.number(),
+  }),
   labs: z.number(),
 });
 

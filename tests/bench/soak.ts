@@ -239,11 +239,12 @@ export async function benchSoak(o: SoakOptions): Promise<SoakResult> {
     while (Date.now() - t0 < totalMs) {
       await sleep(Math.min(SAMPLE_MS, totalMs - (Date.now() - t0)));
       rss = rssKb(t.pid);
-      const heap = (
+      const memory = (
         await api(url, 'GET', '/api/server/status', ServerStatus, { cookie: admin }).catch(
           () => undefined,
         )
-      )?.data.memory.heapUsedMb;
+      )?.data.memory;
+      const heap = memory?.heapUsedMb;
       const at = Date.now() - t0;
       if (at >= warmMs) {
         if (rssWarm === 0) rssWarm = rss;
@@ -251,7 +252,7 @@ export async function benchSoak(o: SoakOptions): Promise<SoakResult> {
         if (heap !== undefined) samples.push({ at, rssKb: rss, heapMb: heap });
       }
       log(
-        `${(at / 60_000).toFixed(1)} min: RSS ${mb(rss)} MB${heap !== undefined ? `, JS heap ${heap} MB` : ''}, ${observeDatagrams} observe datagrams, ${floodAcked} publishes acknowledged`,
+        `${(at / 60_000).toFixed(1)} min: RSS ${mb(rss)} MB${memory ? `, JS heap ${memory.heapUsedMb} of ${memory.heapTotalMb} MB, external ${memory.externalMb} MB (array buffers ${memory.arrayBuffersMb})` : ''}, ${observeDatagrams} observe datagrams, ${floodAcked} publishes acknowledged`,
       );
     }
     if (rssWarm === 0) rssWarm = rss;

@@ -1,12 +1,13 @@
 /**
  * A seat-locked session: a candidate with a seat IP may use their lab only from it. From another
  * address their MQTT login gets CONNACK 5, Modbus TCP connections are closed unanswered and CoAP
- * requests get 4.03; each refusal is recorded in the candidate's evidence and the examiner sees
+ * requests get 4.03, the lab's own MQTT TLS port closes before the handshake; each refusal is recorded in the candidate's evidence and the examiner sees
  * the foreign access flagged. A candidate without a seat IP is not locked. Every client here is on
  * loopback, so the server runs with trustLoopback off (on a real server loopback is itself).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CandidateCard } from '../../server/runtime.js';
@@ -21,7 +22,7 @@ const api = (method: string, path: string, body?: unknown, cookie?: string) =>
   t.api(method, path, body, cookie);
 
 beforeAll(async () => {
-  t = await startTestServer('seat', base, { trustLoopback: false });
+  t = await startTestServer('seat', base, { trustLoopback: false, mqttsPort: 0 });
 });
 afterAll(async () => t?.close());
 
@@ -60,6 +61,17 @@ describe('seat lock', () => {
     );
     expect(modbus).toEqual({ closedByServer: true, received: Buffer.alloc(0) });
     expect((await coapRequest(`${a.card.coap.url}/.well-known/core`)).code).toBe('4.03');
+    // The lab's own MQTT TLS port: closed before the handshake.
+    const tlsRefused = await new Promise<string>((resolve) => {
+      const c = tlsConnect({
+        host: '127.0.0.1',
+        port: Number(new URL(a.card.mqtt.tlsUrl!).port),
+        rejectUnauthorized: false,
+      });
+      c.once('secureConnect', () => resolve('handshake done'));
+      c.once('error', (err: Error & { code?: string }) => resolve(err.code ?? err.message));
+    });
+    expect(tlsRefused).toMatch(/ECONNRESET|EPIPE/);
 
     const b = await enter('c002', s.candidates[1]!.password, 'l1-emb-analog');
     const ok = await mqtt.connectAsync(b.card.mqtt.url, {
@@ -80,7 +92,7 @@ describe('seat lock', () => {
     const refusals = events
       .filter((e) => e.kind === 'net.refused' || (e.kind === 'mqtt.connect' && !e.accepted))
       .map((e) => (e.kind === 'net.refused' ? e.protocol : `mqtt ${String(e.returnCode)}`));
-    expect(new Set(refusals)).toEqual(new Set(['mqtt 5', 'modbus', 'coap']));
+    expect(new Set(refusals)).toEqual(new Set(['mqtt 5', 'modbus', 'coap', 'mqtts']));
     const progress = (await api('GET', `/api/sessions/${s.id}/progress`)).json as {
       candidates: { id: string; flags: { kind: string; subject: string }[] }[];
     };

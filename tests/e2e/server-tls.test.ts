@@ -69,7 +69,11 @@ describe('MQTT over TLS on the exam server', () => {
     const started = await t.api('POST', '/api/me/tasks/l1-emb-analog/start', {}, cookie);
     expect(started.status, started.text).toBe(200);
     const card = (started.json as { card: TlsCard }).card;
-    expect(card.mqtt.tlsUrl).toBe(`mqtts://127.0.0.1:${t.server.mqttsPort}`);
+    // The lab's own TLS port (in the candidate's block: its TLS faults are the candidate's
+    // alone); the server's shared TLS port serves the same login.
+    const own = Number(new URL(card.mqtt.tlsUrl!).port);
+    expect(card.mqtt.tlsUrl).toBe(`mqtts://127.0.0.1:${own}`);
+    expect(own).not.toBe(t.server.mqttsPort);
     expect(card.mqtt.wssUrl).toBe(`wss://127.0.0.1:${t.server.wssPort}`);
     expect(card.mqtt.ca).toEqual({
       path: 'ca.pem',
@@ -78,6 +82,7 @@ describe('MQTT over TLS on the exam server', () => {
     const { username, password, topicPrefix } = card.mqtt;
 
     for (const [url, clientId] of [
+      [`mqtts://localhost:${own}`, 'c001-own'],
       [`mqtts://localhost:${t.server.mqttsPort}`, 'c001-tls'],
       [card.mqtt.wssUrl!, 'c001-wss'],
     ] as const) {
@@ -96,9 +101,10 @@ describe('MQTT over TLS on the exam server', () => {
     const evidence = join(t.dataDir, 'evidence', id, 'c001', 'l1-emb-analog.jsonl');
     const hs = await waitFor(() => {
       const h = jsonl(evidence).filter((e) => e.kind === 'tls.handshake');
-      return h.length >= 2 ? h : undefined;
+      return h.length >= 3 ? h : undefined;
     });
     expect(hs.map((e) => [e.ok, e.transport, e.sni])).toEqual([
+      [true, 'mqtts', 'localhost'],
       [true, 'mqtts', 'localhost'],
       [true, 'wss', null],
     ]);

@@ -69,7 +69,7 @@ const en: typeof zh = {
     THIRD_PARTY_RATE_LIMITED: 'Third-party service: too many calls: slow down',
     THIRD_PARTY_METHOD: 'Third-party service: this method is not allowed here',
     TLS_FAULT_UNAVAILABLE:
-      "This lab has no TLS listener of its own (an exam session's broker serves every candidate): TLS faults cannot be injected here",
+      'This lab has no TLS listener of its own (its server or lab runs without TLS): TLS faults cannot be injected here',
     HTTPS_CERT_INVALID: 'The HTTPS certificate or key cannot be used',
     ROSTER_INVALID: 'The roster has errors: no session was created',
     PAPER_INVALID: 'The paper is not valid',

@@ -61,8 +61,7 @@ export default {
     THIRD_PARTY_CONFLICT: '第三方服务：随机串重复，或商户订单号已用于另一笔订单',
     THIRD_PARTY_RATE_LIMITED: '第三方服务：调用过于频繁，请降低频率',
     THIRD_PARTY_METHOD: '第三方服务：此接口不支持该请求方法',
-    TLS_FAULT_UNAVAILABLE:
-      '该实验没有独立的 TLS 监听（考试场次的代理服务所有考生），不能注入 TLS 故障',
+    TLS_FAULT_UNAVAILABLE: '该实验没有自己的 TLS 监听（服务器或实验未开启 TLS），不能注入 TLS 故障',
     HTTPS_CERT_INVALID: 'HTTPS 证书或私钥不可用',
     ROSTER_INVALID: '考生名单有误，未创建场次',
     PAPER_INVALID: '试卷无效',
