@@ -79,6 +79,7 @@ interface StartOptions {
   pty?: string | boolean;
   serial: Record<string, SerialPortArg>;
   gatewayPort: number;
+  gatewayTlsPort: number;
   /** false with --no-gateway. */
   gateway: boolean;
 }
@@ -200,6 +201,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       'first configuration API port of edge gateways (gateway i on port+i; 0 = any free port)',
       intOption('--gateway-port', 0, 65535),
       8090,
+    )
+    .option(
+      '--gateway-tls-port <port>',
+      'first HTTPS configuration API port of edge gateways, with TLS (gateway i on port+i; 0 = any free port)',
+      intOption('--gateway-tls-port', 0, 65535),
+      8443,
     )
     .option(
       '--no-gateway',
@@ -347,6 +354,7 @@ async function startCommand(opts: StartOptions, io: CliIo): Promise<number> {
       coap: opts.coapPort,
       modbus: opts.modbusPort,
       gateway: opts.gatewayPort,
+      gatewayTls: opts.gatewayTlsPort,
       board: opts.boardPort,
     },
     gateways: opts.gateway,

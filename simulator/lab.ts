@@ -89,6 +89,8 @@ export interface LabPorts {
   modbus?: number;
   /** First configuration API port of the scenario's gateways (gateway i on port+i; 0 = any). */
   gateway?: number;
+  /** First HTTPS configuration API port of the gateways, with TLS (gateway i on port+i; 0 = any). */
+  gatewayTls?: number;
   /** The MCU board's protocol port (docs/board.md). */
   board?: number;
   /** The impostor endpoint of a scenario with `tls.impostor` (default 0: any free port). */

@@ -33,8 +33,11 @@ export const gatewayFamily = defineFamily({
        * candidate's own host (a gateway holds the TCP port of each line it polls). Default true.
        */
       gateways?: boolean;
-      /** First configuration API port of the scenario's gateways (gateway i on port+i; 0 = any). */
-      ports?: { gateway?: number };
+      /**
+       * First configuration API port of the scenario's gateways (gateway i on port+i; 0 = any),
+       * and first HTTPS one when the lab has TLS (default any).
+       */
+      ports?: { gateway?: number; gatewayTls?: number };
     },
   ) {
     const runs = deps.gateways !== false && plan.scenario.gateways.length > 0;
@@ -54,6 +57,7 @@ export const gatewayFamily = defineFamily({
           logger: sctx.logger,
           host: sctx.host,
           basePort: deps.ports?.gateway ?? 0,
+          tlsBasePort: deps.ports?.gatewayTls ?? 0,
           ...(sctx.tls ? { tls: sctx.tls } : {}),
           ...(sctx.guard ? { guard: sctx.guard } : {}),
         });

@@ -64,8 +64,10 @@ export interface GatewayRuntimeDeps {
   host: string;
   /** Port of the configuration API when the spec gives none (0 = any free port). */
   apiPort: number;
+  /** Port of the configuration API over HTTPS, when `tls` is given (default 0 = any free port). */
+  apiTlsPort?: number;
   /**
-   * The lab's server certificate and key: the API is served over HTTPS too, on a free port of
+   * The lab's server certificate and key: the API is served over HTTPS too, on `apiTlsPort` of
    * the same host. The key goes to that listener only.
    */
   tls?: { cert: string; key: string };
@@ -324,8 +326,8 @@ export async function startGateway(deps: GatewayRuntimeDeps): Promise<GatewayRun
   };
   api.port = await listenOn('HTTP', spec.apiPort ?? deps.apiPort);
   api.url = `http://${h}:${api.port}`;
-  // HTTPS on any free port: the card gives it (`apiTls`).
-  if (tlsApp) api.tlsUrl = `https://${h}:${await listenOn('HTTPS', 0)}`;
+  // HTTPS beside it: the card gives it (`apiTls`).
+  if (tlsApp) api.tlsUrl = `https://${h}:${await listenOn('HTTPS', deps.apiTlsPort ?? 0)}`;
   link.start();
   syncLines();
   run(core.tick(clock.now(), clock.wall()));
@@ -371,6 +373,8 @@ export interface ScenarioGatewaysDeps {
   host: string;
   /** Gateway i listens on basePort + i unless its spec names apiPort; 0 = any free port. */
   basePort: number;
+  /** Gateway i serves HTTPS (with `tls`) on tlsBasePort + i; 0 or absent = any free port. */
+  tlsBasePort?: number;
   /** The lab's server certificate and key: each API is served over HTTPS too. */
   tls?: { cert: string; key: string };
   guard?: PeerGuard;
@@ -396,6 +400,7 @@ export async function startScenarioGateways(deps: ScenarioGatewaysDeps): Promise
           logger: deps.logger,
           host: deps.host,
           apiPort: deps.basePort === 0 ? 0 : deps.basePort + i,
+          apiTlsPort: deps.tlsBasePort ? deps.tlsBasePort + i : 0,
           ...(deps.tls ? { tls: deps.tls } : {}),
           ...(deps.guard ? { guard: deps.guard } : {}),
         }),

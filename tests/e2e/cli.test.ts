@@ -102,6 +102,8 @@ describe('iotlab CLI', () => {
         '0',
         '--gateway-port',
         '0',
+        '--gateway-tls-port',
+        '0',
         '--board-port',
         '0',
         '--card',

@@ -23,6 +23,7 @@ import type { LabCard } from '../../simulator/card.js';
 import { cardEnv } from '../../simulator/card.js';
 import type { Lab } from '../../simulator/lab.js';
 import { createLab } from '../../simulator/lab.js';
+import { createServer } from 'node:net';
 import { loadScenario } from '../../simulator/scenario.js';
 import { requireTools } from '../support/debian.js';
 
@@ -36,12 +37,26 @@ let locked: Lab;
 let card: LabCard;
 let plainCard: LabCard;
 let lockedCard: LabCard;
+/** The HTTPS port asked for (`iotlab start --gateway-tls-port`). */
+let httpsPort: number;
+
+/** A port free a moment ago (the kernel's choice). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
 
 beforeAll(async () => {
+  httpsPort = await freePort();
   lab = createLab(loadScenario('greenhouse').scenario, {
     seed: 5,
     clock: new RealClock(),
     tls: { dir },
+    ports: { gatewayTls: httpsPort },
   });
   plain = createLab(loadScenario('greenhouse').scenario, { seed: 5, clock: new RealClock() });
   // Every peer here is on loopback: a lock that allows none (the seat is elsewhere).
@@ -109,7 +124,7 @@ describe('the gateway API over HTTPS', () => {
     const gw = card.gateways![0]!;
     expect(gw.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(gw.apiTls).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-    expect(new URL(gw.apiTls!).port).not.toBe(new URL(gw.api).port);
+    expect(new URL(gw.apiTls!).port).toBe(String(httpsPort));
     const env = cardEnv(card);
     expect(env.IOTLAB_GATEWAY_GW1_API).toBe(gw.api);
     expect(env.IOTLAB_GATEWAY_GW1_API_TLS).toBe(gw.apiTls);

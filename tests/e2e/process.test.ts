@@ -53,6 +53,8 @@ describe('iotlab process', () => {
           '0',
           '--gateway-port',
           '0',
+          '--gateway-tls-port',
+          '0',
           '--board-port',
           '0',
           '--card',

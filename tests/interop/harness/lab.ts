@@ -76,6 +76,8 @@ export async function startLab(opts: {
       '0',
       '--gateway-port',
       '0',
+      '--gateway-tls-port',
+      '0',
       ...(opts.gateway ? [] : ['--no-gateway']),
       '--board-port',
       '0',
