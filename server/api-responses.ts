@@ -391,6 +391,19 @@ const LabView = z.object({
     }),
   ),
   faultTypes: z.array(z.enum(FAULT_TYPES)),
+  /**
+   * The broker's TLS as this lab serves it (its own TLS port): the faults that may be injected
+   * on it (`device: "broker"`; none without TLS) and what a correct client sees now.
+   */
+  broker: z.object({
+    faultTypes: z.array(z.enum(FAULT_TYPES)),
+    tls: z
+      .object({
+        serverCert: z.enum(['valid', 'expired', 'wrong-host', 'untrusted-ca']),
+        clientCertRevoked: z.boolean(),
+      })
+      .nullable(),
+  }),
   live: Live,
 });
 

@@ -15,7 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { LabError } from '../core/errors.js';
 import type { Lab } from '../simulator/lab.js';
-import { FAULT_TYPES } from '../core/faults.js';
+import { FAULT_TYPES, TLS_FAULT_TYPES } from '../core/faults.js';
 import {
   activeFaults,
   describeDevices,
@@ -84,6 +84,10 @@ export function registerTrainerRoutes(app: FastifyInstance, ctx: RouteContext): 
     task: x.task,
     devices: describeDevices(x.lab),
     faultTypes: FAULT_TYPES,
+    broker: {
+      faultTypes: x.lab.tlsFaults ? [...TLS_FAULT_TYPES] : [],
+      tls: x.lab.tlsFaults ? x.lab.tlsTruth() : null,
+    },
     live: liveState(x.lab),
   });
 

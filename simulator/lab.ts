@@ -209,6 +209,8 @@ export interface Lab {
   clearFault(id: string): Fault;
   /** What a correct client sees of the broker's TLS at t (its security faults). */
   tlsTruth(t?: number): TlsTruth;
+  /** Whether the broker's TLS faults can be injected: the lab has its own TLS listener. */
+  readonly tlsFaults: boolean;
   /** The virtual MCU board's model, when the scenario has one (pins, parts). */
   readonly board: BoardModel | undefined;
   /**
@@ -263,6 +265,9 @@ export function createLab(scenario: Scenario, deps: LabDeps = {}): Lab {
     },
     get card() {
       return card;
+    },
+    get tlsFaults() {
+      return tlsFaultsReady.value;
     },
 
     async start() {

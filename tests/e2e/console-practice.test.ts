@@ -2,12 +2,14 @@
  * Practice and the class lab through the web console in Debian's chromium: a candidate on a phone
  * practises with the live checklist and its hints, in Chinese and then English; a trainer (phone
  * and desktop) watches the lab's charts and actuator timeline, injects "device offline" and
- * clears it; a candidate downloads a task's file, works on it, hands it in from the page and sees
+ * clears it, then a TLS fault on one lab's own TLS port (felt by a real TLS client), and edits
+ * a lab's access policy; a candidate downloads a task's file, works on it, hands it in from the page and sees
  * the score. Screenshots at both sizes go to artifacts/screenshots/.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,7 +50,10 @@ async function startTask(page: Page, task: string) {
 }
 
 beforeAll(async () => {
-  t = await startTestServer('console-practice', base, { trainerPassword: 'trainer-pw' });
+  t = await startTestServer('console-practice', base, {
+    trainerPassword: 'trainer-pw',
+    mqttsPort: 0,
+  });
   browser = await launchChromium();
 }, 60_000);
 
@@ -253,6 +258,75 @@ describe('practice and class labs through the console', () => {
     }
     const audit = (await t.api('GET', `/api/sessions/${s.id}/audit`)).json as { action: string }[];
     expect(audit.filter((a) => a.action === 'trainer.acl.change')).toHaveLength(2);
+  }, 120_000);
+
+  it("a trainer injects a TLS fault on one candidate's lab and clears it, on a phone and a desktop", async () => {
+    const s = await startSession('L1-EMB', 'lab', 'id,name\nc030,周九\n');
+    const c = await t.candidate(s.id, 'c030', s.candidates[0]!.password);
+    const started = await t.api('POST', '/api/me/tasks/l1-emb-analog/start', {}, c);
+    expect(started.status).toBe(200);
+    const port = Number(
+      new URL((started.json as { card: { mqtt: { tlsUrl: string } } }).card.mqtt.tlsUrl).port,
+    );
+    const ca = (await t.api('GET', '/api/me/ca.pem', undefined, c)).text;
+    /** What a client verifying the downloaded CA gets from the card's TLS port. */
+    const verify = () =>
+      new Promise<string>((resolve) => {
+        const sock = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', ca });
+        sock.once('secureConnect', () => (sock.destroy(), resolve('ok')));
+        sock.once('error', (err: Error & { code?: string }) => resolve(err.code ?? err.message));
+      });
+    expect(await verify()).toBe('ok');
+
+    for (const [size, opts] of [
+      ['phone', PHONE],
+      ['desktop', DESKTOP],
+    ] as const) {
+      const { ctx, page, problems: p } = await openPage(browser, opts);
+      problems.push(...p);
+      await page.goto(t.server.url + '/trainer');
+      await page.fill('[data-test=login] input[name=username]', 'trainer');
+      await page.fill('[data-test=login] input[name=password]', 'trainer-pw');
+      await page.click('[data-test=login] button[type=submit]');
+      await page.waitForSelector(`[data-lab="${s.id}/c030"]`);
+      await page.click(`[data-lab="${s.id}/c030"]`);
+      const broker = page.locator('[data-test=broker]');
+      await broker.waitFor();
+      await expect.poll(() => broker.locator('[data-test=status]').textContent()).toBe('证书正常');
+      expect(await broker.locator('button[data-fault]').count()).toBe(4);
+      await broker.locator('button[data-fault=tls-expired]').click();
+      await expect
+        .poll(() => broker.locator('[data-test=status]').textContent())
+        .toBe('TLS 故障中');
+      await expect
+        .poll(() => broker.locator('[data-test=device-faults]').textContent())
+        .toBe('TLS：服务器证书过期');
+      await expect
+        .poll(() => page.locator('[data-test=faults] [data-fault]').textContent())
+        .toContain('MQTT 代理（TLS）');
+      // The fault is real: the card's TLS port now serves an expired certificate.
+      expect(await verify()).toBe('CERT_HAS_EXPIRED');
+      if (size === 'phone') await screenshots(page, 'trainer-tls-fault');
+      await page.click('[data-test=lang]');
+      await expect
+        .poll(() => broker.locator('[data-test=status]').textContent())
+        .toBe('TLS fault active');
+      await page.locator('[data-test=faults] [data-test=clear]').click();
+      await expect
+        .poll(() => broker.locator('[data-test=status]').textContent())
+        .toBe('Certificates valid');
+      await page.click('[data-test=lang]');
+      expect(await verify()).toBe('ok');
+      expect(await page.locator('[data-test=error]').count()).toBe(0);
+      await ctx.close();
+    }
+    const audit = (await t.api('GET', `/api/sessions/${s.id}/audit`)).json as { action: string }[];
+    expect(audit.filter((a) => a.action.startsWith('trainer.')).map((a) => a.action)).toEqual([
+      'trainer.fault.inject',
+      'trainer.fault.clear',
+      'trainer.fault.inject',
+      'trainer.fault.clear',
+    ]);
   }, 120_000);
 
   it('a candidate downloads a task file, works on it and hands it in from the page', async () => {

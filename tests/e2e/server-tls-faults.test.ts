@@ -120,6 +120,12 @@ describe('TLS faults in an exam session', () => {
     expect(expired.status, expired.text).toBe(201);
     const faultId = (expired.json as { id: string }).id;
     expect(await verify(a.port, ca)).toBe('CERT_HAS_EXPIRED');
+    // The trainer's view of the lab says what a correct client sees now.
+    const view = (await t.api('GET', `/api/trainer/labs/${s.id}/${a.id}`)).json as {
+      broker: { faultTypes: string[]; tls: { serverCert: string } | null };
+    };
+    expect(view.broker.faultTypes).toHaveLength(4);
+    expect(view.broker.tls?.serverCert).toBe('expired');
     expect(await verify(b.port, ca)).toBeUndefined();
     expect(await verify(shared, ca)).toBeUndefined();
     const openssl = await runTool(

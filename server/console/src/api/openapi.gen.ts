@@ -3456,6 +3456,30 @@ export interface paths {
           };
           content: {
             'application/json': {
+              broker: {
+                faultTypes: (
+                  | 'offline'
+                  | 'stuck'
+                  | 'drift'
+                  | 'noise'
+                  | 'spike'
+                  | 'slow'
+                  | 'no-response'
+                  | 'crc-error'
+                  | 'tls-expired'
+                  | 'tls-wrong-host'
+                  | 'tls-untrusted-ca'
+                  | 'cert-revoked'
+                  | 'acl-deny'
+                  | 'password-changed'
+                  | 'key-rotated'
+                )[];
+                tls: {
+                  clientCertRevoked: boolean;
+                  /** @enum {string} */
+                  serverCert: 'valid' | 'expired' | 'wrong-host' | 'untrusted-ca';
+                } | null;
+              };
               candidate: string;
               devices: {
                 actuator: boolean;

@@ -391,6 +391,11 @@ const en: typeof zh = {
     clear: 'Clear',
     injected: '"{fault}" injected on {device}',
     ended: 'This lab has stopped',
+    broker: 'MQTT broker (TLS)',
+    brokerHint:
+      "TLS faults hit this lab's own TLS port only (the card's mqtt.tlsUrl), no other candidate",
+    tlsValid: 'Certificates valid',
+    tlsFaulty: 'TLS fault active',
   },
   chart: { labTime: 'Lab time (s)', actuators: 'Actuators' },
   app: {

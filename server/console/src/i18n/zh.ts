@@ -375,6 +375,10 @@ export default {
     clear: '清除',
     injected: '已对 {device} 注入「{fault}」',
     ended: '该实验室已停止',
+    broker: 'MQTT 代理（TLS）',
+    brokerHint: 'TLS 故障只作用于本实验自己的 TLS 端口（实验卡上的 mqtt.tlsUrl），不影响其他考生',
+    tlsValid: '证书正常',
+    tlsFaulty: 'TLS 故障中',
   },
   chart: { labTime: '实验时间（秒）', actuators: '执行器状态' },
   app: {
