@@ -612,7 +612,7 @@ if (wanted('soak')) {
     );
     out(
       `  medians of the minute after warm-up and of the last minute: RSS ${s.rssWarmMedianMb} → ${s.rssEndMedianMb} MB` +
-        ` (${s.medianGrowthPct} %), JS heap in use ${s.heapWarmMb} → ${s.heapEndMb} MB (${s.heapGrowthPct} %)`,
+        ` (${s.medianGrowthPct} %), JS heap in use ${s.heapWarmMb} → ${s.heapEndMb} MB (${s.heapGrowthPct} %), held ${s.heapTotalWarmMb} → ${s.heapTotalEndMb} MB`,
     );
     out(
       `  mosquitto with the same ${s.connections} connections and flood: RSS ${s.mosquittoRssMb} MB` +

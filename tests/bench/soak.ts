@@ -47,6 +47,9 @@ export interface SoakResult {
   heapWarmMb: number;
   heapEndMb: number;
   heapGrowthPct: number;
+  /** The JS heap V8 holds (used or not, MB) at the same two points: most of RSS under a flood. */
+  heapTotalWarmMb: number;
+  heapTotalEndMb: number;
   observeDatagrams: number;
   floodAcked: number;
   floodInEvidence: number;
@@ -235,7 +238,7 @@ export async function benchSoak(o: SoakOptions): Promise<SoakResult> {
     let rssMax = 0;
     let rss = 0;
     /** Samples after the warm-up: ms since t0, RSS kB, JS heap in use MB. */
-    const samples: { at: number; rssKb: number; heapMb: number }[] = [];
+    const samples: { at: number; rssKb: number; heapMb: number; heapTotalMb: number }[] = [];
     while (Date.now() - t0 < totalMs) {
       await sleep(Math.min(SAMPLE_MS, totalMs - (Date.now() - t0)));
       rss = rssKb(t.pid);
@@ -244,12 +247,17 @@ export async function benchSoak(o: SoakOptions): Promise<SoakResult> {
           () => undefined,
         )
       )?.data.memory;
-      const heap = memory?.heapUsedMb;
       const at = Date.now() - t0;
       if (at >= warmMs) {
         if (rssWarm === 0) rssWarm = rss;
         rssMax = Math.max(rssMax, rss);
-        if (heap !== undefined) samples.push({ at, rssKb: rss, heapMb: heap });
+        if (memory)
+          samples.push({
+            at,
+            rssKb: rss,
+            heapMb: memory.heapUsedMb,
+            heapTotalMb: memory.heapTotalMb,
+          });
       }
       log(
         `${(at / 60_000).toFixed(1)} min: RSS ${mb(rss)} MB${memory ? `, JS heap ${memory.heapUsedMb} of ${memory.heapTotalMb} MB, external ${memory.externalMb} MB (array buffers ${memory.arrayBuffersMb})` : ''}, ${observeDatagrams} observe datagrams, ${floodAcked} publishes acknowledged`,
@@ -292,6 +300,8 @@ export async function benchSoak(o: SoakOptions): Promise<SoakResult> {
     const rssEndMedianMb = mb(median(last.map((x) => x.rssKb)));
     const heapWarmMb = median(first.map((x) => x.heapMb));
     const heapEndMb = median(last.map((x) => x.heapMb));
+    const heapTotalWarmMb = median(first.map((x) => x.heapTotalMb));
+    const heapTotalEndMb = median(last.map((x) => x.heapTotalMb));
     return {
       minutes: o.minutes,
       candidates: CANDIDATES,
@@ -306,6 +316,8 @@ export async function benchSoak(o: SoakOptions): Promise<SoakResult> {
       heapWarmMb,
       heapEndMb,
       heapGrowthPct: pct(heapWarmMb, heapEndMb),
+      heapTotalWarmMb,
+      heapTotalEndMb,
       observeDatagrams,
       floodAcked,
       floodInEvidence,
