@@ -68,8 +68,11 @@ export interface FamilyStartContext {
    * listeners (a gateway's HTTPS API); the key goes to listeners only, never to evidence or card.
    */
   tls?: { cert: string; key: string };
-  /** How a client reaches the lab's MQTT broker (a gateway's northbound link). */
-  mqtt: { url: string; username?: string; password?: string };
+  /**
+   * How a client reaches the lab's MQTT broker (a gateway's northbound link): in a TLS-only lab
+   * an `mqtts://` URL and the CA (PEM) to trust.
+   */
+  mqtt: { url: string; username?: string; password?: string; ca?: string };
   field: FieldAccess;
   services: LabServices;
 }

@@ -128,6 +128,8 @@ const Card = z.object({
     wsUrl: z.string().optional(),
     tlsUrl: z.string().optional(),
     wssUrl: z.string().optional(),
+    /** TLS is the only way in: `url` refuses a right login (CONNACK 5). */
+    tlsOnly: z.boolean().optional(),
     /** The CA to trust for TLS: `ca.pem` (GET /api/me/ca.pem) and its SHA-256 fingerprint. */
     ca: z.object({ path: z.string(), sha256: z.string() }).optional(),
     clientCert: z.object({ cert: z.string(), key: z.string(), cn: z.string() }).optional(),

@@ -713,6 +713,7 @@ export class SessionRuntime {
           ...(scenario.platform ? { platformDevices: scenario.platform.devices } : {}),
           ...(auth ? { auth } : {}),
           ...(allowPeer ? { allowPeer } : {}),
+          ...(scenario.tls?.only ? { tlsOnly: true } : {}),
         };
         const mqtt = broker.addTenant(spec);
         running.mqtt = mqtt;

@@ -18,7 +18,7 @@ export interface ActorsDeps {
   clock: Clock;
   logger: Logger;
   /** The broker, and the login an exam session's broker requires of every client. */
-  mqtt: { url: string; username?: string; password?: string };
+  mqtt: { url: string; username?: string; password?: string; ca?: string };
   prefix: string;
   labId: string;
 }
@@ -44,6 +44,7 @@ export async function startActors(
         clientId: a.clientId.split('{lab}').join(deps.labId),
         ...(username !== undefined ? { username } : {}),
         ...(deps.mqtt.password !== undefined ? { password: deps.mqtt.password } : {}),
+        ...(deps.mqtt.ca !== undefined ? { ca: deps.mqtt.ca } : {}),
         reconnectPeriod: 200,
         queueQoSZero: false,
         resubscribe: true,

@@ -39,6 +39,8 @@ export interface LabCardBase {
     /** `mqtts://host:port` and `wss://host:port`, when the lab runs TLS. */
     tlsUrl?: string;
     wssUrl?: string;
+    /** TLS is the only way in: `url` and `wsUrl` refuse a right login (CONNACK 5). */
+    tlsOnly?: boolean;
     /**
      * The CA to trust for them: its PEM file and SHA-256 fingerprint (never a key), and the file
      * of its certificate revocation list, which the broker honours on mutual TLS.
@@ -96,6 +98,7 @@ export function buildCard(
       ...(ep.wsPort !== undefined ? { wsUrl: `ws://${host}:${ep.wsPort}` } : {}),
       ...(ep.tls ? { tlsUrl: `mqtts://${host}:${ep.tls.port}` } : {}),
       ...(ep.tls?.wssPort !== undefined ? { wssUrl: `wss://${host}:${ep.tls.wssPort}` } : {}),
+      ...(ep.tls && s.tls?.only ? { tlsOnly: true } : {}),
       ...(ep.tls ? { ca: { ...ep.tls.caFile } } : {}),
       ...(ep.tls?.clientCert ? { clientCert: { ...ep.tls.clientCert } } : {}),
       topicPrefix: plan.topicPrefix,

@@ -474,8 +474,15 @@ async function startLab(
       : deps.broker && deps.sharedTls
         ? { tls: deps.sharedTls }
         : {}),
+    // The lab's own clients (a gateway's link, simulated clients) go in as a candidate must:
+    // over TLS, trusting the CA, when TLS is the only way in.
     mqtt: {
-      url: `mqtt://${urlHost(host)}:${broker.port}`,
+      ...(scenario.tls?.only && broker.tls && tls
+        ? {
+            url: `mqtts://${urlHost(reachable(host))}:${broker.tls.port}`,
+            ca: tls.caPem,
+          }
+        : { url: `mqtt://${urlHost(host)}:${broker.port}` }),
       ...(deps.mqttLogin ?? scenario.mqtt ?? {}),
     },
     field: field.access,
@@ -615,6 +622,7 @@ async function startBroker(
     : undefined;
   const clientCert = await tls?.issueClientFiles(scenario.mqtt?.username ?? 'iotlab-client');
   const broker = await createMqttBroker({
+    ...(scenario.tls?.only ? { tlsOnly: true } : {}),
     host,
     port: ports.mqtt ?? 0,
     ...(ports.ws === null ? {} : { wsPort: ports.ws ?? 0 }),
@@ -651,6 +659,11 @@ async function startBroker(
   };
 }
 
+/** An address a local client reaches a listener bound to `host` by (not the wildcard). */
+function reachable(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+}
+
 /** `<evidence>.tls/` beside the evidence file, or a new temporary folder without one. */
 function recorderDir(ground: LabGround): string {
   const path = ground.recorder.path;
@@ -665,7 +678,7 @@ async function startSecurity(
   ground: LabGround,
   spec: SecuritySpec,
   port: number,
-  mqttLogin: { url: string; username?: string; password?: string },
+  mqttLogin: { url: string; username?: string; password?: string; ca?: string },
   guard: PeerGuard | undefined,
 ): Promise<{
   card: { api: string; token: string; accessLog: string };

@@ -103,6 +103,12 @@ export const Scenario = z
      */
     tls: z
       .object({
+        /**
+         * MQTT over TLS (or secure WebSocket) is the only way in: a right login over plain MQTT
+         * gets CONNACK 5 saying so (the card says `mqtt.tlsOnly`); the lab's own clients go in
+         * over TLS too.
+         */
+        only: z.boolean().optional(),
         impostor: z
           .object({
             at: z.number().min(0),

@@ -56,7 +56,7 @@ export interface GatewayRuntimeDeps {
   world: GatewayWorld;
   /** Raw TCP endpoints of the lab's serial lines, by device name. */
   lines: ReadonlyMap<string, GatewayLineEndpoint>;
-  mqtt: { url: string; username?: string; password?: string };
+  mqtt: { url: string; username?: string; password?: string; ca?: string };
   clock: Clock;
   record: RecordFn;
   logger: Logger;

@@ -197,6 +197,8 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const connectPackets = new WeakMap<Client, Record<string, unknown>>();
   const peerOf = (c: Client | null | undefined) =>
     c ? (peers.get(c) ?? socketPeer(c)) : undefined;
+  /** Clients whose connection is TLS (MQTT over TLS, secure WebSocket). */
+  const encrypted = new WeakSet<Client>();
   /** Clients that came in on a tenant's own TLS listener (openFront), and that front. */
   const fronts = new WeakMap<Client, Front>();
   /** Where what belongs to no login goes: the front's tenant, or unrouted. */
@@ -273,6 +275,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       certIdentity: (c) => certIdentity.get(c),
       certRefusal: (c) => certRefusal.get(c),
       recordHandshake,
+      encrypted: (c) => encrypted.has(c),
       noteSession: (c, info) => sessions.set(c, info),
     }),
     authorizeSubscribe: (client, sub, done) => {
@@ -494,6 +497,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       peers.set(client, `${socket.remoteAddress}:${socket.remotePort}`);
       if (front) fronts.set(client, front);
       if ((socket as TLSSocket).encrypted) {
+        encrypted.add(client);
         noteCertificate(client, handshakeOf(socket as TLSSocket, 'mqtts'));
         // A connection that ends without logging in still has its handshake recorded.
         socket.once('close', () => recordHandshake(client, recordFor(client)));
@@ -508,6 +512,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       peers.set(client, `${req.socket.remoteAddress}:${req.socket.remotePort}`);
       if (front) fronts.set(client, front);
       if ((req.socket as TLSSocket).encrypted) {
+        encrypted.add(client);
         noteCertificate(client, handshakeOf(req.socket as TLSSocket, 'wss'));
         stream.once('close', () => recordHandshake(client, recordFor(client)));
       }
@@ -727,6 +732,8 @@ export interface MqttBrokerOptions {
   platformDevices?: readonly PlatformDevice[];
   /** The lab's access policy (core/acl.ts); absent = every client may use every topic. */
   acl?: AccessPolicy;
+  /** MQTT over TLS is the only way in: a right login over plain MQTT gets CONNACK 5. */
+  tlsOnly?: boolean;
 }
 
 /** A lab's own broker: one tenant that owns every topic and all the evidence. */
@@ -756,6 +763,7 @@ export async function createMqttBroker(opts: MqttBrokerOptions): Promise<MqttBro
     ...(opts.platformDevices ? { platformDevices: opts.platformDevices } : {}),
     ...(opts.acl ? { acl: opts.acl } : {}),
     ...(opts.auth ? { auth: opts.auth } : {}),
+    ...(opts.tlsOnly ? { tlsOnly: true } : {}),
   });
   return {
     ...lab,

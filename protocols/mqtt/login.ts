@@ -11,7 +11,8 @@
  *   records the method (`auth`) and why (`error`: "token expired", "timestamp … outside …");
  * - an open tenant takes any other username; a tenant's own login is checked by its
  *   `checkPassword`; a known account with nothing running gets 5 with the reason (`idleAccount`);
- * - then the seat lock (5) and the client id (2, in use by another tenant) decide.
+ * - then TLS-only (5 over a plain connection), the seat lock (5) and the client id (2, in use by
+ *   another tenant) decide.
  * Refusals that belong to no tenant go to `unroutedFor(client)` (the broker's unrouted record, or
  * the tenant whose own TLS listener the client came in on), with the TLS handshake if any.
  */
@@ -41,6 +42,8 @@ export interface LoginDeps {
   certRefusal(client: Client): string | undefined;
   /** Records the client's TLS handshake (once) in the evidence the login turns out to belong to. */
   recordHandshake(client: Client, record: RecordFn): void;
+  /** Whether the client's connection is TLS (MQTT over TLS or secure WebSocket). */
+  encrypted(client: Client): boolean;
   /** Who an admitted client logged in as (token cut-offs, token requests). */
   noteSession(client: Client, info: SessionInfo): void;
 }
@@ -198,10 +201,15 @@ export function authenticator(d: LoginDeps): NonNullable<AedesOptions['authentic
         });
     }
 
-    /** A login that is right: the seat lock and the client id decide the rest. */
+    /** A login that is right: TLS-only, the seat lock and the client id decide the rest. */
     function admit(tenant: Tenant, info: SessionInfo): void {
-      if (tenant.spec.allowPeer && !tenant.spec.allowPeer(ip)) {
-        const why = 'not from the seat address';
+      const why =
+        tenant.spec.tlsOnly && !d.encrypted(client)
+          ? 'this lab takes MQTT over TLS only: connect to mqtt.tlsUrl (or mqtt.wssUrl)'
+          : tenant.spec.allowPeer && !tenant.spec.allowPeer(ip)
+            ? 'not from the seat address'
+            : undefined;
+      if (why !== undefined) {
         d.recordHandshake(client, tenant.spec.record);
         tenant.spec.record('mqtt.connect', {
           peer,

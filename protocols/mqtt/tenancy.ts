@@ -67,6 +67,11 @@ interface TenantBase {
    */
   allowPeer?: (ip: string) => boolean;
   /**
+   * MQTT over TLS (or secure WebSocket) is the only way in: a right login over a plain
+   * connection gets CONNACK 5 with the reason, recorded in the tenant's evidence.
+   */
+  tlsOnly?: boolean;
+  /**
    * The devices of the tenant's simulated IoT platform (protocols/codecs/platform-sign.ts): they
    * log in as `deviceName&productKey` with a signed password, and are confined to the tenant.
    */

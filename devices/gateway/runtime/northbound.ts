@@ -104,7 +104,8 @@ export function resolveNorthbound(
     cleanSession: boolean;
     queue: number;
   },
-  defaults: { url: string; clientId: string; username?: string; password?: string },
+  /** The lab's broker: its URL (mqtts:// in a TLS-only lab, with the CA to trust) and login. */
+  defaults: { url: string; clientId: string; username?: string; password?: string; ca?: string },
   statusTopic: string,
 ): NorthboundSettings {
   const labBroker = n.url === undefined;
@@ -120,7 +121,9 @@ export function resolveNorthbound(
     host,
     port,
     tls,
-    ...(tls && n.ca !== undefined ? { ca: n.ca } : {}),
+    ...(tls && (n.ca ?? (labBroker ? defaults.ca : undefined)) !== undefined
+      ? { ca: n.ca ?? defaults.ca }
+      : {}),
     ...(tls && n.cert !== undefined ? { cert: n.cert } : {}),
     ...(tls && n.key !== undefined ? { key: n.key } : {}),
     clientId: n.clientId ?? defaults.clientId,

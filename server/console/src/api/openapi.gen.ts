@@ -300,6 +300,7 @@ export interface paths {
                     key: string;
                   };
                   password?: string;
+                  tlsOnly?: boolean;
                   tlsUrl?: string;
                   topicPrefix: string;
                   url: string;
@@ -774,6 +775,7 @@ export interface paths {
                     key: string;
                   };
                   password?: string;
+                  tlsOnly?: boolean;
                   tlsUrl?: string;
                   topicPrefix: string;
                   url: string;
@@ -1319,6 +1321,7 @@ export interface paths {
                     key: string;
                   };
                   password?: string;
+                  tlsOnly?: boolean;
                   tlsUrl?: string;
                   topicPrefix: string;
                   url: string;
@@ -1521,6 +1524,7 @@ export interface paths {
                     key: string;
                   };
                   password?: string;
+                  tlsOnly?: boolean;
                   tlsUrl?: string;
                   topicPrefix: string;
                   url: string;
