@@ -54,8 +54,9 @@ export function handshakeOf(
     alpn: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : null,
     clientCert: cert
       ? {
-          subject: cert.subject.replace(/\n/g, ', '),
-          cn: /^CN=(.*)$/m.exec(cert.subject)?.[1] ?? null,
+          // A peer's certificate may carry a subject of kilobytes: the evidence keeps its start.
+          subject: clip(cert.subject.replace(/\n/g, ', ')),
+          cn: clipOrNull(/^CN=(.*)$/m.exec(cert.subject)?.[1]),
           sha256: cert.fingerprint256,
           authorized: socket.authorized,
           ...(authError ? { error: String(authError) } : {}),
@@ -84,3 +85,8 @@ export function handshakeFailure(
     ...(alert ? { alert: alert.trim() } : {}),
   };
 }
+
+/** What the evidence keeps of a peer-chosen certificate field: its first SUBJECT_MAX chars. */
+const SUBJECT_MAX = 512;
+const clip = (s: string): string => (s.length > SUBJECT_MAX ? `${s.slice(0, SUBJECT_MAX)}…` : s);
+const clipOrNull = (s: string | undefined): string | null => (s === undefined ? null : clip(s));
