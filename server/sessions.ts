@@ -56,8 +56,8 @@ function newSessionId(): string {
 
 /**
  * Ports one candidate's lab needs: CoAP, Modbus TCP, one raw TCP port per serial device, then
- * the lab's own MQTT-over-TLS port (when the server runs TLS), for the hungriest task of the
- * paper (a candidate's lab runs one task at a time).
+ * the lab's own MQTT-over-TLS port (reserved even when the server runs no TLS), for the hungriest
+ * task of the paper (a candidate's lab runs one task at a time).
  */
 export function portsPerCandidate(paper: Paper): number {
   return Math.max(

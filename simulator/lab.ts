@@ -599,6 +599,8 @@ async function startBroker(
   const scenario = plan.scenario;
   const ports = deps.ports ?? {};
   if (deps.broker) {
+    // Issued (and written) before the tenant exists, so a failure here leaves nothing open.
+    const pem = deps.sharedCa ? await deps.sharedCa.clientCertPem() : undefined;
     const broker = await deps.broker({
       record,
       topicPrefix: plan.topicPrefix,
@@ -608,7 +610,6 @@ async function startBroker(
     });
     // Its own TLS listener on the shared broker takes the TLS faults, from the shared CA.
     if (!broker.tlsControl || !deps.sharedCa) return { broker };
-    const pem = await deps.sharedCa.clientCertPem();
     return { broker, tls: deps.sharedCa.tls, ...(pem ? { clientCertPem: pem } : {}) };
   }
   // A scenario that needs TLS has it wherever it runs: its folder beside the evidence.

@@ -40,6 +40,7 @@ export async function prepareTlsFaults(
         },
       ])
     : clean;
+  const fingerprint = clientCertPem ? new X509Certificate(clientCertPem).fingerprint256 : undefined;
   let served: TlsTruth = { serverCert: 'valid', clientCertRevoked: false };
   return {
     apply(truth) {
@@ -53,6 +54,7 @@ export async function prepareTlsFaults(
         const crl = truth.clientCertRevoked ? revoked : clean;
         if (crlFile) writeFileSync(crlFile, crl);
         control.setCrl(crl);
+        control.setRevoked?.(truth.clientCertRevoked && fingerprint ? [fingerprint] : []);
       }
       served = truth;
     },

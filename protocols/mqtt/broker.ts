@@ -148,6 +148,11 @@ export interface TlsControl {
    */
   setServerCert(cert: { key: string; cert: string; fault: string } | undefined): void;
   setCrl(crl: string): void;
+  /**
+   * A tenant's own listener (openFront): the SHA-256 fingerprints of its client certificates
+   * revoked now. Its CRL holds only for its own port; this refuses them on every listener.
+   */
+  setRevoked?(fingerprints: readonly string[]): void;
 }
 
 export interface Broker {
@@ -201,9 +206,16 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const encrypted = new WeakSet<Client>();
   /** Clients that came in on a tenant's own TLS listener (openFront), and that front. */
   const fronts = new WeakMap<Client, Front>();
-  /** Where what belongs to no login goes: the front's tenant, or unrouted. */
-  const unroutedFor = (c: Client | null | undefined): RecordFn =>
-    (c ? fronts.get(c)?.record : undefined) ?? recordUnrouted;
+  /**
+   * Where what belongs to no login goes: the tenant whose front the client came in on (unless it
+   * named another login: someone else's attempts are not that candidate's evidence), or unrouted.
+   */
+  const unroutedFor = (c: Client | null | undefined): RecordFn => {
+    const front = c ? fronts.get(c) : undefined;
+    if (!front || !c) return recordUnrouted;
+    const username = connectPackets.get(c)?.['username'];
+    return username === undefined || username === front.username ? front.record : recordUnrouted;
+  };
   const recordFor = (c: Client | null | undefined): RecordFn =>
     tenants.tenantOf(c)?.spec.record ?? unroutedFor(c);
   /** Completed TLS handshakes not recorded yet: they go to the tenant the login names. */
@@ -212,6 +224,22 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const certIdentity = new WeakMap<Client, string>();
   /** Why a client certificate is refused outright (on the CA's CRL): CONNACK 5. */
   const certRefusal = new WeakMap<Client, string>();
+  /** The SHA-256 fingerprint of a client's certificate, when it gave one. */
+  const certSha = new WeakMap<Client, string>();
+  /** Client certificates a tenant's lab has revoked now (setRevoked), by fingerprint. */
+  const revokedOf = new WeakMap<TenantSpec, ReadonlySet<string>>();
+  /** Why the client's certificate is refused: on the CA's CRL, or revoked by its tenant's lab. */
+  const refusalOf = (c: Client): string | undefined => {
+    const why = certRefusal.get(c);
+    if (why !== undefined) return why;
+    const cn = certIdentity.get(c);
+    const sha = certSha.get(c);
+    if (cn === undefined || sha === undefined) return undefined;
+    const t = tenants.byDeviceLogin(cn) ?? tenants.byUsername(cn);
+    return t && revokedOf.get(t.spec)?.has(sha)
+      ? `client certificate revoked (CN=${cn}, on the lab's CRL)`
+      : undefined;
+  };
   /** What is wrong with the server certificate served now (a security fault), if anything. */
   let serverCertFault: string | undefined;
   const noteCertificate = (client: Client, hs: HandshakeFields) => {
@@ -221,6 +249,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     handshakes.set(client, hs);
     const id = certificateIdentity(hs);
     if (id !== undefined) certIdentity.set(client, id);
+    if (hs.clientCert?.sha256) certSha.set(client, hs.clientCert.sha256);
     if (hs.clientCert?.error === 'CERT_REVOKED')
       certRefusal.set(
         client,
@@ -273,7 +302,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       connectPacket: (c) => connectPackets.get(c),
       peerOf,
       certIdentity: (c) => certIdentity.get(c),
-      certRefusal: (c) => certRefusal.get(c),
+      certRefusal: refusalOf,
       recordHandshake,
       encrypted: (c) => encrypted.has(c),
       noteSession: (c, info) => sessions.set(c, info),
@@ -665,7 +694,11 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       };
     },
     async openFront(spec, o) {
-      const front: Front = { record: spec.record, fault: undefined };
+      const front: Front = {
+        record: spec.record,
+        ...(spec.username !== undefined ? { username: spec.username } : {}),
+        fault: undefined,
+      };
       let config: TlsServerConfig = { ...o.tls };
       const l = await listenTls(
         opts.host,
@@ -689,6 +722,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
             apply(c ? { key: c.key, cert: c.cert } : { key: o.tls.key, cert: o.tls.cert });
           },
           setCrl: (crl) => apply({ crl }),
+          setRevoked: (fingerprints) => revokedOf.set(spec, new Set(fingerprints)),
         },
         async close() {
           const i = listeners.indexOf(l);
@@ -704,6 +738,8 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
 /** A tenant's own TLS listener: whose evidence it is, and the fault its certificate has now. */
 interface Front {
   record: RecordFn;
+  /** The tenant's login. */
+  username?: string;
   fault: string | undefined;
 }
 

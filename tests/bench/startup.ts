@@ -57,6 +57,10 @@ async function timeOneStart(
       '0',
       '--board-port',
       '0',
+      '--gateway-port',
+      '0',
+      '--gateway-tls-port',
+      '0',
     ],
     ...['--card', card, '--evidence', join(dir, `evidence-${run}.jsonl`)],
     // --duration: a safety net, so a child we somehow fail to stop still ends by itself.

@@ -5,11 +5,13 @@
  * server's CA (openssl and Node refuse it), while the other candidate's port and the shared port
  * verify as before; the refused handshake is the candidate's own evidence, not unrouted. Clearing
  * it restores the port. `cert-revoked` puts the candidate's downloaded client certificate on that
- * port's CRL: mosquitto_pub with it is refused (CONNACK 5), the other candidate's works.
+ * port's CRL and refuses it on the shared port too: mosquitto_pub with it is refused (CONNACK 5),
+ * the other candidate's works.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TestServer } from '../support/server.js';
 import { startTestServer } from '../support/server.js';
@@ -167,11 +169,11 @@ describe('TLS faults in an exam session', () => {
 
     // cert-revoked: c001's own client certificate is refused on c001's port; c002's is not.
     expect((await inject('cert-revoked')).status).toBe(201);
-    const pub = (x: Seat, clientId: string) =>
+    const pub = (x: Seat, clientId: string, port = x.port) =>
       runTool(
         'mosquitto_pub',
         [
-          ...['-h', '127.0.0.1', '-p', String(x.port), '--cafile', caFile],
+          ...['-h', '127.0.0.1', '-p', String(port), '--cafile', caFile],
           ...['--cert', x.certFile, '--key', x.keyFile, '-i', clientId],
           ...['-t', `${x.topicPrefix}/hello`, '-m', clientId, '-q', '1'],
         ],
@@ -180,6 +182,10 @@ describe('TLS faults in an exam session', () => {
     const denied = await pub(a, 'c001-revoked');
     expect(denied.code).not.toBe(0);
     expect(denied.stderr).toMatch(/not authori[sz]ed/i);
+    // Revoked for every port of the server, not only the lab's own: the shared one refuses it too.
+    const viaShared = await pub(a, 'c001-shared', shared);
+    expect(viaShared.code).not.toBe(0);
+    expect(viaShared.stderr).toMatch(/not authori[sz]ed/i);
     const ok = await pub(b, 'c002-cert');
     expect(ok.code, ok.stderr).toBe(0);
     const connect5 = await waitFor(() =>
@@ -194,5 +200,22 @@ describe('TLS faults in an exam session', () => {
       expect.objectContaining({ deviceId: 'broker', type: 'cert-revoked' }),
     ]);
     expect(readFileSync(a.evidence, 'utf8')).not.toMatch(/PRIVATE KEY/);
+
+    // Someone else's failed login on c001's port is not c001's evidence: it is unrouted.
+    await expect(
+      mqtt.connectAsync(`mqtts://127.0.0.1:${a.port}`, {
+        clientId: 'c002-on-c001-port',
+        username: b.username,
+        password: 'wrong',
+        ca,
+        reconnectPeriod: 0,
+        connectTimeout: 5000,
+      }),
+    ).rejects.toThrow(/Bad username or password|Not authorized/i);
+    const unrouted = join(t.dataDir, 'evidence', 'broker-unrouted.jsonl');
+    await waitFor(() =>
+      jsonl(unrouted).find((e) => e.kind === 'mqtt.connect' && e.clientId === 'c002-on-c001-port'),
+    );
+    expect(readFileSync(a.evidence, 'utf8')).not.toContain('c002-on-c001-port');
   }, 60_000);
 });

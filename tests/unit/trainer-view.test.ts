@@ -86,8 +86,8 @@ describe('trainer view', () => {
     );
     expect(() => faultRequest(l, { device: 'rs485', type: 'spike' })).toThrow(/does not take/);
     expect(() => faultRequest(l, { device: 'nope', type: 'offline' })).toThrow(/no device "nope"/);
-    // The broker's TLS faults target the broker; a lab without its own TLS listener (an exam
-    // session's labs share one) refuses them with E5130, so the route answers 409.
+    // The broker's TLS faults target the broker; a lab without its own TLS listener (no TLS)
+    // refuses them with E5130, so the route answers 409.
     const tls = faultRequest(l, { device: 'soil_moisture', type: 'tls-expired' });
     expect(tls.device).toBe('broker');
     expect(() => l.injectFault(tls)).toThrow(/own MQTT TLS listener/);
