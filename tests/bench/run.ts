@@ -607,12 +607,13 @@ if (wanted('soak')) {
   if (soak) {
     const s = soak;
     out(
-      `  RSS after warm-up ${s.rssWarmMb} MB, highest ${s.rssMaxMb} MB, at the end ${s.rssEndMb} MB:` +
-        ` growth ${s.growthPct} % (target < 10 %) ${verdict(s.growthPct < 10)}`,
+      `  RSS after warm-up ${s.rssWarmMb} MB, highest ${s.rssMaxMb} MB, at the end ${s.rssEndMb} MB` +
+        ` (single samples: ${s.growthPct} %)`,
     );
     out(
-      `  medians of the minute after warm-up and of the last minute: RSS ${s.rssWarmMedianMb} → ${s.rssEndMedianMb} MB` +
-        ` (${s.medianGrowthPct} %), JS heap in use ${s.heapWarmMb} → ${s.heapEndMb} MB (${s.heapGrowthPct} %), held ${s.heapTotalWarmMb} → ${s.heapTotalEndMb} MB`,
+      `  medians of the ${s.windowMin} min after warm-up and of the last ${s.windowMin} min: RSS ${s.rssWarmMedianMb} → ${s.rssEndMedianMb} MB,` +
+        ` growth ${s.medianGrowthPct} % (target < 10 %) ${verdict(s.medianGrowthPct < 10)};` +
+        ` JS heap in use ${s.heapWarmMb} → ${s.heapEndMb} MB (${s.heapGrowthPct} %), held ${s.heapTotalWarmMb} → ${s.heapTotalEndMb} MB`,
     );
     out(
       `  mosquitto with the same ${s.connections} connections and flood: RSS ${s.mosquittoRssMb} MB` +

@@ -5,10 +5,11 @@
  * connections (20 per candidate, each subscribed to its own prefix); an Observe flood (fresh UDP
  * sockets registering distinct tokens, then closing, as a scanner or a spoofer would) against
  * every candidate's CoAP port; and a QoS 1 publish flood from one client per candidate, below
- * the per-client rate limit. We sample the server's RSS every 10 s and report growth after the
- * warm-up (target under 10 %), and check no evidence is lost: every workstation's evidence file
- * reads back with its hash chain whole, and it holds at least as many of the flood's publishes
- * as the broker acknowledged. Mosquitto, side by side, holds the same 1,000 connections and the
+ * the per-client rate limit. We sample the server's RSS every 10 s and report its growth after
+ * the warm-up (target under 10 %) as the medians of a window after the warm-up and of the last
+ * (a twelfth of the run, 1 to 5 minutes: V8's heap swings by tens of MB under the floods), and
+ * check no evidence is lost: every workstation's evidence file reads back with its hash chain
+ * whole, and it holds at least as many of the flood's publishes as the broker acknowledged. Mosquitto, side by side, holds the same 1,000 connections and the
  * same publish flood, for its RSS.
  */
 import { createSocket } from 'node:dgram';
@@ -39,7 +40,9 @@ export interface SoakResult {
   rssMaxMb: number;
   rssEndMb: number;
   growthPct: number;
-  /** Median RSS (MB) of the minute after the warm-up and of the last minute, and their growth. */
+  /** Minutes of the two windows whose medians are compared. */
+  windowMin: number;
+  /** Median RSS (MB) of the window after the warm-up and of the last window, and their growth. */
   rssWarmMedianMb: number;
   rssEndMedianMb: number;
   medianGrowthPct: number;
@@ -288,13 +291,16 @@ export async function benchSoak(o: SoakOptions): Promise<SoakResult> {
       }
     }
     const mosquittoRssMb = await mosquittoRss(o.minutes, log);
-    // One sample is at the mercy of garbage collection: the median of a minute is steadier.
+    // One sample is at the mercy of garbage collection: under the floods V8's heap swings by
+    // ±70 MB over a minute or two, so growth is the median of a window (a twelfth of the run,
+    // 1 to 5 minutes) after the warm-up against that of the last window.
     const median = (xs: number[]) => {
       const v = [...xs].sort((a, b) => a - b);
       return v.length === 0 ? 0 : v[Math.floor(v.length / 2)]!;
     };
-    const first = samples.filter((x) => x.at < warmMs + 60_000);
-    const last = samples.filter((x) => x.at >= totalMs - 60_000);
+    const windowMs = Math.min(300_000, Math.max(60_000, totalMs / 12));
+    const first = samples.filter((x) => x.at < warmMs + windowMs);
+    const last = samples.filter((x) => x.at >= totalMs - windowMs);
     const pct = (a: number, b: number) => (a > 0 ? Math.round(((b - a) / a) * 1000) / 10 : 0);
     const rssWarmMedianMb = mb(median(first.map((x) => x.rssKb)));
     const rssEndMedianMb = mb(median(last.map((x) => x.rssKb)));
@@ -304,6 +310,7 @@ export async function benchSoak(o: SoakOptions): Promise<SoakResult> {
     const heapTotalEndMb = median(last.map((x) => x.heapTotalMb));
     return {
       minutes: o.minutes,
+      windowMin: Math.round((windowMs / 60_000) * 10) / 10,
       candidates: CANDIDATES,
       connections: CANDIDATES * CLIENTS_PER_CANDIDATE,
       rssWarmMb: mb(rssWarm),
