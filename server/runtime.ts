@@ -741,7 +741,7 @@ export class SessionRuntime {
           });
         const withFront: MqttBroker = {
           ...mqtt,
-          tls: { ...mqtt.tls, port: front.port },
+          tls: { ...mqtt.tls, port: front.port, clientsPort: mqtt.tls.port },
           tlsControl: front.control,
           async close() {
             await front.close();

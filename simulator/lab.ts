@@ -479,7 +479,7 @@ async function startLab(
     mqtt: {
       ...(scenario.tls?.only && broker.tls && tls
         ? {
-            url: `mqtts://${urlHost(reachable(host))}:${broker.tls.port}`,
+            url: `mqtts://${urlHost(reachable(host))}:${broker.tls.clientsPort ?? broker.tls.port}`,
             ca: tls.caPem,
           }
         : { url: `mqtt://${urlHost(host)}:${broker.port}` }),

@@ -117,6 +117,12 @@ export interface MqttBroker {
     port: number;
     wssPort?: number;
     caFile: { path: string; sha256: string; crl?: string };
+    /**
+     * Where the lab's own clients go in over TLS when it is not `port`: a shared port its TLS
+     * faults do not touch (an exam server's), so a fault meant for the candidate leaves the
+     * lab's own devices running.
+     */
+    clientsPort?: number;
   };
   /** Publishes as a device; recorded as `mqtt.publish` with origin "device". */
   publish(
