@@ -129,7 +129,8 @@ export interface RecorderOptions {
  * messages, serial chunks, CoAP bodies) are kept as their size and SHA-256 instead of their bytes:
  * what happened stays on record, the flood's content does not. Past `hardBytes`, only the events
  * that decide or explain a run are written (lab.*, faults, answers, captures, connects,
- * refusals, state changes) and a second `quota` event says that the rest is counted, not kept.
+ * refusals, state changes) and a second `quota` event says that the rest is counted, not kept:
+ * `lab.stop` then carries the counts by kind (`droppedPastQuota`).
  */
 export interface Quota {
   bytes: number;
@@ -298,6 +299,9 @@ export class EvidenceRecorder {
       return;
     }
     if (this.stage !== 'open' && kind !== 'quota') fields = elide(fields);
+    // What was counted and not kept is on record when the run stops: by kind, since this start.
+    if (kind === 'lab.stop' && this.dropped.size > 0)
+      fields = { ...fields, droppedPastQuota: Object.fromEntries(this.dropped) };
     const t = Math.round(this.clock.now() * 1000) / 1000;
     // Fields only the recorder writes are dropped from what a producer passes: a `kind` or
     // `seq` field would otherwise overwrite the event's own (the spread comes after them).

@@ -90,6 +90,10 @@ describe('the recorder past its hard quota', () => {
     expect(events.at(-2)!.kind).toBe('answer');
     expect(events.at(-1)!.kind).toBe('lab.stop');
     expect(rec.droppedCounts.get('mqtt.publish')).toBeGreaterThan(100);
+    // The counts are on record in the run's last event, not only in memory.
+    expect(events.at(-1)!['droppedPastQuota']).toEqual({
+      'mqtt.publish': rec.droppedCounts.get('mqtt.publish'),
+    });
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i)); // no gap: dropped ones got no seq
   });
 });

@@ -621,7 +621,9 @@ if (wanted('soak')) {
     );
     out(
       `  ${s.observeDatagrams} observe datagrams; ${s.floodAcked} publishes acknowledged,` +
-        ` ${s.floodInEvidence} in evidence ${verdict(s.floodInEvidence >= s.floodAcked)};` +
+        ` ${s.floodInEvidence} kept in evidence + ${s.countedPastQuota} counted past the hard quota` +
+        ` (${s.filesPastQuota} files reached it; lab.stop's droppedPastQuota)` +
+        ` ${verdict(s.floodInEvidence + s.countedPastQuota >= s.floodAcked)};` +
         ` ${s.evidenceFiles} evidence files, chain problems: ${s.evidenceProblems.length === 0 ? 'none' : s.evidenceProblems.join('; ')}`,
     );
   }

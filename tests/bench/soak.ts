@@ -56,6 +56,9 @@ export interface SoakResult {
   observeDatagrams: number;
   floodAcked: number;
   floodInEvidence: number;
+  /** MQTT publishes (of any topic) counted but not kept past a file's hard quota, and files. */
+  countedPastQuota: number;
+  filesPastQuota: number;
   evidenceFiles: number;
   evidenceProblems: string[];
   mosquittoRssMb: number;
@@ -279,6 +282,8 @@ export async function benchSoak(o: SoakOptions): Promise<SoakResult> {
     const problems: string[] = [];
     let files = 0;
     let floodInEvidence = 0;
+    let countedPastQuota = 0;
+    let filesPastQuota = 0;
     for (const cand of readdirSync(evDir)) {
       for (const f of readdirSync(join(evDir, cand))) {
         if (!f.includes('.workstation-')) continue;
@@ -288,6 +293,13 @@ export async function benchSoak(o: SoakOptions): Promise<SoakResult> {
         floodInEvidence += ev.events.filter(
           (e) => e.kind === 'mqtt.publish' && String(e.topic).endsWith('/flood'),
         ).length;
+        // Past the evidence file's hard quota publishes are counted, not kept (lab.stop says).
+        for (const e of ev.events)
+          if (e.kind === 'lab.stop') {
+            const d = e['droppedPastQuota'] as Record<string, number> | undefined;
+            countedPastQuota += d?.['mqtt.publish'] ?? 0;
+            if (d) filesPastQuota++;
+          }
       }
     }
     const mosquittoRssMb = await mosquittoRss(o.minutes, log);
@@ -328,6 +340,8 @@ export async function benchSoak(o: SoakOptions): Promise<SoakResult> {
       observeDatagrams,
       floodAcked,
       floodInEvidence,
+      countedPastQuota,
+      filesPastQuota,
       evidenceFiles: files,
       evidenceProblems: problems.slice(0, 10),
       mosquittoRssMb,
