@@ -2,7 +2,8 @@
  * Switch sensors: door contact, PIR motion, push button. Events are a seeded Poisson process:
  * each 10-minute window draws its own events from its own stream, so the state at any t is
  * computed from two windows without replaying the day. An event holds the contact active for
- * holdS (a door stays open 0.5–1.5 × holdS, seeded per event).
+ * holdS (a door stays open 0.5–1.5 × holdS, seeded per event), and the contact rests at least
+ * MIN_REST_MS between two events, so every state lasts long enough to be seen by polling.
  */
 import type { FaultBook } from '../../core/faults.js';
 import { isOnline } from '../../core/faults.js';
@@ -12,6 +13,12 @@ import { Rng } from '../../core/rng.js';
 import type { CommandOutcome, DeviceModel, ModelContext, Truth } from './model.js';
 
 const WINDOW_MS = 600_000;
+/**
+ * The least time the contact rests inactive between two events. An exponential gap could
+ * otherwise be a few milliseconds: a change no program polling as the tasks ask (every
+ * 100–200 ms) can see, and that graders would still count.
+ */
+export const MIN_REST_MS = 1000;
 
 export interface SwitchEvent {
   start: number;
@@ -43,11 +50,17 @@ export class SwitchModel implements DeviceModel {
     const rng = new Rng(this.seed, this.plan.id, 'events', w);
     const events: SwitchEvent[] = [];
     let t = w * WINDOW_MS;
+    let end = -Infinity;
     for (;;) {
       t += rng.exponential(spec.meanIntervalS * 1000);
       if (t >= (w + 1) * WINDOW_MS) break;
       const hold = spec.holdS * 1000 * (spec.switchType === 'door' ? rng.range(0.5, 1.5) : 1);
-      events.push({ start: Math.round(t), end: Math.round(t + hold) });
+      // The contact rests between two events, and an event ends a rest before its window does
+      // (so the next window's first event, drawn on its own, keeps the rest too).
+      t = Math.max(t, end + MIN_REST_MS);
+      if (t + hold > (w + 1) * WINDOW_MS - MIN_REST_MS) break;
+      end = t + hold;
+      events.push({ start: Math.round(t), end: Math.round(end) });
     }
     if (this.cache.size > 64) this.cache.clear();
     this.cache.set(w, events);

@@ -3,6 +3,7 @@ import { createModel } from '../../devices/field/index.js';
 import { parseCommand } from '../../devices/field/model.js';
 import { quantize, toRaw } from '../../devices/field/signal.js';
 import type { SwitchModel } from '../../devices/field/switch.js';
+import { MIN_REST_MS } from '../../devices/field/switch.js';
 import { FaultBook } from '../../core/faults.js';
 import { planLab } from '../../simulator/plan.js';
 import { loadScenario } from '../../simulator/scenario.js';
@@ -150,6 +151,33 @@ describe('switch sensors', () => {
     expect(transitions).toBeLessThan(260);
     const again = modelsFor(2).models.get('pir') as SwitchModel;
     expect(again.eventsInWindow(3)).toEqual(pir.eventsInWindow(3));
+  });
+
+  it('rest at least MIN_REST_MS between two events, across windows too', () => {
+    // An exponential gap alone is a few milliseconds now and then: a change no program polling
+    // every 100–200 ms can see. 40 seeds × 3 sensors × 2 hours of transitions.
+    let rests = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const { models } = modelsFor(seed);
+      for (const name of ['door', 'pir', 'button']) {
+        const m = models.get(name) as SwitchModel;
+        let t = 0;
+        let restFrom: number | undefined;
+        for (;;) {
+          const next = m.nextChange(t);
+          if (next === undefined || next > 7_200_000) break;
+          if (m.isActive(next) && restFrom !== undefined) {
+            expect(next - restFrom, `${name} seed ${seed} at ${next}`).toBeGreaterThanOrEqual(
+              MIN_REST_MS,
+            );
+            rests++;
+          }
+          if (!m.isActive(next)) restFrom = next;
+          t = next;
+        }
+      }
+    }
+    expect(rests).toBeGreaterThan(1000);
   });
 });
 
