@@ -27,6 +27,12 @@ const port = (name: string) => (v: string) => {
     throw new InvalidArgumentError(`${name} must be a port number 0-65535`);
   return n;
 };
+const mib = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 1 || n > 65536)
+    throw new InvalidArgumentError('--evidence-quota must be a number of MiB, 1-65536');
+  return n;
+};
 const range = (v: string) => {
   try {
     return parsePortRange(v);
@@ -88,6 +94,11 @@ export function registerSessionCommands(
       "the host candidates' cards name (default: --host, or this machine's IPv4 when --host is 0.0.0.0)",
     )
     .option('--port-range <from-to>', "ports for candidates' CoAP/Modbus/serial", range)
+    .option(
+      '--evidence-quota <MiB>',
+      'evidence one run may keep in full (default 64; past 1.5× only the events that decide a run)',
+      mib,
+    )
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error', 'silent'])
@@ -108,6 +119,7 @@ export function registerSessionCommands(
         tlsKey?: string;
         publicHost?: string;
         portRange?: { from: number; to: number };
+        evidenceQuota?: number;
         logLevel: LogLevel;
       }) => {
         const logger = createLogger(o.logLevel, (l) => io.stderr(l + '\n'));
@@ -123,6 +135,14 @@ export function registerSessionCommands(
           ...(o.tls && o.wssPort !== undefined ? { wssPort: o.wssPort } : {}),
           ...(o.publicHost !== undefined ? { publicHost: o.publicHost } : {}),
           ...(o.portRange ? { portRange: o.portRange } : {}),
+          ...(o.evidenceQuota !== undefined
+            ? {
+                evidenceQuota: {
+                  bytes: o.evidenceQuota * 1048576,
+                  hardBytes: Math.round(o.evidenceQuota * 1.5 * 1048576),
+                },
+              }
+            : {}),
           ...(o.https || o.tlsCert !== undefined || o.tlsKey !== undefined
             ? {
                 https: {

@@ -34,6 +34,7 @@ import type { Broker } from '../protocols/mqtt/broker.js';
 import { createBroker } from '../protocols/mqtt/broker.js';
 import type { LabTls } from '../protocols/tls/ca.js';
 import { createLabTls } from '../protocols/tls/ca.js';
+import type { Quota } from '../core/evidence.js';
 import { getTask } from '../tasks/bank.js';
 import { validateScenario } from '../simulator/scenario.js';
 import { captureForTask, captureRequestFor } from '../tasks/capture.js';
@@ -80,6 +81,8 @@ export interface RuntimeOptions {
    * to run whole sessions of reference programs in seconds; an exam runs in real time.
    */
   labSpeed?: number;
+  /** What one run's evidence file may take (default EVIDENCE_QUOTA, core/evidence.ts). */
+  evidenceQuota?: Quota;
 }
 
 interface Running {
@@ -678,6 +681,7 @@ export class SessionRuntime {
       publicHost: this.opts.publicHost ?? defaultPublicHost(this.opts.host),
       evidencePath,
       resumeEvidence: true,
+      ...(this.opts.evidenceQuota ? { evidenceQuota: this.opts.evidenceQuota } : {}),
       // A restart resumes the run: lab time goes on from the attempt's start (the grader reads
       // one run with a `resumed` lab.start), instead of a second run from 0 in the same file.
       clock: new RealClock({ speed, ...(elapsedMs > 0 ? { startAtMs: elapsedMs * speed } : {}) }),

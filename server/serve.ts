@@ -14,6 +14,7 @@ import { Store } from './store.js';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { LabError } from '../core/errors.js';
+import type { Quota } from '../core/evidence.js';
 
 export interface ServeOptions {
   dataDir: string;
@@ -42,6 +43,8 @@ export interface ServeOptions {
   checkResponses?: boolean;
   /** See RuntimeOptions.labSpeed (tests only). */
   labSpeed?: number;
+  /** See RuntimeOptions.evidenceQuota. */
+  evidenceQuota?: Quota;
   /**
    * Serve the API and console over HTTPS (cookies then Secure): with the operator's certificate
    * and key files, or, when they are not given, the certificate the server's own CA issued for
@@ -92,6 +95,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     ...(opts.trustLoopback !== undefined ? { trustLoopback: opts.trustLoopback } : {}),
     ...(opts.publicHost !== undefined ? { publicHost: opts.publicHost } : {}),
     ...(opts.labSpeed !== undefined ? { labSpeed: opts.labSpeed } : {}),
+    ...(opts.evidenceQuota ? { evidenceQuota: opts.evidenceQuota } : {}),
   });
   await runtime.start();
   if (runtime.mqttPort !== undefined) store.setMeta('mqtt.port', String(runtime.mqttPort));

@@ -21,6 +21,7 @@ export async function startServe(
   portRange: { from: number; to: number },
   adminPassword: string,
   timeoutMs = 30_000,
+  extraArgs: readonly string[] = [],
 ): Promise<ServeChild> {
   const t = spawnTracked(
     process.execPath,
@@ -41,6 +42,7 @@ export async function startServe(
       `${portRange.from}-${portRange.to}`,
       '--log-level',
       'warn',
+      ...extraArgs,
     ],
     { env: { ...process.env, IOTLAB_ADMIN_PASSWORD: adminPassword } },
   );

@@ -163,7 +163,16 @@ export async function benchSoak(o: SoakOptions): Promise<SoakResult> {
   const dir = mkdtempSync(join(tmpdir(), 'iotlab-bench-soak-'));
   const clients: mqtt.MqttClient[] = [];
   let running = true;
-  const server = await startServe(o.bin, dir, o.portRange, ADMIN_PASSWORD);
+  // IOTLAB_SOAK_EVIDENCE_QUOTA_MB: a small quota, so a short run shows evidence past it counted.
+  const quota = process.env.IOTLAB_SOAK_EVIDENCE_QUOTA_MB;
+  const server = await startServe(
+    o.bin,
+    dir,
+    o.portRange,
+    ADMIN_PASSWORD,
+    30_000,
+    quota ? ['--evidence-quota', quota] : [],
+  );
   try {
     const { url, t } = server;
     const admin = (

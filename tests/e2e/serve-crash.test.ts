@@ -203,3 +203,17 @@ describe('iotlab serve survives kill -9', () => {
     expect(after.events.at(-1)!.kind).toBe('lab.stop');
   }, 60_000);
 });
+
+describe('iotlab serve options', () => {
+  it('refuses an evidence quota that is not a number of MiB, naming the option', () => {
+    expect(existsSync(bin), `${bin} is missing: run npm run build`).toBe(true);
+    for (const bad of ['0', 'lots', '-5']) {
+      const r = spawnSync(process.execPath, [bin, 'serve', '--evidence-quota', bad], {
+        encoding: 'utf8',
+        timeout: 15_000,
+      });
+      expect(r.status, `${bad}: ${r.stderr}`).not.toBe(0);
+      expect(r.stderr).toMatch(/--evidence-quota must be a number of MiB/);
+    }
+  });
+});
