@@ -13,11 +13,11 @@ import { runTask } from '../support/task-run.js';
 const task = getTask('l2-sys-monitor');
 const hash = taskHash(task);
 /**
- * Five labs at once: 3× keeps the 3 s windows wide on a loaded machine (at 5× the 5 s debounce
- * is 1 s of wall time, and a full run once delayed the no-stuck script's view of the 2 s outage
- * past it: a false alarm the script did not make at 1×).
+ * Five labs at once, in real time: the 5 s debounce and the 2 s outage are then wide enough for
+ * a neighbour's CPU burst. At 3× and 5× a full run failed twice: beside tests/abuse/tls-abuse
+ * (1,000 handshakes) the no-stuck script saw the 2 s outage late, past the debounce.
  */
-const SPEED = 3;
+const SPEED = 1;
 const lost = (r: ReturnType<typeof grade>) =>
   r.tests.filter((t) => t.score < t.max_score).map((t) => t.id);
 
@@ -48,5 +48,5 @@ describe('task l2-sys-monitor', () => {
     const s = grade(task, 15, { evidence: stuck.evidence, taskHash: hash });
     expect(lost(s)).toEqual(['stuck-raised']);
     expect(s.score).toBe(80);
-  }, 60_000);
+  }, 120_000);
 });
