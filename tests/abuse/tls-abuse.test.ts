@@ -22,9 +22,9 @@ import { silentLogger } from '../../core/logger.js';
 import type { MqttBroker } from '../../protocols/mqtt/broker.js';
 import { createMqttBroker } from '../../protocols/mqtt/broker.js';
 import type { LabTls } from '../../protocols/tls/ca.js';
-import { createLabTls } from '../../protocols/tls/ca.js';
 import { requireTools } from '../interop/harness/tools.js';
 import { waitFor } from '../support/net.js';
+import { labAndOtherCa, tlsListener } from '../support/tls-broker.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'iotlab-tls-abuse-'));
 let broker: MqttBroker;
@@ -35,8 +35,7 @@ const events: EvidenceEvent[] = [];
 const failures = () => events.filter((e) => e.kind === 'tls.handshake' && e.ok === false);
 
 beforeAll(async () => {
-  tls = await createLabTls({ dir: join(dir, 'lab'), name: 'lab', hosts: ['127.0.0.1'] });
-  other = await createLabTls({ dir: join(dir, 'other'), name: 'other', hosts: ['127.0.0.1'] });
+  ({ lab: tls, other } = await labAndOtherCa(dir));
   const rec = new EvidenceRecorder({ clock: new RealClock() });
   rec.subscribe((e) => events.push(e));
   broker = await createMqttBroker({
@@ -44,14 +43,7 @@ beforeAll(async () => {
     port: 0,
     record: rec.record,
     logger: silentLogger,
-    tls: {
-      key: tls.serverKey,
-      cert: tls.serverCertPem,
-      ca: tls.caPem,
-      port: 0,
-      handshakeTimeoutMs: 2000,
-      caFile: { path: tls.caPath, sha256: tls.caSha256 },
-    },
+    tls: tlsListener(tls, { handshakeTimeoutMs: 2000 }),
   });
   port = broker.tls!.port;
 });

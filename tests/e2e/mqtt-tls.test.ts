@@ -16,10 +16,10 @@ import { silentLogger } from '../../core/logger.js';
 import type { MqttBroker } from '../../protocols/mqtt/broker.js';
 import { createMqttBroker } from '../../protocols/mqtt/broker.js';
 import type { LabTls } from '../../protocols/tls/ca.js';
-import { createLabTls } from '../../protocols/tls/ca.js';
 import { createLab } from '../../simulator/lab.js';
 import { loadScenario } from '../../simulator/scenario.js';
 import { sendRaw, waitFor } from '../support/net.js';
+import { labAndOtherCa, tlsListener } from '../support/tls-broker.js';
 
 let broker: MqttBroker;
 let tls: LabTls;
@@ -29,8 +29,7 @@ const handshakes = () => events.filter((e) => e.kind === 'tls.handshake');
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'iotlab-tls-'));
-  tls = await createLabTls({ dir: join(dir, 'lab'), name: 'test', hosts: ['127.0.0.1'] });
-  other = await createLabTls({ dir: join(dir, 'other'), name: 'other', hosts: ['127.0.0.1'] });
+  ({ lab: tls, other } = await labAndOtherCa(dir, 'test'));
   const rec = new EvidenceRecorder({ clock: new RealClock() });
   rec.subscribe((e) => events.push(e));
   broker = await createMqttBroker({
@@ -38,15 +37,7 @@ beforeAll(async () => {
     port: 0,
     record: rec.record,
     logger: silentLogger,
-    tls: {
-      key: tls.serverKey,
-      cert: tls.serverCertPem,
-      ca: tls.caPem,
-      port: 0,
-      wssPort: 0,
-      handshakeTimeoutMs: 300,
-      caFile: { path: tls.caPath, sha256: tls.caSha256 },
-    },
+    tls: tlsListener(tls, { wssPort: 0, handshakeTimeoutMs: 300 }),
   });
 });
 afterAll(async () => {
@@ -212,13 +203,7 @@ describe('mutual TLS: a client certificate from the lab CA is an identity', () =
       record: rec.record,
       logger: silentLogger,
       credentials: { username: 'lab-user', password: 'secret' },
-      tls: {
-        key: tls.serverKey,
-        cert: tls.serverCertPem,
-        ca: tls.caPem,
-        port: 0,
-        caFile: { path: tls.caPath, sha256: tls.caSha256 },
-      },
+      tls: tlsListener(tls),
     });
     try {
       const url = `mqtts://127.0.0.1:${locked.tls!.port}`;

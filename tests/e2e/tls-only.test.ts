@@ -20,6 +20,7 @@ import { createLab } from '../../simulator/lab.js';
 import { loadScenario, validateScenario } from '../../simulator/scenario.js';
 import { requireTools, runTool } from '../interop/harness/tools.js';
 import { waitFor } from '../support/net.js';
+import { tlsListener } from '../support/tls-broker.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'iotlab-tls-only-'));
 const events: EvidenceEvent[] = [];
@@ -100,13 +101,7 @@ describe('TLS only on a shared broker', () => {
       port: 0,
       logger: silentLogger,
       recordUnrouted: (kind, fields) => unrouted.push({ kind, ...fields } as EvidenceEvent),
-      tls: {
-        key: tls.serverKey,
-        cert: tls.serverCertPem,
-        ca: tls.caPem,
-        port: 0,
-        caFile: { path: tls.caPath, sha256: tls.caSha256 },
-      },
+      tls: tlsListener(tls),
     });
     try {
       for (const who of ['a', 'b'] as const)
