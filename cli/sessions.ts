@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { LabError } from '../core/errors.js';
+import { quotaOfMiB } from '../core/evidence.js';
 import type { LogLevel } from '../core/logger.js';
 import { createLogger } from '../core/logger.js';
 import { checkRows, longTable, scoreSheet, scoreSheetCsv, toCsv } from '../server/export.js';
@@ -135,14 +136,7 @@ export function registerSessionCommands(
           ...(o.tls && o.wssPort !== undefined ? { wssPort: o.wssPort } : {}),
           ...(o.publicHost !== undefined ? { publicHost: o.publicHost } : {}),
           ...(o.portRange ? { portRange: o.portRange } : {}),
-          ...(o.evidenceQuota !== undefined
-            ? {
-                evidenceQuota: {
-                  bytes: o.evidenceQuota * 1048576,
-                  hardBytes: Math.round(o.evidenceQuota * 1.5 * 1048576),
-                },
-              }
-            : {}),
+          ...(o.evidenceQuota !== undefined ? { evidenceQuota: quotaOfMiB(o.evidenceQuota) } : {}),
           ...(o.https || o.tlsCert !== undefined || o.tlsKey !== undefined
             ? {
                 https: {

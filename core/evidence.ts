@@ -137,7 +137,12 @@ export interface Quota {
   hardBytes: number;
 }
 
-export const EVIDENCE_QUOTA: Quota = { bytes: 64 * 1024 * 1024, hardBytes: 96 * 1024 * 1024 };
+/** A quota of `mib` MiB kept in full, the hard quota half as much again. */
+export function quotaOfMiB(mib: number): Quota {
+  return { bytes: mib * 1048576, hardBytes: Math.round(mib * 1.5 * 1048576) };
+}
+
+export const EVIDENCE_QUOTA: Quota = quotaOfMiB(64);
 
 /** Kinds still written past the hard quota: a run's frame and its decisive events. */
 const KEPT_PAST_QUOTA = new Set<EvidenceKind>([

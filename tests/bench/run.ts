@@ -622,8 +622,8 @@ if (wanted('soak')) {
     out(
       `  ${s.observeDatagrams} observe datagrams; ${s.floodAcked} publishes acknowledged,` +
         ` ${s.floodInEvidence} kept in evidence + ${s.countedPastQuota} counted past the hard quota` +
-        ` (${s.filesPastQuota} files reached it; lab.stop's droppedPastQuota)` +
-        ` ${verdict(s.floodInEvidence + s.countedPastQuota >= s.floodAcked)};` +
+        ` (${s.filesPastQuota} files reached it; lab.stop's droppedPastQuota), ${s.otherPublishes} other publishes` +
+        ` ${verdict(s.otherPublishes === 0 && s.floodInEvidence + s.countedPastQuota >= s.floodAcked)};` +
         ` ${s.evidenceFiles} evidence files, chain problems: ${s.evidenceProblems.length === 0 ? 'none' : s.evidenceProblems.join('; ')}`,
     );
   }

@@ -56,8 +56,13 @@ export interface SoakResult {
   observeDatagrams: number;
   floodAcked: number;
   floodInEvidence: number;
-  /** MQTT publishes (of any topic) counted but not kept past a file's hard quota, and files. */
+  /**
+   * MQTT publishes counted but not kept past a file's hard quota (by kind, of any topic), and
+   * files. They are the flood's only when no other publish is in the evidence (otherPublishes).
+   */
   countedPastQuota: number;
+  /** Kept publishes that are not the flood's: 0, or the count past the quota is not all flood. */
+  otherPublishes: number;
   filesPastQuota: number;
   evidenceFiles: number;
   evidenceProblems: string[];
@@ -293,15 +298,17 @@ export async function benchSoak(o: SoakOptions): Promise<SoakResult> {
     let floodInEvidence = 0;
     let countedPastQuota = 0;
     let filesPastQuota = 0;
+    let otherPublishes = 0;
     for (const cand of readdirSync(evDir)) {
       for (const f of readdirSync(join(evDir, cand))) {
         if (!f.includes('.workstation-')) continue;
         files++;
         const ev = readEvidenceText(readFileSync(join(evDir, cand, f), 'utf8'));
         problems.push(...ev.problems.map((p) => `${cand}/${f}:${p.line}: ${p.message}`));
-        floodInEvidence += ev.events.filter(
-          (e) => e.kind === 'mqtt.publish' && String(e.topic).endsWith('/flood'),
-        ).length;
+        for (const e of ev.events)
+          if (e.kind === 'mqtt.publish')
+            if (String(e.topic).endsWith('/flood')) floodInEvidence++;
+            else otherPublishes++;
         // Past the evidence file's hard quota publishes are counted, not kept (lab.stop says).
         for (const e of ev.events)
           if (e.kind === 'lab.stop') {
@@ -351,6 +358,7 @@ export async function benchSoak(o: SoakOptions): Promise<SoakResult> {
       floodInEvidence,
       countedPastQuota,
       filesPastQuota,
+      otherPublishes,
       evidenceFiles: files,
       evidenceProblems: problems.slice(0, 10),
       mosquittoRssMb,
